@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { loadConfig } from './config';
+import { startGateway } from './gateway';
+import { openDatabase } from './runtime/database';
+import { createLogger } from './runtime/logger';
+import { StartupError } from './runtime/startup-error';
+
+const program = new Command();
+program.name('sdes').description('SDES: control plane for fleets of file-exchange agents over MQTT').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the gateway: GraphQL and REST on PORT, the embedded database and broker unless DATABASE_URL / MQTT_URL are set')
+  .addHelpText(
+    'after',
+    '\nEnvironment:\n  PORT (4000)  DATABASE_URL  SDES_DATA_DIR (./data)  MQTT_URL  MQTT_PORT (1883)  LOG_LEVEL (info)  LOG_FORMAT (json|pretty)',
+  )
+  .action(async () => {
+    const logger = createLogger({ name: 'sdes' });
+    const config = loadConfig();
+    const gateway = await startGateway({ config, logger });
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      await gateway.stop();
+      logger.info('stopped');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+program
+  .command('migrate')
+  .description('apply the committed database migrations and exit (DATABASE_URL, or the embedded database under SDES_DATA_DIR)')
+  .action(async () => {
+    const logger = createLogger({ name: 'sdes' });
+    const config = loadConfig();
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, migrate: false });
+    try {
+      const applied = await db.orm.getMigrator().up();
+      logger.info({ applied: applied.map((m) => m.name) }, applied.length ? 'migrations applied' : 'database is up to date');
+    } finally {
+      await db.close();
+    }
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof StartupError) {
+    process.stderr.write(`sdes: ${err.message}\n`);
+  } else {
+    process.stderr.write(`sdes: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

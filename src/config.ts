@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { StartupError } from './runtime/startup-error';
+
+/** Everything `sdes serve` reads from its environment. */
+export interface GatewayConfig {
+  /** HTTP port for GraphQL, REST and /healthz; 0 picks a free one. */
+  port: number;
+  host: string;
+  /** External PostgreSQL; when absent the embedded PGlite under dataDir is used. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** External broker; when absent the embedded broker listens on mqttPort. */
+  mqttUrl?: string;
+  mqttPort: number;
+  mqttHost: string;
+  logLevel: string;
+}
+
+function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new StartupError(`${name}="${raw}" is not a port: expected an integer from 0 to 65535`);
+  }
+  return value;
+}
+
+function urlFrom(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new StartupError(`${name}="${raw}" is not a URL: expected ${protocols[0]}//host:port...`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new StartupError(`${name}="${raw}" must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+/** Reads the configuration; a bad value ends the start with a line that names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return {
+    port: portFrom(env, 'PORT', 4000),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: urlFrom(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(env.SDES_DATA_DIR || './data'),
+    mqttUrl: urlFrom(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
+    mqttPort: portFrom(env, 'MQTT_PORT', 1883),
+    mqttHost: env.MQTT_HOST || '0.0.0.0',
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

@@ -1,0 +1,101 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { MqttClient } from 'mqtt';
+import type { GatewayConfig } from './config';
+import { healthHandler } from './http/health';
+import { createLivePubSub, type LivePubSub } from './live/pubsub';
+import { systemClock, type Clock } from './runtime/clock';
+import { openDatabase, type Database } from './runtime/database';
+import { startEmbeddedBroker, type EmbeddedBroker } from './runtime/embedded-broker';
+import type { Logger } from './runtime/logger';
+import { connectMqtt } from './runtime/mqtt-connection';
+import { StartupError } from './runtime/startup-error';
+
+export interface Gateway {
+  /** http://host:port of the HTTP server (GraphQL, REST, /healthz). */
+  url: string;
+  port: number;
+  db: Database;
+  mqtt: MqttClient;
+  brokerUrl: string;
+  pubsub: LivePubSub;
+  clock: Clock;
+  stop(): Promise<void>;
+}
+
+export interface StartGatewayOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Something started that must be stopped, in reverse order, on shutdown or a failed start. */
+type Stopper = { name: string; stop: () => Promise<unknown> };
+
+/**
+ * Starts everything `sdes serve` runs: database (+ migrations), broker (embedded unless
+ * MQTT_URL), the gateway's MQTT client, HTTP with GraphQL, REST and /healthz.
+ */
+export async function startGateway({ config, logger, clock = systemClock }: StartGatewayOptions): Promise<Gateway> {
+  const startedAt = new Date();
+  const stoppers: Stopper[] = [];
+  const stopAll = async () => {
+    for (const s of stoppers.reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        logger.error({ err, part: s.name }, 'error while stopping');
+      }
+    }
+    stoppers.length = 0;
+  };
+
+  try {
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    stoppers.push({ name: 'database', stop: () => db.close() });
+
+    let broker: EmbeddedBroker | undefined;
+    if (!config.mqttUrl) {
+      broker = await startEmbeddedBroker({ port: config.mqttPort, host: config.mqttHost, logger });
+      stoppers.push({ name: 'broker', stop: () => broker!.close() });
+    }
+    const brokerUrl = config.mqttUrl ?? broker!.url;
+    const mqtt = await connectMqtt({ url: brokerUrl, clientId: `sdes-gateway-${process.pid}-${Date.now().toString(36)}`, logger, fromEnv: !!config.mqttUrl });
+    stoppers.push({ name: 'mqtt', stop: () => mqtt.endAsync() });
+
+    const pubsub = createLivePubSub();
+    const app = express();
+    app.disable('x-powered-by');
+    const httpServer = http.createServer(app);
+    app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new StartupError(`PORT ${config.port} is already in use: set PORT to a free port`)
+            : new StartupError(`cannot listen on PORT ${config.port}: ${err.message}`),
+        ),
+      );
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+    stoppers.push({
+      name: 'http',
+      stop: () =>
+        new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeIdleConnections();
+          setTimeout(() => httpServer.closeAllConnections(), 5000).unref();
+        }),
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}`;
+    logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl }, 'SDES gateway ready');
+
+    return { url, port, db, mqtt, brokerUrl, pubsub, clock, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

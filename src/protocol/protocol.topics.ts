@@ -1,0 +1,77 @@
+/**
+ * MQTT topics of the SDES agent protocol (docs/protocol.md).
+ *
+ * Every agent owns one subtree, `sdes/v1/agents/{clientId}/...`, so a broker ACL with a
+ * `%c`/`${clientid}` pattern can confine each agent to its own topics.
+ */
+
+/** The protocol version carried as `v` in every payload and in the topic root. */
+export const PROTOCOL_VERSION = 1 as const;
+
+export const TOPIC_ROOT = 'sdes/v1';
+
+export const AGENT_CHANNELS = ['status', 'events', 'commands'] as const;
+export type AgentChannel = (typeof AGENT_CHANNELS)[number];
+
+export interface AgentTopic {
+  clientId: string;
+  channel: AgentChannel;
+}
+
+/**
+ * A client id must be one topic level: no `/`, no MQTT wildcards, no NUL, 1-128 characters.
+ * (`$` is allowed inside the id; only topics that *start* with `$` are special.)
+ */
+export function isValidClientId(clientId: string): boolean {
+  return (
+    typeof clientId === 'string' &&
+    clientId.length > 0 &&
+    clientId.length <= 128 &&
+    !/[/+#\u0000]/.test(clientId)
+  );
+}
+
+function agentTopic(clientId: string, channel: AgentChannel): string {
+  if (!isValidClientId(clientId)) {
+    throw new Error(
+      `client id ${JSON.stringify(clientId)} cannot be used in a topic: it must be 1-128 characters without "/", "+", "#"`,
+    );
+  }
+  return `${TOPIC_ROOT}/agents/${clientId}/${channel}`;
+}
+
+/** Retained presence of one agent (ONLINE on connect, OFFLINE by Will or clean stop). Throws on an invalid client id. */
+export const statusTopic = (clientId: string): string => agentTopic(clientId, 'status');
+/** Agent → gateway progress events (QoS 1, acknowledged end to end). Throws on an invalid client id. */
+export const eventsTopic = (clientId: string): string => agentTopic(clientId, 'events');
+/** Gateway → agent commands: dispatch, ack, cancel (QoS 1, never retained). Throws on an invalid client id. */
+export const commandsTopic = (clientId: string): string => agentTopic(clientId, 'commands');
+
+/**
+ * The topic filters a gateway subscribes to. With `shareGroup`, they are MQTT shared
+ * subscriptions (`$share/{group}/...`) so several gateways split the fleet's traffic.
+ */
+export function gatewaySubscriptions({ shareGroup }: { shareGroup?: string } = {}): {
+  status: string;
+  events: string;
+} {
+  const share = (filter: string) => (shareGroup ? `$share/${shareGroup}/${filter}` : filter);
+  return {
+    // Status is retained: a shared subscription would hand each retained message to only one
+    // gateway, which is what we want (one gateway updates the database row).
+    status: share(`${TOPIC_ROOT}/agents/+/status`),
+    events: share(`${TOPIC_ROOT}/agents/+/events`),
+  };
+}
+
+/** Reads `sdes/v1/agents/{clientId}/{channel}`; returns null for any other topic. Never throws. */
+export function parseAgentTopic(topic: string): AgentTopic | null {
+  if (typeof topic !== 'string') return null;
+  const parts = topic.split('/');
+  if (parts.length !== 5) return null;
+  const [root, version, agents, clientId, channel] = parts;
+  if (`${root}/${version}` !== TOPIC_ROOT || agents !== 'agents') return null;
+  if (!isValidClientId(clientId)) return null;
+  if (!(AGENT_CHANNELS as readonly string[]).includes(channel)) return null;
+  return { clientId, channel: channel as AgentChannel };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** Ids chosen by the management server (database ids or UUIDs); the agent only echoes them. */
+export const idSchema = z.union([z.string().min(1).max(200), z.number().int()]);
+export type Id = z.infer<typeof idSchema>;
+
+export const STEP_TYPES = [
+  'COPY_FILE',
+  'DELETE_FILE',
+  'EXECUTE_FILE',
+  'WAIT_FLAG_FILE',
+  'GET_FILE_STATUS',
+  'IF',
+  'SEND_FILE',
+  'RECV_FILE',
+  'BROADCAST',
+  'UPLOAD_TO_SERVER',
+] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+export const stepTypeSchema = z.enum(STEP_TYPES);
+
+/** Steps that move bytes between machines; v1 agents answer them FAILED "not supported" (docs/protocol.md, Transfers). */
+export const TRANSFER_STEP_TYPES: readonly StepType[] = ['SEND_FILE', 'RECV_FILE', 'BROADCAST', 'UPLOAD_TO_SERVER'];
+
+export const OVERWRITE_MODES = ['OVERWRITE', 'NOT_OVERWRITE', 'COMPARE_OVERWRITE'] as const;
+export type OverWriteMode = (typeof OVERWRITE_MODES)[number];
+
+/**
+ * One step of a task's script. Optional fields may be absent or null (the management server
+ * stores them as nullable columns); the agent applies the defaults listed in docs/protocol.md.
+ * Unknown fields are dropped, so a newer server can add fields without breaking v1 agents.
+ *
+ * Units follow the legacy API: `retryInterval` in seconds; `interval`, `timeOut` and
+ * `duration` in milliseconds.
+ */
+export interface Step {
+  id: Id;
+  type: StepType;
+  order: number;
+  block?: boolean | null;
+  retryTimes?: number | null;
+  retryInterval?: number | null;
+  maxRetryTime?: number | null;
+  filePath?: string | null;
+  targetFilePath?: string | null;
+  createFilePath?: boolean | null;
+  ignoreHiddenFile?: boolean | null;
+  overWrite?: OverWriteMode | null;
+  interval?: number | null;
+  timeOut?: number | null;
+  duration?: number | null;
+  compressFile?: boolean | null;
+  groups?: Id[] | null;
+  conditions?: Step[] | null;
+  true?: Step[] | null;
+  false?: Step[] | null;
+}
+
+const count = z.number().int().min(0).max(1_000_000);
+const milliseconds = z.number().min(0).max(366 * 24 * 3600 * 1000);
+const path = z.string().max(4096);
+
+export const stepSchema: z.ZodType<Step> = z.lazy(() =>
+  z.object({
+    id: idSchema,
+    type: stepTypeSchema,
+    order: z.number().int(),
+    block: z.boolean().nullish(),
+    retryTimes: count.nullish(),
+    retryInterval: z.number().min(0).max(7 * 24 * 3600).nullish(),
+    maxRetryTime: count.nullish(),
+    filePath: path.nullish(),
+    targetFilePath: path.nullish(),
+    createFilePath: z.boolean().nullish(),
+    ignoreHiddenFile: z.boolean().nullish(),
+    overWrite: z.enum(OVERWRITE_MODES).nullish(),
+    interval: milliseconds.nullish(),
+    timeOut: milliseconds.nullish(),
+    duration: milliseconds.nullish(),
+    compressFile: z.boolean().nullish(),
+    groups: z.array(idSchema).nullish(),
+    conditions: z.array(stepSchema).nullish(),
+    true: z.array(stepSchema).nullish(),
+    false: z.array(stepSchema).nullish(),
+  }),
+);
+
+/** Steps run by ascending `order`; equal orders keep their position in the array. */
+export function sortSteps(steps: readonly Step[] | null | undefined): Step[] {
+  return [...(steps ?? [])].map((step, index) => ({ step, index }))
+    .sort((a, b) => a.step.order - b.step.order || a.index - b.index)
+    .map(({ step }) => step);
+}

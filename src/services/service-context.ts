@@ -1,0 +1,24 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { LivePubSub, EntityChangedEvent } from '../live/pubsub';
+import type { Clock } from '../runtime/clock';
+
+/**
+ * What every service method runs with: the request's own EntityManager (a fork per request),
+ * the clock, and the live pub/sub that change events go to.
+ */
+export interface ServiceContext {
+  em: EntityManager;
+  clock: Clock;
+  pubsub?: LivePubSub;
+  /** Hands a new run to the live layer for dispatch; absent where nothing dispatches (tests of the model alone). */
+  dispatcher?: RunDispatcher;
+}
+
+export interface RunDispatcher {
+  /** Called after the run's records are committed. */
+  runCreated(runId: number): void;
+}
+
+export function publishChange(ctx: ServiceContext, entity: EntityChangedEvent['entity'], action: EntityChangedEvent['action'], id: number): void {
+  ctx.pubsub?.publish('ENTITY_CHANGED', { entity, action, id, at: ctx.clock.now().getTime() });
+}
