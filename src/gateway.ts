@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { MqttClient } from 'mqtt';
 import type { GatewayConfig } from './config';
+import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
 import { createLivePubSub, type LivePubSub } from './live/pubsub';
+import { createRestRouter } from './rest-compat';
 import { systemClock, type Clock } from './runtime/clock';
 import { openDatabase, type Database } from './runtime/database';
 import { startEmbeddedBroker, type EmbeddedBroker } from './runtime/embedded-broker';
@@ -69,6 +71,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     app.disable('x-powered-by');
     const httpServer = http.createServer(app);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
+    const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger } });
+    app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>
@@ -89,6 +93,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
           setTimeout(() => httpServer.closeAllConnections(), 5000).unref();
         }),
     });
+    // After 'http' so that it stops first: open WebSockets would otherwise hold the HTTP close.
+    stoppers.push({ name: 'graphql', stop: () => graphql.stop() });
     const port = (httpServer.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
     logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl }, 'SDES gateway ready');

@@ -19,6 +19,8 @@ export function ormOptions({ clientUrl, poolMax = 10, debug = false }: { clientU
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      // The gateway logs what was applied in its own structured lines.
+      silent: true,
     },
     pool: { min: 0, max: poolMax },
     allowGlobalContext: false,

@@ -39,3 +39,12 @@ export type Where<T> = FilterQuery<T> & Record<string, unknown>;
 export function ms(date: Date | null | undefined): number | null {
   return date ? date.getTime() : null;
 }
+
+/**
+ * A PostgreSQL array literal for integer ids, to bind as ONE parameter (`= any(?::int[])`):
+ * knex expands a bound JS array into a comma list, which `any(...)` and `unnest(...)` do not take.
+ */
+export function intArray(ids: readonly number[]): string {
+  for (const id of ids) if (!Number.isInteger(id)) throw new TypeError(`not an integer id: ${id}`);
+  return `{${ids.join(',')}}`;
+}

@@ -1,0 +1,366 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import {
+  Attribute,
+  Client,
+  ClientAttributeValue,
+  CLIENT_ROLES,
+  CLIENT_STATUSES,
+  Group,
+  GROUP_TYPES,
+  Job,
+  Task,
+  type ClientRole,
+  type ClientStatus,
+} from '../entities';
+import { errors } from './errors';
+import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
+import { changeStaticMembers, refreshDynamicGroups } from './group-membership';
+import { pageWindow, type Page, type PageRequest } from './paging';
+import { publishChange, type ServiceContext } from './service-context';
+import { JOBS_OF_CLIENT_SQL } from './targeting';
+
+export interface ClientFilter {
+  clientId?: number;
+  username?: string;
+  usernameContain?: string;
+  /** One id or several (the document allows the parameter repeated). */
+  mqttClientId?: string | string[];
+  mqttClientIdContain?: string;
+  status?: ClientStatus;
+  enabled?: boolean;
+  role?: ClientRole;
+  connectedAt?: TimeRange;
+  disconnectedAt?: TimeRange;
+  createdAt?: TimeRange;
+}
+
+export interface ClientInput {
+  mqttClientId?: string;
+  username?: string | null;
+  enable?: boolean;
+  status?: string;
+  connectedAt?: number | null;
+  disconnectedAt?: number | null;
+  ip?: string | null;
+  role?: string;
+}
+
+export interface ClientAttributeView {
+  attributeId: number;
+  attributeName: string;
+  type: number;
+  /** The client's own value, else the attribute's default. */
+  attributeValue: string | null;
+  display: boolean;
+  readOnly: boolean;
+}
+
+export interface ClientCounts {
+  attributes: number;
+  groups: number;
+  jobs: number;
+  tasks: number;
+}
+
+/** Client fields whose change can move a client in or out of a dynamic group. */
+const MEMBERSHIP_FIELDS = ['mqttClientId', 'username', 'ip', 'hostname', 'role', 'enable', 'status', 'connectedAt', 'disconnectedAt', 'createdAt'];
+
+function checkRole(role: string): ClientRole {
+  if (!(CLIENT_ROLES as readonly string[]).includes(role)) throw errors.invalid('role', CLIENT_ROLES.join(' or '), role);
+  return role as ClientRole;
+}
+
+function checkStatus(status: string): ClientStatus {
+  if (!(CLIENT_STATUSES as readonly string[]).includes(status)) throw errors.invalid('status', CLIENT_STATUSES.join(' or '), status);
+  return status as ClientStatus;
+}
+
+function toDate(field: string, value: number | null | undefined): Date | null {
+  if (value === null || value === undefined || value === 0) return null;
+  if (!Number.isFinite(value) || value < 0) throw errors.invalid(field, 'epoch milliseconds', value);
+  return new Date(value);
+}
+
+/** Clients (agents): registration, edits, enable/disable, their groups, jobs, tasks and attributes. */
+export class ClientService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get em() {
+    return this.ctx.em;
+  }
+
+  where(filter: ClientFilter = {}): FilterQuery<Client> {
+    const where: Record<string, unknown> = {};
+    if (filter.clientId !== undefined) where.id = filter.clientId;
+    applyNameFilter(where, 'username', filter.username, filter.usernameContain);
+    if (Array.isArray(filter.mqttClientId) ? filter.mqttClientId.length : filter.mqttClientId) {
+      where.mqttClientId = Array.isArray(filter.mqttClientId) ? { $in: filter.mqttClientId } : filter.mqttClientId;
+    } else applyNameFilter(where, 'mqttClientId', undefined, filter.mqttClientIdContain);
+    if (filter.status !== undefined) where.status = checkStatus(filter.status);
+    if (filter.enabled !== undefined) where.enable = filter.enabled;
+    if (filter.role !== undefined) where.role = checkRole(filter.role);
+    applyTimeRanges(where, { connectedAt: filter.connectedAt, disconnectedAt: filter.disconnectedAt, createdAt: filter.createdAt });
+    return where as FilterQuery<Client>;
+  }
+
+  async list(filter: ClientFilter = {}, page: PageRequest = {}, extra: FilterQuery<Client> = {}): Promise<Page<Client>> {
+    const { offset, limit } = pageWindow(page);
+    const [items, total] = await this.em.findAndCount(Client, { $and: [this.where(filter), extra] } as FilterQuery<Client>, {
+      orderBy: { id: 'asc' },
+      offset,
+      limit,
+    });
+    return { items, total };
+  }
+
+  async get(id: number): Promise<Client> {
+    const client = await this.em.findOne(Client, { id });
+    if (!client) throw errors.notFound('client', id);
+    return client;
+  }
+
+  async getByMqttClientId(mqttClientId: string): Promise<Client | null> {
+    return this.em.findOne(Client, { mqttClientId });
+  }
+
+  async create(input: ClientInput): Promise<Client> {
+    if (!input.mqttClientId || typeof input.mqttClientId !== 'string') throw errors.invalid('mqttClientId', 'a non-empty string');
+    if (await this.em.count(Client, { mqttClientId: input.mqttClientId })) {
+      throw errors.conflict('mqttClientId', `a client with mqttClientId "${input.mqttClientId}" already exists`);
+    }
+    const client = await this.em.transactional(async (em) => {
+      const created = em.create(Client, {
+        mqttClientId: input.mqttClientId!,
+        username: input.username ?? null,
+        ip: input.ip ?? null,
+        role: input.role === undefined ? 'STORE' : checkRole(input.role),
+        enable: input.enable ?? false,
+        status: input.status === undefined || input.status === '' ? 'OFFLINE' : checkStatus(input.status),
+        connectedAt: toDate('connectedAt', input.connectedAt),
+        disconnectedAt: toDate('disconnectedAt', input.disconnectedAt),
+        createdAt: this.ctx.clock.now(),
+      });
+      await em.flush();
+      await refreshDynamicGroups({ ...this.ctx, em }, { clientFields: MEMBERSHIP_FIELDS });
+      return created;
+    });
+    publishChange(this.ctx, 'CLIENT', 'CREATED', client.id);
+    return client;
+  }
+
+  async update(id: number, input: ClientInput): Promise<Client> {
+    const client = await this.get(id);
+    if (input.mqttClientId !== undefined && input.mqttClientId !== client.mqttClientId) {
+      if (!input.mqttClientId) throw errors.invalid('mqttClientId', 'a non-empty string');
+      if (await this.em.count(Client, { mqttClientId: input.mqttClientId, id: { $ne: id } })) {
+        throw errors.conflict('mqttClientId', `a client with mqttClientId "${input.mqttClientId}" already exists`);
+      }
+      client.mqttClientId = input.mqttClientId;
+    }
+    if (input.username !== undefined) client.username = input.username;
+    if (input.ip !== undefined) client.ip = input.ip;
+    if (input.role !== undefined) client.role = checkRole(input.role);
+    if (input.enable !== undefined) client.enable = input.enable;
+    if (input.status !== undefined && input.status !== '') client.status = checkStatus(input.status);
+    if (input.connectedAt !== undefined) client.connectedAt = toDate('connectedAt', input.connectedAt);
+    if (input.disconnectedAt !== undefined) client.disconnectedAt = toDate('disconnectedAt', input.disconnectedAt);
+    await this.em.transactional(async (em) => {
+      await em.flush();
+      await refreshDynamicGroups({ ...this.ctx, em }, { clientFields: MEMBERSHIP_FIELDS });
+    });
+    publishChange(this.ctx, 'CLIENT', 'UPDATED', id);
+    return client;
+  }
+
+  async delete(id: number): Promise<void> {
+    const client = await this.get(id);
+    await this.em.removeAndFlush(client);
+    publishChange(this.ctx, 'CLIENT', 'DELETED', id);
+  }
+
+  async setEnabled(id: number, enable: boolean): Promise<Client> {
+    return this.update(id, { enable });
+  }
+
+  /** The client's groups (static and dynamic), paged. */
+  async groups(id: number, page: PageRequest = {}): Promise<Page<Group>> {
+    await this.get(id);
+    const { offset, limit } = pageWindow(page);
+    const [items, total] = await this.em.findAndCount(Group, { clients: id }, { orderBy: { id: 'asc' }, offset, limit });
+    return { items, total };
+  }
+
+  /** Ids of the jobs that reach this client, directly or through its groups. */
+  async jobIds(id: number): Promise<number[]> {
+    const rows = await this.em.execute<{ job_id: number }[]>(JOBS_OF_CLIENT_SQL, [id, id]);
+    return rows.map((r) => r.job_id);
+  }
+
+  /** Jobs that reach this client, filtered and paged like the job list. */
+  async jobs(id: number, where: FilterQuery<Job> = {}, page: PageRequest = {}): Promise<Page<Job>> {
+    await this.get(id);
+    const { offset, limit } = pageWindow(page);
+    const ids = await this.jobIds(id);
+    const [items, total] = await this.em.findAndCount(Job, { $and: [{ id: { $in: ids } }, where] } as FilterQuery<Job>, {
+      orderBy: { id: 'asc' },
+      offset,
+      limit,
+    });
+    return { items, total };
+  }
+
+  /** Tasks of the jobs that reach this client. */
+  async tasks(id: number, where: FilterQuery<Task> = {}, page: PageRequest = {}): Promise<Page<Task>> {
+    await this.get(id);
+    const { offset, limit } = pageWindow(page);
+    const jobIds = await this.jobIds(id);
+    const [items, total] = await this.em.findAndCount(Task, { $and: [{ id: { $in: await this.taskIdsOfJobs(jobIds) } }, where] } as FilterQuery<Task>, {
+      orderBy: { id: 'asc' },
+      offset,
+      limit,
+    });
+    return { items, total };
+  }
+
+  private async taskIdsOfJobs(jobIds: number[]): Promise<number[]> {
+    if (!jobIds.length) return [];
+    const rows = await this.em.execute<{ task_id: number }[]>('select distinct task_id from job_task where job_id = any(?::int[])', [intArray(jobIds)]);
+    return rows.map((r) => r.task_id);
+  }
+
+  /** Every attribute definition with this client's value (or the default). */
+  async attributes(id: number): Promise<ClientAttributeView[]> {
+    await this.get(id);
+    const [defs, values] = await Promise.all([
+      this.em.find(Attribute, {}, { orderBy: { id: 'asc' } }),
+      this.em.find(ClientAttributeValue, { client: id }),
+    ]);
+    const byAttribute = new Map(values.map((v) => [v.attribute.id, v.value]));
+    return defs.map((a) => ({
+      attributeId: a.id,
+      attributeName: a.name,
+      type: a.type,
+      attributeValue: byAttribute.has(a.id) ? byAttribute.get(a.id)! : a.defaultValue,
+      display: a.display,
+      readOnly: a.readOnly,
+    }));
+  }
+
+  /** Sets attribute values of one client, all or none; read-only attributes are refused. */
+  async setAttributes(id: number, values: { attributeId: number; attributeValue: string | null }[]): Promise<void> {
+    const client = await this.get(id);
+    const ids = [...new Set(values.map((v) => v.attributeId))];
+    const defs = await this.em.find(Attribute, { id: { $in: ids } });
+    const known = new Map(defs.map((d) => [d.id, d]));
+    values.forEach((v, i) => {
+      const def = known.get(v.attributeId);
+      if (!def) throw errors.invalid(`[${i}].attributeId`, 'the id of an existing attribute', v.attributeId);
+      if (def.readOnly) throw errors.invalid(`[${i}].attributeId`, `a writable attribute ("${def.name}" is read-only)`, v.attributeId);
+    });
+    await this.em.transactional(async (em) => {
+      for (const v of values) {
+        await em.upsert(ClientAttributeValue, { client, attribute: known.get(v.attributeId)!, value: v.attributeValue ?? null }, {
+          onConflictFields: ['client', 'attribute'],
+        });
+      }
+      await refreshDynamicGroups({ ...this.ctx, em }, { attributeNames: defs.map((d) => d.name) });
+    });
+    publishChange(this.ctx, 'CLIENT', 'UPDATED', id);
+  }
+
+  /** Adds the client to static groups; dynamic groups take members only through their query. */
+  async bindGroups(id: number, groupIds: number[]): Promise<void> {
+    await this.get(id);
+    await this.staticGroups(groupIds);
+    await changeStaticMembers(this.ctx, groupIds, [id], 'add');
+    publishChange(this.ctx, 'CLIENT', 'UPDATED', id);
+  }
+
+  async unbindGroups(id: number, groupIds: number[]): Promise<void> {
+    await this.get(id);
+    await this.staticGroups(groupIds);
+    await changeStaticMembers(this.ctx, groupIds, [id], 'remove');
+    publishChange(this.ctx, 'CLIENT', 'UPDATED', id);
+  }
+
+  private async staticGroups(groupIds: number[]): Promise<Group[]> {
+    const groups = await this.em.find(Group, { id: { $in: groupIds } });
+    for (const gid of groupIds) {
+      const g = groups.find((x) => x.id === gid);
+      if (!g) throw errors.notFound('group', gid);
+      if (g.type === GROUP_TYPES.DYNAMIC) throw errors.invalid('groupIds', `static groups (group ${gid} is dynamic: its members follow its query)`, gid);
+    }
+    return groups;
+  }
+
+  /** Aims jobs at this client directly. */
+  async bindJobs(id: number, jobIds: number[]): Promise<void> {
+    await this.get(id);
+    const jobs = await this.em.find(Job, { id: { $in: jobIds } });
+    for (const jid of jobIds) if (!jobs.some((j) => j.id === jid)) throw errors.notFound('job', jid);
+    const now = this.ctx.clock.now();
+    await this.em.transactional(async (em) => {
+      const rows = await em.execute<{ job_id: number }[]>(
+        'insert into job_client (job_id, client_id) select unnest(?::int[]), ? on conflict do nothing returning job_id',
+        [intArray(jobIds), id],
+      );
+      if (rows.length) await em.nativeUpdate(Job, { id: { $in: rows.map((r) => r.job_id) } }, { assignmentsChangedAt: now });
+    });
+    for (const job of jobs) publishChange(this.ctx, 'JOB', 'UPDATED', job.id);
+  }
+
+  async unbindJobs(id: number, jobIds: number[]): Promise<void> {
+    await this.get(id);
+    const now = this.ctx.clock.now();
+    await this.em.transactional(async (em) => {
+      const rows = await em.execute<{ job_id: number }[]>('delete from job_client where client_id = ? and job_id = any(?::int[]) returning job_id', [id, intArray(jobIds)]);
+      if (rows.length) await em.nativeUpdate(Job, { id: { $in: rows.map((r) => r.job_id) } }, { assignmentsChangedAt: now });
+    });
+    for (const jid of jobIds) publishChange(this.ctx, 'JOB', 'UPDATED', jid);
+  }
+
+  async countInfo(id: number): Promise<ClientCounts> {
+    await this.get(id);
+    const [counts] = await this.countsByClient([id]);
+    return counts;
+  }
+
+  /**
+   * Counts for many clients in four grouped statements (dashboards and dataloaders).
+   * Returned in the order of `ids`.
+   */
+  async countsByClient(ids: number[]): Promise<ClientCounts[]> {
+    if (!ids.length) return [];
+    const conn = this.em;
+    const [attrs, groups, jobs, tasks] = await Promise.all([
+      conn.execute<{ id: number; n: number }[]>('select count(*)::int as n from attribute'),
+      conn.execute<{ id: number; n: number }[]>('select client_id as id, count(*)::int as n from group_client where client_id = any(?::int[]) group by client_id', [intArray(ids)]),
+      conn.execute<{ id: number; n: number }[]>(
+        `select t.client_id as id, count(distinct t.job_id)::int as n from (
+           select client_id, job_id from job_client where client_id = any(?::int[])
+           union select gc.client_id, jg.job_id from job_group jg join group_client gc on gc.group_id = jg.group_id where gc.client_id = any(?::int[])
+         ) t group by t.client_id`,
+        [intArray(ids), intArray(ids)],
+      ),
+      conn.execute<{ id: number; n: number }[]>(
+        `select t.client_id as id, count(distinct jt.task_id)::int as n from (
+           select client_id, job_id from job_client where client_id = any(?::int[])
+           union select gc.client_id, jg.job_id from job_group jg join group_client gc on gc.group_id = jg.group_id where gc.client_id = any(?::int[])
+         ) t join job_task jt on jt.job_id = t.job_id group by t.client_id`,
+        [intArray(ids), intArray(ids)],
+      ),
+    ]);
+    const toMap = (rows: { id: number; n: number }[]) => new Map(rows.map((r) => [r.id, r.n]));
+    const g = toMap(groups);
+    const j = toMap(jobs);
+    const t = toMap(tasks);
+    return ids.map((id) => ({ attributes: attrs[0]?.n ?? 0, groups: g.get(id) ?? 0, jobs: j.get(id) ?? 0, tasks: t.get(id) ?? 0 }));
+  }
+
+  /** The client list with each client's counts. */
+  async allInfo(filter: ClientFilter = {}, page: PageRequest = {}): Promise<Page<{ client: Client; counts: ClientCounts }>> {
+    const { items, total } = await this.list(filter, page);
+    const counts = await this.countsByClient(items.map((c) => c.id));
+    return { items: items.map((client, i) => ({ client, counts: counts[i] })), total };
+  }
+}

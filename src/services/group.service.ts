@@ -1,0 +1,198 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { Client, Group, GROUP_TYPES, JobGroup } from '../entities';
+import { errors } from './errors';
+import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
+import { changeStaticMembers, checkGroupQuery, refreshDynamicGroups } from './group-membership';
+import { pageWindow, type Page, type PageRequest } from './paging';
+import { publishChange, type ServiceContext } from './service-context';
+
+export interface GroupFilter {
+  groupName?: string;
+  groupNameContain?: string;
+  type?: number;
+  enabled?: boolean;
+  lastEditedAt?: TimeRange;
+  createdAt?: TimeRange;
+}
+
+export interface GroupInput {
+  groupName?: string;
+  description?: string | null;
+  type?: number;
+  enabled?: boolean;
+  queryProperty?: string | null;
+  queryOperation?: string | null;
+  queryValue?: string | null;
+}
+
+function checkType(type: number): number {
+  if (type !== GROUP_TYPES.STATIC && type !== GROUP_TYPES.DYNAMIC) throw errors.invalid('type', '0 (static) or 1 (dynamic)', type);
+  return type;
+}
+
+/** Client groups: static ones hold bound members, dynamic ones the clients their query matches. */
+export class GroupService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get em() {
+    return this.ctx.em;
+  }
+
+  where(filter: GroupFilter = {}): FilterQuery<Group> {
+    const where: Record<string, unknown> = {};
+    applyNameFilter(where, 'name', filter.groupName, filter.groupNameContain);
+    if (filter.type !== undefined) where.type = checkType(filter.type);
+    if (filter.enabled !== undefined) where.enabled = filter.enabled;
+    applyTimeRanges(where, { lastEditedAt: filter.lastEditedAt, createdAt: filter.createdAt });
+    return where as FilterQuery<Group>;
+  }
+
+  async list(filter: GroupFilter = {}, page: PageRequest = {}, extra: FilterQuery<Group> = {}): Promise<Page<Group>> {
+    const { offset, limit } = pageWindow(page);
+    const [items, total] = await this.em.findAndCount(Group, { $and: [this.where(filter), extra] } as FilterQuery<Group>, {
+      orderBy: { id: 'asc' },
+      offset,
+      limit,
+    });
+    return { items, total };
+  }
+
+  async get(id: number): Promise<Group> {
+    const group = await this.em.findOne(Group, { id });
+    if (!group) throw errors.notFound('group', id);
+    return group;
+  }
+
+  async create(input: GroupInput): Promise<Group> {
+    if (!input.groupName || typeof input.groupName !== 'string') throw errors.invalid('groupName', 'a non-empty string');
+    const type = checkType(input.type ?? GROUP_TYPES.STATIC);
+    if (type === GROUP_TYPES.DYNAMIC) await checkGroupQuery(this.ctx, input);
+    const now = this.ctx.clock.now();
+    const group = await this.em.transactional(async (em) => {
+      const created = em.create(Group, {
+      name: input.groupName!,
+      description: input.description ?? null,
+      type,
+      enabled: input.enabled ?? true,
+      queryProperty: type === GROUP_TYPES.DYNAMIC ? (input.queryProperty ?? null) : null,
+      queryOperation: type === GROUP_TYPES.DYNAMIC ? (input.queryOperation ?? null) : null,
+      queryValue: type === GROUP_TYPES.DYNAMIC ? (input.queryValue ?? null) : null,
+      createdAt: now,
+      lastEditedAt: now,
+      });
+      await em.flush();
+      if (type === GROUP_TYPES.DYNAMIC) await refreshDynamicGroups({ ...this.ctx, em }, { groupIds: [created.id] });
+      return created;
+    });
+    publishChange(this.ctx, 'GROUP', 'CREATED', group.id);
+    return group;
+  }
+
+  /** Edits a group; a new query re-evaluates members at once. Turning a group static keeps its current members as bound ones. */
+  async update(id: number, input: GroupInput): Promise<Group> {
+    const group = await this.get(id);
+    if (input.groupName !== undefined) {
+      if (!input.groupName) throw errors.invalid('groupName', 'a non-empty string');
+      group.name = input.groupName;
+    }
+    if (input.description !== undefined) group.description = input.description;
+    if (input.enabled !== undefined) group.enabled = input.enabled;
+    if (input.type !== undefined) group.type = checkType(input.type);
+    if (group.type === GROUP_TYPES.DYNAMIC) {
+      const query = {
+        queryProperty: input.queryProperty !== undefined ? input.queryProperty : group.queryProperty,
+        queryOperation: input.queryOperation !== undefined ? input.queryOperation : group.queryOperation,
+        queryValue: input.queryValue !== undefined ? input.queryValue : group.queryValue,
+      };
+      await checkGroupQuery(this.ctx, query);
+      Object.assign(group, query);
+    } else {
+      group.queryProperty = group.queryOperation = group.queryValue = null;
+    }
+    group.lastEditedAt = this.ctx.clock.now();
+    await this.em.transactional(async (em) => {
+      await em.flush();
+      if (group.type === GROUP_TYPES.DYNAMIC) await refreshDynamicGroups({ ...this.ctx, em }, { groupIds: [group.id] });
+    });
+    publishChange(this.ctx, 'GROUP', 'UPDATED', id);
+    return group;
+  }
+
+  async delete(id: number): Promise<void> {
+    const group = await this.get(id);
+    await this.em.removeAndFlush(group);
+    publishChange(this.ctx, 'GROUP', 'DELETED', id);
+  }
+
+  async setEnabled(id: number, enabled: boolean): Promise<Group> {
+    return this.update(id, { enabled });
+  }
+
+  /** Members (bound or matched), paged. */
+  async clients(id: number, page: PageRequest = {}, where: FilterQuery<Client> = {}): Promise<Page<Client>> {
+    await this.get(id);
+    const { offset, limit } = pageWindow(page);
+    const [items, total] = await this.em.findAndCount(Client, { $and: [{ groups: id }, where] } as FilterQuery<Client>, {
+      orderBy: { id: 'asc' },
+      offset,
+      limit,
+    });
+    return { items, total };
+  }
+
+  /** Binds clients to a static group. Unknown ids are refused before anything is written. */
+  async bindClients(id: number, clientIds: number[]): Promise<void> {
+    await this.changeMembers(id, clientIds, 'add');
+  }
+
+  async unbindClients(id: number, clientIds: number[]): Promise<void> {
+    await this.changeMembers(id, clientIds, 'remove');
+  }
+
+  private async changeMembers(id: number, clientIds: number[], change: 'add' | 'remove'): Promise<void> {
+    const group = await this.get(id);
+    if (group.type === GROUP_TYPES.DYNAMIC) {
+      throw errors.invalid('groupId', `a static group (group ${id} is dynamic: its members follow its query)`, id);
+    }
+    const found = await this.em.count(Client, { id: { $in: clientIds } });
+    if (found !== new Set(clientIds).size) {
+      const known = new Set((await this.em.find(Client, { id: { $in: clientIds } }, { fields: ['id'] })).map((c) => c.id));
+      throw errors.notFound('client', clientIds.find((cid) => !known.has(cid))!);
+    }
+    await changeStaticMembers(this.ctx, [id], clientIds, change);
+    publishChange(this.ctx, 'GROUP', 'UPDATED', id);
+  }
+
+  /** Member counts for many groups in one statement, in the order of `ids`. */
+  async clientCounts(ids: number[]): Promise<number[]> {
+    if (!ids.length) return [];
+    const rows = await this.em.execute<{ id: number; n: number }[]>(
+      'select group_id as id, count(*)::int as n from group_client where group_id = any(?::int[]) group by group_id',
+      [intArray(ids)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r.n]));
+    return ids.map((id) => byId.get(id) ?? 0);
+  }
+
+  /** Job counts for many groups in one statement, in the order of `ids`. */
+  async jobCounts(ids: number[]): Promise<number[]> {
+    if (!ids.length) return [];
+    const rows = await this.em.execute<{ id: number; n: number }[]>(
+      'select group_id as id, count(*)::int as n from job_group where group_id = any(?::int[]) group by group_id',
+      [intArray(ids)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r.n]));
+    return ids.map((id) => byId.get(id) ?? 0);
+  }
+
+  /** Ids of the jobs aimed at a group. */
+  async jobIds(id: number): Promise<number[]> {
+    const rows = await this.em.find(JobGroup, { group: id }, { fields: ['job'] });
+    return rows.map((r) => r.job.id);
+  }
+
+  /** Re-evaluates every dynamic group now (operators' "refresh"). Returns the groups whose members changed. */
+  async refreshDynamic(groupIds?: number[]): Promise<number[]> {
+    return this.em.transactional(async (em) => refreshDynamicGroups({ ...this.ctx, em }, groupIds ? { groupIds } : {}));
+  }
+}

@@ -1,0 +1,115 @@
+import { AttributeService } from '../../src/services/attribute.service';
+import { ClientService } from '../../src/services/client.service';
+import { GroupService } from '../../src/services/group.service';
+import { Job, JobClient, JobGroup, JobTask, Task } from '../../src/entities';
+import { useServiceHarness } from '../support/services';
+
+describe('ClientService', () => {
+  const h = useServiceHarness();
+  const clients = () => new ClientService(h.ctx());
+
+  it('creates a client with the documented defaults and refuses a duplicate mqttClientId', async () => {
+    const c = await clients().create({ mqttClientId: 'store-001', username: 'u1', ip: '10.0.0.1' });
+    expect(c).toMatchObject({ mqttClientId: 'store-001', role: 'STORE', enable: false, status: 'OFFLINE' });
+    await expect(clients().create({ mqttClientId: 'store-001' })).rejects.toMatchObject({ code: 'CONFLICT', field: 'mqttClientId' });
+  });
+
+  it.each([
+    [{ mqttClientId: '' }, 'mqttClientId'],
+    [{ mqttClientId: 'x1', role: 'SHOP' }, 'role'],
+    [{ mqttClientId: 'x2', status: 'AWAY' }, 'status'],
+    [{ mqttClientId: 'x3', connectedAt: -5 }, 'connectedAt'],
+  ])('refuses bad input %j naming the field', async (input, field) => {
+    await expect(clients().create(input)).rejects.toMatchObject({ code: 'INVALID_INPUT', field });
+  });
+
+  it('reads, updates, enables and deletes; unknown ids are NOT_FOUND', async () => {
+    const c = await clients().create({ mqttClientId: 'store-002', role: 'SERVER' });
+    expect((await clients().get(c.id)).role).toBe('SERVER');
+    const updated = await clients().update(c.id, { username: 'shop2', connectedAt: 1700000000000 });
+    expect(updated.username).toBe('shop2');
+    expect(updated.connectedAt?.getTime()).toBe(1700000000000);
+    expect((await clients().setEnabled(c.id, true)).enable).toBe(true);
+    await clients().delete(c.id);
+    await expect(clients().get(c.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(clients().update(99999, {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(clients().delete(99999)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('filters by name, contains, several ids, status, enabled and time ranges, and pages', async () => {
+    for (let i = 0; i < 5; i++) {
+      await clients().create({ mqttClientId: `filter-${i}`, username: i % 2 ? 'odd' : 'even', enable: i < 2, status: i === 0 ? 'ONLINE' : 'OFFLINE' });
+      h.clock.advance(1000);
+    }
+    const svc = clients();
+    expect((await svc.list({ username: 'odd' })).total).toBe(2);
+    expect((await svc.list({ mqttClientIdContain: 'filter-' })).total).toBe(5);
+    expect((await svc.list({ mqttClientId: ['filter-1', 'filter-3'] })).items.map((c) => c.mqttClientId)).toEqual(['filter-1', 'filter-3']);
+    expect((await svc.list({ mqttClientIdContain: 'filter-', status: 'ONLINE' })).total).toBe(1);
+    expect((await svc.list({ mqttClientIdContain: 'filter-', enabled: true })).total).toBe(2);
+    const all = (await svc.list({ mqttClientIdContain: 'filter-' })).items;
+    const from = all[2].createdAt.getTime();
+    expect((await svc.list({ mqttClientIdContain: 'filter-', createdAt: { gte: from } })).total).toBe(3);
+    const page2 = await svc.list({ mqttClientIdContain: 'filter-' }, { pageNo: 2, pageSize: 2 });
+    expect(page2.items.map((c) => c.mqttClientId)).toEqual(['filter-2', 'filter-3']);
+    expect(page2.total).toBe(5);
+    await expect(svc.list({}, { pageNo: 0 })).rejects.toMatchObject({ field: 'pageNo' });
+    await expect(svc.list({}, { pageSize: 100000 })).rejects.toMatchObject({ field: 'pageSize' });
+  });
+
+  it('holds attribute values, falls back to defaults and refuses read-only or unknown attributes', async () => {
+    const attrs = new AttributeService(h.ctx());
+    const region = await attrs.create({ attributeName: 'region', defaultValue: 'north' });
+    const locked = await attrs.create({ attributeName: 'serial', readOnly: true });
+    const c = await clients().create({ mqttClientId: 'attr-1' });
+    let view = await clients().attributes(c.id);
+    expect(view.find((a) => a.attributeId === region.id)?.attributeValue).toBe('north');
+    await clients().setAttributes(c.id, [{ attributeId: region.id, attributeValue: 'south' }]);
+    view = await clients().attributes(c.id);
+    expect(view.find((a) => a.attributeId === region.id)?.attributeValue).toBe('south');
+    await expect(clients().setAttributes(c.id, [{ attributeId: locked.id, attributeValue: 'x' }])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(clients().setAttributes(c.id, [{ attributeId: 424242, attributeValue: 'x' }])).rejects.toMatchObject({ field: '[0].attributeId' });
+  });
+
+  it('binds static groups and jobs in both directions and counts what reaches the client', async () => {
+    const groups = new GroupService(h.ctx());
+    const c = await clients().create({ mqttClientId: 'bind-1' });
+    const g = await groups.create({ groupName: 'north stores' });
+    await clients().bindGroups(c.id, [g.id]);
+    expect((await clients().groups(c.id)).items.map((x) => x.id)).toEqual([g.id]);
+
+    const em = h.em();
+    const direct = em.create(Job, { name: 'direct job', createdAt: h.clock.now(), lastEditedAt: h.clock.now() });
+    const viaGroup = em.create(Job, { name: 'group job', createdAt: h.clock.now(), lastEditedAt: h.clock.now() });
+    const t1 = em.create(Task, { name: 't1', createdAt: h.clock.now(), lastEditedAt: h.clock.now() });
+    const t2 = em.create(Task, { name: 't2', createdAt: h.clock.now(), lastEditedAt: h.clock.now() });
+    em.create(JobTask, { job: direct, task: t1, position: 0 });
+    em.create(JobTask, { job: viaGroup, task: t1, position: 0 });
+    em.create(JobTask, { job: viaGroup, task: t2, position: 1 });
+    em.create(JobGroup, { job: viaGroup, group: g.id });
+    await em.flush();
+
+    await clients().bindJobs(c.id, [direct.id]);
+    expect(await h.em().count(JobClient, { client: c.id })).toBe(1);
+    await clients().bindJobs(c.id, [direct.id]); // idempotent
+    expect(await h.em().count(JobClient, { client: c.id })).toBe(1);
+    expect((await clients().jobs(c.id)).items.map((j) => j.name).sort()).toEqual(['direct job', 'group job']);
+    expect((await clients().tasks(c.id)).total).toBe(2);
+    expect(await clients().countInfo(c.id)).toMatchObject({ groups: 1, jobs: 2, tasks: 2 });
+    const all = await clients().allInfo({ mqttClientId: 'bind-1' });
+    expect(all.items[0].counts).toMatchObject({ groups: 1, jobs: 2, tasks: 2 });
+
+    await clients().unbindJobs(c.id, [direct.id]);
+    expect((await clients().jobs(c.id)).total).toBe(1);
+    await clients().unbindGroups(c.id, [g.id]);
+    expect(await clients().countInfo(c.id)).toMatchObject({ groups: 0, jobs: 0, tasks: 0 });
+    await expect(clients().bindJobs(c.id, [777777])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(clients().bindGroups(c.id, [777777])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('refuses binding a client to a dynamic group by hand', async () => {
+    const c = await clients().create({ mqttClientId: 'bind-dyn' });
+    const g = await new GroupService(h.ctx()).create({ groupName: 'servers', type: 1, queryProperty: 'role', queryOperation: 'EQ', queryValue: 'SERVER' });
+    await expect(clients().bindGroups(c.id, [g.id])).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'groupIds' });
+  });
+});
