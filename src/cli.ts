@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { registerAgentCommand } from './agent/agent.command';
 import { loadConfig } from './config';
 import { startGateway } from './gateway';
 import { openDatabase } from './runtime/database';
@@ -48,6 +49,8 @@ program
       await db.close();
     }
   });
+
+registerAgentCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof StartupError) {
