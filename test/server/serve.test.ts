@@ -9,7 +9,7 @@ const external = { DATABASE_URL: process.env.DATABASE_URL ?? '', MQTT_URL: proce
 
 async function json(url: string, init?: RequestInit) {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(init?.headers ?? {}) } });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 describe('sdes serve (the real process)', () => {

@@ -1,14 +1,15 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-/** A real aedes broker on an ephemeral port; `restart()` brings a fresh broker back on the same port. */
+/** A real aedes broker on an ephemeral port; `stop()` then `start()` brings a fresh one back on the same port. */
 export interface TestBroker {
   url: string;
   port: number;
   /** Destroys the broker-side socket of a client, as a crashed machine or a cut cable would. */
   dropClient(clientId: string): boolean;
   stop(): Promise<void>;
-  restart(): Promise<void>;
+  /** Starts a fresh broker (no retained messages, no sessions) on the same port after `stop`. */
+  start(): Promise<void>;
 }
 
 export async function startTestBroker(port = 0): Promise<TestBroker> {
@@ -46,8 +47,8 @@ export async function startTestBroker(port = 0): Promise<TestBroker> {
       return true;
     },
     stop,
-    async restart() {
-      await stop();
+    async start() {
+      if (running) return;
       broker = await Aedes.createBroker();
       server = net.createServer(broker.handle);
       await listen(boundPort);

@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  buildOfflineStatus,
+  buildOnlineStatus,
+  commandsTopic,
+  encodeMessage,
+  eventsTopic,
+  isValidClientId,
+  statusTopic,
+  type AgentRole,
+  type DispatchCommand,
+} from '../protocol';
+import { silentLogger, type Logger } from './agent.logger';
+import { systemClock, type Clock } from './clock';
+import { openEventJournal } from './event-journal';
+import { createEventSender } from './event-sender';
+import { createCommandDispatcher } from './handlers/command-dispatcher';
+import { agentVersion, primaryIp } from './host-info';
+import { createPathGuard } from './path-guard';
+import { runReport } from './report-runner';
+import { createReportQueue } from './report-queue';
+import { openReportRegistry } from './report-registry';
+import { DEFAULT_STEP_LIMITS, type StepLimits } from './steps/step-executor';
+
+export interface AgentOptions {
+  brokerUrl: string;
+  /** MQTT client id; also names the agent's topics, so no `/`, `+`, `#`. */
+  clientId: string;
+  role: AgentRole;
+  /** Folders the steps may touch; relative step paths resolve against the first. */
+  roots: string[];
+  /** Where the event journal and the report registry live; one per agent. */
+  stateDir: string;
+  username?: string;
+  password?: string;
+  /** Default: silent (the CLI passes a terminal logger). */
+  logger?: Logger;
+  clock?: Clock;
+  /** Defaults for steps (retries 4 × 20 s, ...); tests pass small values. */
+  limits?: Partial<StepLimits>;
+  /** Unacknowledged events are sent again after this long. Default 10 s. */
+  resendIntervalMs?: number;
+  /** Wait between reconnect attempts. Default 2 s. */
+  reconnectPeriodMs?: number;
+  /** MQTT keepalive in seconds; the broker publishes the Will after 1.5 × this without traffic. Default 30. */
+  keepaliveSeconds?: number;
+  /** 4 = MQTT 3.1.1 (default; the embedded aedes broker speaks only this), 5 = MQTT 5. */
+  protocolVersion?: 4 | 5;
+}
+
+export interface Agent {
+  readonly clientId: string;
+  /** Opens the state, connects and resolves once the agent is ONLINE (it keeps retrying meanwhile). */
+  start(): Promise<void>;
+  /** Aborts running work (it ends FAILED), publishes OFFLINE and disconnects. */
+  stop(): Promise<void>;
+}
+
+/** An SDES agent: presence, commands in, journaled events out, one report at a time. */
+export function createAgent(options: AgentOptions): Agent {
+  const { brokerUrl, clientId, role, stateDir, logger: baseLogger = silentLogger, clock = systemClock } = options;
+  if (!isValidClientId(clientId)) throw new Error(`invalid client id ${JSON.stringify(clientId)}: 1-128 characters without "/", "+", "#"`);
+  if (options.roots.length === 0) throw new Error('the agent needs at least one --root folder');
+  const logger = baseLogger.child({ clientId });
+  const limits: StepLimits = { ...DEFAULT_STEP_LIMITS, ...options.limits };
+  const version = agentVersion();
+  let client: MqttClient | undefined;
+  let stopping = false;
+  let shutdown: (() => Promise<void>) | undefined;
+
+  async function start(): Promise<void> {
+    if (client) throw new Error('agent already started');
+    for (const root of options.roots) fs.mkdirSync(root, { recursive: true });
+    const paths = await createPathGuard(options.roots);
+    const journal = openEventJournal({
+      stateDir,
+      clock,
+      onDrop: (event) => logger.warn({ seq: event.seq, type: event.type }, 'event journal full: dropped the oldest event'),
+    });
+    const registry = openReportRegistry({ stateDir });
+    const offline = (reason: 'will' | 'stopped', at = clock.now()) => encodeMessage(buildOfflineStatus({ at, reason }));
+    // One timestamp per connection, carried by both its Will and its ONLINE status, so a gateway
+    // can tell the Will of this connection (same `at`) from a late one of an older (smaller `at`).
+    let connectionAt = clock.now();
+
+    const mqttClient = mqtt.connect(brokerUrl, {
+      clientId,
+      username: options.username,
+      password: options.password,
+      protocolVersion: options.protocolVersion ?? 4,
+      // No broker session: commands missed while offline are re-sent by the gateway when the
+      // agent comes ONLINE again, and events are resent from the journal (docs/protocol.md).
+      clean: true,
+      resubscribe: false,
+      keepalive: options.keepaliveSeconds ?? 30,
+      reconnectPeriod: options.reconnectPeriodMs ?? 2_000,
+      connectTimeout: 10_000,
+      will: { topic: statusTopic(clientId), payload: offline('will', connectionAt), qos: 1, retain: true },
+    });
+    client = mqttClient;
+
+    const sender = createEventSender({
+      journal,
+      clock,
+      logger,
+      resendIntervalMs: options.resendIntervalMs,
+      isConnected: () => mqttClient.connected && !mqttClient.disconnecting,
+      publish: (batch) =>
+        mqttClient.publish(eventsTopic(clientId), encodeMessage(batch), { qos: 1 }, (error) => {
+          if (error) logger.debug({ err: error }, 'event publish not confirmed; it will be resent');
+        }),
+    });
+
+    const run = async (dispatch: DispatchCommand, signal: AbortSignal) => {
+      registry.markRunning(dispatch.reportId, clock.now());
+      const result = await runReport(dispatch, signal, { paths, clock, limits, agentVersion: version, emit: sender.submit, logger });
+      registry.markFinished({ reportId: dispatch.reportId, state: result.status, ...result });
+    };
+    const queue = createReportQueue({ run, logger });
+    const onCommand = createCommandDispatcher(clientId, { queue, registry, sender, clock, logger });
+
+    // Work cut short by a crash or kill is closed as FAILED: its steps may have half run.
+    for (const record of registry.interrupted()) {
+      const endTime = clock.now();
+      const message = 'the agent stopped while the report was running';
+      registry.markFinished({ ...record, state: 'FAILED', endTime, message });
+      sender.submit({ type: 'report.finished', reportId: record.reportId, status: 'FAILED', startTime: record.startTime, endTime, message });
+      logger.warn({ reportId: record.reportId }, `report ${record.reportId} FAILED: ${message}`);
+    }
+
+    let firstOnline: () => void = () => undefined;
+    const online = new Promise<void>((resolve) => (firstOnline = resolve));
+
+    // Warn once per outage, not on every failed reconnect attempt.
+    let connectedBefore = false;
+    let errorLogged = false;
+    mqttClient.on('connect', async () => {
+      connectedBefore = true;
+      errorLogged = false;
+      try {
+        // Subscribe before announcing ONLINE: a gateway dispatches as soon as it sees ONLINE.
+        await mqttClient.subscribeAsync(commandsTopic(clientId), { qos: 1 });
+        const status = buildOnlineStatus({ at: connectionAt, role, version, ip: primaryIp(), hostname: os.hostname(), roots: paths.roots.slice(), stream: journal.stream });
+        await mqttClient.publishAsync(statusTopic(clientId), encodeMessage(status), { qos: 1, retain: true });
+        logger.info({ broker: brokerUrl }, `connected and ONLINE as ${role}`);
+        sender.resendAll();
+        firstOnline();
+      } catch (error) {
+        logger.warn({ err: error }, 'could not announce presence; will retry on the next connection');
+      }
+    });
+    mqttClient.on('reconnect', () => {
+      // The Will is fixed per connection: refresh its timestamp for the next one.
+      connectionAt = clock.now();
+      if (mqttClient.options.will) mqttClient.options.will.payload = offline('will', connectionAt);
+      logger.debug('reconnecting');
+    });
+    mqttClient.on('close', () => {
+      if (connectedBefore && !stopping) logger.warn('disconnected from the broker; work goes on and events wait in the journal');
+      connectedBefore = false;
+    });
+    mqttClient.on('error', (error) => {
+      logger[errorLogged ? 'debug' : 'warn']({ err: error }, `broker connection error: ${error.message} (retrying)`);
+      errorLogged = true;
+    });
+    mqttClient.on('message', (topic, payload) => onCommand(topic, payload));
+    sender.start();
+
+    shutdown = async () => {
+      await queue.stop('the agent is stopping');
+      sender.stop();
+      // Give the final events of aborted work one chance to leave; the journal keeps them anyway.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (mqttClient.connected) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          mqttClient.publishAsync(statusTopic(clientId), offline('stopped'), { qos: 1, retain: true }).catch(() => undefined),
+          new Promise((resolve) => (timer = setTimeout(resolve, 2_000))),
+        ]);
+        clearTimeout(timer);
+      }
+      await mqttClient.endAsync(!mqttClient.connected);
+      journal.close();
+      logger.info('stopped');
+    };
+
+    await Promise.race([
+      online,
+      new Promise<void>((_, reject) => mqttClient.once('end', () => reject(new Error('agent stopped before it came online')))),
+    ]);
+  }
+
+  return {
+    clientId,
+    start,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      if (shutdown) await shutdown();
+    },
+  };
+}

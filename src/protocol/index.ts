@@ -1,0 +1,10 @@
+/** The SDES wire protocol shared by the gateway and the agent. See docs/protocol.md. */
+export * from './protocol.topics';
+export * from './step.schema';
+export * from './status.schema';
+export * from './event.schema';
+export * from './command.schema';
+export * from './seq-ranges';
+export * from './protocol.parse';
+export * from './protocol.build';
+export * from './ack-batcher';
