@@ -1,0 +1,394 @@
+import { EXECUTION_STATUSES, type ExecutionStatus } from '../entities';
+import { errors } from './errors';
+import { escapeLike, intArray } from './filters';
+import { pageWindow, type Page, type PageRequest } from './paging';
+import type { ServiceContext } from './service-context';
+
+/**
+ * The read side of execution records, for the `/v1/logs/*` routes, the task history and the
+ * dashboards. Every list is paged (newest first) and takes `startAt` (epoch ms): only runs that
+ * started at or after it count. `status` takes ALL (the default) or one execution status.
+ * History outlives deletes: job and task names come from the records, not from the live rows.
+ */
+export type StatusFilter = ExecutionStatus | 'ALL';
+
+export interface LogFilter {
+  status?: StatusFilter | string;
+  /** Epoch ms: runs started at or after. */
+  startAt?: number;
+}
+
+export interface JobLogRow {
+  runId: number;
+  jobId: number;
+  jobName: string;
+  jobDesc: string | null;
+  status: ExecutionStatus;
+  trigger: string;
+  priority: number;
+  scheduledAt: Date;
+  startTime: Date;
+  endTime: Date | null;
+  deadlineAt: Date;
+  /** Reports (client executions) of the run. */
+  clients: number;
+  /** From the job as it is now; null once the job is deleted. */
+  lastEditedAt: Date | null;
+  executionTime: string | null;
+  duration: number | null;
+}
+
+/** One client's part of one run (a report). */
+export interface ClientLogRow {
+  reportId: string;
+  runId: number;
+  jobId: number;
+  jobName: string;
+  jobDesc: string | null;
+  clientId: number;
+  mqttClientId: string;
+  username: string | null;
+  ipAddress: string | null;
+  role: string;
+  status: ExecutionStatus;
+  attempt: number;
+  message: string | null;
+  /** When the client started (null while it has not), else when the run started. */
+  startTime: Date | null;
+  endTime: Date | null;
+  runStartedAt: Date;
+}
+
+export interface TaskLogRow {
+  taskResultId: number;
+  reportId: string;
+  jobId: number;
+  clientId: number;
+  taskId: number;
+  taskName: string;
+  taskDesc: string | null;
+  order: number;
+  priority: number;
+  disableValidation: boolean;
+  status: ExecutionStatus;
+  startTime: Date | null;
+  endTime: Date | null;
+}
+
+export interface StepMessageRow {
+  startTime: Date;
+  endTime: Date;
+  message: string;
+}
+
+export interface StepLogRow {
+  /** The step result's own id. */
+  id: number;
+  reportId: string;
+  taskId: number;
+  /** The step's id in the task script. */
+  scriptId: number;
+  parentScriptId: number | null;
+  /** True for a step nested under an IF (a condition or branch item). */
+  isItem: boolean;
+  type: string;
+  order: number;
+  status: ExecutionStatus;
+  startTime: Date | null;
+  endTime: Date | null;
+  /** The step's fields as they were run (filePath, targetFilePath, block, ...). */
+  step: Record<string, unknown>;
+  messages: StepMessageRow[];
+}
+
+export interface ClientOverviewRow {
+  clientId: number;
+  mqttClientId: string;
+  username: string | null;
+  ipAddress: string | null;
+  role: string;
+  enable: boolean;
+  /** The client's latest finished report's status; NOT_EXECUTE when it has none. */
+  status: 'SUCCESS' | 'FAILED' | 'NOT_EXECUTE';
+  reportId: string | null;
+  jobId: number | null;
+  jobName: string | null;
+  startTime: Date | null;
+  endTime: Date | null;
+}
+
+export interface TaskHistoryRow {
+  taskResultId: number;
+  reportId: string;
+  jobId: number;
+  jobName: string;
+  taskId: number;
+  taskName: string;
+  clientId: number;
+  mqttClientId: string;
+  /** The task's current switch; null once the task is deleted. */
+  enabled: boolean | null;
+  /** The script as it was run (nested tree). */
+  taskScript: unknown;
+  priority: number;
+  status: ExecutionStatus;
+  /** When the task ended, else started, else when the report was created. */
+  ts: Date;
+}
+
+const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
+
+/** Turns the epoch-ms columns named into dates (null stays null). */
+function withDates<T>(row: Record<string, unknown>, fields: string[]): T {
+  for (const f of fields) row[f] = row[f] === null || row[f] === undefined ? null : new Date(row[f] as number);
+  return row as T;
+}
+
+function checkStatus(value: string | undefined, field = 'status'): StatusFilter {
+  if (value === undefined || value === '' || value === 'ALL') return 'ALL';
+  if (!(EXECUTION_STATUSES as readonly string[]).includes(value)) throw errors.invalid(field, `ALL or one of ${EXECUTION_STATUSES.join(', ')}`, value);
+  return value as ExecutionStatus;
+}
+
+function checkMs(field: string, value: number | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw errors.invalid(field, 'epoch milliseconds', value);
+  return new Date(value);
+}
+
+function checkIdParam(field: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw errors.invalid(field, 'an id (a positive integer)', value);
+  return value;
+}
+
+/** A WHERE clause built from optional parts. */
+class Where {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+  add(sql: string, ...params: unknown[]): this {
+    this.parts.push(sql);
+    this.params.push(...params);
+    return this;
+  }
+  toString(): string {
+    return this.parts.length ? `where ${this.parts.join(' and ')}` : '';
+  }
+}
+
+export class ExecutionLogService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get em() {
+    return this.ctx.em;
+  }
+
+  /** One page of `select ... from ... where ... order by ...` and the count of all matching rows. */
+  private async page<R>(select: string, from: string, where: Where, orderBy: string, page: PageRequest, dates: string[]): Promise<Page<R>> {
+    const { offset, limit } = pageWindow(page);
+    const [rows, [{ n }]] = await Promise.all([
+      this.em.execute<Record<string, unknown>[]>(`select ${select} from ${from} ${where} order by ${orderBy} limit ${limit} offset ${offset}`, where.params),
+      this.em.execute<{ n: number }[]>(`select count(*)::int as n from ${from} ${where}`, where.params),
+    ]);
+    return { items: rows.map((r) => withDates<R>(r, dates)), total: n };
+  }
+
+  /** Runs of jobs (`GET /v1/logs/jobs`), optionally of one job. */
+  async jobLogs(filter: LogFilter & { jobId?: number } = {}, page: PageRequest = {}): Promise<Page<JobLogRow>> {
+    const w = new Where();
+    const status = checkStatus(filter.status);
+    if (status !== 'ALL') w.add('r.status = ?', status);
+    const startAt = checkMs('startAt', filter.startAt);
+    if (startAt) w.add('r.started_at >= ?', startAt);
+    const jobId = checkIdParam('jobId', filter.jobId);
+    if (jobId) w.add('r.job_id = ?', jobId);
+    return this.page<JobLogRow>(
+      `r.id as "runId", r.job_id as "jobId", r.job_name as "jobName", r.job_description as "jobDesc", r.status, r.trigger, r.priority,
+       ${ms('r.scheduled_at')} as "scheduledAt", ${ms('r.started_at')} as "startTime", ${ms('r.ended_at')} as "endTime", ${ms('r.deadline_at')} as "deadlineAt",
+       (select count(*)::int from report x where x.run_id = r.id) as clients,
+       ${ms('j.last_edited_at')} as "lastEditedAt", j.execution_time as "executionTime", j.duration`,
+      'job_run r left join job j on j.id = r.job_id',
+      w,
+      'r.started_at desc, r.id desc',
+      page,
+      ['scheduledAt', 'startTime', 'endTime', 'deadlineAt', 'lastEditedAt'],
+    );
+  }
+
+  /**
+   * Client executions (reports): `GET /v1/logs/clients` (by client), `GET /v1/logs/jobs/clients`
+   * (by job), `GET /v1/logs/clients/jobs`. Every filter is optional.
+   */
+  async clientLogs(filter: LogFilter & { clientId?: number; jobId?: number; runId?: number } = {}, page: PageRequest = {}): Promise<Page<ClientLogRow>> {
+    const w = new Where();
+    const status = checkStatus(filter.status);
+    if (status !== 'ALL') w.add('r.status = ?', status);
+    const startAt = checkMs('startAt', filter.startAt);
+    if (startAt) w.add('jr.started_at >= ?', startAt);
+    const clientId = checkIdParam('clientId', filter.clientId);
+    if (clientId) w.add('r.client_id = ?', clientId);
+    const jobId = checkIdParam('jobId', filter.jobId);
+    if (jobId) w.add('jr.job_id = ?', jobId);
+    const runId = checkIdParam('runId', filter.runId);
+    if (runId) w.add('r.run_id = ?', runId);
+    return this.page<ClientLogRow>(
+      `r.report_id as "reportId", r.run_id as "runId", jr.job_id as "jobId", jr.job_name as "jobName", jr.job_description as "jobDesc",
+       c.id as "clientId", c.mqtt_client_id as "mqttClientId", c.username, c.ip as "ipAddress", c.role, r.status, r.attempt, r.message,
+       ${ms('coalesce(r.started_at, jr.started_at)')} as "startTime", ${ms('r.ended_at')} as "endTime", ${ms('jr.started_at')} as "runStartedAt"`,
+      'report r join job_run jr on jr.id = r.run_id join client c on c.id = r.client_id',
+      w,
+      'jr.started_at desc, r.id desc',
+      page,
+      ['startTime', 'endTime', 'runStartedAt'],
+    );
+  }
+
+  /** Throws NOT_FOUND unless the report exists (and belongs to the client and job given). */
+  private async checkReport(reportId: string, clientId?: number, jobId?: number): Promise<void> {
+    if (typeof reportId !== 'string' || !reportId) throw errors.invalid('reportId', 'a report id', reportId);
+    const [row] = await this.em.execute<{ client_id: number; job_id: number }[]>(
+      'select r.client_id, jr.job_id from report r join job_run jr on jr.id = r.run_id where r.report_id = ?',
+      [reportId],
+    );
+    if (!row || (clientId !== undefined && row.client_id !== clientId) || (jobId !== undefined && row.job_id !== jobId)) {
+      throw errors.notFound('report', reportId);
+    }
+  }
+
+  /**
+   * Task results: of one report (`reportId`, the `/logs/.../tasks` routes), or of every report of
+   * a client and/or job (`GET /v1/logs/tasks`), newest report first, then in job order.
+   */
+  async taskLogs(filter: LogFilter & { reportId?: string; clientId?: number; jobId?: number; taskId?: number } = {}, page: PageRequest = {}): Promise<Page<TaskLogRow>> {
+    const w = new Where();
+    const clientId = checkIdParam('clientId', filter.clientId);
+    const jobId = checkIdParam('jobId', filter.jobId);
+    if (filter.reportId !== undefined) {
+      await this.checkReport(filter.reportId, clientId, jobId);
+      w.add('r.report_id = ?', filter.reportId);
+    }
+    if (clientId) w.add('r.client_id = ?', clientId);
+    if (jobId) w.add('jr.job_id = ?', jobId);
+    const taskId = checkIdParam('taskId', filter.taskId);
+    if (taskId) w.add('t.task_id = ?', taskId);
+    const status = checkStatus(filter.status);
+    if (status !== 'ALL') w.add('t.status = ?', status);
+    const startAt = checkMs('startAt', filter.startAt);
+    if (startAt) w.add('jr.started_at >= ?', startAt);
+    return this.page<TaskLogRow>(
+      `t.id as "taskResultId", r.report_id as "reportId", jr.job_id as "jobId", r.client_id as "clientId", t.task_id as "taskId",
+       t.task_name as "taskName", t.task_description as "taskDesc", t."order", t.priority, t.disable_validation as "disableValidation", t.status,
+       ${ms('t.started_at')} as "startTime", ${ms('t.ended_at')} as "endTime"`,
+      'task_result t join report r on r.id = t.report_id join job_run jr on jr.id = r.run_id',
+      w,
+      'jr.started_at desc, r.id desc, t."order" asc',
+      page,
+      ['startTime', 'endTime'],
+    );
+  }
+
+  /**
+   * Step results with their messages of one task of one report. Without `reportId`, the latest
+   * report of `clientId` and `jobId` that ran the task is read (`GET /v1/logs/scripts`).
+   */
+  async stepLogs(filter: { taskId: number; reportId?: string; clientId?: number; jobId?: number }, page: PageRequest = {}): Promise<Page<StepLogRow>> {
+    const taskId = checkIdParam('taskId', filter.taskId);
+    if (!taskId) throw errors.invalid('taskId', 'an id (a positive integer)');
+    const clientId = checkIdParam('clientId', filter.clientId);
+    const jobId = checkIdParam('jobId', filter.jobId);
+    let reportId = filter.reportId;
+    if (reportId !== undefined) await this.checkReport(reportId, clientId, jobId);
+    else {
+      if (!clientId || !jobId) throw errors.invalid('reportId', 'a report id, or both clientId and jobId');
+      const [latest] = await this.em.execute<{ report_id: string }[]>(
+        `select r.report_id from report r join job_run jr on jr.id = r.run_id join task_result t on t.report_id = r.id
+         where r.client_id = ? and jr.job_id = ? and t.task_id = ? order by jr.started_at desc, r.id desc limit 1`,
+        [clientId, jobId, taskId],
+      );
+      if (!latest) return { items: [], total: 0 };
+      reportId = latest.report_id;
+    }
+    const result = await this.page<StepLogRow>(
+      `s.id, r.report_id as "reportId", t.task_id as "taskId", s.step_id as "scriptId", s.parent_step_id as "parentScriptId",
+       s.parent_step_id is not null as "isItem", s.type, s."order", s.status, s.step,
+       ${ms('s.started_at')} as "startTime", ${ms('s.ended_at')} as "endTime"`,
+      'step_result s join task_result t on t.id = s.task_result_id join report r on r.id = t.report_id',
+      new Where().add('r.report_id = ?', reportId).add('t.task_id = ?', taskId),
+      's.started_at asc nulls last, s.id asc',
+      page,
+      ['startTime', 'endTime'],
+    );
+    const ids = result.items.map((r) => r.id);
+    const messages = ids.length
+      ? await this.em.execute<Record<string, unknown>[]>(
+          `select step_result_id as "stepResultId", ${ms('start_time')} as "startTime", ${ms('end_time')} as "endTime", message
+           from step_message where step_result_id = any(?::int[]) order by seq`,
+          [intArray(ids)],
+        )
+      : [];
+    for (const row of result.items) {
+      row.step ??= {};
+      row.messages = messages
+        .filter((m) => m.stepResultId === row.id)
+        .map((m) => ({ startTime: new Date(m.startTime as number), endTime: new Date(m.endTime as number), message: m.message as string }));
+    }
+    return result;
+  }
+
+  /**
+   * Every client with the status of its latest finished report since `startAt`
+   * (`GET /v1/logs/clients/overview`); a client with none is NOT_EXECUTE. `status` filters on it.
+   */
+  async clientOverview(filter: LogFilter = {}, page: PageRequest = {}): Promise<Page<ClientOverviewRow>> {
+    const status = checkStatus(filter.status);
+    if (status !== 'ALL' && !['SUCCESS', 'FAILED', 'NOT_EXECUTE'].includes(status)) throw errors.invalid('status', 'ALL, SUCCESS, FAILED or NOT_EXECUTE', status);
+    const startAt = checkMs('startAt', filter.startAt);
+    const latest = `left join lateral (
+        select r.status, r.report_id, jr.job_id, jr.job_name, coalesce(r.started_at, jr.started_at) as started_at, r.ended_at
+        from report r join job_run jr on jr.id = r.run_id
+        where r.client_id = c.id and r.status in ('SUCCESS', 'FAILED', 'NOT_EXECUTE') ${startAt ? 'and jr.started_at >= ?' : ''}
+        order by jr.started_at desc, r.id desc limit 1) lr on true`;
+    const w = new Where();
+    if (startAt) w.params.push(startAt);
+    if (status !== 'ALL') w.add(`coalesce(lr.status, 'NOT_EXECUTE') = ?`, status);
+    return this.page<ClientOverviewRow>(
+      `c.id as "clientId", c.mqtt_client_id as "mqttClientId", c.username, c.ip as "ipAddress", c.role, c.enable,
+       coalesce(lr.status, 'NOT_EXECUTE') as status, lr.report_id as "reportId", lr.job_id as "jobId", lr.job_name as "jobName",
+       ${ms('lr.started_at')} as "startTime", ${ms('lr.ended_at')} as "endTime"`,
+      `client c ${latest}`,
+      w,
+      'c.id asc',
+      page,
+      ['startTime', 'endTime'],
+    );
+  }
+
+  /** Every task execution, newest first (`GET /v1/tasks/histories`). */
+  async taskHistories(
+    filter: { mqttClientId?: string; clientId?: number; taskName?: string; taskNameContain?: string; taskId?: number; status?: string; startAt?: number } = {},
+    page: PageRequest = {},
+  ): Promise<Page<TaskHistoryRow>> {
+    const w = new Where();
+    if (filter.mqttClientId) w.add('c.mqtt_client_id = ?', filter.mqttClientId);
+    const clientId = checkIdParam('clientId', filter.clientId);
+    if (clientId) w.add('c.id = ?', clientId);
+    if (filter.taskName) w.add('t.task_name = ?', filter.taskName);
+    else if (filter.taskNameContain) w.add(`t.task_name ilike ('%' || ? || '%')`, escapeLike(filter.taskNameContain));
+    const taskId = checkIdParam('taskId', filter.taskId);
+    if (taskId) w.add('t.task_id = ?', taskId);
+    const status = checkStatus(filter.status);
+    if (status !== 'ALL') w.add('t.status = ?', status);
+    const startAt = checkMs('startAt', filter.startAt);
+    if (startAt) w.add('jr.started_at >= ?', startAt);
+    const ts = 'coalesce(t.ended_at, t.started_at, r.created_at)';
+    return this.page<TaskHistoryRow>(
+      `t.id as "taskResultId", r.report_id as "reportId", jr.job_id as "jobId", jr.job_name as "jobName", t.task_id as "taskId", t.task_name as "taskName",
+       c.id as "clientId", c.mqtt_client_id as "mqttClientId", k.enabled, t.script as "taskScript", t.priority, t.status, ${ms(ts)} as ts`,
+      'task_result t join report r on r.id = t.report_id join job_run jr on jr.id = r.run_id join client c on c.id = r.client_id left join task k on k.id = t.task_id',
+      w,
+      `${ts} desc, t.id desc`,
+      page,
+      ['ts'],
+    );
+  }
+}

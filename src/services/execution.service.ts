@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Client, CYCLE_TYPES, Job, JobRun, JobTask, Report, RUN_TRIGGERS, TaskResult, type RunTrigger } from '../entities';
+import { errors } from './errors';
+import { JobService } from './job.service';
+import { managementTimeZone, nextRunOf } from './schedule';
+import { publishChange, type ServiceContext } from './service-context';
+import { readScripts } from './step-script';
+
+export interface CreateRunOptions {
+  trigger?: RunTrigger;
+  /** The fire time the scheduler meant (SCHEDULE runs); defaults to now. */
+  scheduledAt?: Date;
+}
+
+/**
+ * Creating runs of a job.
+ *
+ * Decisions (DOMAIN.md leaves them open):
+ * - A disabled job is refused (CONFLICT) for both triggers: an operator must enable it first, and
+ *   the scheduler never fires one (its `nextRunAt` is null).
+ * - MANUAL: a job with no enabled task, or that reaches no enabled client, is refused (CONFLICT),
+ *   so the operator learns at once why nothing happens.
+ * - SCHEDULE: the same case is recorded as a run that ends at once as NOT_EXECUTE (no reports),
+ *   so the calendar and the logs show the fire; nothing is dispatched.
+ * - Targets are the clients bound directly plus the members of the job's groups; disabled clients
+ *   are skipped, offline ones get a PENDING report (they get the work when they connect, within
+ *   the run's duration). Disabled tasks are skipped.
+ * - A SCHEDULE run moves the job's `nextRunAt` to the next fire after `scheduledAt` (none for a
+ *   not-repeating job); a MANUAL run leaves the schedule alone.
+ */
+export class ExecutionService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /**
+   * Creates the run, one report per target client (uuid `reportId`), and a PENDING task result
+   * per enabled task in job order with a snapshot of its script; moves `lastRunAt` of the job and
+   * of those tasks; all in one transaction. Then hands the run to the dispatcher.
+   */
+  async createRun(jobId: number, { trigger = 'MANUAL', scheduledAt }: CreateRunOptions = {}): Promise<JobRun> {
+    if (!(RUN_TRIGGERS as readonly string[]).includes(trigger)) throw errors.invalid('trigger', RUN_TRIGGERS.join(' or '), trigger);
+    if (scheduledAt !== undefined && !(scheduledAt instanceof Date && Number.isFinite(scheduledAt.getTime()))) {
+      throw errors.invalid('scheduledAt', 'a date', scheduledAt);
+    }
+    const job = await new JobService(this.ctx).get(jobId);
+    if (!job.enabled) throw errors.conflict('jobId', `job ${jobId} is disabled: enable it before running it`);
+    const now = this.ctx.clock.now();
+    const { run, reports } = await this.ctx.em.transactional(async (em) => {
+      const jobs = new JobService({ ...this.ctx, em });
+      const placements = await em.find(JobTask, { job: jobId }, { populate: ['task'], orderBy: { position: 'asc', id: 'asc' } });
+      const tasks = placements.map((p) => p.task).filter((t) => t.enabled);
+      const clientIds = await jobs.targetClientIds(jobId, { enabledOnly: true });
+      const empty = !tasks.length || !clientIds.length;
+      if (empty && trigger === 'MANUAL') {
+        throw errors.conflict('jobId', !tasks.length ? `job ${jobId} has no enabled task: bind or enable a task first` : `job ${jobId} reaches no enabled client: bind a client or a group with enabled clients first`);
+      }
+      const run = em.create(JobRun, {
+        jobId,
+        jobName: job.name,
+        jobDescription: job.description,
+        trigger,
+        status: empty ? 'NOT_EXECUTE' : 'RUNNING',
+        priority: job.priority,
+        maxRetries: job.maxRetries,
+        retryWait: job.retryWait,
+        scheduledAt: scheduledAt ?? now,
+        startedAt: now,
+        deadlineAt: new Date(now.getTime() + job.duration * 1000),
+        endedAt: empty ? now : null,
+      });
+      const j = await em.findOneOrFail(Job, jobId);
+      if (trigger === 'SCHEDULE') {
+        j.nextRunAt = nextRunOf(j, scheduledAt ?? now, await managementTimeZone({ ...this.ctx, em }), j.cycleType === CYCLE_TYPES.ONCE);
+      }
+      const reports: Report[] = [];
+      if (!empty) {
+        const scripts = await readScripts(em, tasks.map((t) => t.id));
+        for (const clientId of clientIds) {
+          const report = em.create(Report, { reportId: randomUUID(), run, client: em.getReference(Client, clientId), status: 'PENDING', createdAt: now });
+          reports.push(report);
+          tasks.forEach((task, order) =>
+            em.create(TaskResult, {
+              report,
+              taskId: task.id,
+              taskName: task.name,
+              taskDescription: task.description,
+              order,
+              priority: task.priority,
+              disableValidation: task.disableValidation,
+              script: scripts[order],
+              status: 'PENDING',
+            }),
+          );
+        }
+        j.lastRunAt = now;
+        for (const t of tasks) t.lastRunAt = now;
+      }
+      await em.flush();
+      return { run, reports };
+    });
+    publishChange(this.ctx, 'JOB', 'UPDATED', jobId);
+    this.ctx.pubsub?.publish('EXECUTION_PROGRESS', {
+      level: 'RUN',
+      runId: run.id,
+      jobId,
+      status: run.status,
+      startTime: run.startedAt.getTime(),
+      endTime: run.endedAt?.getTime() ?? null,
+      at: now.getTime(),
+    });
+    if (reports.length) this.ctx.dispatcher?.runCreated(run.id);
+    return run;
+  }
+
+  /** One run by id. */
+  async getRun(runId: number): Promise<JobRun> {
+    const run = await this.ctx.em.findOne(JobRun, { id: runId });
+    if (!run) throw errors.notFound('run', runId);
+    return run;
+  }
+
+  /** One report by its `reportId` (the uuid agents and the log routes use). */
+  async getReport(reportId: string): Promise<Report> {
+    const report = await this.ctx.em.findOne(Report, { reportId }, { populate: ['run', 'client'] });
+    if (!report) throw errors.notFound('report', reportId);
+    return report;
+  }
+
+  /** The reports of a run with their clients, by client id. */
+  async reportsOfRun(runId: number): Promise<Report[]> {
+    await this.getRun(runId);
+    return this.ctx.em.find(Report, { run: runId }, { populate: ['client'], orderBy: { client: 'asc' } });
+  }
+
+  /** The task results of a report, in job order. */
+  async taskResults(reportId: string): Promise<TaskResult[]> {
+    const report = await this.getReport(reportId);
+    return this.ctx.em.find(TaskResult, { report }, { orderBy: { order: 'asc' } });
+  }
+}

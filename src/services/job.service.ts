@@ -1,0 +1,299 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { Client, CYCLE_TYPES, Group, Job, JobTask, Task } from '../entities';
+import { ClientService, type ClientFilter } from './client.service';
+import { errors } from './errors';
+import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
+import { pageWindow, type Page, type PageRequest } from './paging';
+import { fireTimesBetween, managementTimeZone, nextRunOf, parseCron } from './schedule';
+import { publishChange, type ServiceContext } from './service-context';
+import { SettingsService } from './settings.service';
+import { CLIENTS_OF_JOB_SQL } from './targeting';
+import { checkBool, checkDescription, checkInt, checkName, INT_MIN, taskWhere, type TaskFilter } from './task.service';
+
+export interface JobFilter {
+  jobId?: number;
+  /** Name equals (the document's `jobName`). */
+  jobName?: string;
+  /** Name contains, case-insensitive (`jobNameContain`). */
+  jobNameContain?: string;
+  enabled?: boolean;
+  lastEditedAt?: TimeRange;
+  lastRunAt?: TimeRange;
+  assignmentsChangedAt?: TimeRange;
+  /** The document's `createAtGte`/`createAtLte`. */
+  createdAt?: TimeRange;
+}
+
+export interface GroupFilter {
+  groupName?: string;
+  groupNameContain?: string;
+}
+
+/**
+ * Create/update input; `undefined` leaves a field as it is. `lastRunAt` and
+ * `assignmentsChangedAt` of the document's bodies are the server's to set and are not taken.
+ */
+export interface JobInput {
+  name?: string;
+  description?: string | null;
+  enabled?: boolean;
+  priority?: number;
+  /** 0 once, 1 daily, 2 weekly, 3 monthly, 4 yearly. */
+  cycleType?: number;
+  /** Cron (minute hour day-of-month month day-of-week); null or "" = run only when asked. */
+  executionTime?: string | null;
+  maxRetries?: number;
+  /** Seconds between retries of a failed client execution. */
+  retryWait?: number;
+  /** The longest a run may take, seconds. */
+  duration?: number;
+}
+
+export interface JobCounts {
+  tasks: number;
+  groups: number;
+  /** Clients bound directly (what `GET /v1/jobs/{id}/clients` lists). */
+  clients: number;
+  /** Distinct clients reached directly or through groups, enabled or not. */
+  targetClients: number;
+}
+
+/** The default longest run, seconds (1 h). */
+export const DEFAULT_JOB_DURATION = 3600;
+
+/** The filter of the job list (also used for a task's and a client's jobs). */
+export function jobWhere(filter: JobFilter = {}): FilterQuery<Job> {
+  const where: Record<string, unknown> = {};
+  if (filter.jobId !== undefined) where.id = filter.jobId;
+  applyNameFilter(where, 'name', filter.jobName, filter.jobNameContain);
+  if (filter.enabled !== undefined) where.enabled = filter.enabled;
+  applyTimeRanges(where, {
+    lastEditedAt: filter.lastEditedAt,
+    lastRunAt: filter.lastRunAt,
+    assignmentsChangedAt: filter.assignmentsChangedAt,
+    createdAt: filter.createdAt,
+  });
+  return where as FilterQuery<Job>;
+}
+
+const CYCLE_CODES = Object.values(CYCLE_TYPES) as number[];
+
+function checkCycleType(value: unknown): number {
+  if (typeof value !== 'number' || !CYCLE_CODES.includes(value)) {
+    throw errors.invalid('cycleType', '0 (once), 1 (daily), 2 (weekly), 3 (monthly) or 4 (yearly)', value);
+  }
+  return value;
+}
+
+function checkExecutionTime(value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value !== 'string') throw errors.invalid('executionTime', 'a cron expression string or null', value);
+  return parseCron(value).source;
+}
+
+/** Jobs: schedule and options, their ordered tasks, their groups and clients. */
+export class JobService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get em() {
+    return this.ctx.em;
+  }
+
+  where(filter: JobFilter = {}): FilterQuery<Job> {
+    return jobWhere(filter);
+  }
+
+  async list(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}): Promise<Page<Job>> {
+    const { offset, limit } = pageWindow(page);
+    const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, { orderBy: { id: 'asc' }, offset, limit });
+    return { items, total };
+  }
+
+  async get(id: number): Promise<Job> {
+    const job = await this.em.findOne(Job, { id });
+    if (!job) throw errors.notFound('job', id);
+    return job;
+  }
+
+  /**
+   * Fields left out take defaults: maxRetries and retryWait from the job settings
+   * (`maxRetried`, `retryWait`), duration 3600 s, cycleType 0, enabled true.
+   * `nextRunAt` is computed in the management server's time zone.
+   */
+  async create(input: JobInput): Promise<Job> {
+    const defaults = await new SettingsService(this.ctx).get('job');
+    const now = this.ctx.clock.now();
+    const job = this.em.create(Job, {
+      name: checkName('name', input.name),
+      description: checkDescription(input.description),
+      enabled: checkBool('enabled', input.enabled ?? true),
+      priority: checkInt('priority', input.priority ?? 0, INT_MIN),
+      cycleType: checkCycleType(input.cycleType ?? CYCLE_TYPES.ONCE),
+      executionTime: checkExecutionTime(input.executionTime),
+      maxRetries: checkInt('maxRetries', input.maxRetries ?? defaults.maxRetried),
+      retryWait: checkInt('retryWait', input.retryWait ?? defaults.retryWait),
+      duration: checkInt('duration', input.duration ?? DEFAULT_JOB_DURATION, 1),
+      createdAt: now,
+      lastEditedAt: now,
+    });
+    job.nextRunAt = nextRunOf(job, now, await managementTimeZone(this.ctx));
+    await this.em.flush();
+    publishChange(this.ctx, 'JOB', 'CREATED', job.id);
+    return job;
+  }
+
+  /**
+   * Changes the fields given and moves `lastEditedAt`. `nextRunAt` is recomputed when the
+   * schedule or `enabled` changes (a not-repeating job then runs once more).
+   */
+  async update(id: number, input: JobInput): Promise<Job> {
+    const job = await this.get(id);
+    const before = { enabled: job.enabled, executionTime: job.executionTime, cycleType: job.cycleType };
+    if (input.name !== undefined) job.name = checkName('name', input.name);
+    if (input.description !== undefined) job.description = checkDescription(input.description);
+    if (input.enabled !== undefined) job.enabled = checkBool('enabled', input.enabled);
+    if (input.priority !== undefined) job.priority = checkInt('priority', input.priority, INT_MIN);
+    if (input.cycleType !== undefined) job.cycleType = checkCycleType(input.cycleType);
+    if (input.executionTime !== undefined) job.executionTime = checkExecutionTime(input.executionTime);
+    if (input.maxRetries !== undefined) job.maxRetries = checkInt('maxRetries', input.maxRetries);
+    if (input.retryWait !== undefined) job.retryWait = checkInt('retryWait', input.retryWait);
+    if (input.duration !== undefined) job.duration = checkInt('duration', input.duration, 1);
+    const now = this.ctx.clock.now();
+    job.lastEditedAt = now;
+    if (before.enabled !== job.enabled || before.executionTime !== job.executionTime || before.cycleType !== job.cycleType) {
+      job.nextRunAt = nextRunOf(job, now, await managementTimeZone(this.ctx));
+    }
+    await this.em.flush();
+    publishChange(this.ctx, 'JOB', 'UPDATED', id);
+    return job;
+  }
+
+  async setEnabled(id: number, enabled: boolean): Promise<Job> {
+    return this.update(id, { enabled });
+  }
+
+  /**
+   * Deletes the job and its bindings; its tasks' and groups' assignmentsChangedAt move.
+   * Runs and reports keep the job's id and name.
+   */
+  async delete(id: number): Promise<void> {
+    await this.get(id);
+    const now = this.ctx.clock.now();
+    await this.em.transactional(async (em) => {
+      await em.execute('update task set assignments_changed_at = ? where id in (select task_id from job_task where job_id = ?)', [now, id]);
+      await em.execute('update client_group set assignments_changed_at = ? where id in (select group_id from job_group where job_id = ?)', [now, id]);
+      await em.nativeDelete(Job, { id });
+    });
+    const cached = this.em.getUnitOfWork().getById<Job>(Job.name, id);
+    if (cached) this.em.getUnitOfWork().unsetIdentity(cached);
+    publishChange(this.ctx, 'JOB', 'DELETED', id);
+  }
+
+  /** Ids of the job's tasks, in job order. */
+  async taskIds(id: number): Promise<number[]> {
+    const rows = await this.em.execute<{ task_id: number }[]>('select task_id from job_task where job_id = ? order by position, id', [id]);
+    return rows.map((r) => r.task_id);
+  }
+
+  /** The job's tasks in job order, filtered like the task list. */
+  async tasks(id: number, filter: TaskFilter = {}, page: PageRequest = {}): Promise<Page<Task>> {
+    await this.get(id);
+    const { offset, limit } = pageWindow(page);
+    const [rows, total] = await this.em.findAndCount(JobTask, { job: id, task: taskWhere(filter) } as FilterQuery<JobTask>, {
+      populate: ['task'],
+      orderBy: { position: 'asc', id: 'asc' },
+      offset,
+      limit,
+    });
+    return { items: rows.map((r) => r.task), total };
+  }
+
+  /** Tasks of many jobs in job order, two queries in all (dataloaders); in the order of `ids`. */
+  async tasksByJob(ids: number[]): Promise<Task[][]> {
+    if (!ids.length) return [];
+    const rows = await this.em.find(JobTask, { job: { $in: ids } }, { populate: ['task'], orderBy: { position: 'asc', id: 'asc' } });
+    return ids.map((id) => rows.filter((r) => r.job.id === id).map((r) => r.task));
+  }
+
+  /** The groups the job is aimed at. */
+  async groups(id: number, filter: GroupFilter = {}, page: PageRequest = {}): Promise<Page<Group>> {
+    await this.get(id);
+    const { offset, limit } = pageWindow(page);
+    const where: Record<string, unknown> = {};
+    applyNameFilter(where, 'name', filter.groupName, filter.groupNameContain);
+    const rows = await this.em.execute<{ group_id: number }[]>('select group_id from job_group where job_id = ?', [id]);
+    const [items, total] = await this.em.findAndCount(Group, { ...where, id: { $in: rows.map((r) => r.group_id) } } as FilterQuery<Group>, {
+      orderBy: { id: 'asc' },
+      offset,
+      limit,
+    });
+    return { items, total };
+  }
+
+  /** The clients bound to the job directly (what the bind routes change), filtered like the client list. */
+  async clients(id: number, filter: ClientFilter = {}, page: PageRequest = {}): Promise<Page<Client>> {
+    await this.get(id);
+    const rows = await this.em.execute<{ client_id: number }[]>('select client_id from job_client where job_id = ?', [id]);
+    return new ClientService(this.ctx).list(filter, page, { id: { $in: rows.map((r) => r.client_id) } });
+  }
+
+  /**
+   * The clients the job reaches: bound directly plus members of its groups (static and dynamic).
+   * `enabledOnly` leaves out disabled clients (what a run targets).
+   */
+  async targetClientIds(id: number, { enabledOnly = false }: { enabledOnly?: boolean } = {}): Promise<number[]> {
+    const sql = `select t.client_id from (${CLIENTS_OF_JOB_SQL}) t join client c on c.id = t.client_id ${enabledOnly ? 'where c.enable' : ''} order by t.client_id`;
+    const rows = await this.em.execute<{ client_id: number }[]>(sql, [id, id]);
+    return rows.map((r) => r.client_id);
+  }
+
+  /** The effective target clients, filtered and paged like the client list. */
+  async targetClients(id: number, filter: ClientFilter = {}, page: PageRequest = {}): Promise<Page<Client>> {
+    await this.get(id);
+    return new ClientService(this.ctx).list(filter, page, { id: { $in: await this.targetClientIds(id) } });
+  }
+
+  /** The next `count` fire times from now in the management server's time zone ([] without a schedule). */
+  async upcoming(id: number, count = 5, until?: Date): Promise<Date[]> {
+    const job = await this.get(id);
+    if (!job.enabled || !job.executionTime || !job.nextRunAt) return [];
+    const tz = await managementTimeZone(this.ctx);
+    if (job.cycleType === CYCLE_TYPES.ONCE) return [job.nextRunAt];
+    const end = until ?? new Date(job.nextRunAt.getTime() + 366 * 24 * 3600 * 1000);
+    return fireTimesBetween(job.executionTime, job.nextRunAt, end, tz, checkInt('count', count, 1, 1000));
+  }
+
+  async countInfo(id: number): Promise<JobCounts> {
+    await this.get(id);
+    const [counts] = await this.countsByJob([id]);
+    return counts;
+  }
+
+  /** Counts for many jobs, one grouped statement per relation, in the order of `ids`. */
+  async countsByJob(ids: number[]): Promise<JobCounts[]> {
+    if (!ids.length) return [];
+    type Row = { id: number; n: number };
+    const [tasks, groups, clients, targets] = await Promise.all([
+      this.em.execute<Row[]>('select job_id as id, count(*)::int as n from job_task where job_id = any(?::int[]) group by job_id', [intArray(ids)]),
+      this.em.execute<Row[]>('select job_id as id, count(*)::int as n from job_group where job_id = any(?::int[]) group by job_id', [intArray(ids)]),
+      this.em.execute<Row[]>('select job_id as id, count(*)::int as n from job_client where job_id = any(?::int[]) group by job_id', [intArray(ids)]),
+      this.em.execute<Row[]>(
+        `select t.job_id as id, count(*)::int as n from (
+           select job_id, client_id from job_client where job_id = any(?::int[])
+           union select jg.job_id, gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = any(?::int[])
+         ) t group by t.job_id`,
+        [intArray(ids), intArray(ids)],
+      ),
+    ]);
+    const toMap = (rows: Row[]) => new Map(rows.map((r) => [r.id, r.n]));
+    const [t, g, c, x] = [toMap(tasks), toMap(groups), toMap(clients), toMap(targets)];
+    return ids.map((id) => ({ tasks: t.get(id) ?? 0, groups: g.get(id) ?? 0, clients: c.get(id) ?? 0, targetClients: x.get(id) ?? 0 }));
+  }
+
+  /** The job list with each job's counts. */
+  async allInfo(filter: JobFilter = {}, page: PageRequest = {}): Promise<Page<{ job: Job; counts: JobCounts }>> {
+    const { items, total } = await this.list(filter, page);
+    const counts = await this.countsByJob(items.map((j) => j.id));
+    return { items: items.map((job, i) => ({ job, counts: counts[i] })), total };
+  }
+}

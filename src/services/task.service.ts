@@ -1,0 +1,259 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { Client, Job, Task } from '../entities';
+import { ClientService, type ClientFilter } from './client.service';
+import { errors } from './errors';
+import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
+import { jobWhere, type JobFilter } from './job.service';
+import { pageWindow, type Page, type PageRequest } from './paging';
+import { publishChange, type ServiceContext } from './service-context';
+import { SettingsService } from './settings.service';
+import { readScripts, saveScript, type SavedRootStep, type ScriptStep } from './step-script';
+
+export interface TaskFilter {
+  taskId?: number;
+  /** Name equals (the document's `taskName`). */
+  taskName?: string;
+  /** Name contains, case-insensitive (`taskNameContain`). */
+  taskNameContain?: string;
+  enabled?: boolean;
+  lastEditedAt?: TimeRange;
+  lastRunAt?: TimeRange;
+  assignmentsChangedAt?: TimeRange;
+  /** The document's `createAtGte`/`createAtLte`. */
+  createdAt?: TimeRange;
+}
+
+/** Create/update input; `undefined` leaves a field as it is. Run and assignment times are the server's. */
+export interface TaskInput {
+  name?: string;
+  description?: string | null;
+  priority?: number;
+  enabled?: boolean;
+  disableValidation?: boolean;
+}
+
+export interface TaskCounts {
+  /** Jobs the task is part of. */
+  jobs: number;
+  /** Distinct clients those jobs reach (directly or through groups). */
+  clients: number;
+  /** Steps of the script, nested ones included. */
+  scripts: number;
+}
+
+/** Clients reached by the jobs of the tasks in `any(?)`: pairs (task_id, client_id). */
+const TASK_CLIENTS_SQL = `
+  select distinct jt.task_id, x.client_id from job_task jt join (
+    select job_id, client_id from job_client
+    union select jg.job_id, gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id
+  ) x on x.job_id = jt.job_id where jt.task_id = any(?::int[])`;
+
+/** The filter of the task list (also used for a job's and a client's tasks). */
+export function taskWhere(filter: TaskFilter = {}): FilterQuery<Task> {
+  const where: Record<string, unknown> = {};
+  if (filter.taskId !== undefined) where.id = filter.taskId;
+  applyNameFilter(where, 'name', filter.taskName, filter.taskNameContain);
+  if (filter.enabled !== undefined) where.enabled = filter.enabled;
+  applyTimeRanges(where, {
+    lastEditedAt: filter.lastEditedAt,
+    lastRunAt: filter.lastRunAt,
+    assignmentsChangedAt: filter.assignmentsChangedAt,
+    createdAt: filter.createdAt,
+  });
+  return where as FilterQuery<Task>;
+}
+
+export function checkName(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.trim()) throw errors.invalid(field, 'a non-empty name', value);
+  if (value.length > 255) throw errors.invalid(field, 'a name of at most 255 characters', `${value.slice(0, 20)}…`);
+  return value.trim();
+}
+
+export const INT_MIN = -(2 ** 31);
+export const INT_MAX = 2 ** 31 - 1;
+
+/** An integer in [min, max] (a 32-bit column). */
+export function checkInt(field: string, value: unknown, min = 0, max = INT_MAX): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const expected = min === INT_MIN && max === INT_MAX ? 'an integer' : max === INT_MAX ? `an integer from ${min}` : `an integer from ${min} to ${max}`;
+    throw errors.invalid(field, expected, value);
+  }
+  return value;
+}
+
+export function checkBool(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw errors.invalid(field, 'true or false', value);
+  return value;
+}
+
+export function checkDescription(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw errors.invalid('description', 'a string', value);
+  return value;
+}
+
+/** Tasks: scripts of steps, their jobs and the clients those jobs reach. */
+export class TaskService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get em() {
+    return this.ctx.em;
+  }
+
+  where(filter: TaskFilter = {}): FilterQuery<Task> {
+    return taskWhere(filter);
+  }
+
+  async list(filter: TaskFilter = {}, page: PageRequest = {}, extra: FilterQuery<Task> = {}): Promise<Page<Task>> {
+    const { offset, limit } = pageWindow(page);
+    const [items, total] = await this.em.findAndCount(Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, { orderBy: { id: 'asc' }, offset, limit });
+    return { items, total };
+  }
+
+  async get(id: number): Promise<Task> {
+    const task = await this.em.findOne(Task, { id });
+    if (!task) throw errors.notFound('task', id);
+    return task;
+  }
+
+  /** Fields left out take the task settings' defaults (`enable`, `priority`, `disableValidation`). */
+  async create(input: TaskInput): Promise<Task> {
+    const defaults = await new SettingsService(this.ctx).get('task');
+    const now = this.ctx.clock.now();
+    const task = this.em.create(Task, {
+      name: checkName('name', input.name),
+      description: checkDescription(input.description),
+      priority: checkInt('priority', input.priority ?? defaults.priority, INT_MIN),
+      enabled: checkBool('enabled', input.enabled ?? defaults.enable),
+      disableValidation: checkBool('disableValidation', input.disableValidation ?? defaults.disableValidation),
+      createdAt: now,
+      lastEditedAt: now,
+    });
+    await this.em.flush();
+    publishChange(this.ctx, 'TASK', 'CREATED', task.id);
+    return task;
+  }
+
+  /** Changes the fields given and moves `lastEditedAt`. */
+  async update(id: number, input: TaskInput): Promise<Task> {
+    const task = await this.get(id);
+    if (input.name !== undefined) task.name = checkName('name', input.name);
+    if (input.description !== undefined) task.description = checkDescription(input.description);
+    if (input.priority !== undefined) task.priority = checkInt('priority', input.priority, INT_MIN);
+    if (input.enabled !== undefined) task.enabled = checkBool('enabled', input.enabled);
+    if (input.disableValidation !== undefined) task.disableValidation = checkBool('disableValidation', input.disableValidation);
+    task.lastEditedAt = this.ctx.clock.now();
+    await this.em.flush();
+    publishChange(this.ctx, 'TASK', 'UPDATED', id);
+    return task;
+  }
+
+  async setEnabled(id: number, enabled: boolean): Promise<Task> {
+    return this.update(id, { enabled });
+  }
+
+  /**
+   * Deletes the task, its script and its places in jobs (whose assignmentsChangedAt moves).
+   * Execution history keeps the task's id and name.
+   */
+  async delete(id: number): Promise<void> {
+    await this.get(id);
+    const now = this.ctx.clock.now();
+    const jobIds = await this.jobIds(id);
+    await this.em.transactional(async (em) => {
+      if (jobIds.length) await em.nativeUpdate(Job, { id: { $in: jobIds } }, { assignmentsChangedAt: now });
+      await em.nativeDelete(Task, { id });
+    });
+    const cached = this.em.getUnitOfWork().getById<Task>(Task.name, id);
+    if (cached) this.em.getUnitOfWork().unsetIdentity(cached);
+    publishChange(this.ctx, 'TASK', 'DELETED', id);
+    for (const jid of jobIds) publishChange(this.ctx, 'JOB', 'UPDATED', jid);
+  }
+
+  /** Ids of the jobs the task is part of. */
+  async jobIds(id: number): Promise<number[]> {
+    const rows = await this.em.execute<{ job_id: number }[]>('select job_id from job_task where task_id = ? order by job_id', [id]);
+    return rows.map((r) => r.job_id);
+  }
+
+  /** The jobs the task is part of, filtered like the job list. */
+  async jobs(id: number, filter: JobFilter = {}, page: PageRequest = {}): Promise<Page<Job>> {
+    await this.get(id);
+    const { offset, limit } = pageWindow(page);
+    const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), { id: { $in: await this.jobIds(id) } }] } as FilterQuery<Job>, {
+      orderBy: { id: 'asc' },
+      offset,
+      limit,
+    });
+    return { items, total };
+  }
+
+  /** Jobs of many tasks in one statement (dataloaders), in the order of `ids`. */
+  async jobIdsByTask(ids: number[]): Promise<number[][]> {
+    if (!ids.length) return [];
+    const rows = await this.em.execute<{ task_id: number; job_id: number }[]>('select task_id, job_id from job_task where task_id = any(?::int[]) order by job_id', [intArray(ids)]);
+    return ids.map((id) => rows.filter((r) => r.task_id === id).map((r) => r.job_id));
+  }
+
+  /** Ids of the clients the task's jobs reach, directly or through groups. */
+  async clientIds(id: number): Promise<number[]> {
+    const rows = await this.em.execute<{ client_id: number }[]>(`${TASK_CLIENTS_SQL} order by x.client_id`, [intArray([id])]);
+    return rows.map((r) => r.client_id);
+  }
+
+  /** The clients the task's jobs reach, filtered like the client list. */
+  async clients(id: number, filter: ClientFilter = {}, page: PageRequest = {}): Promise<Page<Client>> {
+    await this.get(id);
+    const ids = await this.clientIds(id);
+    return new ClientService(this.ctx).list(filter, page, { id: { $in: ids } });
+  }
+
+  /** The task's script as a nested tree. */
+  async script(id: number): Promise<ScriptStep[]> {
+    await this.get(id);
+    const [tree] = await readScripts(this.em, [id]);
+    return tree;
+  }
+
+  /** Scripts of many tasks in one query (dataloaders); unknown ids give empty scripts. */
+  async scripts(ids: number[]): Promise<ScriptStep[][]> {
+    return readScripts(this.em, ids);
+  }
+
+  /** Replaces the script (see step-script.ts); answers the root steps `[{scriptId, scriptType}]`. */
+  async saveScript(id: number, steps: unknown): Promise<SavedRootStep[]> {
+    const task = await this.get(id);
+    const saved = await saveScript(this.em, task, steps, this.ctx.clock.now());
+    await this.em.refresh(task);
+    publishChange(this.ctx, 'TASK', 'UPDATED', id);
+    return saved;
+  }
+
+  async countInfo(id: number): Promise<TaskCounts> {
+    await this.get(id);
+    const [counts] = await this.countsByTask([id]);
+    return counts;
+  }
+
+  /** Counts for many tasks, one grouped statement per relation, in the order of `ids`. */
+  async countsByTask(ids: number[]): Promise<TaskCounts[]> {
+    if (!ids.length) return [];
+    type Row = { id: number; n: number };
+    const [jobs, clients, scripts] = await Promise.all([
+      this.em.execute<Row[]>('select task_id as id, count(*)::int as n from job_task where task_id = any(?::int[]) group by task_id', [intArray(ids)]),
+      this.em.execute<Row[]>(`select t.task_id as id, count(*)::int as n from (${TASK_CLIENTS_SQL}) t group by t.task_id`, [intArray(ids)]),
+      this.em.execute<Row[]>('select task_id as id, count(*)::int as n from step where task_id = any(?::int[]) group by task_id', [intArray(ids)]),
+    ]);
+    const toMap = (rows: Row[]) => new Map(rows.map((r) => [r.id, r.n]));
+    const [j, c, s] = [toMap(jobs), toMap(clients), toMap(scripts)];
+    return ids.map((id) => ({ jobs: j.get(id) ?? 0, clients: c.get(id) ?? 0, scripts: s.get(id) ?? 0 }));
+  }
+
+  /** The task list with each task's counts. */
+  async allInfo(filter: TaskFilter = {}, page: PageRequest = {}): Promise<Page<{ task: Task; counts: TaskCounts }>> {
+    const { items, total } = await this.list(filter, page);
+    const counts = await this.countsByTask(items.map((t) => t.id));
+    return { items: items.map((task, i) => ({ task, counts: counts[i] })), total };
+  }
+
+}
