@@ -293,32 +293,6 @@ export class ClientService {
     return groups;
   }
 
-  /** Aims jobs at this client directly. */
-  async bindJobs(id: number, jobIds: number[]): Promise<void> {
-    await this.get(id);
-    const jobs = await this.em.find(Job, { id: { $in: jobIds } });
-    for (const jid of jobIds) if (!jobs.some((j) => j.id === jid)) throw errors.notFound('job', jid);
-    const now = this.ctx.clock.now();
-    await this.em.transactional(async (em) => {
-      const rows = await em.execute<{ job_id: number }[]>(
-        'insert into job_client (job_id, client_id) select unnest(?::int[]), ? on conflict do nothing returning job_id',
-        [intArray(jobIds), id],
-      );
-      if (rows.length) await em.nativeUpdate(Job, { id: { $in: rows.map((r) => r.job_id) } }, { assignmentsChangedAt: now });
-    });
-    for (const job of jobs) publishChange(this.ctx, 'JOB', 'UPDATED', job.id);
-  }
-
-  async unbindJobs(id: number, jobIds: number[]): Promise<void> {
-    await this.get(id);
-    const now = this.ctx.clock.now();
-    await this.em.transactional(async (em) => {
-      const rows = await em.execute<{ job_id: number }[]>('delete from job_client where client_id = ? and job_id = any(?::int[]) returning job_id', [id, intArray(jobIds)]);
-      if (rows.length) await em.nativeUpdate(Job, { id: { $in: rows.map((r) => r.job_id) } }, { assignmentsChangedAt: now });
-    });
-    for (const jid of jobIds) publishChange(this.ctx, 'JOB', 'UPDATED', jid);
-  }
-
   async countInfo(id: number): Promise<ClientCounts> {
     await this.get(id);
     const [counts] = await this.countsByClient([id]);

@@ -1,4 +1,5 @@
 import { AttributeService } from '../../src/services/attribute.service';
+import { BindingService } from '../../src/services/binding.service';
 import { ClientService } from '../../src/services/client.service';
 import { GroupService } from '../../src/services/group.service';
 import { Job, JobClient, JobGroup, JobTask, Task } from '../../src/entities';
@@ -71,7 +72,7 @@ describe('ClientService', () => {
     await expect(clients().setAttributes(c.id, [{ attributeId: 424242, attributeValue: 'x' }])).rejects.toMatchObject({ field: '[0].attributeId' });
   });
 
-  it('binds static groups and jobs in both directions and counts what reaches the client', async () => {
+  it('binds static groups and jobs and counts what reaches the client', async () => {
     const groups = new GroupService(h.ctx());
     const c = await clients().create({ mqttClientId: 'bind-1' });
     const g = await groups.create({ groupName: 'north stores' });
@@ -89,9 +90,9 @@ describe('ClientService', () => {
     em.create(JobGroup, { job: viaGroup, group: g.id });
     await em.flush();
 
-    await clients().bindJobs(c.id, [direct.id]);
+    await new BindingService(h.ctx()).bindClientJobs(c.id, [direct.id]);
     expect(await h.em().count(JobClient, { client: c.id })).toBe(1);
-    await clients().bindJobs(c.id, [direct.id]); // idempotent
+    await new BindingService(h.ctx()).bindClientJobs(c.id, [direct.id]); // idempotent
     expect(await h.em().count(JobClient, { client: c.id })).toBe(1);
     expect((await clients().jobs(c.id)).items.map((j) => j.name).sort()).toEqual(['direct job', 'group job']);
     expect((await clients().tasks(c.id)).total).toBe(2);
@@ -99,11 +100,11 @@ describe('ClientService', () => {
     const all = await clients().allInfo({ mqttClientId: 'bind-1' });
     expect(all.items[0].counts).toMatchObject({ groups: 1, jobs: 2, tasks: 2 });
 
-    await clients().unbindJobs(c.id, [direct.id]);
+    await new BindingService(h.ctx()).unbindClientJobs(c.id, [direct.id]);
     expect((await clients().jobs(c.id)).total).toBe(1);
     await clients().unbindGroups(c.id, [g.id]);
     expect(await clients().countInfo(c.id)).toMatchObject({ groups: 0, jobs: 0, tasks: 0 });
-    await expect(clients().bindJobs(c.id, [777777])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(new BindingService(h.ctx()).bindClientJobs(c.id, [777777])).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(clients().bindGroups(c.id, [777777])).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 

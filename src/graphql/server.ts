@@ -1,0 +1,119 @@
+import type http from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { FrontDoorDeps } from '../http/deps';
+import { createGraphqlContext, type GraphqlContext } from './context';
+import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
+import { ideRouter } from './ide';
+import { costError, DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
+import { buildGraphqlSchema } from './schema';
+
+export interface MountGraphqlOptions {
+  app: Express;
+  httpServer: http.Server;
+  deps: FrontDoorDeps;
+  /** Where GraphQL answers over HTTP and WebSocket (default /graphql). */
+  path?: string;
+  limits?: Partial<QueryLimits>;
+}
+
+export interface GraphqlMount {
+  schema: GraphQLSchema;
+  /** Closes the WebSocket connections and stops Apollo; call before closing the HTTP server. */
+  stop(): Promise<void>;
+}
+
+/** The cost check needs the variables, so it runs once the operation is resolved. */
+function costPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<GraphqlContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, operationName }) {
+          const error = costError(schema, document, request.variables, operationName, maxCost);
+          if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Mounts GraphQL on an express app and its HTTP server (call before `listen`): Apollo Server over
+ * HTTP at `path`, graphql-ws on the same path and port, and the IDE for browsers. Both transports
+ * use the same context (an EntityManager fork per operation), limits and error mapping.
+ */
+export async function mountGraphql({ app, httpServer, deps, path = '/graphql', limits }: MountGraphqlOptions): Promise<GraphqlMount> {
+  const { maxDepth, maxCost } = { ...DEFAULT_LIMITS, ...limits };
+  const { logger } = deps;
+  const schema = await buildGraphqlSchema({ pubsub: deps.pubsub });
+  const depthRule = depthLimitRule(maxDepth);
+
+  const apollo = new ApolloServer<GraphqlContext>({
+    schema,
+    validationRules: [depthRule],
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) =>
+      error instanceof GraphQLError ? formatClientError(error, logger) : (logger.error({ err: error }, 'unexpected GraphQL error'), { message: MASKED_MESSAGE, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } }),
+    plugins: [ApolloServerPluginLandingPageDisabled(), costPlugin(schema, maxCost)],
+  });
+  await apollo.start();
+
+  app.use(path, ideRouter(path));
+  app.use(path, express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => createGraphqlContext(deps) }));
+  // Malformed JSON and other body errors: a GraphQL-shaped JSON answer, never express's HTML page.
+  app.use(path, (err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) logger.error({ err }, 'GraphQL HTTP request failed');
+    res.status(status).json({ errors: [{ message: status === 500 ? MASKED_MESSAGE : `Bad request: ${err.message}`, extensions: { code: status === 500 ? GRAPHQL_CODES.INTERNAL_SERVER_ERROR : 'BAD_REQUEST' } }] });
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path });
+  const rules = [...specifiedRules, depthRule];
+  const ws = useServer<Record<string, unknown> | undefined>(
+    {
+      schema,
+      // graphql-ws bypasses Apollo: parse, validate and limit here, with a fresh context per operation.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          const e = err as GraphQLError;
+          return [new GraphQLError(e.message, { source: e.source, positions: e.positions, extensions: { code: GRAPHQL_CODES.GRAPHQL_PARSE_FAILED } })];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length) return errors;
+        if (!getOperationAST(document, payload.operationName)) {
+          return [new GraphQLError(`Unknown operation${payload.operationName ? ` "${payload.operationName}"` : ''}: name one of the operations of the document`, { extensions: { code: GRAPHQL_CODES.GRAPHQL_VALIDATION_FAILED } })];
+        }
+        const tooCostly = costError(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
+        if (tooCostly) return [tooCostly];
+        return {
+          schema,
+          document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+          contextValue: createGraphqlContext(deps),
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatClientError(e, logger)),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatClientError(e, logger)) } : undefined),
+    },
+    wsServer,
+  );
+
+  return {
+    schema,
+    async stop() {
+      await Promise.resolve(ws.dispose()).catch((err: unknown) => logger.warn({ err }, 'closing GraphQL WebSockets'));
+      for (const socket of wsServer.clients) socket.terminate();
+      await apollo.stop();
+    },
+  };
+}

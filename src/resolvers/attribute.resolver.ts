@@ -1,0 +1,40 @@
+import { Arg, Args, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { Attribute } from '../entities';
+import type { GraphqlContext } from '../graphql/context';
+import type { AttributeInput } from '../services/attribute.service';
+import { AttributePage, AttributeObject } from './attribute.type';
+import { CreateAttributeInput, UpdateAttributeInput } from './attribute.input';
+import { defined, PageArgs, pageRequest, toPage } from './common.type';
+
+function attributeInput(input: CreateAttributeInput | UpdateAttributeInput): AttributeInput {
+  return defined({ attributeName: input.name, type: input.type, defaultValue: input.defaultValue, display: input.display, readOnly: input.readOnly });
+}
+
+@Resolver(() => AttributeObject)
+export class AttributeResolver {
+  @Query(() => AttributeObject, { description: 'One attribute definition by id (NOT_FOUND when there is none).' })
+  attribute(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Attribute> {
+    return services.attributes.get(id);
+  }
+
+  @Query(() => AttributePage, { description: 'Attribute definitions, paged (ordered by id).' })
+  async attributes(@Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+    return toPage(await services.attributes.list(pageRequest(page)), page);
+  }
+
+  @Mutation(() => AttributeObject, { description: 'Defines a client attribute; names are unique.' })
+  createAttribute(@Arg('input') input: CreateAttributeInput, @Ctx() { services }: GraphqlContext): Promise<Attribute> {
+    return services.attributes.create(attributeInput(input));
+  }
+
+  @Mutation(() => AttributeObject, { description: 'Changes a definition; dynamic groups that query it are re-evaluated.' })
+  updateAttribute(@Arg('input') input: UpdateAttributeInput, @Ctx() { services }: GraphqlContext): Promise<Attribute> {
+    return services.attributes.update(input.id, attributeInput(input));
+  }
+
+  @Mutation(() => Int, { description: "Deletes a definition and every client's value of it; returns its id." })
+  async deleteAttribute(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
+    await services.attributes.delete(id);
+    return id;
+  }
+}

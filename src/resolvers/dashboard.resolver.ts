@@ -1,0 +1,43 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver } from 'type-graphql';
+import type { GraphqlContext } from '../graphql/context';
+import { Dashboard, DashboardInfo, DashboardLogsCount, DashboardReports, OnlineClientsPoint, ScheduledJobEntry } from './dashboard.type';
+
+const DASHBOARD = {};
+
+@Resolver(() => Dashboard)
+export class DashboardResolver {
+  @Query(() => Dashboard, { description: 'Dashboard figures: totals, basic info, the online-clients chart and the job calendar.' })
+  dashboard(): object {
+    return DASHBOARD;
+  }
+
+  @FieldResolver(() => DashboardReports)
+  reports(@Arg('startedAfter', () => Date, { nullable: true }) startedAfter: Date | null, @Ctx() { services }: GraphqlContext) {
+    return services.dashboard.reports({ startAt: startedAfter?.getTime() });
+  }
+
+  @FieldResolver(() => DashboardInfo)
+  info(@Ctx() { services }: GraphqlContext) {
+    return services.dashboard.basicInfo();
+  }
+
+  @FieldResolver(() => DashboardLogsCount)
+  logsCount(@Arg('startedAfter', () => Date, { nullable: true }) startedAfter: Date | null, @Ctx() { services }: GraphqlContext) {
+    return services.dashboard.logsCount({ startAt: startedAfter?.getTime() });
+  }
+
+  @FieldResolver(() => [OnlineClientsPoint], { description: 'Online clients per interval (default: the last 24 hours, hourly).' })
+  onlineClients(
+    @Arg('from', () => Date, { nullable: true }) from: Date | null,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null,
+    @Arg('intervalSeconds', () => Int, { nullable: true }) intervalSeconds: number | null,
+    @Ctx() { services }: GraphqlContext,
+  ) {
+    return services.dashboard.onlineClients({ startTime: from?.getTime(), endTime: to?.getTime(), interval: intervalSeconds == null ? undefined : intervalSeconds * 1000 });
+  }
+
+  @FieldResolver(() => [ScheduledJobEntry], { description: 'The job calendar between from and to: past runs and upcoming fires.' })
+  scheduledJobs(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() { services }: GraphqlContext) {
+    return services.dashboard.scheduledJobs({ start: from.getTime(), end: to.getTime() });
+  }
+}

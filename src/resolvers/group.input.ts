@@ -1,0 +1,101 @@
+import { IsInt, IsOptional, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
+import { TimeRangeInput } from './common.type';
+import { GroupQueryOperation, GroupType } from './enums';
+
+@InputType({ description: 'Filters of the group list; all given filters must hold.' })
+export class GroupFilterInput {
+  @Field(() => String, { nullable: true, description: 'Name equals.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Name contains (case-insensitive).' })
+  nameContains?: string | null;
+
+  @Field(() => GroupType, { nullable: true })
+  type?: GroupType | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  lastEditedAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  createdAt?: TimeRangeInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only groups this client belongs to.' })
+  clientId?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only groups this job is aimed at.' })
+  jobId?: number | null;
+}
+
+@InputType({ description: 'A new group. A DYNAMIC group needs queryProperty, queryOperation and queryValue.' })
+export class CreateGroupInput {
+  @Field()
+  @Length(1, 255)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(4096)
+  description?: string | null;
+
+  @Field(() => GroupType, { defaultValue: GroupType.STATIC })
+  type: GroupType = GroupType.STATIC;
+
+  @Field({ defaultValue: true })
+  enabled: boolean = true;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 255)
+  queryProperty?: string | null;
+
+  @Field(() => GroupQueryOperation, { nullable: true })
+  queryOperation?: GroupQueryOperation | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(4096)
+  queryValue?: string | null;
+}
+
+@InputType({ description: 'Changes to a group; fields left out stay as they are. A new query re-evaluates the members at once.' })
+export class UpdateGroupInput {
+  @Field(() => Int)
+  @IsInt()
+  @Min(1)
+  id!: number;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 255)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(4096)
+  description?: string | null;
+
+  @Field(() => GroupType, { nullable: true, description: 'Turning a group STATIC keeps its current members as bound ones.' })
+  type?: GroupType | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 255)
+  queryProperty?: string | null;
+
+  @Field(() => GroupQueryOperation, { nullable: true })
+  queryOperation?: GroupQueryOperation | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(4096)
+  queryValue?: string | null;
+}

@@ -1,0 +1,134 @@
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Client, Group, Job } from '../entities';
+import type { GraphqlContext } from '../graphql/context';
+import { errors } from '../services/errors';
+import type { GroupFilter, GroupInput } from '../services/group.service';
+import { oneScope } from './client.resolver';
+import { ClientType } from './client.type';
+import { defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { CreateGroupInput, GroupFilterInput, UpdateGroupInput } from './group.input';
+import { GroupObject, GroupPage } from './group.type';
+import { JobObject } from './job.type';
+
+export function groupFilter(input: GroupFilterInput | null | undefined): GroupFilter {
+  const f = input ?? {};
+  return defined({
+    groupName: f.name,
+    groupNameContain: f.nameContains,
+    type: f.type,
+    enabled: f.enabled,
+    lastEditedAt: timeRange(f.lastEditedAt),
+    createdAt: timeRange(f.createdAt),
+  });
+}
+
+function groupInput(input: CreateGroupInput | UpdateGroupInput): GroupInput {
+  return defined({
+    groupName: input.name,
+    description: input.description,
+    type: input.type,
+    enabled: input.enabled,
+    queryProperty: input.queryProperty,
+    queryOperation: input.queryOperation,
+    queryValue: input.queryValue,
+  });
+}
+
+@Resolver(() => GroupObject)
+export class GroupResolver {
+  @Query(() => GroupObject, { description: 'One group by id (NOT_FOUND when there is none).' })
+  group(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Group> {
+    return services.groups.get(id);
+  }
+
+  @Query(() => GroupPage, { description: 'Groups, filtered and paged (ordered by id).' })
+  async groups(@Arg('filter', () => GroupFilterInput, { nullable: true }) filter: GroupFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+    const f = groupFilter(filter);
+    const scope = oneScope({ clientId: filter?.clientId, jobId: filter?.jobId });
+    if (scope?.[0] === 'jobId') {
+      const { groupName, groupNameContain, ...others } = f;
+      if (Object.keys(others).length) throw errors.invalid('filter.jobId', 'only name and nameContains beside it (the groups of a job are filtered by name)');
+      return toPage(await services.jobs.groups(scope[1], { groupName, groupNameContain }, pageRequest(page)), page);
+    }
+    if (scope?.[0] === 'clientId') {
+      await services.clients.get(scope[1]);
+      return toPage(await services.groups.list(f, pageRequest(page), { clients: scope[1] }), page);
+    }
+    return toPage(await services.groups.list(f, pageRequest(page)), page);
+  }
+
+  @FieldResolver(() => [ClientType], { description: 'Its members: bound ones for a static group, matching ones for a dynamic group.' })
+  clients(@Root() group: Group, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Client[]> {
+    return loaders.related<Client>('groupClients', { offset, limit: first }).load(group.id);
+  }
+
+  @FieldResolver(() => Int)
+  clientsCount(@Root() group: Group, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return loaders.groupClientCounts().load(group.id);
+  }
+
+  @FieldResolver(() => [JobObject], { description: 'The jobs aimed at it.' })
+  jobs(@Root() group: Group, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Job[]> {
+    return loaders.related<Job>('groupJobs', { offset, limit: first }).load(group.id);
+  }
+
+  @FieldResolver(() => Int)
+  jobsCount(@Root() group: Group, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return loaders.groupJobCounts().load(group.id);
+  }
+
+  @Mutation(() => GroupObject)
+  createGroup(@Arg('input') input: CreateGroupInput, @Ctx() { services }: GraphqlContext): Promise<Group> {
+    return services.groups.create(groupInput(input));
+  }
+
+  @Mutation(() => GroupObject)
+  updateGroup(@Arg('input') input: UpdateGroupInput, @Ctx() { services }: GraphqlContext): Promise<Group> {
+    return services.groups.update(input.id, groupInput(input));
+  }
+
+  @Mutation(() => Int, { description: 'Deletes a group (its members stay); returns its id.' })
+  async deleteGroup(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
+    await services.groups.delete(id);
+    return id;
+  }
+
+  @Mutation(() => GroupObject)
+  enableGroup(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Group> {
+    return services.groups.setEnabled(id, true);
+  }
+
+  @Mutation(() => GroupObject, { description: 'A disabled group keeps its members and bindings.' })
+  disableGroup(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Group> {
+    return services.groups.setEnabled(id, false);
+  }
+
+  @Mutation(() => GroupObject, { description: 'Binds clients to a static group (a dynamic group is refused: its members follow its query).' })
+  async bindGroupClients(@Arg('groupId', () => Int) groupId: number, @Arg('clientIds', () => [Int]) clientIds: number[], @Ctx() { services }: GraphqlContext): Promise<Group> {
+    await services.groups.bindClients(groupId, clientIds);
+    return services.groups.get(groupId);
+  }
+
+  @Mutation(() => GroupObject, { description: 'Removes clients from a static group.' })
+  async unbindGroupClients(@Arg('groupId', () => Int) groupId: number, @Arg('clientIds', () => [Int]) clientIds: number[], @Ctx() { services }: GraphqlContext): Promise<Group> {
+    await services.groups.unbindClients(groupId, clientIds);
+    return services.groups.get(groupId);
+  }
+
+  @Mutation(() => GroupObject, { description: 'Aims jobs at the group.' })
+  async bindGroupJobs(@Arg('groupId', () => Int) groupId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Group> {
+    await services.bindings.bindGroupJobs(groupId, jobIds);
+    return services.groups.get(groupId);
+  }
+
+  @Mutation(() => GroupObject)
+  async unbindGroupJobs(@Arg('groupId', () => Int) groupId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Group> {
+    await services.bindings.unbindGroupJobs(groupId, jobIds);
+    return services.groups.get(groupId);
+  }
+
+  @Mutation(() => [Int], { description: 'Re-evaluates dynamic groups now (all, or those given); returns the ids of the groups whose members changed.' })
+  refreshGroups(@Arg('ids', () => [Int], { nullable: true }) ids: number[] | null, @Ctx() { services }: GraphqlContext): Promise<number[]> {
+    return services.groups.refreshDynamic(ids ?? undefined);
+  }
+}

@@ -1,0 +1,146 @@
+import { IsInt, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
+import { TimeRangeInput } from './common.type';
+import { CycleType } from './enums';
+
+@InputType({ description: 'Filters of the job list, as the REST document offers them; all given filters must hold.' })
+export class JobFilterInput {
+  @Field(() => Int, { nullable: true })
+  id?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Name equals.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Name contains (case-insensitive).' })
+  nameContains?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  lastEditedAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  lastRunAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  assignmentsChangedAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  createdAt?: TimeRangeInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only jobs that contain this task.' })
+  taskId?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only jobs that reach this client (directly or through its groups).' })
+  clientId?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only jobs aimed at this group.' })
+  groupId?: number | null;
+}
+
+@InputType({ description: 'A new job. Left out: maxRetries and retryWait from the job settings, duration 3600 s, cycleType ONCE, enabled true.' })
+export class CreateJobInput {
+  @Field()
+  @Length(1, 255)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(4096)
+  description?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  priority?: number | null;
+
+  @Field(() => CycleType, { nullable: true })
+  cycleType?: CycleType | null;
+
+  @Field(() => String, { nullable: true, description: 'Cron: minute hour day-of-month month day-of-week (a sixth "?" field and "L" are accepted); null: run only when asked.' })
+  @IsOptional()
+  @MaxLength(255)
+  executionTime?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  maxRetries?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  retryWait?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, from 1.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  duration?: number | null;
+}
+
+@InputType({ description: 'Changes to a job; fields left out stay as they are (executionTime: null removes the schedule).' })
+export class UpdateJobInput {
+  @Field(() => Int)
+  @IsInt()
+  @Min(1)
+  id!: number;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 255)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(4096)
+  description?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  priority?: number | null;
+
+  @Field(() => CycleType, { nullable: true })
+  cycleType?: CycleType | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(255)
+  executionTime?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  maxRetries?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  retryWait?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  duration?: number | null;
+}

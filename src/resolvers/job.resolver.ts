@@ -1,0 +1,176 @@
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Client, Group, Job, Task } from '../entities';
+import type { GraphqlContext } from '../graphql/context';
+import type { JobFilter, JobInput } from '../services/job.service';
+import { oneScope } from './client.resolver';
+import { ClientType } from './client.type';
+import { defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { GroupObject } from './group.type';
+import { CreateJobInput, JobFilterInput, UpdateJobInput } from './job.input';
+import { JobObject, JobPage } from './job.type';
+import { TaskObject } from './task.type';
+
+export function jobFilter(input: JobFilterInput | null | undefined): JobFilter {
+  const f = input ?? {};
+  return defined({
+    jobId: f.id,
+    jobName: f.name,
+    jobNameContain: f.nameContains,
+    enabled: f.enabled,
+    lastEditedAt: timeRange(f.lastEditedAt),
+    lastRunAt: timeRange(f.lastRunAt),
+    assignmentsChangedAt: timeRange(f.assignmentsChangedAt),
+    createdAt: timeRange(f.createdAt),
+  });
+}
+
+function jobInput(input: CreateJobInput | UpdateJobInput): JobInput {
+  return {
+    ...defined({
+      name: input.name,
+      enabled: input.enabled,
+      priority: input.priority,
+      cycleType: input.cycleType,
+      maxRetries: input.maxRetries,
+      retryWait: input.retryWait,
+      duration: input.duration,
+    }),
+    // null is meaningful for these two: no description, no schedule.
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.executionTime !== undefined ? { executionTime: input.executionTime } : {}),
+  };
+}
+
+@Resolver(() => JobObject)
+export class JobResolver {
+  @Query(() => JobObject, { description: 'One job by id (NOT_FOUND when there is none).' })
+  job(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Job> {
+    return services.jobs.get(id);
+  }
+
+  @Query(() => JobPage, { description: 'Jobs, filtered and paged (ordered by id).' })
+  async jobs(@Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+    const f = jobFilter(filter);
+    const scope = oneScope({ taskId: filter?.taskId, clientId: filter?.clientId, groupId: filter?.groupId });
+    if (scope?.[0] === 'taskId') return toPage(await services.tasks.jobs(scope[1], f, pageRequest(page)), page);
+    if (scope?.[0] === 'clientId') return toPage(await services.clients.jobs(scope[1], services.jobs.where(f), pageRequest(page)), page);
+    if (scope?.[0] === 'groupId') {
+      await services.groups.get(scope[1]);
+      return toPage(await services.jobs.list(f, pageRequest(page), { id: { $in: await services.groups.jobIds(scope[1]) } }), page);
+    }
+    return toPage(await services.jobs.list(f, pageRequest(page)), page);
+  }
+
+  @FieldResolver(() => [TaskObject], { description: 'Its tasks, in job order.' })
+  tasks(@Root() job: Job, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Task[]> {
+    return loaders.jobTasks({ offset, limit: first }).load(job.id);
+  }
+
+  @FieldResolver(() => Int)
+  async tasksCount(@Root() job: Job, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return (await loaders.jobCounts().load(job.id)).tasks;
+  }
+
+  @FieldResolver(() => [GroupObject], { description: 'The groups it is aimed at.' })
+  groups(@Root() job: Job, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Group[]> {
+    return loaders.related<Group>('jobGroups', { offset, limit: first }).load(job.id);
+  }
+
+  @FieldResolver(() => Int)
+  async groupsCount(@Root() job: Job, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return (await loaders.jobCounts().load(job.id)).groups;
+  }
+
+  @FieldResolver(() => [ClientType], { description: 'The clients it is aimed at directly (see targetClients for everyone it reaches).' })
+  clients(@Root() job: Job, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Client[]> {
+    return loaders.related<Client>('jobClients', { offset, limit: first }).load(job.id);
+  }
+
+  @FieldResolver(() => Int)
+  async clientsCount(@Root() job: Job, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return (await loaders.jobCounts().load(job.id)).clients;
+  }
+
+  @FieldResolver(() => [ClientType], { description: 'Every client it reaches: bound directly, plus the members of its groups (enabled or not).' })
+  targetClients(@Root() job: Job, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Client[]> {
+    return loaders.related<Client>('jobTargetClients', { offset, limit: first }).load(job.id);
+  }
+
+  @FieldResolver(() => Int)
+  async targetClientsCount(@Root() job: Job, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return (await loaders.jobCounts().load(job.id)).targetClients;
+  }
+
+  @FieldResolver(() => [Date], { description: 'The next fire times in the management server\'s time zone (empty without a schedule). Not batched: ask for it on single jobs.' })
+  upcomingRuns(@Root() job: Job, @Arg('count', () => Int, { defaultValue: 5 }) count: number, @Ctx() { services }: GraphqlContext): Promise<Date[]> {
+    return services.jobs.upcoming(job.id, count);
+  }
+
+  @Mutation(() => JobObject, { description: 'Creates a job; an invalid executionTime is refused with the expected form.' })
+  createJob(@Arg('input') input: CreateJobInput, @Ctx() { services }: GraphqlContext): Promise<Job> {
+    return services.jobs.create(jobInput(input));
+  }
+
+  @Mutation(() => JobObject)
+  updateJob(@Arg('input') input: UpdateJobInput, @Ctx() { services }: GraphqlContext): Promise<Job> {
+    return services.jobs.update(input.id, jobInput(input));
+  }
+
+  @Mutation(() => Int, { description: 'Deletes a job and its bindings (its run history stays); returns its id.' })
+  async deleteJob(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
+    await services.jobs.delete(id);
+    return id;
+  }
+
+  @Mutation(() => JobObject)
+  enableJob(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Job> {
+    return services.jobs.setEnabled(id, true);
+  }
+
+  @Mutation(() => JobObject, { description: 'Disabled jobs are not scheduled.' })
+  disableJob(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Job> {
+    return services.jobs.setEnabled(id, false);
+  }
+
+  @Mutation(() => JobObject, { description: 'Appends tasks (in the order given) after the job\'s last task; tasks already in it stay where they are.' })
+  async bindJobTasks(@Arg('jobId', () => Int) jobId: number, @Arg('taskIds', () => [Int]) taskIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+    await services.bindings.bindJobTasks(jobId, taskIds);
+    return services.jobs.get(jobId);
+  }
+
+  @Mutation(() => JobObject)
+  async unbindJobTasks(@Arg('jobId', () => Int) jobId: number, @Arg('taskIds', () => [Int]) taskIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+    await services.bindings.unbindJobTasks(jobId, taskIds);
+    return services.jobs.get(jobId);
+  }
+
+  @Mutation(() => JobObject, { description: 'Sets the order of the job\'s tasks: taskIds must name each of its tasks once.' })
+  async reorderJobTasks(@Arg('jobId', () => Int) jobId: number, @Arg('taskIds', () => [Int]) taskIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+    await services.bindings.reorderJobTasks(jobId, taskIds);
+    return services.jobs.get(jobId);
+  }
+
+  @Mutation(() => JobObject)
+  async bindJobGroups(@Arg('jobId', () => Int) jobId: number, @Arg('groupIds', () => [Int]) groupIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+    await services.bindings.bindJobGroups(jobId, groupIds);
+    return services.jobs.get(jobId);
+  }
+
+  @Mutation(() => JobObject)
+  async unbindJobGroups(@Arg('jobId', () => Int) jobId: number, @Arg('groupIds', () => [Int]) groupIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+    await services.bindings.unbindJobGroups(jobId, groupIds);
+    return services.jobs.get(jobId);
+  }
+
+  @Mutation(() => JobObject)
+  async bindJobClients(@Arg('jobId', () => Int) jobId: number, @Arg('clientIds', () => [Int]) clientIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+    await services.bindings.bindJobClients(jobId, clientIds);
+    return services.jobs.get(jobId);
+  }
+
+  @Mutation(() => JobObject)
+  async unbindJobClients(@Arg('jobId', () => Int) jobId: number, @Arg('clientIds', () => [Int]) clientIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+    await services.bindings.unbindJobClients(jobId, clientIds);
+    return services.jobs.get(jobId);
+  }
+}

@@ -1,0 +1,152 @@
+import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
+import { ChangeAction, ClientStatus, EntityKind, ExecutionLevel, ExecutionStatus } from './enums';
+
+@ObjectType({ description: 'A configuration object was created, updated or deleted.' })
+export class EntityChange {
+  @Field(() => EntityKind)
+  entity!: EntityKind;
+
+  @Field(() => ChangeAction)
+  action!: ChangeAction;
+
+  @Field(() => Int, { description: 'The id of the object (of the settings row for SETTINGS).' })
+  id!: number;
+
+  @Field(() => Date)
+  at!: Date;
+}
+
+@ArgsType()
+export class EntityChangedArgs {
+  @Field(() => [EntityKind], { nullable: true, description: 'Only these kinds (default: all).' })
+  entities?: EntityKind[] | null;
+
+  @Field(() => [ChangeAction], { nullable: true, description: 'Only these actions (default: all).' })
+  actions?: ChangeAction[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only this object.' })
+  id?: number | null;
+}
+
+@ObjectType({ description: 'A client connected or disconnected.' })
+export class ClientStatusChange {
+  @Field(() => Int)
+  clientId!: number;
+
+  @Field()
+  mqttClientId!: string;
+
+  @Field(() => ClientStatus)
+  status!: ClientStatus;
+
+  @Field(() => Date)
+  at!: Date;
+}
+
+@ArgsType()
+export class ClientStatusArgs {
+  @Field(() => Int, { nullable: true })
+  clientId?: number | null;
+
+  @Field(() => String, { nullable: true })
+  mqttClientId?: string | null;
+}
+
+@ObjectType({ description: 'Progress of one level of an execution: the run, a report, a task result or a step result.' })
+export class ExecutionProgress {
+  @Field(() => ExecutionLevel)
+  level!: ExecutionLevel;
+
+  @Field(() => Int)
+  runId!: number;
+
+  @Field(() => Int)
+  jobId!: number;
+
+  @Field(() => String, { nullable: true })
+  reportId?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  clientId?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  taskId?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  stepId?: number | null;
+
+  @Field(() => ExecutionStatus)
+  status!: ExecutionStatus;
+
+  @Field(() => Date, { nullable: true })
+  startTime?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  endTime?: Date | null;
+
+  @Field(() => Date)
+  at!: Date;
+}
+
+@ArgsType()
+export class ExecutionProgressArgs {
+  @Field(() => Int, { nullable: true })
+  jobId?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  runId?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  clientId?: number | null;
+
+  @Field(() => [ExecutionLevel], { nullable: true, description: 'Only these levels (default: all).' })
+  levels?: ExecutionLevel[] | null;
+}
+
+@ObjectType('StepMessageEvent', { description: 'A timed message of a running step (START, output lines, the result).' })
+export class StepMessageEventType {
+  @Field(() => Int)
+  runId!: number;
+
+  @Field(() => Int)
+  jobId!: number;
+
+  @Field()
+  reportId!: string;
+
+  @Field(() => Int)
+  clientId!: number;
+
+  @Field(() => Int)
+  taskId!: number;
+
+  @Field(() => Int)
+  stepId!: number;
+
+  @Field(() => Date)
+  startTime!: Date;
+
+  @Field(() => Date)
+  endTime!: Date;
+
+  @Field()
+  message!: string;
+}
+
+@ArgsType()
+export class StepMessageArgs {
+  @Field(() => Int, { nullable: true })
+  jobId?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  runId?: number | null;
+
+  @Field(() => String, { nullable: true })
+  reportId?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  clientId?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  taskId?: number | null;
+}

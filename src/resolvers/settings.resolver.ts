@@ -1,0 +1,57 @@
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver } from 'type-graphql';
+import type { GraphqlContext } from '../graphql/context';
+import type { SettingsSections } from '../services/settings.service';
+import { defined } from './common.type';
+import { ClientSettingsInput, GeneralSettingsInput, JobSettingsInput, TaskSettingsInput } from './settings.input';
+import { ClientSettings, GeneralSettings, JobSettings, Settings, TaskSettings } from './settings.type';
+
+/** The root value of `settings`: the sections are read when asked for. */
+const SETTINGS = {};
+
+@Resolver(() => Settings)
+export class SettingsResolver {
+  @Query(() => Settings, { description: 'Every settings section: general, job (with the scheduler switch), task and client defaults.' })
+  settings(): object {
+    return SETTINGS;
+  }
+
+  @FieldResolver(() => GeneralSettings)
+  general(@Ctx() { services }: GraphqlContext): Promise<SettingsSections['general']> {
+    return services.settings.get('general');
+  }
+
+  @FieldResolver(() => JobSettings)
+  job(@Ctx() { services }: GraphqlContext): Promise<SettingsSections['job']> {
+    return services.settings.get('job');
+  }
+
+  @FieldResolver(() => TaskSettings)
+  task(@Ctx() { services }: GraphqlContext): Promise<SettingsSections['task']> {
+    return services.settings.get('task');
+  }
+
+  @FieldResolver(() => ClientSettings)
+  client(@Ctx() { services }: GraphqlContext): Promise<SettingsSections['client']> {
+    return services.settings.get('client');
+  }
+
+  @Mutation(() => GeneralSettings, { description: 'Merges the given fields into the general settings.' })
+  async updateGeneralSettings(@Arg('input') input: GeneralSettingsInput, @Ctx() { services }: GraphqlContext) {
+    return (await services.settings.update('general', defined(input))).value;
+  }
+
+  @Mutation(() => JobSettings, { description: 'Merges the given fields into the job settings (enable is the scheduler switch).' })
+  async updateJobSettings(@Arg('input') input: JobSettingsInput, @Ctx() { services }: GraphqlContext) {
+    return (await services.settings.update('job', defined(input))).value;
+  }
+
+  @Mutation(() => TaskSettings)
+  async updateTaskSettings(@Arg('input') input: TaskSettingsInput, @Ctx() { services }: GraphqlContext) {
+    return (await services.settings.update('task', defined(input))).value;
+  }
+
+  @Mutation(() => ClientSettings)
+  async updateClientSettings(@Arg('input') input: ClientSettingsInput, @Ctx() { services }: GraphqlContext) {
+    return (await services.settings.update('client', defined(input))).value;
+  }
+}

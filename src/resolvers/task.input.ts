@@ -1,0 +1,94 @@
+import { IsInt, IsOptional, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
+import { TimeRangeInput } from './common.type';
+
+@InputType({ description: 'Filters of the task list, as the REST document offers them; all given filters must hold.' })
+export class TaskFilterInput {
+  @Field(() => Int, { nullable: true })
+  id?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Name equals.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Name contains (case-insensitive).' })
+  nameContains?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  lastEditedAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  lastRunAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  assignmentsChangedAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  createdAt?: TimeRangeInput | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only the tasks of this job, in job order.' })
+  jobId?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only the tasks of the jobs that reach this client.' })
+  clientId?: number | null;
+}
+
+@InputType({ description: 'A new task. Left out: enabled, priority and disableValidation from the task settings.' })
+export class CreateTaskInput {
+  @Field()
+  @Length(1, 255)
+  name!: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(4096)
+  description?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  priority?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true })
+  disableValidation?: boolean | null;
+}
+
+@InputType({ description: 'Changes to a task; fields left out stay as they are.' })
+export class UpdateTaskInput {
+  @Field(() => Int)
+  @IsInt()
+  @Min(1)
+  id!: number;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 255)
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(4096)
+  description?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  priority?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true })
+  disableValidation?: boolean | null;
+}

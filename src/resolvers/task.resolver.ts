@@ -1,0 +1,138 @@
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Client, Job, Task } from '../entities';
+import type { GraphqlContext } from '../graphql/context';
+import type { ScriptStep, StepInput as ServiceStepInput } from '../services/step-script';
+import type { TaskFilter, TaskInput } from '../services/task.service';
+import { oneScope } from './client.resolver';
+import { ClientType } from './client.type';
+import { defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { JobObject } from './job.type';
+import { StepInput } from './step.input';
+import { StepObject } from './step.type';
+import { CreateTaskInput, TaskFilterInput, UpdateTaskInput } from './task.input';
+import { TaskObject, TaskPage } from './task.type';
+
+export function taskFilter(input: TaskFilterInput | null | undefined): TaskFilter {
+  const f = input ?? {};
+  return defined({
+    taskId: f.id,
+    taskName: f.name,
+    taskNameContain: f.nameContains,
+    enabled: f.enabled,
+    lastEditedAt: timeRange(f.lastEditedAt),
+    lastRunAt: timeRange(f.lastRunAt),
+    assignmentsChangedAt: timeRange(f.assignmentsChangedAt),
+    createdAt: timeRange(f.createdAt),
+  });
+}
+
+function taskInput(input: CreateTaskInput | UpdateTaskInput): TaskInput {
+  return {
+    ...defined({ name: input.name, priority: input.priority, enabled: input.enabled, disableValidation: input.disableValidation }),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+  };
+}
+
+/** The service's script shape (the REST document's: `true`/`false` lists) from GraphQL's. */
+function scriptInput(steps: StepInput[] | null | undefined): ServiceStepInput[] | undefined {
+  if (!steps) return undefined;
+  return steps.map(({ conditions, whenTrue, whenFalse, ...fields }) => ({
+    ...defined(fields),
+    ...(conditions ? { conditions: scriptInput(conditions) } : {}),
+    ...(whenTrue ? { true: scriptInput(whenTrue) } : {}),
+    ...(whenFalse ? { false: scriptInput(whenFalse) } : {}),
+  }));
+}
+
+@Resolver(() => TaskObject)
+export class TaskResolver {
+  @Query(() => TaskObject, { description: 'One task by id (NOT_FOUND when there is none).' })
+  task(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Task> {
+    return services.tasks.get(id);
+  }
+
+  @Query(() => TaskPage, { description: 'Tasks, filtered and paged (ordered by id; in job order with filter.jobId).' })
+  async tasks(@Arg('filter', () => TaskFilterInput, { nullable: true }) filter: TaskFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+    const f = taskFilter(filter);
+    const scope = oneScope({ jobId: filter?.jobId, clientId: filter?.clientId });
+    if (scope?.[0] === 'jobId') return toPage(await services.jobs.tasks(scope[1], f, pageRequest(page)), page);
+    if (scope?.[0] === 'clientId') return toPage(await services.clients.tasks(scope[1], services.tasks.where(f), pageRequest(page)), page);
+    return toPage(await services.tasks.list(f, pageRequest(page)), page);
+  }
+
+  @FieldResolver(() => [StepObject], { description: 'The script: root steps in order, IF steps with their conditions and branches.' })
+  steps(@Root() task: Task, @Ctx() { loaders }: GraphqlContext): Promise<ScriptStep[]> {
+    return loaders.taskSteps().load(task.id);
+  }
+
+  @FieldResolver(() => Int, { description: 'Steps of the script, nested ones included.' })
+  async stepsCount(@Root() task: Task, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return (await loaders.taskCounts().load(task.id)).scripts;
+  }
+
+  @FieldResolver(() => [JobObject], { description: 'The jobs it is part of.' })
+  jobs(@Root() task: Task, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Job[]> {
+    return loaders.related<Job>('taskJobs', { offset, limit: first }).load(task.id);
+  }
+
+  @FieldResolver(() => Int)
+  async jobsCount(@Root() task: Task, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return (await loaders.taskCounts().load(task.id)).jobs;
+  }
+
+  @FieldResolver(() => [ClientType], { description: 'The clients its jobs reach (directly or through groups).' })
+  clients(@Root() task: Task, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Client[]> {
+    return loaders.related<Client>('taskClients', { offset, limit: first }).load(task.id);
+  }
+
+  @FieldResolver(() => Int)
+  async clientsCount(@Root() task: Task, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return (await loaders.taskCounts().load(task.id)).clients;
+  }
+
+  @Mutation(() => TaskObject)
+  createTask(@Arg('input') input: CreateTaskInput, @Ctx() { services }: GraphqlContext): Promise<Task> {
+    return services.tasks.create(taskInput(input));
+  }
+
+  @Mutation(() => TaskObject)
+  updateTask(@Arg('input') input: UpdateTaskInput, @Ctx() { services }: GraphqlContext): Promise<Task> {
+    return services.tasks.update(input.id, taskInput(input));
+  }
+
+  @Mutation(() => Int, { description: 'Deletes a task, its script and its places in jobs (execution history stays); returns its id.' })
+  async deleteTask(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
+    await services.tasks.delete(id);
+    return id;
+  }
+
+  @Mutation(() => TaskObject)
+  enableTask(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Task> {
+    return services.tasks.setEnabled(id, true);
+  }
+
+  @Mutation(() => TaskObject, { description: 'Disabled tasks are skipped by runs.' })
+  disableTask(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Task> {
+    return services.tasks.setEnabled(id, false);
+  }
+
+  @Mutation(() => TaskObject, {
+    description: 'Replaces the task\'s script in one transaction after checking every step (errors name the step, e.g. "[0].true[1].filePath"). Steps given with their id keep it.',
+  })
+  async saveTaskScript(@Arg('taskId', () => Int) taskId: number, @Arg('steps', () => [StepInput]) steps: StepInput[], @Ctx() { services }: GraphqlContext): Promise<Task> {
+    await services.tasks.saveScript(taskId, scriptInput(steps));
+    return services.tasks.get(taskId);
+  }
+
+  @Mutation(() => TaskObject, { description: 'Adds the task to jobs (after each job\'s last task).' })
+  async bindTaskJobs(@Arg('taskId', () => Int) taskId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Task> {
+    await services.bindings.bindTaskJobs(taskId, jobIds);
+    return services.tasks.get(taskId);
+  }
+
+  @Mutation(() => TaskObject)
+  async unbindTaskJobs(@Arg('taskId', () => Int) taskId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Task> {
+    await services.bindings.unbindTaskJobs(taskId, jobIds);
+    return services.tasks.get(taskId);
+  }
+}

@@ -1,0 +1,16 @@
+import { serverAudits } from 'graphql-http';
+import { useGraphqlServer } from './support';
+
+describe('GraphQL over HTTP conformance (graphql-http serverAudits)', () => {
+  const h = useGraphqlServer();
+
+  it('passes every audit without an error', async () => {
+    const results = [];
+    for (const audit of serverAudits({ url: () => h.url, fetchFn: fetch })) {
+      results.push({ ...(await audit.fn()), name: audit.name });
+    }
+    const errors = results.filter((r) => r.status === 'error').map((r) => `${r.name}: ${'reason' in r ? r.reason : ''}`);
+    expect(errors).toEqual([]);
+    expect(results.filter((r) => r.status === 'ok').length).toBeGreaterThan(30);
+  });
+});

@@ -1,0 +1,96 @@
+import { captureSql, useGraphqlServer, wsTake } from './support';
+import { GRAPHQL_CODES } from '../../src/graphql/errors';
+
+describe('GraphQL serving', () => {
+  const h = useGraphqlServer({ limits: { maxDepth: 6, maxCost: 5000 } });
+
+  it('answers a query over HTTP POST', async () => {
+    const data = await h.ok('{ clients { totalCount nodes { id } pageInfo { pageNo pageSize totalPages hasNextPage hasPreviousPage } } }');
+    expect(data.clients).toEqual({ totalCount: 0, nodes: [], pageInfo: { pageNo: 1, pageSize: 20, totalPages: 0, hasNextPage: false, hasPreviousPage: false } });
+  });
+
+  it('answers a query over HTTP GET', async () => {
+    const res = await fetch(`${h.url}?query=${encodeURIComponent('{ attributes { totalCount } }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { attributes: { totalCount: 0 } } });
+  });
+
+  it('serves the IDE from local files to a browser', async () => {
+    const res = await fetch(h.url, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await res.text();
+    expect(html).toContain('SDES GraphQL');
+    expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[a-z]/i); // nothing from a CDN
+  });
+
+  it('answers malformed JSON with a JSON 400, not an HTML page', async () => {
+    const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('gives NOT_FOUND with the field for an unknown id', async () => {
+    const result = await h.gql('{ client(id: 4242) { id } }');
+    expect(result.errors).toEqual([expect.objectContaining({ message: 'client 4242 does not exist', path: ['client'], extensions: { code: 'NOT_FOUND', field: 'clientId' } })]);
+  });
+
+  it('names the fields of an invalid input', async () => {
+    const result = await h.gql('mutation { createClient(input: { mqttClientId: "", ip: "not-an-ip" }) { id } }');
+    expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0].message).toBe('mqttClientId must be longer than or equal to 1 characters; ip must be an ip address');
+    expect(result.errors?.[0].extensions?.fields.map((f: { field: string }) => f.field).sort()).toEqual(['ip', 'mqttClientId']);
+  });
+
+  it('refuses a page size over the maximum, naming it', async () => {
+    const result = await h.gql('{ clients(pageSize: 501) { totalCount } }');
+    expect(result.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'pageSize' } });
+  });
+
+  it('gives BAD_USER_INPUT for variables of the wrong type', async () => {
+    const result = await h.gql('query ($id: Int!) { client(id: $id) { id } }', { id: 'seven' });
+    expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses a query nested deeper than the limit with a clear error', async () => {
+    const result = await h.gql('{ jobs { nodes { groups { clients { groups { clients { groups { id } } } } } } } }');
+    expect(result.errors?.[0].extensions?.code).toBe(GRAPHQL_CODES.QUERY_TOO_DEEP);
+    expect(result.errors?.[0].message).toMatch(/8 levels deep; the limit is 6/);
+    expect(result.data).toBeUndefined();
+  });
+
+  it('refuses a query costing more than the limit, before touching the database', async () => {
+    const { result, statements } = await captureSql(() => h.gql('{ jobs(pageSize: 500) { nodes { tasks(first: 100) { id name } } } }'));
+    expect(result.errors?.[0].extensions?.code).toBe(GRAPHQL_CODES.QUERY_TOO_COMPLEX);
+    expect(result.errors?.[0].message).toMatch(/estimated cost is \d+, the limit is 5000/);
+    expect(statements).toEqual([]);
+  });
+
+  it('gives GRAPHQL_VALIDATION_FAILED for an unknown field and GRAPHQL_PARSE_FAILED for a syntax error', async () => {
+    expect((await h.gql('{ nope }')).errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect((await h.gql('{ clients { ')).errors?.[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+
+  it('masks an unexpected error and logs it', async () => {
+    const em = h.db.orm.em.fork();
+    await em.getConnection().execute('alter table attribute rename to attribute_moved');
+    try {
+      const result = await h.gql('{ attributes { totalCount } }');
+      expect(result.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Internal server error/), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect(JSON.stringify(result)).not.toMatch(/attribute_moved|relation|select/i);
+    } finally {
+      await em.getConnection().execute('alter table attribute_moved rename to attribute');
+    }
+  });
+
+  it('maps errors the same way over WebSocket', async () => {
+    const ws = h.ws();
+    const cases = ['{ client(id: 4242) { id } }', 'mutation { createClient(input: { mqttClientId: "" }) { id } }', '{ jobs { nodes { groups { clients { groups { clients { groups { id } } } } } } } }', '{ nope }', '{ clients { '];
+    for (const query of cases) {
+      const overHttp = await h.gql(query);
+      const [overWs] = await wsTake(ws, { query }).results;
+      expect(overWs.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(overHttp.errors?.map((e) => [e.message, e.extensions?.code]));
+    }
+  });
+});

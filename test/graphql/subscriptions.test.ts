@@ -1,0 +1,76 @@
+import { useGraphqlServer, wsTake } from './support';
+
+describe('GraphQL over WebSocket (graphql-ws)', () => {
+  const h = useGraphqlServer();
+
+  it('runs queries and mutations on the same path and port', async () => {
+    const ws = h.ws();
+    const [created] = await wsTake(ws, { query: 'mutation { createTask(input: { name: "over ws" }) { id name } }' }).results;
+    expect(created.data?.createTask.name).toBe('over ws');
+    const [read] = await wsTake(ws, { query: '{ tasks { totalCount } }' }).results;
+    expect(read.data?.tasks.totalCount).toBe(1);
+  });
+
+  it('publishes created, updated and deleted jobs, tasks, groups and clients', async () => {
+    const sub = wsTake(h.ws(), { query: 'subscription { entityChanged(entities: [JOB, TASK, GROUP, CLIENT]) { entity action id at } }' }, 8);
+    await sub.ready;
+    const job = (await h.ok('mutation { createJob(input: { name: "watched" }) { id } }')).createJob.id;
+    const task = (await h.ok('mutation { createTask(input: { name: "watched" }) { id } }')).createTask.id;
+    const group = (await h.ok('mutation { createGroup(input: { name: "watched" }) { id } }')).createGroup.id;
+    const client = (await h.ok('mutation { createClient(input: { mqttClientId: "watched" }) { id } }')).createClient.id;
+    await h.ok(`mutation { updateJob(input: { id: ${job}, priority: 1 }) { id } }`);
+    await h.ok('mutation { createAttribute(input: { name: "not watched" }) { id } }');
+    await h.ok(`mutation { deleteTask(id: ${task}) }`);
+    await h.ok(`mutation { deleteGroup(id: ${group}) }`);
+    await h.ok(`mutation { deleteClient(id: ${client}) }`);
+    const events = (await sub.results).map((r) => r.data?.entityChanged);
+    expect(events.map((e) => `${e.entity} ${e.action} ${e.id}`)).toEqual([
+      `JOB CREATED ${job}`,
+      `TASK CREATED ${task}`,
+      `GROUP CREATED ${group}`,
+      `CLIENT CREATED ${client}`,
+      `JOB UPDATED ${job}`,
+      `TASK DELETED ${task}`,
+      `GROUP DELETED ${group}`,
+      `CLIENT DELETED ${client}`,
+    ]);
+    expect(new Date(events[0].at).getTime()).toBe(h.clock.now().getTime());
+  });
+
+  it('filters client status changes by client', async () => {
+    const sub = wsTake(h.ws(), { query: 'subscription { clientStatusChanged(mqttClientId: "shop-7") { clientId mqttClientId status at } }' });
+    await sub.ready;
+    h.pubsub.publish('CLIENT_STATUS', { clientId: 1, mqttClientId: 'shop-1', status: 'ONLINE', at: 1 });
+    h.pubsub.publish('CLIENT_STATUS', { clientId: 7, mqttClientId: 'shop-7', status: 'ONLINE', at: 2 });
+    const [event] = await sub.results;
+    expect(event.data?.clientStatusChanged).toEqual({ clientId: 7, mqttClientId: 'shop-7', status: 'ONLINE', at: new Date(2).toISOString() });
+  });
+
+  it.each([
+    ['jobId: 2', { jobId: 2, runId: 20, clientId: 200 }],
+    ['runId: 20', { jobId: 2, runId: 20, clientId: 200 }],
+    ['clientId: 200', { jobId: 2, runId: 20, clientId: 200 }],
+  ])('filters execution progress by %s', async (args, wanted) => {
+    const sub = wsTake(h.ws(), { query: `subscription { executionProgress(${args}) { level runId jobId clientId reportId status startTime endTime } }` });
+    await sub.ready;
+    h.pubsub.publish('EXECUTION_PROGRESS', { level: 'REPORT', jobId: 1, runId: 10, clientId: 100, reportId: 'r-other', status: 'RUNNING', at: 1 });
+    h.pubsub.publish('EXECUTION_PROGRESS', { level: 'REPORT', ...wanted, reportId: 'r-wanted', status: 'SUCCESS', startTime: 5, endTime: 9, at: 10 });
+    const [event] = await sub.results;
+    expect(event.data?.executionProgress).toEqual({ level: 'REPORT', ...wanted, reportId: 'r-wanted', status: 'SUCCESS', startTime: new Date(5).toISOString(), endTime: new Date(9).toISOString() });
+  });
+
+  it('streams step messages of one report', async () => {
+    const sub = wsTake(h.ws(), { query: 'subscription { stepMessage(reportId: "r-1") { reportId stepId message startTime } }' });
+    await sub.ready;
+    const base = { runId: 1, jobId: 1, clientId: 1, taskId: 1, stepId: 3, startTime: 1000, endTime: 2000 };
+    h.pubsub.publish('STEP_MESSAGE', { ...base, reportId: 'r-2', message: 'other' });
+    h.pubsub.publish('STEP_MESSAGE', { ...base, reportId: 'r-1', message: 'START' });
+    const [event] = await sub.results;
+    expect(event.data?.stepMessage).toEqual({ reportId: 'r-1', stepId: 3, message: 'START', startTime: new Date(1000).toISOString() });
+  });
+
+  it('refuses a bad subscription with the same codes as HTTP', async () => {
+    const [unknown] = await wsTake(h.ws(), { query: 'subscription { entityChanged(entities: [NOPE]) { id } }' }).results;
+    expect(unknown.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+});

@@ -1,0 +1,115 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import { Client as PgClient } from 'pg';
+import WebSocket from 'ws';
+import { mountGraphql, type GraphqlMount } from '../../src/graphql/server';
+import type { QueryLimits } from '../../src/graphql/limits';
+import { createLivePubSub, type LivePubSub } from '../../src/live/pubsub';
+import { createLogger, silentLogger, type Logger } from '../../src/runtime/logger';
+import { ManualClock } from '../support/clock';
+import { openTestDatabase, type TestDatabase } from '../support/database';
+
+export interface GqlResult<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+export interface GraphqlHarness {
+  db: TestDatabase;
+  clock: ManualClock;
+  pubsub: LivePubSub;
+  logger: Logger;
+  url: string;
+  mount: GraphqlMount;
+  /** POSTs an operation to /graphql over real HTTP. */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  /** Like gql, but fails the test on any error and returns data. */
+  ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** A graphql-ws client on the same port (closed after the file's tests). */
+  ws(): WsClient;
+}
+
+/**
+ * The GraphQL front door as the gateway mounts it (express + http server + graphql-ws), on a
+ * fresh migrated database, listening on a free port: tests speak real HTTP and WebSocket to it.
+ */
+export function useGraphqlServer({ limits, logger = process.env.TEST_LOG ? createLogger({ name: 'graphql-test', level: 'debug' }) : silentLogger() }: { limits?: Partial<QueryLimits>; logger?: Logger } = {}): GraphqlHarness {
+  const h = { clock: new ManualClock(), pubsub: createLivePubSub(), logger } as GraphqlHarness;
+  let server: http.Server;
+  const sockets: WsClient[] = [];
+  beforeAll(async () => {
+    // A new embedded database takes seconds, more on a busy machine.
+    h.db = await openTestDatabase();
+    const app = express();
+    server = http.createServer(app);
+    h.mount = await mountGraphql({ app, httpServer: server, deps: { orm: h.db.orm, clock: h.clock, pubsub: h.pubsub, logger: h.logger }, limits });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    h.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await h.mount?.stop();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await h.db?.close();
+  });
+  h.gql = async (query, variables) => {
+    const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body: JSON.stringify({ query, variables }) });
+    return (await res.json()) as GqlResult<any>;
+  };
+  h.ok = async (query, variables) => {
+    const result = await h.gql(query, variables);
+    if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors, null, 2)}`);
+    return result.data as any;
+  };
+  h.ws = () => {
+    const client = createClient({ url: h.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+    sockets.push(client);
+    return client;
+  };
+  return h;
+}
+
+/** Runs one operation over graphql-ws and returns its single result (queries, mutations) or the first `count` events. */
+export function wsTake<T = Record<string, any>>(client: WsClient, payload: { query: string; variables?: Record<string, unknown> }, count = 1): { results: Promise<GqlResult<T>[]>; ready: Promise<void>; cancel: () => void } {
+  const results: GqlResult<T>[] = [];
+  let cancel = () => {};
+  let markReady = () => {};
+  const ready = new Promise<void>((r) => (markReady = r));
+  const done = new Promise<GqlResult<T>[]>((resolve, reject) => {
+    cancel = client.subscribe<T>(payload, {
+      next: (value) => {
+        results.push(value as GqlResult<T>);
+        if (results.length >= count) {
+          cancel();
+          resolve(results);
+        }
+      },
+      error: (err) => (Array.isArray(err) ? resolve([{ errors: err as GqlResult['errors'] }]) : reject(err)),
+      complete: () => resolve(results),
+    });
+  });
+  // The server subscribes to the pub/sub once it has processed the subscribe message; give it a moment.
+  setTimeout(markReady, 100);
+  return { results: done, ready, cancel: () => cancel() };
+}
+
+/** Records the SQL statements sent through `pg` while `fn` runs (every client of the process). */
+export async function captureSql<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  const statements: string[] = [];
+  const proto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+    if (text) statements.push(text);
+    return original.apply(this, args);
+  };
+  try {
+    const result = await fn();
+    return { result, statements };
+  } finally {
+    proto.query = original;
+  }
+}
