@@ -1,0 +1,124 @@
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/paging';
+import { z } from './zod';
+
+/**
+ * Schema builders for the inputs of the /v1 routes. Every builder carries its own "expected ..."
+ * text, so that a refusal reads `pageSize: expected an integer from 1 to 500, got "abc"` (see
+ * validation.ts) and the OpenAPI document shows the same constraint.
+ *
+ * `q` builds query and path parameters: they arrive as strings, so numbers and booleans are
+ * coerced, an empty value counts as absent, and array parameters accept a repeated parameter.
+ * `b` builds JSON body fields: JSON already has types, so nothing is coerced there.
+ */
+
+/** Largest id a PostgreSQL `integer` column holds; larger ids cannot exist, so they are refused. */
+export const MAX_ID = 2_147_483_647;
+/**
+ * 9999-12-31T23:59:59.999Z. Later dates exist in JavaScript and PostgreSQL, but their ISO form
+ * (`+010000-...`) is not one the driver round-trips, so they are refused here rather than fail there.
+ */
+export const MAX_EPOCH_MS = 253_402_300_799_999;
+
+const expect = (text: string) => ({ error: () => `expected ${text}` });
+
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** '' -> absent; '12' -> 12; anything else is passed on for the schema to refuse. */
+function queryNumber(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  return NUMERIC.test(trimmed) ? Number(trimmed) : value;
+}
+
+function queryBoolean(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  switch (value.trim().toLowerCase()) {
+    case '':
+      return undefined;
+    case 'true':
+    case '1':
+      return true;
+    case 'false':
+    case '0':
+      return false;
+    default:
+      return value;
+  }
+}
+
+const queryString = (value: unknown) => (value === '' ? undefined : value);
+
+/** A repeated parameter arrives as an array, a single one as a string: both become an array. */
+const queryArray = (value: unknown) => (value === undefined || value === '' ? undefined : Array.isArray(value) ? value : [value]);
+
+// PostgreSQL text cannot hold NUL: refused here, naming the field, rather than failing in the database.
+const noNul = (v: string) => !v.includes('\u0000');
+const nulText = expect('text without NUL (\\u0000) characters');
+
+/** A string with its expected form; never NUL. */
+function text(what: string) {
+  return z.string(expect(what)).refine(noNul, nulText);
+}
+
+function intSchema(min: number, max: number, text: string) {
+  return z.int(expect(text)).min(min, expect(text)).max(max, expect(text));
+}
+
+const idText = 'a positive integer id';
+const msText = 'epoch milliseconds (an integer from 0 to 253402300799999, year 9999)';
+
+/** Query and path parameters (strings on the wire). */
+export const q = {
+  id: () => z.preprocess(queryNumber, intSchema(1, MAX_ID, idText)),
+  int: (min: number, max: number = MAX_ID) => {
+    const text = max === MAX_ID ? `an integer from ${min}` : `an integer from ${min} to ${max}`;
+    return z.preprocess(queryNumber, intSchema(min, max, text));
+  },
+  epochMs: () => z.preprocess(queryNumber, intSchema(0, MAX_EPOCH_MS, msText)),
+  bool: () => z.preprocess(queryBoolean, z.boolean(expect('true or false'))),
+  str: () => z.preprocess(queryString, text('a single string')),
+  enum: <const T extends readonly [string, ...string[]]>(values: T) =>
+    z.preprocess(queryString, z.enum(values, expect(`one of ${values.join(', ')}`))),
+  strArray: () => z.preprocess(queryArray, z.array(text('a string (the parameter may be repeated)'))),
+};
+
+/** pageNo from 1, pageSize from 1 to MAX_PAGE_SIZE (default DEFAULT_PAGE_SIZE). */
+export const pagingQuery = {
+  pageNo: q.int(1).optional().openapi({ description: 'Page number, from 1 (default 1).' }),
+  pageSize: q
+    .int(1, MAX_PAGE_SIZE)
+    .optional()
+    .openapi({ description: `Rows per page, from 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
+};
+
+/** JSON body fields (typed on the wire: nothing is coerced). */
+export const b = {
+  id: () => intSchema(1, MAX_ID, idText),
+  int: (min: number, max: number = MAX_ID) => intSchema(min, max, max === MAX_ID ? `an integer from ${min}` : `an integer from ${min} to ${max}`),
+  /** Any value a PostgreSQL `integer` column holds (priorities). */
+  int32: () => intSchema(-MAX_ID - 1, MAX_ID, 'an integer from -2147483648 to 2147483647'),
+  epochMs: () => intSchema(0, MAX_EPOCH_MS, msText),
+  bool: () => z.boolean(expect('true or false')),
+  str: (maxLength = 10_000) =>
+    z
+      .string(expect('a string'))
+      .max(maxLength, expect(`a string of at most ${maxLength} characters`))
+      .refine(noNul, nulText),
+  name: (maxLength = 255) =>
+    z
+      .string(expect(`a non-empty string of at most ${maxLength} characters`))
+      .trim()
+      .min(1, expect(`a non-empty string of at most ${maxLength} characters`))
+      .max(maxLength, expect(`a non-empty string of at most ${maxLength} characters`))
+      .refine(noNul, nulText),
+  enum: <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, expect(`one of ${values.join(', ')}`)),
+  /** A time the server keeps itself (`lastRunAt`, `assignmentsChangedAt`, ...): accepted for compatibility, ignored. */
+  ignoredTime: () =>
+    intSchema(0, MAX_EPOCH_MS, msText)
+      .nullable()
+      .optional()
+      .openapi({ description: 'Accepted for compatibility and ignored: the server records this time itself.' }),
+  /** The `[1, 2, 3]` bodies of the bind and remove routes. */
+  ids: () => z.array(intSchema(1, MAX_ID, idText), expect('a JSON array of positive integer ids, e.g. [1, 2]')).max(10_000, expect('at most 10000 ids')),
+};

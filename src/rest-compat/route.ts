@@ -1,0 +1,52 @@
+import type { ServiceContext } from '../services/service-context';
+import type { z } from './zod';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+/** What a handler receives: the parsed (coerced, checked) path, query and body. */
+export interface RouteInput<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends z.ZodType | undefined> {
+  params: P extends AnyObject ? z.output<P> : Record<string, never>;
+  query: Q extends AnyObject ? z.output<Q> : Record<string, never>;
+  body: B extends z.ZodType ? z.output<B> : undefined;
+}
+
+/**
+ * One documented route, defined once. The router validates requests from `params`, `query` and
+ * `body`; the OpenAPI document is generated from the same schemas and from `response` (the shape of
+ * the document's example); `handler` parses nothing itself: it calls a service and shapes the answer.
+ */
+export interface RouteSpec<
+  P extends AnyObject | undefined = AnyObject | undefined,
+  Q extends AnyObject | undefined = AnyObject | undefined,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+  R extends z.ZodType = z.ZodType,
+> {
+  method: HttpMethod;
+  /** Express syntax, relative to /v1: `/jobs/:jobId/details`. */
+  path: string;
+  /** The document's heading for the route. */
+  summary: string;
+  /** The document's section: JobLogApi, dashboard, config, monitoring, settings. */
+  tag: string;
+  /** Decisions taken where the document is silent or contradicts itself (also in docs/rest-compat.md). */
+  description?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The shape of the document's 200 example. */
+  response: R;
+  handler: (ctx: ServiceContext, input: RouteInput<P, Q, B>) => Promise<z.input<R>>;
+}
+
+// `any` erases the per-route types so routes of every shape sit in one table; each route's own
+// types were checked where it was defined (defineRoute).
+export type AnyRoute = RouteSpec<any, any, any, any>;
+
+/** Declares a route with its types inferred from the schemas (the handler's return is checked against `response`). */
+export function defineRoute<P extends AnyObject | undefined = undefined, Q extends AnyObject | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
+  spec: RouteSpec<P, Q, B, R>,
+): AnyRoute {
+  return spec;
+}

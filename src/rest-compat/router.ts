@@ -1,0 +1,96 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { FrontDoorDeps } from '../http/deps';
+import { AppError } from '../services/errors';
+import type { ServiceContext } from '../services/service-context';
+import { createDocsRouter } from './docs-page';
+import { toHttpError } from './http-errors';
+import { buildOpenApiDocument } from './openapi';
+import type { AnyRoute } from './route';
+import { REST_ROUTES } from './routes';
+import { parsePart } from './validation';
+
+/**
+ * Express matches in registration order, so `/jobs/settings` must come before `/jobs/:jobId`:
+ * routes are sorted so that, at the first segment where two paths differ in kind, the static
+ * segment comes first. The sort key makes that a total order ('0' static, '1' parameter).
+ */
+export function sortRoutes(routes: readonly AnyRoute[]): AnyRoute[] {
+  const key = (r: AnyRoute) => r.path.split('/').map((s) => (s.startsWith(':') ? '1' : '0')).join('');
+  return [...routes].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+function pathPattern(expressPath: string): RegExp {
+  const source = expressPath
+    .split('/')
+    .map((s) => (s.startsWith(':') ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
+/** Query values that are empty (`?jobName=`) count as absent: legacy forms send every field. */
+function withoutEmpty(query: Request['query']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) if (v !== '' && v !== undefined) out[k] = v;
+  return out;
+}
+
+function isJsonRequest(req: Request): boolean {
+  return !!req.is(['application/json', 'application/*+json']);
+}
+
+/**
+ * The /v1 router: every route of the REST document from one table (src/rest-compat/routes), with
+ * request validation, `/v1/openapi.json`, the `/v1/docs` page, JSON 404/405 and one error mapper.
+ * Mount it with `app.use('/v1', createRestRouter(deps))`.
+ */
+export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[] = REST_ROUTES): Router {
+  const router = express.Router();
+  const openApi = buildOpenApiDocument(routes);
+  const contextFor = (): ServiceContext => ({ em: deps.orm.em.fork(), clock: deps.clock, pubsub: deps.pubsub, dispatcher: deps.dispatcher });
+
+  router.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  router.use(createDocsRouter());
+
+  for (const route of sortRoutes(routes)) {
+    router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const params = route.params ? parsePart('path', route.params, req.params) : {};
+        const query = route.query ? parsePart('query', route.query, withoutEmpty(req.query)) : {};
+        let body: unknown;
+        if (route.body) {
+          if (req.body === undefined) {
+            const hint = isJsonRequest(req) ? '' : ' with Content-Type: application/json';
+            throw new AppError('INVALID_INPUT', `body: required, expected a JSON body${hint}`, 'body');
+          }
+          body = parsePart('body', route.body, req.body);
+        }
+        const result = await route.handler(contextFor(), { params, query, body });
+        res.status(200).json(result ?? null);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+
+  const patterns = routes.map((r) => ({ method: r.method.toUpperCase(), pattern: pathPattern(r.path) }));
+  router.use((req: Request, res: Response) => {
+    const allowed = [...new Set(patterns.filter((p) => p.pattern.test(req.path)).map((p) => p.method))].sort();
+    if (allowed.length) {
+      res.set('Allow', allowed.join(', '));
+      res.status(405).json({ code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${req.baseUrl}${req.path}: expected one of ${allowed.join(', ')}` });
+      return;
+    }
+    res.status(404).json({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.baseUrl}${req.path}; the routes are listed at ${req.baseUrl}/openapi.json` });
+  });
+
+  // Express recognises an error handler by its four parameters.
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const { status, body } = toHttpError(err, deps.logger);
+    if (res.headersSent) return;
+    res.status(status).json(body);
+  });
+  return router;
+}

@@ -1,0 +1,175 @@
+import { BindingService } from '../../services/binding.service';
+import { ClientService } from '../../services/client.service';
+import { errors } from '../../services/errors';
+import { JobService, jobWhere } from '../../services/job.service';
+import { taskWhere } from '../../services/task.service';
+import { b, pagingQuery, q } from '../params';
+import { jobListQuery, pageOfQuery, taskListQuery, toJobFilter, toTaskFilter } from '../queries';
+import { defineRoute, type AnyRoute } from '../route';
+import { countBody, DESC_NULL, descNull, nullBody, pageOf, slicePage, toPage } from '../shapes/common';
+import { groupOfClient, toGroupOfClient } from '../shapes/group.shapes';
+import { jobSummary, toJobSummary } from '../shapes/job.shapes';
+import { taskListItem, toTaskListItem } from '../shapes/task.shapes';
+import { z } from '../zod';
+
+/*
+ * A client's attribute values, groups, jobs and tasks.
+ * The document shows `list` as a single object for a client's groups, jobs and tasks; a list of
+ * several cannot be one object, so `list` is an array there as everywhere else. Its example for
+ * a client's tasks repeats the jobs example; the answer carries tasks, in the task-list shape.
+ * The document spells the path parameter `clientsId` on some routes: a path parameter's name never
+ * reaches the wire, and OpenAPI forbids two names for one path, so it is `clientId` throughout.
+ */
+
+const clientIdParam = z.object({ clientId: q.id() });
+
+const attributeValue = z
+  .union([z.string(), z.number(), z.boolean(), z.null()], { error: () => 'expected a string (numbers and booleans are taken as text) or null' })
+  .transform((v) => (v === null ? null : String(v)));
+
+export const clientRelationRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/clients/:clientId/attributes',
+    summary: 'Client Attributes',
+    tag: 'monitoring',
+    description: 'One row per attribute definition: the client\'s value, or the attribute\'s default when it holds none. `type` is the type index (0 STRING, 1 NUMBER, 2 BOOLEAN, 3 DATE).',
+    params: clientIdParam,
+    query: z.object(pagingQuery),
+    response: pageOf(
+      z.object({ type: z.int(), attributeId: z.int(), attributeName: z.string(), attributeValue: z.string().nullable(), display: z.boolean(), readOnly: z.boolean() }),
+    ),
+    handler: async (ctx, { params, query }) =>
+      toPage(slicePage(await new ClientService(ctx).attributes(params.clientId), pageOfQuery(query)), (a) => ({
+        type: a.type,
+        attributeId: a.attributeId,
+        attributeName: a.attributeName,
+        attributeValue: a.attributeValue,
+        display: a.display,
+        readOnly: a.readOnly,
+      })),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/clients/:clientId/attributes',
+    summary: 'Add Client Attributes',
+    tag: 'settings',
+    description: 'Sets the values given, all or none; read-only attributes are refused. An item\'s `clientId`, when sent, must be the path\'s.',
+    params: clientIdParam,
+    body: z.array(z.object({ clientId: b.id().optional(), attributeId: b.id(), attributeValue })).max(10_000),
+    response: descNull,
+    handler: async (ctx, { params, body }) => {
+      const stray = body.findIndex((v) => v.clientId !== undefined && v.clientId !== params.clientId);
+      if (stray >= 0) throw errors.invalid(`[${stray}].clientId`, `the path's clientId ${params.clientId} or nothing`, body[stray].clientId);
+      await new ClientService(ctx).setAttributes(params.clientId, body);
+      return DESC_NULL;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/clients/:clientId/attributes/count',
+    summary: 'client attributes count',
+    tag: 'monitoring',
+    description: 'Counts the attribute definitions (each client holds a value or the default for every one), as the attribute list\'s total.',
+    params: clientIdParam,
+    response: countBody,
+    handler: async (ctx, { params }) => ({ count: (await new ClientService(ctx).countInfo(params.clientId)).attributes }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/clients/:clientId/groups',
+    summary: 'Client Groups',
+    tag: 'monitoring',
+    params: clientIdParam,
+    query: z.object(pagingQuery),
+    response: pageOf(groupOfClient),
+    handler: async (ctx, { params, query }) => toPage(await new ClientService(ctx).groups(params.clientId, pageOfQuery(query)), toGroupOfClient),
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/clients/:clientId/groups',
+    summary: 'bind client group',
+    tag: 'config',
+    description: 'Adds the client to static groups (groups it is in stay). A dynamic group is refused: its members follow its query.',
+    params: clientIdParam,
+    body: b.ids(),
+    response: nullBody,
+    handler: async (ctx, { params, body }) => {
+      await new ClientService(ctx).bindGroups(params.clientId, body);
+      return null;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/clients/:clientId/groups/count',
+    summary: 'client groups count',
+    tag: 'monitoring',
+    params: clientIdParam,
+    response: countBody,
+    handler: async (ctx, { params }) => ({ count: (await new ClientService(ctx).countInfo(params.clientId)).groups }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/clients/:clientId/jobs',
+    summary: 'Client Jobs',
+    tag: 'monitoring',
+    description: 'The jobs that reach the client, bound directly or through one of its groups.',
+    params: clientIdParam,
+    query: jobListQuery,
+    response: pageOf(jobSummary),
+    handler: async (ctx, { params, query }) => {
+      const page = await new ClientService(ctx).jobs(params.clientId, jobWhere(toJobFilter(query)), pageOfQuery(query));
+      const counts = await new JobService(ctx).countsByJob(page.items.map((j) => j.id));
+      return { list: page.items.map((j, i) => toJobSummary(j, counts[i])), total: page.total };
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/clients/:clientId/jobs',
+    summary: 'bind client jobs',
+    tag: 'config',
+    description: 'Aims the jobs at the client directly.',
+    params: clientIdParam,
+    body: b.ids(),
+    response: nullBody,
+    handler: async (ctx, { params, body }) => {
+      await new BindingService(ctx).bindClientJobs(params.clientId, body);
+      return null;
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/clients/:clientId/jobs/remove',
+    summary: 'remove client jobs',
+    tag: 'config',
+    description: 'Removes direct bindings only; a job that reaches the client through a group still does.',
+    params: clientIdParam,
+    body: b.ids(),
+    response: nullBody,
+    handler: async (ctx, { params, body }) => {
+      await new BindingService(ctx).unbindClientJobs(params.clientId, body);
+      return null;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/clients/:clientId/jobs/count',
+    summary: 'client jobs count',
+    tag: 'monitoring',
+    params: clientIdParam,
+    response: countBody,
+    handler: async (ctx, { params }) => ({ count: (await new ClientService(ctx).countInfo(params.clientId)).jobs }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/clients/:clientId/tasks',
+    summary: 'Client tasks',
+    tag: 'monitoring',
+    description: 'The tasks of the jobs that reach the client, in the task-list shape (the document\'s example repeats the jobs one).',
+    params: clientIdParam,
+    query: taskListQuery,
+    response: pageOf(taskListItem),
+    handler: async (ctx, { params, query }) =>
+      toPage(await new ClientService(ctx).tasks(params.clientId, taskWhere(toTaskFilter(query)), pageOfQuery(query)), toTaskListItem),
+  }),
+];

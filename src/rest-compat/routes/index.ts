@@ -1,0 +1,32 @@
+import type { AnyRoute } from '../route';
+import { attributeRoutes } from './attributes.routes';
+import { clientRelationRoutes } from './client-relations.routes';
+import { clientRoutes } from './clients.routes';
+import { dashboardRoutes } from './dashboard.routes';
+import { groupRoutes } from './groups.routes';
+import { jobBindingRoutes } from './job-bindings.routes';
+import { jobRoutes } from './jobs.routes';
+import { logRoutes } from './logs.routes';
+import { maintenanceRoutes } from './maintenance.routes';
+import { settingsRoutes } from './settings.routes';
+import { taskRelationRoutes } from './task-relations.routes';
+import { taskRoutes } from './tasks.routes';
+
+/**
+ * Every /v1 route of the REST document (93), one table per domain. Registration order does not
+ * matter: the router sorts static segments before parameters (router.ts).
+ */
+export const REST_ROUTES: readonly AnyRoute[] = [
+  ...logRoutes,
+  ...dashboardRoutes,
+  ...jobRoutes,
+  ...jobBindingRoutes,
+  ...taskRoutes,
+  ...taskRelationRoutes,
+  ...groupRoutes,
+  ...maintenanceRoutes,
+  ...clientRoutes,
+  ...clientRelationRoutes,
+  ...settingsRoutes,
+  ...attributeRoutes,
+];

@@ -1,0 +1,35 @@
+import { BindingService } from '../../services/binding.service';
+import { b } from '../params';
+import { defineRoute, type AnyRoute } from '../route';
+import { z } from '../zod';
+
+/*
+ * PUT /config/maintenance associates records of one kind with a record of another, e.g. clients
+ * with a job. Types: 0 job, 1 task, 2 group, 3 client (optionType and targetType alike);
+ * opt 0 removes, 1 adds. The pairs that exist are job–task, job–group, job–client and
+ * group–client, in either direction; any other pair is refused (400). It answers the request as
+ * the document's example shows.
+ */
+
+const typeCode = () => b.int(0, 3).openapi({ description: '0 job, 1 task, 2 group, 3 client.' });
+
+const maintenance = z.object({
+  optionType: typeCode(),
+  optionIds: b.ids(),
+  targetType: typeCode(),
+  targetId: b.id(),
+  opt: b.int(0, 1).openapi({ description: '0 remove, 1 add.' }),
+});
+
+export const maintenanceRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'put',
+    path: '/config/maintenance',
+    summary: 'Maintenence',
+    tag: 'config',
+    description: 'E.g. `{"optionType":3,"optionIds":[5,6],"targetType":0,"targetId":2,"opt":1}` binds clients 5 and 6 to job 2.',
+    body: maintenance,
+    response: z.object({ optionType: z.int(), optionIds: z.array(z.int()), targetType: z.int(), targetId: z.int(), opt: z.int() }),
+    handler: async (ctx, { body }) => new BindingService(ctx).maintenance(body),
+  }),
+];

@@ -1,0 +1,136 @@
+import type { ServiceContext } from '../../services/service-context';
+import { SettingsService } from '../../services/settings.service';
+import { b } from '../params';
+import { defineRoute, type AnyRoute } from '../route';
+import { z } from '../zod';
+
+/*
+ * Settings sections: general, job (the scheduler switch and job defaults), task defaults, client
+ * defaults. A POST is a partial update: the fields it carries are checked and merged, the others
+ * kept (the document marks every field required; a form that sends them all still works).
+ * The answers carry the section's row id under the document's names: `jobsSettingId` (GET task
+ * settings, a number), `tasksSettingId` (POST task settings, a string), `clientSettingsId`.
+ */
+
+const general = z.object({
+  managementServerTimeZone: z.string().openapi({ example: 'Asia/Shanghai' }),
+  communicationServerTimeZone: z.string().openapi({ example: 'UTC' }),
+  region: z.string(),
+  adminTimeOut: z.int().openapi({ description: 'Minutes of inactivity before an operator session expires.' }),
+});
+
+const generalBody = z.object({
+  managementServerTimeZone: b.str(64).optional().openapi({ description: 'An IANA time zone, e.g. "Asia/Shanghai".' }),
+  communicationServerTimeZone: b.str(64).optional().openapi({ description: 'An IANA time zone, e.g. "UTC".' }),
+  region: b.str(255).optional(),
+  adminTimeOut: b.int(1).optional().openapi({ description: 'Minutes, from 1.' }),
+});
+
+const jobSettings = z.object({
+  enable: z.boolean().openapi({ description: 'The scheduler switch: false stops scheduled runs; manual runs still work.' }),
+  maxRetried: z.int(),
+  retryWait: z.int(),
+  maxConcurrentSession: z.int(),
+});
+
+const jobSettingsBody = z.object({
+  enable: b.bool().optional(),
+  maxRetried: b.int(0).optional(),
+  retryWait: b.int(0).optional().openapi({ description: 'Seconds.' }),
+  maxConcurrentSession: b.int(1).optional(),
+});
+
+const taskSettingsBody = z.object({
+  enable: b.bool().optional(),
+  priority: b.int32().optional(),
+  disableValidation: b.bool().optional(),
+});
+
+const clientSettings = z.object({ clientSettingsId: z.int(), autoEnableNewClient: z.boolean() });
+
+const settings = (ctx: ServiceContext) => new SettingsService(ctx);
+
+export const settingsRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/settings',
+    summary: 'General Settings',
+    tag: 'settings',
+    body: generalBody,
+    response: general,
+    handler: async (ctx, { body }) => (await settings(ctx).update('general', body)).value,
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/settings',
+    summary: 'General Settings',
+    tag: 'settings',
+    response: general,
+    handler: async (ctx) => settings(ctx).get('general'),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/jobs/settings',
+    summary: 'Job Settings',
+    tag: 'settings',
+    response: jobSettings,
+    handler: async (ctx) => settings(ctx).get('job'),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/jobs/settings',
+    summary: 'Job Settings',
+    tag: 'settings',
+    body: jobSettingsBody,
+    response: jobSettings,
+    handler: async (ctx, { body }) => (await settings(ctx).update('job', body)).value,
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/tasks/settings',
+    summary: 'Task Settings',
+    tag: 'settings',
+    description: '`jobsSettingId` is the id of the task settings record (the document\'s name, kept).',
+    response: z.object({ enable: z.boolean(), priority: z.int(), disableValidation: z.boolean(), jobsSettingId: z.int() }),
+    handler: async (ctx) => {
+      const { id, value } = await settings(ctx).read('task');
+      return { enable: value.enable, priority: value.priority, disableValidation: value.disableValidation, jobsSettingId: id };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/tasks/settings',
+    summary: 'Task Settings',
+    tag: 'settings',
+    description: '`tasksSettingId` is the id of the task settings record, as a string (the document shows a string here).',
+    body: taskSettingsBody,
+    response: z.object({ enable: z.boolean(), priority: z.int(), disableValidation: z.boolean(), tasksSettingId: z.string() }),
+    handler: async (ctx, { body }) => {
+      const { id, value } = await settings(ctx).update('task', body);
+      return { enable: value.enable, priority: value.priority, disableValidation: value.disableValidation, tasksSettingId: String(id) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/clients/settings',
+    summary: 'Clients Settings',
+    tag: 'settings',
+    response: clientSettings,
+    handler: async (ctx) => {
+      const { id, value } = await settings(ctx).read('client');
+      return { clientSettingsId: id, autoEnableNewClient: value.autoEnableNewClient };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/clients/settings',
+    summary: 'Client Settings',
+    tag: 'settings',
+    body: z.object({ autoEnableNewClient: b.bool().optional() }),
+    response: clientSettings,
+    handler: async (ctx, { body }) => {
+      const { id, value } = await settings(ctx).update('client', body);
+      return { clientSettingsId: id, autoEnableNewClient: value.autoEnableNewClient };
+    },
+  }),
+];

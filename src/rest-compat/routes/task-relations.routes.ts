@@ -1,0 +1,142 @@
+import { OVERWRITE_MODES, STEP_TYPES } from '../../entities';
+import { BindingService } from '../../services/binding.service';
+import { JobService } from '../../services/job.service';
+import { TaskService } from '../../services/task.service';
+import { b } from '../params';
+import { clientListQuery, jobListQuery, pageOfQuery, toClientFilter, toJobFilter } from '../queries';
+import { defineRoute, type AnyRoute } from '../route';
+import { clientOfTask, toClientOfTask } from '../shapes/client.shapes';
+import { countBody, nullBody, pageOf } from '../shapes/common';
+import { jobSummary, toJobSummary } from '../shapes/job.shapes';
+import { z } from '../zod';
+import { taskIdParam } from './tasks.routes';
+
+/*
+ * A task's script, the jobs it is part of, and the clients those jobs reach.
+ *
+ * The script is a list of steps; an IF step holds `conditions` (GET_FILE_STATUS steps) and `true`
+ * / `false` branches. POST replaces the whole script: a step sent with the `scriptId` (or `id`) of
+ * one of the task's steps keeps that id, other steps are new, steps not sent are deleted. It
+ * answers the root steps `[{scriptId, scriptType}]`. GET answers `{ "script": "<JSON text>" }`:
+ * the same tree, every step with its `scriptId`, as JSON text (the document shows a string).
+ */
+
+const stepFields = {
+  scriptId: b.id().nullable().optional().openapi({ description: 'Keep this existing step (its id stays); leave out for a new step.' }),
+  id: b.id().nullable().optional().openapi({ description: 'Alias of scriptId.' }),
+  type: b.enum(STEP_TYPES),
+  order: b.int(0).optional(),
+  block: b.bool().optional().openapi({ description: 'true (default): a failure ends the task as FAILED; false: logged, the task goes on.' }),
+  retryTimes: b.int(0).nullable().optional().openapi({ description: 'Default 4.' }),
+  retryInterval: b.int(0).nullable().optional().openapi({ description: 'Seconds, default 20.' }),
+  maxRetryTime: b.int(0).nullable().optional(),
+  filePath: b.str(4096).nullable().optional().openapi({ description: 'A path on the agent; relative paths resolve against its first root; may end in a * wildcard.' }),
+  targetFilePath: b.str(4096).nullable().optional(),
+  createFilePath: b.bool().nullable().optional(),
+  ignoreHiddenFile: b.bool().nullable().optional(),
+  overWrite: b.enum(OVERWRITE_MODES).nullable().optional(),
+  interval: b.int(1).nullable().optional().openapi({ description: 'WAIT_FLAG_FILE polling interval, ms.' }),
+  timeOut: b.int(0).nullable().optional().openapi({ description: 'WAIT_FLAG_FILE time-out, ms.' }),
+  duration: b.int(1).nullable().optional().openapi({ description: 'EXECUTE_FILE bound, seconds.' }),
+  compressFile: b.bool().nullable().optional(),
+  groups: z.array(b.id()).nullable().optional().openapi({ description: 'BROADCAST: the store groups to send to.' }),
+  transferOption: z.record(z.string(), z.unknown()).nullable().optional(),
+  recvFileScriptId: b.id().nullable().optional().openapi({ description: 'SEND_FILE: the RECV_FILE step it pairs with.' }),
+};
+
+// Items of an IF are checked one level deep here; deeper nesting is checked by the service,
+// whose messages name the step by its position too (`[0].true[1].filePath`).
+const itemStep = z.looseObject(stepFields);
+const step = z.looseObject({
+  ...stepFields,
+  conditions: z.array(itemStep).nullable().optional().openapi({ description: 'IF: GET_FILE_STATUS steps that must all hold.' }),
+  true: z.array(itemStep).nullable().optional().openapi({ description: 'IF: the steps run when the conditions hold.' }),
+  false: z.array(itemStep).nullable().optional().openapi({ description: 'IF: the steps run otherwise.' }),
+});
+
+export const taskRelationRoutes: AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/tasks/:taskId/scripts',
+    summary: 'Task Script',
+    tag: 'config',
+    params: taskIdParam,
+    response: z.object({ script: z.string().openapi({ description: 'The script (a JSON array of steps, as POST takes it, each with its scriptId) as JSON text.' }) }),
+    handler: async (ctx, { params }) => ({ script: JSON.stringify(await new TaskService(ctx).script(params.taskId)) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/tasks/:taskId/scripts',
+    summary: 'save scripts',
+    tag: 'config',
+    description: 'Replaces the whole script in one transaction (nothing is written when a step is refused).',
+    params: taskIdParam,
+    body: z.array(step, { error: () => 'expected a JSON array of steps' }).max(1000, { error: () => 'expected at most 1000 root steps' }),
+    response: z.array(z.object({ scriptId: z.int(), scriptType: z.enum(STEP_TYPES) })),
+    handler: async (ctx, { params, body }) => new TaskService(ctx).saveScript(params.taskId, body),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/tasks/:taskId/jobs',
+    summary: 'Task Jobs',
+    tag: 'config',
+    params: taskIdParam,
+    query: jobListQuery,
+    response: pageOf(jobSummary),
+    handler: async (ctx, { params, query }) => {
+      const page = await new TaskService(ctx).jobs(params.taskId, toJobFilter(query), pageOfQuery(query));
+      const counts = await new JobService(ctx).countsByJob(page.items.map((j) => j.id));
+      return { list: page.items.map((j, i) => toJobSummary(j, counts[i])), total: page.total };
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/tasks/:taskId/jobs',
+    summary: 'bind task job',
+    tag: 'config',
+    description: 'Adds the task to each job, after the job\'s last task.',
+    params: taskIdParam,
+    body: b.ids(),
+    response: nullBody,
+    handler: async (ctx, { params, body }) => {
+      await new BindingService(ctx).bindTaskJobs(params.taskId, body);
+      return null;
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/tasks/:taskId/jobs/remove',
+    summary: 'remove task job',
+    tag: 'config',
+    params: taskIdParam,
+    body: b.ids(),
+    response: nullBody,
+    handler: async (ctx, { params, body }) => {
+      await new BindingService(ctx).unbindTaskJobs(params.taskId, body);
+      return null;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/tasks/:taskId/jobs/count',
+    summary: 'task jobs count',
+    tag: 'config',
+    params: taskIdParam,
+    response: countBody,
+    handler: async (ctx, { params }) => ({ count: (await new TaskService(ctx).countInfo(params.taskId)).jobs }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/tasks/:taskId/clients',
+    summary: 'task clients',
+    tag: 'config',
+    description: 'The clients the task\'s jobs reach, directly or through groups.',
+    params: taskIdParam,
+    query: clientListQuery,
+    response: pageOf(clientOfTask),
+    handler: async (ctx, { params, query }) => {
+      const page = await new TaskService(ctx).clients(params.taskId, toClientFilter(query), pageOfQuery(query));
+      return { list: page.items.map(toClientOfTask), total: page.total };
+    },
+  }),
+];

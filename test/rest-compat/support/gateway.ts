@@ -1,0 +1,96 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startGateway, type Gateway } from '../../../src/gateway';
+import type { Clock } from '../../../src/runtime/clock';
+import { Client as PgClient } from 'pg';
+import { silentLogger } from '../../../src/runtime/logger';
+
+export interface TestGateway {
+  gateway: Gateway;
+  /** http://127.0.0.1:port/v1 */
+  base: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real gateway, in-process, on ephemeral ports: embedded PGlite in a temporary folder, or a
+ * fresh database on the PostgreSQL that DATABASE_URL points at (dropped afterwards); the embedded
+ * broker, or the one MQTT_URL names. One per test file: a start costs a few seconds.
+ */
+export async function startTestGateway({ clock }: { clock?: Clock } = {}): Promise<TestGateway> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-rest-'));
+  const server = process.env.DATABASE_URL;
+  // A database of its own (the gateway migrates it), so test files running side by side never meet.
+  const dbName = server ? `sdes_rest_${process.pid}_${Math.random().toString(36).slice(2, 8)}` : undefined;
+  let databaseUrl: string | undefined;
+  if (server && dbName) {
+    await adminQuery(server, `create database "${dbName}"`);
+    const url = new URL(server);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+  }
+  const gateway = await startGateway({
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl,
+      dataDir,
+      mqttUrl: process.env.MQTT_URL || undefined,
+      mqttPort: 0,
+      mqttHost: '127.0.0.1',
+      logLevel: 'silent',
+    },
+    logger: silentLogger(),
+    clock,
+  });
+  return {
+    gateway,
+    base: `${gateway.url}/v1`,
+    async stop() {
+      await gateway.stop();
+      if (server && dbName) await adminQuery(server, `drop database if exists "${dbName}" with (force)`);
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function adminQuery(server: string, sql: string): Promise<void> {
+  const admin = new PgClient({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface JsonAnswer<T = unknown> {
+  status: number;
+  body: T;
+  contentType: string | null;
+}
+
+/** One JSON request over real HTTP (Node 20's fetch). */
+export async function call<T = unknown>(
+  base: string,
+  method: string,
+  pathAndQuery: string,
+  body?: unknown,
+  { raw, headers }: { raw?: string; headers?: Record<string, string> } = {},
+): Promise<JsonAnswer<T>> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (raw !== undefined) {
+    init.body = raw;
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${base}${pathAndQuery}`, init);
+  const text = await res.text();
+  const contentType = res.headers.get('content-type');
+  let parsed: unknown = text;
+  if (contentType?.includes('json')) parsed = text === '' ? undefined : JSON.parse(text);
+  return { status: res.status, body: parsed as T, contentType };
+}
