@@ -13,6 +13,8 @@ export interface GatewayConfig {
   mqttUrl?: string;
   mqttPort: number;
   mqttHost: string;
+  /** SDES_SHARE_GROUP: gateways with the same group split the agents' messages (MQTT shared subscriptions). */
+  shareGroup?: string;
   logLevel: string;
 }
 
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     mqttUrl: urlFrom(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
     mqttPort: portFrom(env, 'MQTT_PORT', 1883),
     mqttHost: env.MQTT_HOST || '0.0.0.0',
+    shareGroup: env.SDES_SHARE_GROUP || undefined,
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

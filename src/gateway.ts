@@ -5,6 +5,9 @@ import type { MqttClient } from 'mqtt';
 import type { GatewayConfig } from './config';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
+import { createDispatcher, type Dispatcher } from './live/dispatcher';
+import { createExecutionLifecycle, type ExecutionLifecycle } from './live/execution-lifecycle';
+import { createMqttBridge } from './live/mqtt-bridge';
 import { createLivePubSub, type LivePubSub } from './live/pubsub';
 import { createRestRouter } from './rest-compat';
 import { systemClock, type Clock } from './runtime/clock';
@@ -13,6 +16,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './runtime/embedded-bro
 import type { Logger } from './runtime/logger';
 import { connectMqtt } from './runtime/mqtt-connection';
 import { StartupError } from './runtime/startup-error';
+import { createScheduler, type Scheduler } from './scheduler';
 
 export interface Gateway {
   /** http://host:port of the HTTP server (GraphQL, REST, /healthz). */
@@ -23,6 +27,12 @@ export interface Gateway {
   brokerUrl: string;
   pubsub: LivePubSub;
   clock: Clock;
+  /** Sends work to agents; the front doors hand it new runs. */
+  dispatcher: Dispatcher;
+  /** Deadlines, retries and lost dispatches: the scheduler calls `lifecycle.sweep()` on each tick. */
+  lifecycle: ExecutionLifecycle;
+  /** Fires scheduled jobs (src/scheduler); `tick()` runs one pass at once. */
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -67,12 +77,28 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     stoppers.push({ name: 'mqtt', stop: () => mqtt.endAsync() });
 
     const pubsub = createLivePubSub();
+    // The live layer: presence and progress in from agents, dispatches out (src/live).
+    const dispatcher = createDispatcher({ orm: db.orm, mqtt, clock, logger });
+    const bridge = createMqttBridge({ mqtt, orm: db.orm, clock, logger, pubsub, dispatcher, shareGroup: config.shareGroup });
+    await bridge.start();
+    stoppers.push({
+      name: 'live',
+      stop: async () => {
+        await bridge.stop();
+        await dispatcher.stop();
+      },
+    });
+    const lifecycle = createExecutionLifecycle({ orm: db.orm, clock, logger, pubsub, dispatcher });
+    // Fires scheduled jobs and sweeps the lifecycle every second; pushed after 'live' so it stops before it.
+    const scheduler = createScheduler({ orm: db.orm, clock, logger, lifecycle, dispatcher, pubsub });
+    scheduler.start();
+    stoppers.push({ name: 'scheduler', stop: () => scheduler.stop() });
     const app = express();
     app.disable('x-powered-by');
     const httpServer = http.createServer(app);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
-    const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger } });
-    app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger }));
+    const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger, dispatcher } });
+    app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger, dispatcher }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>
@@ -99,7 +125,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     const url = `http://127.0.0.1:${port}`;
     logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl }, 'SDES gateway ready');
 
-    return { url, port, db, mqtt, brokerUrl, pubsub, clock, stop: stopAll };
+    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,0 +1,205 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MqttClient } from 'mqtt';
+import { buildCancel, commandsTopic, encodeMessage } from '../protocol';
+import type { Clock } from '../runtime/clock';
+import type { Logger } from '../runtime/logger';
+import { intArray } from '../services/filters';
+import type { RunDispatcher } from '../services/service-context';
+import { dispatchTemplate, toDispatchTask } from './dispatch-message';
+import { wireReportId } from './report-wire-id';
+
+/**
+ * Sends `dispatch` commands to agents. Only reports that are PENDING, of an ONLINE and enabled
+ * client, of a RUNNING run within its deadline, of an enabled job, are sent; the others wait
+ * (an offline client's report goes out when the client comes ONLINE, see the MQTT bridge) or end
+ * at the deadline (execution-lifecycle.ts). Sending again is harmless: agents run a report once
+ * per id (docs/protocol.md 3.1).
+ */
+export interface Dispatcher extends RunDispatcher {
+  /** A run was created: dispatch its reports (soon, in the background, by job priority). */
+  runCreated(runId: number): void;
+  /** These clients came ONLINE: dispatch their PENDING reports. */
+  clientsOnline(clientIds: number[]): void;
+  /** Dispatch these reports (database ids): a retry, or a dispatch that may have been lost. */
+  reportsDue(reportIds: number[]): void;
+  /** Dispatch every PENDING report of every ONLINE client (after the gateway (re)connects). */
+  allPending(): void;
+  /** Tells agents to stop reports (best effort, fire and forget). */
+  cancel(targets: { mqttClientId: string; reportId: string; attempt: number }[], reason: string): void;
+  /** Resolves when everything asked so far has been sent. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface DispatcherOptions {
+  orm: MikroORM;
+  mqtt: Pick<MqttClient, 'publish'>;
+  clock: Clock;
+  logger: Logger;
+  /** Called after each pass that sent something (metrics, benchmarks). */
+  onPass?: (stats: DispatchStats) => void;
+}
+
+/** One dispatch pass: how many reports, and how long its phases took (ms). */
+export interface DispatchStats {
+  reports: number;
+  selectMs: number;
+  buildMs: number;
+  publishMs: number;
+  /** Until `dispatchedAt` is stored, after the publishes. */
+  totalMs: number;
+  /** performance.now() when the last dispatch was handed to the MQTT client. */
+  publishedAt: number;
+}
+
+type Scope = { runs: Set<number>; clients: Set<number>; reports: Set<number>; all: boolean };
+const emptyScope = (): Scope => ({ runs: new Set(), clients: new Set(), reports: new Set(), all: false });
+
+/** Creates the dispatcher. Work asked for in one tick is coalesced into one pass (one query, one publish each). */
+export function createDispatcher({ orm, mqtt, clock, logger, onPass }: DispatcherOptions): Dispatcher {
+  let pending = emptyScope();
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const schedule = () => {
+    if (stopped || running) return;
+    running = (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (!stopped && (pending.all || pending.runs.size || pending.clients.size || pending.reports.size)) {
+        const scope = pending;
+        pending = emptyScope();
+        try {
+          await dispatchScope(orm.em.fork() as EntityManager, scope);
+        } catch (err) {
+          logger.error({ err }, 'dispatch failed; the reports stay PENDING and are sent on the next connect or sweep');
+        }
+      }
+    })().finally(() => {
+      running = undefined;
+      if (!stopped && (pending.all || pending.runs.size || pending.clients.size || pending.reports.size)) schedule();
+    });
+  };
+
+  async function dispatchScope(em: EntityManager, scope: Scope): Promise<void> {
+    const started = performance.now();
+    const now = clock.now();
+    // Highest job priority first, then oldest run: agents run reports in arrival order.
+    const reports = await em.execute<{ id: number; report_id: string; attempt: number; run_id: number; job_id: number; mqtt_client_id: string }[]>(
+      `select r.id, r.report_id, r.attempt, r.run_id, jr.job_id, c.mqtt_client_id
+       from report r join job_run jr on jr.id = r.run_id join client c on c.id = r.client_id join job j on j.id = jr.job_id
+       where (?::boolean or r.run_id = any(?::int[]) or r.client_id = any(?::int[]) or r.id = any(?::int[]))
+         and r.status = 'PENDING' and c.status = 'ONLINE' and c.enable and j.enabled
+         and jr.status = 'RUNNING' and jr.deadline_at > ?
+       order by jr.priority desc, jr.id asc, r.id asc`,
+      [scope.all, intArray([...scope.runs]), intArray([...scope.clients]), intArray([...scope.reports]), now],
+    );
+    if (!reports.length) return;
+    const queried = performance.now();
+    const ids = reports.map((r) => r.id);
+    // Disabled (or deleted) tasks are skipped: their results stay PENDING and end NOT_EXECUTE.
+    const tasks = await em.execute<{ report_id: number; task_id: number; task_name: string; disable_validation: boolean; run_id: number }[]>(
+      `select t.report_id, t.task_id, t.task_name, t.disable_validation, r.run_id
+       from task_result t join report r on r.id = t.report_id join task k on k.id = t.task_id and k.enabled
+       where t.report_id = any(?::int[]) order by t.report_id, t."order"`,
+      [intArray(ids)],
+    );
+    // Every report of a run shares the run's script snapshots: read one per (run, task).
+    const scripts = await em.execute<{ run_id: number; task_id: number; script: unknown }[]>(
+      `select distinct on (r.run_id, t.task_id) r.run_id, t.task_id, t.script
+       from task_result t join report r on r.id = t.report_id where t.report_id = any(?::int[]) order by r.run_id, t.task_id, t.id`,
+      [intArray(ids)],
+    );
+    const scriptOf = new Map(scripts.map((s) => [`${s.run_id}:${s.task_id}`, s.script]));
+    const tasksOf = new Map<number, typeof tasks>();
+    for (const t of tasks) {
+      const list = tasksOf.get(t.report_id);
+      if (list) list.push(t);
+      else tasksOf.set(t.report_id, [t]);
+    }
+
+    const templates = new Map<string, (reportId: string) => Buffer>();
+    const sent: number[] = [];
+    const messages: { topic: string; payload: Buffer }[] = [];
+    for (const r of reports) {
+      const own = tasksOf.get(r.id) ?? [];
+      if (!own.length) {
+        logger.warn({ reportId: r.report_id }, 'report not dispatched: every task of it is disabled; it ends NOT_EXECUTE at the deadline');
+        continue;
+      }
+      const key = `${r.run_id}:${own.map((t) => t.task_id).join(',')}`;
+      let build = templates.get(key);
+      if (!build) {
+        try {
+          build = dispatchTemplate({
+            jobId: r.job_id,
+            runId: r.run_id,
+            tasks: own.map((t) => toDispatchTask({ taskId: t.task_id, name: t.task_name, disableValidation: t.disable_validation, script: scriptOf.get(`${r.run_id}:${t.task_id}`) })),
+          });
+        } catch (err) {
+          logger.error({ err, runId: r.run_id }, 'cannot build the dispatch of this run; its reports stay PENDING');
+          build = () => Buffer.alloc(0);
+        }
+        templates.set(key, build);
+      }
+      const payload = build(wireReportId(r.report_id, r.attempt));
+      if (!payload.length) continue;
+      messages.push({ topic: commandsTopic(r.mqtt_client_id), payload });
+      sent.push(r.id);
+    }
+    if (!sent.length) return;
+    const built = performance.now();
+    // Published without waiting for each PUBACK: a 2,000-client fan-out is one burst.
+    for (const m of messages) {
+      mqtt.publish(m.topic, m.payload, { qos: 1 }, (err) => {
+        if (err) logger.warn({ err, topic: m.topic }, 'dispatch not confirmed by the broker; it is sent again when the client reconnects');
+      });
+    }
+    const published = performance.now();
+    // Rows locked in id order, as ingestion locks them, so the two cannot deadlock.
+    await em.execute('update report set dispatched_at = ? where id in (select id from report where id = any(?::int[]) order by id for update)', [now, intArray(sent)]);
+    const ms = (from: number, to: number) => Math.round(to - from);
+    const stats: DispatchStats = {
+      reports: sent.length,
+      selectMs: ms(started, queried),
+      buildMs: ms(queried, built),
+      publishMs: ms(built, published),
+      totalMs: ms(started, performance.now()),
+      publishedAt: published,
+    };
+    logger.info({ ...stats, publishedAt: undefined }, `dispatched ${sent.length} report${sent.length === 1 ? '' : 's'}`);
+    onPass?.(stats);
+  }
+
+  const add = (fill: (scope: Scope) => void) => {
+    if (stopped) return;
+    fill(pending);
+    schedule();
+  };
+
+  const idle = async () => {
+    while (running) await running;
+  };
+
+  return {
+    runCreated: (runId) => add((s) => s.runs.add(runId)),
+    clientsOnline(clientIds) {
+      if (clientIds.length) add((s) => clientIds.forEach((id) => s.clients.add(id)));
+    },
+    reportsDue(reportIds) {
+      if (reportIds.length) add((s) => reportIds.forEach((id) => s.reports.add(id)));
+    },
+    allPending: () => add((s) => (s.all = true)),
+    cancel(targets, reason) {
+      for (const t of targets) {
+        mqtt.publish(commandsTopic(t.mqttClientId), encodeMessage(buildCancel(wireReportId(t.reportId, t.attempt), reason)), { qos: 1 }, (err) => {
+          if (err) logger.debug({ err, reportId: t.reportId }, 'cancel not confirmed by the broker');
+        });
+      }
+    },
+    idle,
+    async stop() {
+      await idle();
+      stopped = true;
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Clock } from '../runtime/clock';
+import type { Logger } from '../runtime/logger';
+import { intArray } from '../services/filters';
+import { completeRuns, FINAL_SQL, progressEvent, publishRunsEnded, reportKeys, type CompletedRun } from '../services/run-completion';
+import type { Dispatcher } from './dispatcher';
+import type { ExecutionProgressEvent, LivePubSub } from './pubsub';
+
+export interface ExecutionLifecycle {
+  /**
+   * One pass over the open runs (the scheduler calls it on every tick; it is cheap when nothing
+   * is due, and safe to run from several gateways at once):
+   * 1. runs past their deadline end: RUNNING reports FAILED ("timed out"), PENDING ones
+   *    NOT_EXECUTE, their open task and step results likewise, agents told to cancel;
+   * 2. FAILED reports whose `retryAt` has come are reset for their next attempt and dispatched;
+   * 3. PENDING reports of ONLINE clients dispatched longer ago than `redispatchAfterMs` (or never)
+   *    are dispatched again, in case the dispatch was lost;
+   * 4. runs whose reports are all final end (a safety net; ingestion normally does it).
+   */
+  sweep(): Promise<void>;
+}
+
+export interface ExecutionLifecycleOptions {
+  orm: MikroORM;
+  clock: Clock;
+  logger: Logger;
+  pubsub?: LivePubSub;
+  dispatcher: Dispatcher;
+  redispatchAfterMs?: number;
+}
+
+type Row = Record<string, unknown>;
+const DEADLINE_ISO = `to_char(jr.deadline_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+const CANCEL_REASON = "the job run's duration ended";
+
+export function createExecutionLifecycle({ orm, clock, logger, pubsub, dispatcher, redispatchAfterMs = 30_000 }: ExecutionLifecycleOptions): ExecutionLifecycle {
+  const fork = () => orm.em.fork() as EntityManager;
+  let running: Promise<void> | undefined;
+
+  const publish = async (em: EntityManager, rows: { level: 'REPORT' | 'TASK' | 'STEP'; row: Row }[], runs: CompletedRun[], now: Date) => {
+    if (!pubsub) return;
+    const keys = await reportKeys(em, rows.map((r) => r.row.report_row as number));
+    const events: ExecutionProgressEvent[] = rows.map(({ level, row }) =>
+      progressEvent(level, keys.get(row.report_row as number)!, {
+        status: row.status as string,
+        started_at: row.started_at as Date | null,
+        ended_at: row.ended_at as Date | null,
+        taskId: level === 'REPORT' ? undefined : (row.task_id as number),
+        stepId: level === 'STEP' ? (row.step_id as number) : undefined,
+      }, now),
+    );
+    for (const e of events) pubsub.publish('EXECUTION_PROGRESS', e);
+    publishRunsEnded(pubsub, runs, now);
+  };
+
+  /** 1. Deadlines. */
+  async function endOverdueRuns(now: Date): Promise<void> {
+    const em = fork();
+    const result = await em.transactional(async (tx) => {
+      const due = await tx.execute<{ id: number }[]>(`select id from job_run where status not in ${FINAL_SQL} and deadline_at <= ? order by id limit 200`, [now]);
+      if (!due.length) return undefined;
+      // Reports before runs, each in id order: the order ingestion takes its locks in, so the two never deadlock.
+      await tx.execute('select id from report where run_id = any(?::int[]) order by id for update', [intArray(due.map((r) => r.id))]);
+      const overdue = await tx.execute<{ id: number }[]>(`select id from job_run where id = any(?::int[]) and status not in ${FINAL_SQL} order by id for update`, [intArray(due.map((r) => r.id))]);
+      if (!overdue.length) return undefined;
+      const runs = intArray(overdue.map((r) => r.id));
+      const reports = await tx.execute<Row[]>(
+        `update report r set
+           status = case when r.status = 'RUNNING' then 'FAILED' else 'NOT_EXECUTE' end, ended_at = ?, retry_at = null,
+           message = concat_ws(E'\\n', r.message, case when r.status = 'RUNNING'
+             then 'timed out: still running when the run''s duration ended at ' || ${DEADLINE_ISO}
+             else 'not executed: the client had not started when the run''s duration ended at ' || ${DEADLINE_ISO} || ' (offline, disabled or busy)' end)
+         from client c, job_run jr
+         where c.id = r.client_id and jr.id = r.run_id and r.run_id = any(?::int[]) and r.status in ('PENDING', 'RUNNING')
+         returning r.id as report_row, r.report_id, r.attempt, r.status, r.started_at, r.ended_at, r.dispatched_at, c.mqtt_client_id`,
+        [now, runs],
+      );
+      // A failure waiting for a retry that can no longer come is final now.
+      await tx.execute('update report set retry_at = null where run_id = any(?::int[]) and retry_at is not null', [runs]);
+      const tasks = await tx.execute<Row[]>(
+        `update task_result t set status = case when t.status = 'RUNNING' then 'FAILED' else 'NOT_EXECUTE' end,
+           ended_at = case when t.status = 'RUNNING' then ? else t.ended_at end
+         from report r where r.id = t.report_id and r.run_id = any(?::int[]) and t.status in ('PENDING', 'RUNNING')
+         returning t.report_id as report_row, t.task_id, t.status, t.started_at, t.ended_at`,
+        [now, runs],
+      );
+      const steps = await tx.execute<Row[]>(
+        `update step_result s set status = 'FAILED', ended_at = ?
+         from task_result t join report r on r.id = t.report_id
+         where t.id = s.task_result_id and r.run_id = any(?::int[]) and s.status not in ${FINAL_SQL}
+         returning t.report_id as report_row, t.task_id, s.step_id, s.status, s.started_at, s.ended_at`,
+        [now, runs],
+      );
+      const ended = await completeRuns(tx, overdue.map((r) => r.id), now);
+      return { reports, tasks, steps, ended };
+    });
+    if (!result) return;
+    const { reports, tasks, steps, ended } = result;
+    logger.info({ runs: ended.length, timedOut: reports.filter((r) => r.status === 'FAILED').length, notExecuted: reports.filter((r) => r.status === 'NOT_EXECUTE').length }, 'runs past their duration ended');
+    // A report still queued or running on an agent would only be wasted work now.
+    const cancel = reports.filter((r) => r.status === 'FAILED' || r.dispatched_at !== null);
+    dispatcher.cancel(cancel.map((r) => ({ mqttClientId: r.mqtt_client_id as string, reportId: r.report_id as string, attempt: r.attempt as number })), CANCEL_REASON);
+    await publish(em, [...steps.map((row) => ({ level: 'STEP' as const, row })), ...tasks.map((row) => ({ level: 'TASK' as const, row })), ...reports.map((row) => ({ level: 'REPORT' as const, row }))], ended, now);
+  }
+
+  /** 2. Retries: the failed attempt's step results give way to the next attempt's; its story stays in the report's message. */
+  async function retryDue(now: Date): Promise<void> {
+    const em = fork();
+    const reset = await em.transactional(async (tx) => {
+      const due = await tx.execute<Row[]>(
+        `select r.id, r.attempt, jr.max_retries from report r join job_run jr on jr.id = r.run_id
+         where r.status = 'FAILED' and r.retry_at is not null and r.retry_at <= ? and jr.status not in ${FINAL_SQL} and jr.deadline_at > ?
+         order by r.id limit 500 for update of r`,
+        [now, now],
+      );
+      if (!due.length) return [];
+      const ids = intArray(due.map((r) => r.id as number));
+      const failedSteps = await tx.execute<Row[]>(
+        `select t.report_id, s.type, s.step_id, (select m.message from step_message m where m.step_result_id = s.id order by m.seq desc limit 1) as last
+         from step_result s join task_result t on t.id = s.task_result_id where t.report_id = any(?::int[]) and s.status = 'FAILED' order by s.id`,
+        [ids],
+      );
+      const lines = due.map((r) => {
+        const failed = failedSteps.filter((s) => s.report_id === r.id).map((s) => `${s.type} step ${s.step_id}${s.last ? `: ${String(s.last).slice(0, 300)}` : ''}`);
+        const attempt = (r.attempt as number) + 1;
+        return { id: r.id, line: `attempt ${attempt} of ${(r.max_retries as number) + 1} failed${failed.length ? ` (${failed.join('; ')})` : ''}; attempt ${attempt + 1} at ${now.toISOString()}` };
+      });
+      const rows = await tx.execute<Row[]>(
+        `update report r set status = 'PENDING', attempt = r.attempt + 1, retry_at = null, started_at = null, ended_at = null, dispatched_at = null,
+           message = concat_ws(E'\\n', r.message, x.line)
+         from jsonb_to_recordset(?::jsonb) as x(id int, line text) where r.id = x.id
+         returning r.id as report_row, r.status, r.started_at, r.ended_at`,
+        [JSON.stringify(lines)],
+      );
+      await tx.execute('delete from step_result where task_result_id in (select id from task_result where report_id = any(?::int[]))', [ids]);
+      await tx.execute(`update task_result set status = 'PENDING', started_at = null, ended_at = null where report_id = any(?::int[])`, [ids]);
+      return rows;
+    });
+    if (!reset.length) return;
+    logger.info({ reports: reset.length }, 'failed reports retried');
+    dispatcher.reportsDue(reset.map((r) => r.report_row as number));
+    await publish(em, reset.map((row) => ({ level: 'REPORT' as const, row })), [], now);
+  }
+
+  /** 3. Dispatches that may have been lost (agents answer a repeated dispatch harmlessly). */
+  async function redispatchStale(now: Date): Promise<void> {
+    const rows = await fork().execute<{ id: number }[]>(
+      `select r.id from report r join client c on c.id = r.client_id join job_run jr on jr.id = r.run_id
+       where r.status = 'PENDING' and r.retry_at is null and c.status = 'ONLINE' and c.enable
+         and jr.status not in ${FINAL_SQL} and jr.deadline_at > ? and (r.dispatched_at is null or r.dispatched_at < ?)`,
+      [now, new Date(now.getTime() - redispatchAfterMs)],
+    );
+    dispatcher.reportsDue(rows.map((r) => r.id));
+  }
+
+  /** 4. Runs left open although every report is final (rare: ingestion normally ends them). */
+  async function completeStragglers(now: Date): Promise<void> {
+    const em = fork();
+    const done = await em.execute<{ id: number }[]>(
+      `select jr.id from job_run jr where jr.status not in ${FINAL_SQL}
+         and not exists (select 1 from report x where x.run_id = jr.id and (x.status not in ${FINAL_SQL} or x.retry_at is not null))`,
+    );
+    if (!done.length) return;
+    const ended = await em.transactional((tx) => completeRuns(tx, done.map((r) => r.id), now));
+    publishRunsEnded(pubsub, ended, now);
+  }
+
+  async function sweepOnce(): Promise<void> {
+    const now = clock.now();
+    for (const [name, step] of [
+      ['deadlines', endOverdueRuns],
+      ['retries', retryDue],
+      ['redispatch', redispatchStale],
+      ['completion', completeStragglers],
+    ] as const) {
+      try {
+        await step(now);
+      } catch (err) {
+        logger.error({ err, step: name }, 'execution sweep step failed; the next sweep tries again');
+      }
+    }
+  }
+
+  // A call during a pass gets a fresh pass after it (its clock reading may be past a deadline the
+  // running pass has not seen); calls during that wait share it.
+  let next: Promise<void> | undefined;
+  const sweep = (): Promise<void> => {
+    if (!running) {
+      running = sweepOnce().finally(() => (running = undefined));
+      return running;
+    }
+    next ??= running.then(() => {
+      next = undefined;
+      return sweep();
+    });
+    return next;
+  };
+
+  return { sweep };
+}

@@ -1,0 +1,239 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MqttClient } from 'mqtt';
+import { commandsTopic, createAckBatcher, encodeMessage, gatewaySubscriptions, parseAgentMessage } from '../protocol';
+import type { Clock } from '../runtime/clock';
+import type { Logger } from '../runtime/logger';
+import type { StepIndex } from '../services/execution-progress.fold';
+import { ExecutionProgressService, type EventsMessage } from '../services/execution-progress.service';
+import { PresenceService, type PresenceChange, type StatusUpdate } from '../services/presence.service';
+import type { ServiceContext } from '../services/service-context';
+import { createBatchQueue } from './batch-queue';
+import type { Dispatcher } from './dispatcher';
+import type { LivePubSub } from './pubsub';
+
+export interface MqttBridge {
+  /** Subscribes to the agents' status and events, then sends the work that waits for ONLINE clients. */
+  start(): Promise<void>;
+  /** Stops taking messages, finishes those received, sends the last acks. */
+  stop(): Promise<void>;
+  /** Resolves when every message received so far is stored, acknowledged and followed up. */
+  idle(): Promise<void>;
+}
+
+export interface MqttBridgeOptions {
+  /** The gateway's connected MQTT client (it reconnects and resubscribes by itself). */
+  mqtt: MqttClient;
+  orm: MikroORM;
+  clock: Clock;
+  logger: Logger;
+  pubsub: LivePubSub;
+  dispatcher: Dispatcher;
+  /** SDES_SHARE_GROUP: subscribe as `$share/{group}/...` so several gateways split the fleet. */
+  shareGroup?: string;
+  /** How long stored seqs gather before one ack per agent goes out. */
+  ackDelayMs?: number;
+  /** The online-clients chart gets at most one point per this interval (and only when the count changed). */
+  sampleIntervalMs?: number;
+  /**
+   * After (re)subscribing, clients ONLINE in the database whose status has not arrived within this
+   * long are marked OFFLINE: the broker restarted without them (no retained status, no Will).
+   * Longer than the agents' reconnect period (2 s by default). 0 turns the check off.
+   */
+  presenceAuditMs?: number;
+  /** Only agents for which this holds are handled (a gateway confined to part of a shared broker, e.g. tests). */
+  acceptClient?: (mqttClientId: string) => boolean;
+}
+
+/**
+ * The gateway's side of docs/protocol.md: agents' statuses feed presence (and dispatch of the
+ * work waiting for them), their events feed the execution records, which are then acknowledged.
+ * Each kind goes through its own serial queue, in batches, so a burst from a large fleet costs a
+ * few transactions and one agent's messages keep the broker's order. Malformed messages are
+ * logged and dropped.
+ */
+export function createMqttBridge({
+  mqtt,
+  orm,
+  clock,
+  logger,
+  pubsub,
+  dispatcher,
+  shareGroup,
+  ackDelayMs = 50,
+  sampleIntervalMs = 5_000,
+  presenceAuditMs = 6_000,
+  acceptClient = () => true,
+}: MqttBridgeOptions): MqttBridge {
+  const ctx = (): ServiceContext => ({ em: orm.em.fork() as EntityManager, clock, pubsub, dispatcher });
+  const scriptCache = new Map<string, StepIndex>();
+  const acks = createAckBatcher({
+    delayMs: ackDelayMs,
+    publish: (clientId, ack) => mqtt.publish(commandsTopic(clientId), encodeMessage(ack), { qos: 1 }),
+  });
+
+  // Statuses and presence audits share one queue, so an audit sees every status received before it.
+  const statuses = createBatchQueue<StatusUpdate | { audit: Set<string> }>({
+    name: 'presence',
+    logger,
+    handle: async (batch) => {
+      let updates: StatusUpdate[] = [];
+      const changes: PresenceChange[] = [];
+      const flush = async () => {
+        if (updates.length) changes.push(...(await new PresenceService(ctx()).applyStatuses(updates)));
+        updates = [];
+      };
+      for (const item of batch) {
+        if (!('audit' in item)) {
+          updates.push(item);
+          continue;
+        }
+        await flush();
+        const presence = new PresenceService(ctx());
+        const gone = (await presence.onlineClientIds()).filter((id) => acceptClient(id) && !item.audit.has(id));
+        if (gone.length) logger.warn({ clients: gone.length }, 'clients ONLINE in the database but without a status on the broker: marked OFFLINE');
+        changes.push(...(await presence.markGone(gone)));
+      }
+      await flush();
+      for (const c of changes) logger.info({ clientId: c.mqttClientId, created: c.created || undefined }, `client ${c.mqttClientId} ${c.status}${c.created ? ' (registered)' : ''}`);
+      dispatcher.clientsOnline(changes.filter((c) => c.status === 'ONLINE').map((c) => c.clientId));
+      if (changes.length) sampler.request();
+    },
+  });
+
+  // Which agents have shown a status since the last (re)subscribe.
+  let heard: Set<string> | undefined;
+  let auditTimer: NodeJS.Timeout | undefined;
+  const startAudit = () => {
+    if (!presenceAuditMs) return;
+    clearTimeout(auditTimer);
+    const seen = (heard = new Set());
+    auditTimer = setTimeout(() => {
+      if (heard === seen) heard = undefined;
+      statuses.push({ audit: seen });
+    }, presenceAuditMs);
+  };
+
+  const apply = async (batch: EventsMessage[]) => {
+    const started = performance.now();
+    const outcome = await new ExecutionProgressService(ctx(), scriptCache).applyEvents(batch);
+    logger.debug({ messages: batch.length, events: outcome.acks.reduce((n, a) => n + a.seqs.length, 0), ms: Math.round(performance.now() - started) }, 'events stored');
+    // Only now is it durable: acknowledge everything, duplicates and dropped events included.
+    for (const { mqttClientId, stream, seqs } of outcome.acks) for (const seq of seqs) acks.add(mqttClientId, stream, seq);
+    for (const d of outcome.dropped) logger.debug({ clientId: d.mqttClientId, reportId: d.event.reportId, type: d.event.type, reason: d.reason }, 'event dropped');
+  };
+  const events = createBatchQueue<EventsMessage>({
+    name: 'events',
+    logger,
+    maxBatch: 500,
+    handle: async (batch) => {
+      try {
+        await apply(batch);
+      } catch (err) {
+        if (batch.length === 1) throw err;
+        // One bad message must not hold back the others: apply them one by one (unacked ones come again).
+        logger.warn({ err }, 'an events batch failed; applying its messages one by one');
+        for (const message of batch) {
+          await apply([message]).catch((e: unknown) => logger.error({ err: e, clientId: message.mqttClientId }, 'events not stored; the agent will send them again'));
+        }
+      }
+    },
+  });
+
+  const sampler = createSampler({ intervalMs: sampleIntervalMs, logger, take: () => new PresenceService(ctx()).onlineCount(), record: () => new PresenceService(ctx()).recordOnlineSample() });
+
+  const onMessage = (topic: string, payload: Buffer) => {
+    const parsed = parseAgentMessage(topic, payload);
+    if (!parsed.ok) {
+      if (parsed.clientId !== undefined && !acceptClient(parsed.clientId)) return;
+      // An empty retained status is a cleared one (a deleted client), not an error.
+      if (parsed.code === 'EMPTY') logger.debug({ topic }, 'empty status ignored');
+      else logger.warn({ topic, code: parsed.code, error: parsed.error }, 'malformed agent message dropped');
+      return;
+    }
+    const { clientId, channel } = parsed.value;
+    if (!acceptClient(clientId)) return;
+    if (channel === 'status') {
+      heard?.add(clientId);
+      statuses.push({ mqttClientId: clientId, message: parsed.value.message });
+    } else events.push({ mqttClientId: clientId, batch: parsed.value.message });
+  };
+  // After a lost broker connection (mqtt.js resubscribes by itself), commands sent meanwhile may
+  // be gone and the broker may have restarted: send pending work again and audit presence.
+  let connectedOnce = false;
+  const onConnect = () => {
+    if (!connectedOnce) return;
+    dispatcher.allPending();
+    startAudit();
+  };
+  // Events may be shared among gateways; statuses are not: a shared subscription gets no retained
+  // messages (MQTT 5, 4.8.2), and every gateway must learn the fleet's state when it starts.
+  // Each status is then applied by every gateway, harmlessly: only the first write changes the row.
+  const subscriptions = { status: gatewaySubscriptions().status, events: gatewaySubscriptions({ shareGroup }).events };
+
+  const idle = async () => {
+    // A few rounds: a status may lead to a dispatch, a batch to a sample, and so on.
+    for (let i = 0; i < 3; i++) {
+      await statuses.idle();
+      await events.idle();
+      await dispatcher.idle();
+      await sampler.idle();
+    }
+    acks.flush();
+  };
+
+  return {
+    async start() {
+      mqtt.on('message', onMessage);
+      mqtt.on('connect', onConnect);
+      startAudit();
+      await mqtt.subscribeAsync([subscriptions.status, subscriptions.events], { qos: 1 });
+      connectedOnce = true;
+      logger.info({ status: subscriptions.status, events: subscriptions.events }, 'listening to agents');
+      dispatcher.allPending();
+      sampler.request();
+    },
+    async stop() {
+      mqtt.off('message', onMessage);
+      mqtt.off('connect', onConnect);
+      clearTimeout(auditTimer);
+      await idle();
+      sampler.stop();
+      acks.stop();
+    },
+    idle,
+  };
+}
+
+/** At most one sample per interval, and none when the count has not moved since the last one. */
+function createSampler({ intervalMs, logger, take, record }: { intervalMs: number; logger: Logger; take: () => Promise<number>; record: () => Promise<number> }) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let lastAt = 0;
+  let lastCount: number | undefined;
+  const run = () => {
+    timer = undefined;
+    lastAt = Date.now();
+    running = (async () => {
+      if ((await take()) !== lastCount) lastCount = await record();
+    })()
+      .catch((err) => logger.warn({ err }, 'online sample not recorded'))
+      .finally(() => (running = undefined));
+  };
+  return {
+    request() {
+      timer ??= setTimeout(run, Math.max(0, lastAt + intervalMs - Date.now()));
+    },
+    async idle() {
+      // A sample that is due now is part of "idle"; a throttled one is not waited for.
+      if (timer && lastAt + intervalMs <= Date.now()) {
+        clearTimeout(timer);
+        run();
+      }
+      await running;
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
