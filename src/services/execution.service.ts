@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Client, CYCLE_TYPES, Job, JobRun, JobTask, Report, RUN_TRIGGERS, TaskResult, type RunTrigger } from '../entities';
+import { CYCLE_TYPES, Job, JobRun, JobTask, Report, RUN_TRIGGERS, TaskResult, type RunTrigger } from '../entities';
 import { errors } from './errors';
+import { intArray } from './filters';
 import { JobService } from './job.service';
+import { entitiesByIds } from './relation-pages';
 import { managementTimeZone, nextRunOf } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { readScripts } from './step-script';
@@ -71,31 +72,39 @@ export class ExecutionService {
       if (trigger === 'SCHEDULE') {
         j.nextRunAt = nextRunOf(j, scheduledAt ?? now, await managementTimeZone({ ...this.ctx, em }), j.cycleType === CYCLE_TYPES.ONCE);
       }
-      const reports: Report[] = [];
       if (!empty) {
-        const scripts = await readScripts(em, tasks.map((t) => t.id));
-        for (const clientId of clientIds) {
-          const report = em.create(Report, { reportId: randomUUID(), run, client: em.getReference(Client, clientId), status: 'PENDING', createdAt: now });
-          reports.push(report);
-          tasks.forEach((task, order) =>
-            em.create(TaskResult, {
-              report,
-              taskId: task.id,
-              taskName: task.name,
-              taskDescription: task.description,
-              order,
-              priority: task.priority,
-              disableValidation: task.disableValidation,
-              script: scripts[order],
-              status: 'PENDING',
-            }),
-          );
-        }
         j.lastRunAt = now;
         for (const t of tasks) t.lastRunAt = now;
       }
       await em.flush();
-      return { run, reports };
+      if (!empty) {
+        // Set-based: one statement for the reports, one for their task results, so a run
+        // over thousands of clients is created in milliseconds, not one ORM row at a time.
+        const scripts = await readScripts(em, tasks.map((t) => t.id));
+        await em.execute(
+          `insert into report (report_id, run_id, client_id, status, attempt, created_at)
+           select gen_random_uuid()::text, ?, c, 'PENDING', 0, ? from unnest(?::int[]) c`,
+          [run.id, now, intArray(clientIds)],
+        );
+        const taskRows = tasks.map((task, order) => ({
+          task_id: task.id,
+          task_name: task.name,
+          task_description: task.description,
+          ord: order,
+          priority: task.priority,
+          disable_validation: task.disableValidation,
+          script: scripts[order],
+        }));
+        await em.execute(
+          `insert into task_result (report_id, task_id, task_name, task_description, "order", priority, disable_validation, script, status)
+           select r.id, t.task_id, t.task_name, t.task_description, t.ord, t.priority, t.disable_validation, t.script, 'PENDING'
+           from report r cross join jsonb_to_recordset(?::jsonb)
+             as t(task_id int, task_name text, task_description text, ord int, priority int, disable_validation boolean, script jsonb)
+           where r.run_id = ?`,
+          [JSON.stringify(taskRows), run.id],
+        );
+      }
+      return { run, reports: empty ? 0 : clientIds.length };
     });
     publishChange(this.ctx, 'JOB', 'UPDATED', jobId);
     this.ctx.pubsub?.publish('EXECUTION_PROGRESS', {
@@ -107,7 +116,7 @@ export class ExecutionService {
       endTime: run.endedAt?.getTime() ?? null,
       at: now.getTime(),
     });
-    if (reports.length) this.ctx.dispatcher?.runCreated(run.id);
+    if (reports) this.ctx.dispatcher?.runCreated(run.id);
     return run;
   }
 
@@ -116,6 +125,11 @@ export class ExecutionService {
     const run = await this.ctx.em.findOne(JobRun, { id: runId });
     if (!run) throw errors.notFound('run', runId);
     return run;
+  }
+
+  /** Runs by id in one statement, in the order of `ids` (null where none). */
+  async getRuns(ids: readonly number[]): Promise<(JobRun | null)[]> {
+    return entitiesByIds(this.ctx.em, JobRun, ids);
   }
 
   /** One report by its `reportId` (the uuid agents and the log routes use). */
