@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  buildEventBatch,
+  buildOfflineStatus,
+  buildOnlineStatus,
+  commandsTopic,
+  encodeMessage,
+  eventsTopic,
+  inSeqRanges,
+  parseCommand,
+  sortSteps,
+  statusTopic,
+  type AgentEvent,
+  type AgentEventDraft,
+  type DispatchCommand,
+} from '../../src/protocol';
+
+/** What one simulated agent measured (epoch ms). */
+export interface SimAgentStats {
+  dispatches: number;
+  firstDispatchAt: number | null;
+  lastDispatchAt: number | null;
+  lastFinishedSentAt: number | null;
+  /** Events published again because no ack came within resendAfterMs (the broker or the gateway lost them). */
+  resent: number;
+  unacked: number;
+}
+
+export interface SimAgent {
+  clientId: string;
+  stats(): SimAgentStats;
+  /** Forgets the timings (between measured runs). */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export interface SimAgentOptions {
+  brokerUrl: string;
+  clientId: string;
+  role?: 'SERVER' | 'STORE';
+  /** Unacknowledged events go out again after this long (the real agent: 10 s). */
+  resendAfterMs?: number;
+  protocolVersion?: 4 | 5;
+  /** On stop, clear the retained status instead of leaving OFFLINE (a bench fleet must not linger on a shared broker). */
+  clearStatusOnStop?: boolean;
+}
+
+/**
+ * A lightweight agent that speaks the real protocol (src/protocol) over its own MQTT connection
+ * but does not touch files: every step of a dispatch "succeeds" at once. Per report it publishes
+ * what the real agent publishes for a task of plain steps: `report.started`, `task.started`, and
+ * per step `step.started`, one `step.message`, `step.finished`, then `task.finished` and
+ * `report.finished`, one batch per step (the real agent's steps end in different ticks, so its
+ * events leave in several batches too). Events stay until acked and are resent, like the real
+ * agent's journal (in memory here).
+ */
+export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resendAfterMs = 5_000, protocolVersion = 4, clearStatusOnStop = true }: SimAgentOptions): Promise<SimAgent> {
+  const stream = randomUUID();
+  const connectedAt = new Date();
+  let seq = 0;
+  const unacked = new Map<number, { event: AgentEvent; sentAt: number }>();
+  const seen = new Set<string>();
+  let stats: SimAgentStats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: 0 };
+
+  const client: MqttClient = mqtt.connect(brokerUrl, {
+    clientId,
+    clean: true,
+    protocolVersion,
+    keepalive: 60,
+    reconnectPeriod: 2_000,
+    connectTimeout: 30_000,
+    resubscribe: false,
+    will: { topic: statusTopic(clientId), payload: encodeMessage(buildOfflineStatus({ at: connectedAt.getTime(), reason: 'will' })), qos: 1, retain: true },
+  });
+
+  const publish = (events: AgentEvent[]) => {
+    client.publish(eventsTopic(clientId), encodeMessage(buildEventBatch(stream, events)), { qos: 1 });
+  };
+
+  const emit = (drafts: AgentEventDraft[]) => {
+    const now = Date.now();
+    const events = drafts.map((d) => ({ ...d, seq: ++seq, at: now }) as AgentEvent);
+    for (const event of events) unacked.set(event.seq, { event, sentAt: now });
+    publish(events);
+  };
+
+  const run = async (dispatch: DispatchCommand) => {
+    const reportId = dispatch.reportId;
+    const t0 = Date.now();
+    const head: AgentEventDraft[] = [{ type: 'report.started', reportId, startTime: t0 }];
+    for (const task of dispatch.tasks) {
+      const taskId = task.taskId;
+      head.push({ type: 'task.started', reportId, taskId, startTime: t0 });
+      const steps = sortSteps(task.steps);
+      for (let i = 0; i < steps.length; i++) {
+        const s = steps[i];
+        const at = Date.now();
+        const batch: AgentEventDraft[] = i === 0 ? head.splice(0) : [];
+        batch.push(
+          { type: 'step.started', reportId, taskId, stepId: s.id, stepType: s.type, startTime: at },
+          { type: 'step.message', reportId, taskId, stepId: s.id, index: 0, startTime: at, endTime: at, message: `simulated ${s.type}: ok` },
+          { type: 'step.finished', reportId, taskId, stepId: s.id, stepType: s.type, status: 'SUCCESS', startTime: at, endTime: at, attempts: 1 },
+        );
+        if (i === steps.length - 1) batch.push({ type: 'task.finished', reportId, taskId, status: 'SUCCESS', startTime: t0, endTime: at });
+        emit(batch);
+        // Let other agents' work interleave, as real steps would.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (!steps.length) emit([...head.splice(0), { type: 'task.finished', reportId, taskId, status: 'SUCCESS', startTime: t0, endTime: Date.now() }]);
+    }
+    emit([...head.splice(0), { type: 'report.finished', reportId, status: 'SUCCESS', startTime: t0, endTime: Date.now() }]);
+    stats.lastFinishedSentAt = Date.now();
+  };
+
+  client.on('message', (topic, payload) => {
+    const parsed = parseCommand(topic, payload, clientId);
+    if (!parsed.ok) return;
+    const command = parsed.value.message;
+    if (command.type === 'ack') {
+      if (command.stream !== stream) return;
+      for (const s of [...unacked.keys()]) if (inSeqRanges(s, command.ranges)) unacked.delete(s);
+      return;
+    }
+    if (command.type !== 'dispatch' || seen.has(command.reportId)) return;
+    seen.add(command.reportId);
+    const now = Date.now();
+    stats.dispatches++;
+    stats.firstDispatchAt ??= now;
+    stats.lastDispatchAt = now;
+    void run(command);
+  });
+
+  const resendTimer = setInterval(() => {
+    if (!client.connected) return;
+    const old = [...unacked.values()].filter((u) => Date.now() - u.sentAt >= resendAfterMs).map((u) => u.event);
+    for (let i = 0; i < old.length; i += 100) {
+      const chunk = old.slice(i, i + 100);
+      for (const e of chunk) unacked.get(e.seq)!.sentAt = Date.now();
+      stats.resent += chunk.length;
+      publish(chunk);
+    }
+  }, Math.max(250, Math.floor(resendAfterMs / 4)));
+  resendTimer.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${clientId}: not connected within 60 s`)), 60_000);
+    client.on('connect', async () => {
+      try {
+        await client.subscribeAsync(commandsTopic(clientId), { qos: 1 });
+        const online = buildOnlineStatus({ at: connectedAt.getTime(), role, version: '0.1.0-sim', ip: '127.0.0.1', hostname: 'bench', roots: ['/sim'], stream });
+        await client.publishAsync(statusTopic(clientId), encodeMessage(online), { qos: 1, retain: true });
+        clearTimeout(timer);
+        resolve();
+      } catch (err) {
+        clearTimeout(timer);
+        reject(err as Error);
+      }
+    });
+  });
+
+  return {
+    clientId,
+    stats: () => ({ ...stats, unacked: unacked.size }),
+    reset() {
+      stats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: unacked.size };
+    },
+    async stop() {
+      clearInterval(resendTimer);
+      if (client.connected) {
+        const last = clearStatusOnStop ? Buffer.alloc(0) : encodeMessage(buildOfflineStatus({ at: Date.now(), reason: 'stopped' }));
+        await client.publishAsync(statusTopic(clientId), last, { qos: 1, retain: true }).catch(() => undefined);
+      }
+      await client.endAsync();
+    },
+  };
+}

@@ -1,0 +1,278 @@
+/**
+ * GraphQL vs hand-written SQL (issue 3): how much the GraphQL door costs over the SQL a person
+ * would write for the same dashboard page.
+ *
+ * Seeds 10,000 clients, 2,000 jobs, 5,000 tasks and their bindings with bulk SQL, starts the
+ * gateway in this process, then times "a page of 20 jobs with their task, group and client
+ * counts and the names of their first 5 tasks" as a GraphQL query over HTTP against the same data
+ * read with hand-written SQL over `pg`. Both sides read the same page in each iteration (pages
+ * cycle through the whole job list) and the two are interleaved, so a busy machine slows both.
+ *
+ * Run it with `bench/graphql-vs-sql/run.sh` (compiles src/ and this folder with swc, then runs it).
+ * Environment:
+ *   DATABASE_URL=postgres://...   a PostgreSQL server: the bench creates its own database on it and
+ *                                 drops it afterwards; without it, the embedded PGlite in a temp folder
+ *   BENCH_ITERATIONS=200          measured requests per side (after BENCH_WARMUP=40 of each)
+ *   BENCH_OUT=bench/results       where graphql-vs-sql.json and .md go (one entry per database kind)
+ */
+import 'reflect-metadata';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { execute, parse } from 'graphql';
+import { Client as PgClient } from 'pg';
+import { loadConfig } from '../../src/config';
+import { startGateway, type Gateway } from '../../src/gateway';
+import { createGraphqlContext } from '../../src/graphql/context';
+import { buildGraphqlSchema } from '../../src/graphql/schema';
+import { silentLogger } from '../../src/runtime/logger';
+import { summarize, writeResults, type BenchEntry, type Stats } from './results';
+
+const SIZES = { clients: 10_000, jobs: 2_000, tasks: 5_000, groups: 500, membersPerGroup: 20 };
+const PAGE_SIZE = 20;
+const PAGES = SIZES.jobs / PAGE_SIZE;
+
+/** The dashboard page, as a dashboard sends it. */
+export const JOBS_PAGE_QUERY = `query JobsPage($pageNo: Int!) {
+  jobs(pageNo: $pageNo, pageSize: ${PAGE_SIZE}) {
+    totalCount
+    nodes { id name tasksCount groupsCount clientsCount tasks(first: 5) { name } }
+  }
+}`;
+
+/**
+ * The same page as a person would read it: one statement for the page, one for the total. The
+ * page is cut in a subquery first, else PostgreSQL evaluates the per-row subqueries for every
+ * skipped row too (50 ms instead of 2 at page 50).
+ */
+const PAGE_SQL = `select j.id, j.name,
+    (select count(*)::int from job_task x where x.job_id = j.id) as tasks_count,
+    (select count(*)::int from job_group x where x.job_id = j.id) as groups_count,
+    (select count(*)::int from job_client x where x.job_id = j.id) as clients_count,
+    array(select t.name from job_task jt join task t on t.id = jt.task_id where jt.job_id = j.id order by jt.position, jt.id limit 5) as first_tasks
+  from (select id, name from job order by id limit $1 offset $2) j order by j.id`;
+const TOTAL_SQL = 'select count(*)::int as n from job';
+
+interface JobsPage {
+  totalCount: number;
+  nodes: { id: number; name: string; tasksCount: number; groupsCount: number; clientsCount: number; tasks: { name: string }[] }[];
+}
+
+/** Bulk inserts: every table in one statement from generate_series (ids run from 1 in the fresh database). */
+const SEED_SQL = [
+  `insert into client (mqtt_client_id, username, role, enable, status, created_at, updated_at)
+     select 'agent-' || lpad(g::text, 5, '0'), 'user-' || g, case when g % 10 = 0 then 'SERVER' else 'STORE' end, g % 7 <> 0, 'OFFLINE', now(), now()
+     from generate_series(1, ${SIZES.clients}) g`,
+  `insert into client_group (name, type, enabled, created_at, last_edited_at)
+     select 'group-' || g, 0, true, now(), now() from generate_series(1, ${SIZES.groups}) g`,
+  `insert into group_client (group_id, client_id)
+     select g, ((g - 1) * ${SIZES.membersPerGroup} + k) % ${SIZES.clients} + 1 from generate_series(1, ${SIZES.groups}) g, generate_series(0, ${SIZES.membersPerGroup - 1}) k`,
+  `insert into task (name, description, priority, enabled, disable_validation, created_at, last_edited_at)
+     select 'task-' || g, 'bench task ' || g, g % 5, true, false, now(), now() from generate_series(1, ${SIZES.tasks}) g`,
+  `insert into step (task_id, "order", type, block, file_path) select t, 0, 'DELETE_FILE', true, '/tmp/bench-' || t from generate_series(1, ${SIZES.tasks}) t`,
+  `insert into job (name, description, enabled, priority, cycle_type, max_retries, retry_wait, duration, created_at, last_edited_at)
+     select 'job-' || g, 'bench job ' || g, true, g % 3, 0, 0, 0, 3600, now(), now() from generate_series(1, ${SIZES.jobs}) g`,
+  // 2 to 4 tasks per job (3 on average), 1 to 3 groups (2), 3 to 7 direct clients (5).
+  `insert into job_task (job_id, task_id, position)
+     select j, (j * 7 + k * 13) % ${SIZES.tasks} + 1, k from generate_series(1, ${SIZES.jobs}) j, generate_series(0, 3) k where k < 2 + j % 3`,
+  `insert into job_group (job_id, group_id)
+     select j, (j * 3 + k * 17) % ${SIZES.groups} + 1 from generate_series(1, ${SIZES.jobs}) j, generate_series(0, 2) k where k < 1 + j % 3`,
+  `insert into job_client (job_id, client_id)
+     select j, (j * 37 + k * 101) % ${SIZES.clients} + 1 from generate_series(1, ${SIZES.jobs}) j, generate_series(0, 6) k where k < 3 + j % 5`,
+  'analyze',
+];
+
+async function seed(gw: Gateway): Promise<Record<string, number>> {
+  const conn = gw.db.orm.em.fork().getConnection();
+  for (const sql of SEED_SQL) await conn.execute(sql);
+  const [counts] = await conn.execute<Record<string, number>[]>(
+    `select (select count(*)::int from client) as clients, (select count(*)::int from job) as jobs, (select count(*)::int from task) as tasks,
+       (select count(*)::int from client_group) as groups, (select count(*)::int from group_client) as "groupMembers",
+       (select count(*)::int from job_task) as "jobTasks", (select count(*)::int from job_group) as "jobGroups", (select count(*)::int from job_client) as "jobClients",
+       (select min(id) from job) as "firstJob"`,
+  );
+  if (counts.clients !== SIZES.clients || counts.jobs !== SIZES.jobs || counts.firstJob !== 1) throw new Error(`seeding went wrong: ${JSON.stringify(counts)}`);
+  return counts;
+}
+
+async function graphqlPage(url: string, pageNo: number): Promise<JobsPage> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    body: JSON.stringify({ query: JOBS_PAGE_QUERY, variables: { pageNo } }),
+  });
+  const body = (await res.json()) as { data?: { jobs: JobsPage }; errors?: unknown[] };
+  if (!res.ok || body.errors) throw new Error(`GraphQL answered ${res.status}: ${JSON.stringify(body.errors)}`);
+  return body.data!.jobs;
+}
+
+async function sqlPage(pg: PgClient, pageNo: number): Promise<JobsPage> {
+  const rows = (await pg.query(PAGE_SQL, [PAGE_SIZE, (pageNo - 1) * PAGE_SIZE])).rows as { id: number; name: string; tasks_count: number; groups_count: number; clients_count: number; first_tasks: string[] }[];
+  const [{ n }] = (await pg.query(TOTAL_SQL)).rows as { n: number }[];
+  return {
+    totalCount: n,
+    nodes: rows.map((r) => ({ id: r.id, name: r.name, tasksCount: r.tasks_count, groupsCount: r.groups_count, clientsCount: r.clients_count, tasks: r.first_tasks.map((name) => ({ name })) })),
+  };
+}
+
+/** SQL statements the gateway sends for one GraphQL request (every `pg` client of the process). */
+async function countStatements(fn: () => Promise<unknown>): Promise<string[]> {
+  const statements: string[] = [];
+  const proto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+    if (text) statements.push(text.replace(/\s+/g, ' ').slice(0, 120));
+    return original.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    proto.query = original;
+  }
+  return statements;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** A database of its own on the server DATABASE_URL names; dropped by `drop()`. */
+async function createBenchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `sdes_bench_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new PgClient({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new PgClient({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const iterations = Number(process.env.BENCH_ITERATIONS || 200);
+  const warmup = Number(process.env.BENCH_WARMUP || 40);
+  const outDir = path.resolve(process.env.BENCH_OUT || 'bench/results');
+  const serverUrl = process.env.DATABASE_URL;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-bench-gql-'));
+  const benchDb = serverUrl ? await createBenchDatabase(serverUrl) : undefined;
+  const loadBefore = os.loadavg();
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', SDES_DATA_DIR: dataDir, DATABASE_URL: benchDb?.url, LOG_LEVEL: 'warn' });
+  let gw: Gateway | undefined;
+  let pg: PgClient | undefined;
+  try {
+    let t = performance.now();
+    gw = await startGateway({ config, logger: silentLogger() });
+    const startMs = performance.now() - t;
+    t = performance.now();
+    const seeded = await seed(gw);
+    const seedMs = performance.now() - t;
+    const kind = gw.db.kind;
+    console.log(`database: ${kind === 'embedded' ? 'embedded PGlite' : gw.db.displayUrl}; gateway up in ${startMs.toFixed(0)} ms; seeded in ${seedMs.toFixed(0)} ms: ${JSON.stringify(seeded)}`);
+
+    // The hand-written side talks to the same database over its own `pg` connection.
+    pg = new PgClient({ connectionString: String(gw.db.orm.config.get('clientUrl')) });
+    await pg.connect();
+    const url = `${gw.url}/graphql`;
+
+    // Both sides answer the same page the same way.
+    for (const pageNo of [1, 2, 57, PAGES]) {
+      const [a, b] = [await graphqlPage(url, pageNo), await sqlPage(pg, pageNo)];
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`page ${pageNo} differs:\nGraphQL ${JSON.stringify(a).slice(0, 400)}\nSQL     ${JSON.stringify(b).slice(0, 400)}`);
+    }
+    const sample = await graphqlPage(url, 1);
+    const statements = await countStatements(() => graphqlPage(url, 3));
+
+    const pageOf = (i: number) => (i % PAGES) + 1;
+    for (let i = 0; i < warmup; i++) {
+      await graphqlPage(url, pageOf(i));
+      await sqlPage(pg, pageOf(i));
+    }
+    const gqlTimes: number[] = [];
+    const sqlTimes: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      // Alternate which side goes first, so neither always follows the other's cache warm-up.
+      if (i % 2) {
+        sqlTimes.push(await time(() => sqlPage(pg!, pageOf(i))));
+        gqlTimes.push(await time(() => graphqlPage(url, pageOf(i))));
+      } else {
+        gqlTimes.push(await time(() => graphqlPage(url, pageOf(i))));
+        sqlTimes.push(await time(() => sqlPage(pg!, pageOf(i))));
+      }
+    }
+
+    // Where the GraphQL time goes: the same operation executed in-process (resolvers, loaders,
+    // services, ORM; no HTTP, no Apollo), for the breakdown.
+    const schema = await buildGraphqlSchema({ pubsub: gw.pubsub });
+    const document = parse(JOBS_PAGE_QUERY);
+    const deps = { orm: gw.db.orm, clock: gw.clock, pubsub: gw.pubsub, logger: silentLogger() };
+    const inProcess: number[] = [];
+    for (let i = 0; i < warmup + iterations; i++) {
+      const ms = await time(async () => {
+        const result = await execute({ schema, document, variableValues: { pageNo: pageOf(i) }, contextValue: createGraphqlContext(deps) });
+        if (result.errors) throw result.errors[0];
+      });
+      if (i >= warmup) inProcess.push(ms);
+    }
+
+    const loadAfter = os.loadavg();
+    const graphql = summarize(gqlTimes);
+    const sql = summarize(sqlTimes);
+    const entry: BenchEntry = {
+      database: kind,
+      databaseVersion: ((await pg.query('select version() as v')).rows[0] as { v: string }).v.split(' on ')[0],
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))),
+      loadAverageAfter: loadAfter.map((x) => Number(x.toFixed(2))),
+      data: seeded,
+      query: JOBS_PAGE_QUERY,
+      sql: [PAGE_SQL, TOTAL_SQL],
+      iterations,
+      warmup,
+      graphqlOverHttp: graphql,
+      handWrittenSql: sql,
+      graphqlInProcess: summarize(inProcess),
+      ratioMedian: Number((graphql.median / sql.median).toFixed(2)),
+      ratioP95: Number((graphql.p95 / sql.p95).toFixed(2)),
+      sqlStatementsPerGraphqlRequest: statements.length,
+      graphqlStatements: statements,
+      samplePage: { totalCount: sample.totalCount, firstNode: sample.nodes[0] },
+    };
+    const fmt = (s: Stats) => `median ${s.median.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, mean ${s.mean.toFixed(2)} ms`;
+    console.log(`GraphQL over HTTP:   ${fmt(graphql)}`);
+    console.log(`hand-written SQL:    ${fmt(sql)}`);
+    console.log(`GraphQL in-process:  ${fmt(entry.graphqlInProcess)} (resolvers, loaders, services, ORM; no HTTP, no Apollo)`);
+    console.log(`ratio (GraphQL / SQL): median ${entry.ratioMedian}, p95 ${entry.ratioP95}; target <= 2.0: ${entry.ratioMedian <= 2 ? 'met' : 'NOT met'}`);
+    console.log(`SQL statements per GraphQL request: ${statements.length}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} -> ${loadAfter.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
+    const written = writeResults(outDir, entry);
+    console.log(`wrote ${written.join(', ')}`);
+  } finally {
+    await pg?.end().catch(() => undefined);
+    await gw?.stop();
+    await benchDb?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

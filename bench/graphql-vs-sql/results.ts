@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface Stats {
+  n: number;
+  median: number;
+  p95: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export interface BenchEntry {
+  database: 'embedded' | 'external';
+  databaseVersion: string;
+  at: string;
+  node: string;
+  cpus: number;
+  cpuModel: string;
+  /** os.loadavg() (1, 5, 15 min) when the bench started and when it finished timing. */
+  loadAverageBefore: number[];
+  loadAverageAfter: number[];
+  data: Record<string, number>;
+  query: string;
+  sql: string[];
+  iterations: number;
+  warmup: number;
+  graphqlOverHttp: Stats;
+  handWrittenSql: Stats;
+  graphqlInProcess: Stats;
+  ratioMedian: number;
+  ratioP95: number;
+  sqlStatementsPerGraphqlRequest: number;
+  graphqlStatements: string[];
+  samplePage: unknown;
+}
+
+const round = (x: number) => Number(x.toFixed(3));
+
+/** Median, 95th percentile (nearest rank), mean, min and max of timings in ms. */
+export function summarize(samples: number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  return {
+    n: sorted.length,
+    median: round(median),
+    p95: round(at(0.95)),
+    mean: round(sorted.reduce((s, x) => s + x, 0) / sorted.length),
+    min: round(sorted[0]),
+    max: round(sorted[sorted.length - 1]),
+  };
+}
+
+function markdown(entries: BenchEntry[]): string {
+  const lines = [
+    '# GraphQL vs hand-written SQL',
+    '',
+    'A page of 20 jobs with their task, group and client counts and the names of their first 5 tasks:',
+    'the GraphQL query over HTTP (`POST /graphql` to the gateway in the same process) against the same',
+    'page read with hand-written SQL over `pg` (one statement for the page, one for the total). Written',
+    'by `bench/graphql-vs-sql/run.sh`; the latest run per database kind. Target: median ratio ≤ 2.0.',
+    '',
+    '| database | GraphQL median | GraphQL p95 | SQL median | SQL p95 | ratio (median) | ratio (p95) | GraphQL in-process median | statements / request | load avg (1 min) before → after | when |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const e of entries) {
+    lines.push(
+      `| ${e.database === 'embedded' ? 'embedded PGlite' : e.databaseVersion} | ${e.graphqlOverHttp.median.toFixed(2)} ms | ${e.graphqlOverHttp.p95.toFixed(2)} ms | ${e.handWrittenSql.median.toFixed(2)} ms | ${e.handWrittenSql.p95.toFixed(2)} ms | **${e.ratioMedian}** | ${e.ratioP95} | ${e.graphqlInProcess.median.toFixed(2)} ms | ${e.sqlStatementsPerGraphqlRequest} | ${e.loadAverageBefore[0]} → ${e.loadAverageAfter[0]} (${e.cpus} CPUs) | ${e.at} |`,
+    );
+  }
+  const e = entries[0];
+  if (e) {
+    lines.push(
+      '',
+      `Data: ${Object.entries(e.data)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}. ${e.iterations} measured requests per side after ${e.warmup} of warm-up, interleaved, pages cycling through the whole list. Node ${e.node}, ${e.cpuModel}.`,
+      '',
+      '"GraphQL in-process" runs the same operation with `graphql.execute` on the schema in the same process (resolvers, dataloaders, services, MikroORM; no HTTP, no Apollo): the difference to "GraphQL median" is the HTTP and Apollo part.',
+      '',
+      '```graphql',
+      e.query,
+      '```',
+      '',
+      '```sql',
+      ...e.sql.map((s) => `${s};`),
+      '```',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Keeps one entry per database kind in `<dir>/graphql-vs-sql.json` and renders `.md`; returns the paths. */
+export function writeResults(dir: string, entry: BenchEntry): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const jsonPath = path.join(dir, 'graphql-vs-sql.json');
+  let entries: BenchEntry[] = [];
+  try {
+    entries = (JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as { entries: BenchEntry[] }).entries ?? [];
+  } catch {
+    entries = [];
+  }
+  entries = [...entries.filter((x) => x.database !== entry.database), entry].sort((a, b) => a.database.localeCompare(b.database));
+  fs.writeFileSync(jsonPath, `${JSON.stringify({ benchmark: 'graphql-vs-sql', target: { ratioMedian: 2.0 }, entries }, null, 2)}\n`);
+  const mdPath = path.join(dir, 'graphql-vs-sql.md');
+  fs.writeFileSync(mdPath, markdown(entries));
+  return [jsonPath, mdPath];
+}
