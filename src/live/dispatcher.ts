@@ -44,9 +44,10 @@ export interface DispatcherOptions {
 export interface DispatchStats {
   reports: number;
   selectMs: number;
+  /** Building the messages and storing `dispatchedAt` (before the publishes). */
   buildMs: number;
   publishMs: number;
-  /** Until `dispatchedAt` is stored, after the publishes. */
+  /** The whole pass, until the last publish was handed to the MQTT client. */
   totalMs: number;
   /** performance.now() when the last dispatch was handed to the MQTT client. */
   publishedAt: number;
@@ -147,6 +148,11 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
       sent.push(r.id);
     }
     if (!sent.length) return;
+    // Stored before the publishes: a sweep running meanwhile sees them as sent (no second dispatch
+    // of a fresh run), and an agent's first event never precedes the row saying it was dispatched.
+    // Rows locked in id order, as ingestion locks them, so the two cannot deadlock. Should the
+    // publishes then be lost, the sweep sends them again after redispatchAfterMs.
+    await em.execute('update report set dispatched_at = ? where id in (select id from report where id = any(?::int[]) order by id for update)', [now, intArray(sent)]);
     const built = performance.now();
     // Published without waiting for each PUBACK: a 2,000-client fan-out is one burst.
     for (const m of messages) {
@@ -155,8 +161,6 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
       });
     }
     const published = performance.now();
-    // Rows locked in id order, as ingestion locks them, so the two cannot deadlock.
-    await em.execute('update report set dispatched_at = ? where id in (select id from report where id = any(?::int[]) order by id for update)', [now, intArray(sent)]);
     const ms = (from: number, to: number) => Math.round(to - from);
     const stats: DispatchStats = {
       reports: sent.length,

@@ -13,8 +13,8 @@ export interface ExecutionLifecycle {
    * 1. runs past their deadline end: RUNNING reports FAILED ("timed out"), PENDING ones
    *    NOT_EXECUTE, their open task and step results likewise, agents told to cancel;
    * 2. FAILED reports whose `retryAt` has come are reset for their next attempt and dispatched;
-   * 3. PENDING reports of ONLINE clients dispatched longer ago than `redispatchAfterMs` (or never)
-   *    are dispatched again, in case the dispatch was lost;
+   * 3. PENDING reports of ONLINE clients dispatched longer ago than `redispatchAfterMs` (or never,
+   *    when created longer ago than that) are dispatched again, in case the dispatch was lost;
    * 4. runs whose reports are all final end (a safety net; ingestion normally does it).
    */
   sweep(): Promise<void>;
@@ -144,11 +144,17 @@ export function createExecutionLifecycle({ orm, clock, logger, pubsub, dispatche
 
   /** 3. Dispatches that may have been lost (agents answer a repeated dispatch harmlessly). */
   async function redispatchStale(now: Date): Promise<void> {
+    // Passes asked for meanwhile (a fresh run, the retries of step 2) store their dispatchedAt first.
+    await dispatcher.idle();
+    const cutoff = new Date(now.getTime() - redispatchAfterMs);
+    // Never dispatched counts only for reports older than the cut-off: a run just created is the
+    // dispatcher's (it stores dispatchedAt before publishing), not a lost dispatch.
     const rows = await fork().execute<{ id: number }[]>(
       `select r.id from report r join client c on c.id = r.client_id join job_run jr on jr.id = r.run_id
        where r.status = 'PENDING' and r.retry_at is null and c.status = 'ONLINE' and c.enable
-         and jr.status not in ${FINAL_SQL} and jr.deadline_at > ? and (r.dispatched_at is null or r.dispatched_at < ?)`,
-      [now, new Date(now.getTime() - redispatchAfterMs)],
+         and jr.status not in ${FINAL_SQL} and jr.deadline_at > ?
+         and (r.dispatched_at < ? or (r.dispatched_at is null and r.created_at < ?))`,
+      [now, cutoff, cutoff],
     );
     dispatcher.reportsDue(rows.map((r) => r.id));
   }

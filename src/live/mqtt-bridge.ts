@@ -121,10 +121,14 @@ export function createMqttBridge({
     for (const { mqttClientId, stream, seqs } of outcome.acks) for (const seq of seqs) acks.add(mqttClientId, stream, seq);
     for (const d of outcome.dropped) logger.debug({ clientId: d.mqttClientId, reportId: d.event.reportId, type: d.event.type, reason: d.reason }, 'event dropped');
   };
-  const events = createBatchQueue<EventsMessage>({
-    name: 'events',
+  // Two queues, each agent always in the same one (its messages keep the broker's order): while
+  // one batch waits for PostgreSQL the other is parsed and folded. Their transactions lock
+  // disjoint reports (an agent writes only its own) in id order, then runs in id order (the lock
+  // order of docs/execution.md), so they wait for each other at worst, never deadlock.
+  const eventQueues = [0, 1].map((i) => createBatchQueue<EventsMessage>({
+    name: `events-${i}`,
     logger,
-    maxBatch: 500,
+    maxBatch: 4000,
     handle: async (batch) => {
       try {
         await apply(batch);
@@ -137,7 +141,12 @@ export function createMqttBridge({
         }
       }
     },
-  });
+  }));
+  const eventsQueueOf = (clientId: string) => {
+    let h = 0;
+    for (let i = 0; i < clientId.length; i++) h = (h * 31 + clientId.charCodeAt(i)) | 0;
+    return eventQueues[(h >>> 0) % eventQueues.length];
+  };
 
   const sampler = createSampler({ intervalMs: sampleIntervalMs, logger, take: () => new PresenceService(ctx()).onlineCount(), record: () => new PresenceService(ctx()).recordOnlineSample() });
 
@@ -155,7 +164,7 @@ export function createMqttBridge({
     if (channel === 'status') {
       heard?.add(clientId);
       statuses.push({ mqttClientId: clientId, message: parsed.value.message });
-    } else events.push({ mqttClientId: clientId, batch: parsed.value.message });
+    } else eventsQueueOf(clientId).push({ mqttClientId: clientId, batch: parsed.value.message });
   };
   // After a lost broker connection (mqtt.js resubscribes by itself), commands sent meanwhile may
   // be gone and the broker may have restarted: send pending work again and audit presence.
@@ -174,7 +183,7 @@ export function createMqttBridge({
     // A few rounds: a status may lead to a dispatch, a batch to a sample, and so on.
     for (let i = 0; i < 3; i++) {
       await statuses.idle();
-      await events.idle();
+      await Promise.all(eventQueues.map((q) => q.idle()));
       await dispatcher.idle();
       await sampler.idle();
     }

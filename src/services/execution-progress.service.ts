@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parseWireReportId } from '../live/report-wire-id';
 import type { AgentEvent, EventBatch } from '../protocol';
+import { queryBound } from './execution-progress.sql';
 import { intArray } from './filters';
 import { completeRuns, FINAL_SQL, progressEvent, publishRunsEnded, type ReportKey } from './run-completion';
 import type { ServiceContext } from './service-context';
@@ -76,7 +77,7 @@ export class ExecutionProgressService {
       }
     }
     const taskRows = needTasks.size
-      ? await em.execute<{ id: number; report_id: number; task_id: number }[]>('select id, report_id, task_id from task_result where report_id = any(?::int[])', [intArray([...needTasks])])
+      ? await queryBound<{ id: number; report_id: number; task_id: number }[]>(em, 'select id, report_id, task_id from task_result where report_id = any(?::int[])', [intArray([...needTasks])])
       : [];
     const taskResults = new Map(taskRows.map((t) => [`${t.report_id}|${t.task_id}`, t.id]));
     const fold = foldEvents(messages, reports, taskResults, now);
@@ -89,7 +90,7 @@ export class ExecutionProgressService {
     const stepMessages: { runId: number; jobId: number; reportId: string; clientId: number; taskId: number; stepId: number; startTime: number; endTime: number; message: string }[] = [];
 
     if (steps.length) {
-      const changed = await em.execute<Row[]>(
+      const changed = await queryBound<Row[]>(em, 
         `insert into step_result (task_result_id, step_id, parent_step_id, type, "order", step, status, started_at, ended_at)
          select x.tr, x.step, x.parent, x.type, x.ord, x.snap, x.status, x.started_at, x.ended_at
          from jsonb_to_recordset(?::jsonb) as x(tr int, step int, parent int, type text, ord int, snap jsonb, status text, started_at timestamptz, ended_at timestamptz)
@@ -108,7 +109,7 @@ export class ExecutionProgressService {
       }
     }
     if (fold.messages.length) {
-      const inserted = await em.execute<Row[]>(
+      const inserted = await queryBound<Row[]>(em, 
         `with x as (select * from jsonb_to_recordset(?::jsonb) as x(tr int, step int, idx int, start_time timestamptz, end_time timestamptz, message text)),
          ins as (
            insert into step_message (step_result_id, seq, start_time, end_time, message)
@@ -133,7 +134,7 @@ export class ExecutionProgressService {
     }
     const notes = new Map<number, string[]>();
     if (fold.tasks.length) {
-      const changed = await em.execute<Row[]>(
+      const changed = await queryBound<Row[]>(em, 
         `update task_result t set status = x.status, started_at = coalesce(t.started_at, x.started_at), ended_at = coalesce(x.ended_at, t.ended_at)
          from jsonb_to_recordset(?::jsonb) as x(id int, status text, started_at timestamptz, ended_at timestamptz)
          where t.id = x.id and t.status not in ${FINAL_SQL}
@@ -153,7 +154,7 @@ export class ExecutionProgressService {
     const finals: number[] = [];
     const runsToCheck = new Set<number>();
     if (reportUpdates.length) {
-      const changed = await em.execute<Row[]>(
+      const changed = await queryBound<Row[]>(em, 
         `update report r set status = x.status, started_at = coalesce(r.started_at, x.started_at), ended_at = coalesce(x.ended_at, r.ended_at),
            retry_at = x.retry_at, message = case when x.message is null then r.message else concat_ws(E'\\n', r.message, x.message) end
          from jsonb_to_recordset(?::jsonb) as x(id int, attempt int, status text, started_at timestamptz, ended_at timestamptz, retry_at timestamptz, message text)
@@ -172,7 +173,7 @@ export class ExecutionProgressService {
     }
     if (finals.length) {
       // Tasks a finished report never started (an earlier task failed) did not execute.
-      const skipped = await em.execute<Row[]>(
+      const skipped = await queryBound<Row[]>(em, 
         `update task_result set status = 'NOT_EXECUTE' where report_id = any(?::int[]) and status = 'PENDING' returning report_id, task_id, status, started_at, ended_at`,
         [intArray(finals)],
       );
@@ -186,7 +187,7 @@ export class ExecutionProgressService {
   private async lockReports(em: EntityManager, messages: EventsMessage[]): Promise<Map<string, ReportRow>> {
     const ids = new Set<string>();
     for (const { batch } of messages) for (const e of batch.events) ids.add(parseWireReportId(e.reportId).reportId);
-    const rows = await em.execute<Row[]>(
+    const rows = await queryBound<Row[]>(em, 
       `select r.id, r.report_id, r.attempt, r.run_id, r.client_id, c.mqtt_client_id, jr.job_id, jr.max_retries, jr.retry_wait, jr.deadline_at
        from report r join client c on c.id = r.client_id join job_run jr on jr.id = r.run_id
        where r.report_id in (select jsonb_array_elements_text(?::jsonb)) order by r.id for update of r`,
@@ -221,7 +222,7 @@ export class ExecutionProgressService {
       if (!this.scriptCache.has(key) && !missing.has(key)) missing.set(key, t.id);
     }
     if (!missing.size) return;
-    const rows = await em.execute<{ id: number; script: unknown }[]>('select id, script from task_result where id = any(?::int[])', [intArray([...missing.values()])]);
+    const rows = await queryBound<{ id: number; script: unknown }[]>(em, 'select id, script from task_result where id = any(?::int[])', [intArray([...missing.values()])]);
     const scriptOf = new Map(rows.map((r) => [r.id, r.script]));
     for (const [key, id] of missing) {
       if (this.scriptCache.size >= SCRIPT_CACHE_MAX) this.scriptCache.delete(this.scriptCache.keys().next().value!);
