@@ -9,18 +9,26 @@ import express, { type NextFunction, type Request, type Response, type Router } 
  * page that runs queries and mutations over HTTP and subscriptions over graphql-ws.
  */
 
+/** Files served under `<base>/ide/`: package and path inside it. */
 const GRAPHIQL_ASSETS = {
-  'graphiql.min.js': 'graphiql/graphiql.min.js',
-  'graphiql.min.css': 'graphiql/graphiql.min.css',
-  'react.production.min.js': 'react/umd/react.production.min.js',
-  'react-dom.production.min.js': 'react-dom/umd/react-dom.production.min.js',
+  'graphiql.min.js': ['graphiql', 'graphiql.min.js'],
+  'graphiql.min.css': ['graphiql', 'graphiql.min.css'],
+  'react.production.min.js': ['react', 'umd/react.production.min.js'],
+  'react-dom.production.min.js': ['react-dom', 'umd/react-dom.production.min.js'],
 } as const;
 
+/**
+ * Where each asset is on disk, or null when a package is missing. Located from the package's
+ * package.json: react and react-dom 18 do not list their UMD builds in `exports`, so
+ * `require.resolve('react/umd/...')` fails even though the file is there.
+ */
 function resolveAssets(): Record<string, string> | null {
   const found: Record<string, string> = {};
-  for (const [name, request] of Object.entries(GRAPHIQL_ASSETS)) {
+  for (const [name, [pkg, file]] of Object.entries(GRAPHIQL_ASSETS)) {
     try {
-      found[name] = require.resolve(request);
+      const full = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
+      if (!fs.existsSync(full)) return null;
+      found[name] = full;
     } catch {
       return null;
     }
@@ -134,9 +142,9 @@ export function ideRouter(base: string): Router {
     res.set(SECURITY_HEADERS).type('html').send(page);
   });
   if (assets) {
-    router.get('/ide/:file', (req: Request, res: Response, next: NextFunction) => {
+    router.get('/ide/:file', (req: Request, res: Response) => {
       const file = assets[String(req.params.file)];
-      if (!file) return next();
+      if (!file) return res.status(404).type('text').send(`${req.params.file}: not a file of the IDE`);
       res.set('Cache-Control', 'public, max-age=86400').type(path.extname(file)).send(fs.readFileSync(file));
     });
   }

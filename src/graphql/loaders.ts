@@ -1,34 +1,55 @@
 import DataLoader from 'dataloader';
-import type { Task } from '../entities';
+import type { Client, Group, Job, JobRun, Task } from '../entities';
 import type { ClientAttributeView, ClientCounts } from '../services/client.service';
-import type { JobCounts } from '../services/job.service';
+import type { ClientLogRow, StepLogRow, TaskLogRow } from '../services/execution-log.service';
+import type { JobBindingCounts } from '../services/job.service';
+import type { Page, PageRequest, PageWindow } from '../services/paging';
+import type { EntityRow } from '../services/relation-pages';
 import type { ScriptStep } from '../services/step-script';
 import type { TaskCounts } from '../services/task.service';
 import type { Services } from './services';
-import { relationCounts, relationPages, relationRows, type ListWindow, type RelationName } from './relations';
 
 /**
- * Per-operation DataLoaders: every nested field of a page (Job.tasks, Group.clients, ...) and
- * every count is fetched with one grouped statement for all the parents of the page, whatever
- * the page size. Loaders for a field with arguments are kept per distinct argument set.
+ * Per-operation DataLoaders: every nested field of a page (Job.tasks, Group.clients, Run.reports,
+ * ...) and every count is fetched with one batched service call for all the parents of the
+ * page, whatever the page size. Loaders for a field with arguments are kept per distinct
+ * argument set. The loaders only call services (src/services), which hold the SQL.
  */
 export class Loaders {
-  private readonly cache = new Map<string, DataLoader<number, unknown>>();
+  private readonly cache = new Map<string, DataLoader<unknown, unknown>>();
 
   constructor(private readonly services: Services) {}
 
-  /** The loader named `key`, made on first use from a batch function returning values in the order of ids. */
-  private loader<V>(key: string, batch: (ids: number[]) => Promise<V[]>): DataLoader<number, V> {
-    let found = this.cache.get(key) as DataLoader<number, V> | undefined;
+  /** The loader named `key`, made on first use from a batch function returning values in the order of keys. */
+  private loader<K, V>(key: string, batch: (keys: K[]) => Promise<V[]>): DataLoader<K, V> {
+    let found = this.cache.get(key) as DataLoader<K, V> | undefined;
     if (!found) {
-      found = new DataLoader<number, V>((ids) => batch([...ids]), { maxBatchSize: 1000 });
-      this.cache.set(key, found as DataLoader<number, unknown>);
+      found = new DataLoader<K, V>((keys) => batch([...keys]), { maxBatchSize: 1000 });
+      this.cache.set(key, found as DataLoader<unknown, unknown>);
     }
     return found;
   }
 
-  private get em() {
-    return this.services.ctx.em;
+  // ---- entities by id (e.g. the client of a report, the job of a run) ----
+
+  client(): DataLoader<number, Client | null> {
+    return this.loader('client', (ids) => this.services.clients.getMany(ids));
+  }
+
+  group(): DataLoader<number, Group | null> {
+    return this.loader('group', (ids) => this.services.groups.getMany(ids));
+  }
+
+  job(): DataLoader<number, Job | null> {
+    return this.loader('job', (ids) => this.services.jobs.getMany(ids));
+  }
+
+  task(): DataLoader<number, Task | null> {
+    return this.loader('task', (ids) => this.services.tasks.getMany(ids));
+  }
+
+  run(): DataLoader<number, JobRun | null> {
+    return this.loader('run', (ids) => this.services.execution.getRuns(ids));
   }
 
   // ---- counts ----
@@ -45,19 +66,72 @@ export class Loaders {
     return this.loader('groupJobCounts', (ids) => this.services.groups.jobCounts(ids));
   }
 
-  jobCounts(): DataLoader<number, JobCounts> {
-    return this.loader('jobCounts', (ids) => this.services.jobs.countsByJob(ids));
+  /** Task, group and direct-client counts; the target-client count has its own (dearer) loader. */
+  jobCounts(): DataLoader<number, JobBindingCounts> {
+    return this.loader('jobCounts', (ids) => this.services.jobs.bindingCountsByJob(ids));
+  }
+
+  jobTargetClientCounts(): DataLoader<number, number> {
+    return this.loader('jobTargetClientCounts', (ids) => this.services.jobs.targetClientCountsByJob(ids));
   }
 
   taskCounts(): DataLoader<number, TaskCounts> {
     return this.loader('taskCounts', (ids) => this.services.tasks.countsByTask(ids));
   }
 
-  // ---- relations ----
+  runReportCounts(): DataLoader<number, number> {
+    return this.loader('runReportCounts', (ids) => this.services.executionLogs.reportCountsByRun(ids));
+  }
 
-  /** A job's tasks in job order (the service reads every job's tasks at once; the window is cut here). */
-  jobTasks({ offset, limit }: ListWindow): DataLoader<number, Task[]> {
-    return this.loader(`jobTasks:${offset}:${limit}`, async (ids) => (await this.services.jobs.tasksByJob(ids)).map((tasks) => tasks.slice(offset, offset + limit)));
+  // ---- relations: one window of each parent's list ----
+
+  clientGroups(w: PageWindow): DataLoader<number, EntityRow<Group>[]> {
+    return this.loader(`clientGroups:${w.offset}:${w.limit}`, (ids) => this.services.clients.groupsByClient(ids, w));
+  }
+
+  clientJobs(w: PageWindow): DataLoader<number, EntityRow<Job>[]> {
+    return this.loader(`clientJobs:${w.offset}:${w.limit}`, (ids) => this.services.clients.jobsByClient(ids, w));
+  }
+
+  clientTasks(w: PageWindow): DataLoader<number, EntityRow<Task>[]> {
+    return this.loader(`clientTasks:${w.offset}:${w.limit}`, (ids) => this.services.clients.tasksByClient(ids, w));
+  }
+
+  clientAttributes(): DataLoader<number, ClientAttributeView[]> {
+    return this.loader('clientAttributes', (ids) => this.services.clients.attributesByClient(ids));
+  }
+
+  groupClients(w: PageWindow): DataLoader<number, EntityRow<Client>[]> {
+    return this.loader(`groupClients:${w.offset}:${w.limit}`, (ids) => this.services.groups.clientsByGroup(ids, w));
+  }
+
+  groupJobs(w: PageWindow): DataLoader<number, EntityRow<Job>[]> {
+    return this.loader(`groupJobs:${w.offset}:${w.limit}`, (ids) => this.services.groups.jobsByGroup(ids, w));
+  }
+
+  /** A job's tasks in job order. */
+  jobTasks(w: PageWindow): DataLoader<number, EntityRow<Task>[]> {
+    return this.loader(`jobTasks:${w.offset}:${w.limit}`, (ids) => this.services.jobs.tasksByJob(ids, w));
+  }
+
+  jobGroups(w: PageWindow): DataLoader<number, EntityRow<Group>[]> {
+    return this.loader(`jobGroups:${w.offset}:${w.limit}`, (ids) => this.services.jobs.groupsByJob(ids, w));
+  }
+
+  jobClients(w: PageWindow): DataLoader<number, EntityRow<Client>[]> {
+    return this.loader(`jobClients:${w.offset}:${w.limit}`, (ids) => this.services.jobs.clientsByJob(ids, w));
+  }
+
+  jobTargetClients(w: PageWindow): DataLoader<number, EntityRow<Client>[]> {
+    return this.loader(`jobTargetClients:${w.offset}:${w.limit}`, (ids) => this.services.jobs.targetClientsByJob(ids, w));
+  }
+
+  taskJobs(w: PageWindow): DataLoader<number, EntityRow<Job>[]> {
+    return this.loader(`taskJobs:${w.offset}:${w.limit}`, (ids) => this.services.tasks.jobsByTask(ids, w));
+  }
+
+  taskClients(w: PageWindow): DataLoader<number, EntityRow<Client>[]> {
+    return this.loader(`taskClients:${w.offset}:${w.limit}`, (ids) => this.services.tasks.clientsByTask(ids, w));
   }
 
   /** Task scripts as trees, one query for every task of the operation. */
@@ -65,23 +139,21 @@ export class Loaders {
     return this.loader('taskSteps', (ids) => this.services.tasks.scripts(ids));
   }
 
-  /** One window of each parent's related entities (Job.tasks, Group.clients, ...). */
-  related<T>(name: RelationName, window: ListWindow): DataLoader<number, T[]> {
-    return this.loader(`${name}:${window.offset}:${window.limit}`, (ids) => relationPages(this.em, name, ids, window) as Promise<T[][]>);
+  // ---- execution records ----
+
+  /** One page of each run's reports (newest first), optionally of one status. */
+  runReports(status: string | undefined, page: Required<PageRequest>): DataLoader<number, Page<ClientLogRow>> {
+    return this.loader(`runReports:${status ?? 'ALL'}:${page.pageNo}:${page.pageSize}`, (ids) => this.services.executionLogs.reportsByRun(ids, { status }, page));
   }
 
-  /** How many related entities each parent has, where no service method counts them. */
-  relatedCount(name: RelationName): DataLoader<number, number> {
-    return this.loader(`${name}:count`, (ids) => relationCounts(this.em, name, ids));
+  /** A report's task results in job order, by reportId. */
+  reportTasks(): DataLoader<string, TaskLogRow[]> {
+    return this.loader('reportTasks', (reportIds) => this.services.executionLogs.taskResultsByReport(reportIds));
   }
 
-  clientAttributes(): DataLoader<number, ClientAttributeView[]> {
-    return this.loader('clientAttributes', (ids) => relationRows.clientAttributes(this.em, ids));
-  }
-
-  /** Entities by id (null where none), e.g. the client of a report. */
-  entity<T>(name: 'Attribute' | 'Client' | 'Group' | 'Job' | 'Task'): DataLoader<number, T | null> {
-    return this.loader(`entity:${name}`, (ids) => relationRows.byIds(this.em, name, ids) as Promise<(T | null)[]>);
+  /** A task result's step results with their messages. */
+  taskResultSteps(): DataLoader<number, StepLogRow[]> {
+    return this.loader('taskResultSteps', (ids) => this.services.executionLogs.stepResultsByTaskResult(ids));
   }
 }
 

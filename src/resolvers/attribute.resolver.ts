@@ -4,7 +4,8 @@ import type { GraphqlContext } from '../graphql/context';
 import type { AttributeInput } from '../services/attribute.service';
 import { AttributePage, AttributeObject } from './attribute.type';
 import { CreateAttributeInput, UpdateAttributeInput } from './attribute.input';
-import { defined, PageArgs, pageRequest, toPage } from './common.type';
+import { checkPageArgs, defined, PageArgs, pageRequest, toPage } from './common.type';
+import { AttributeOrderInput, orderBy as orderOf } from './ordering.input';
 
 function attributeInput(input: CreateAttributeInput | UpdateAttributeInput): AttributeInput {
   return defined({ attributeName: input.name, type: input.type, defaultValue: input.defaultValue, display: input.display, readOnly: input.readOnly });
@@ -17,9 +18,13 @@ export class AttributeResolver {
     return services.attributes.get(id);
   }
 
-  @Query(() => AttributePage, { description: 'Attribute definitions, paged (ordered by id).' })
-  async attributes(@Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
-    return toPage(await services.attributes.list(pageRequest(page)), page);
+  @Query(() => AttributePage, { description: 'Attribute definitions, sorted (by id unless orderBy says otherwise) and paged.' })
+  async attributes(
+    @Arg('orderBy', () => AttributeOrderInput, { nullable: true }) order: AttributeOrderInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services }: GraphqlContext,
+  ) {
+    return toPage(await services.attributes.list(pageRequest(page), orderOf(order)), page);
   }
 
   @Mutation(() => AttributeObject, { description: 'Defines a client attribute; names are unique.' })

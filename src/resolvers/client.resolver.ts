@@ -1,13 +1,15 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import type { EntityRow } from '../services/relation-pages';
 import type { ClientFilter, ClientInput } from '../services/client.service';
 import { errors } from '../services/errors';
 import { ClientAttributeType, ClientPage, ClientType } from './client.type';
 import { ClientAttributeValueInput, ClientFilterInput, CreateClientInput, UpdateClientInput } from './client.input';
-import { defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
 import { GroupObject } from './group.type';
 import { JobObject } from './job.type';
+import { ClientOrderInput, orderBy as orderOf } from './ordering.input';
 import { TaskObject } from './task.type';
 
 /** The service's filter from the GraphQL one. */
@@ -61,58 +63,60 @@ export class ClientResolver {
     return services.clients.getByMqttClientId(mqttClientId);
   }
 
-  @Query(() => ClientPage, { description: 'Clients, filtered and paged (ordered by id).' })
+  @Query(() => ClientPage, { description: 'Clients, filtered, sorted (by id unless orderBy says otherwise) and paged.' })
   async clients(
     @Arg('filter', () => ClientFilterInput, { nullable: true }) filter: ClientFilterInput | null,
-    @Args() page: PageArgs,
+    @Arg('orderBy', () => ClientOrderInput, { nullable: true }) order: ClientOrderInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
     @Ctx() { services }: GraphqlContext,
   ) {
     const f = clientFilter(filter);
+    const by = orderOf(order);
     const scope = oneScope({ groupId: filter?.groupId, jobId: filter?.jobId, targetOfJobId: filter?.targetOfJobId, taskId: filter?.taskId });
-    if (scope?.[0] === 'groupId') return toPage(await services.groups.clients(scope[1], pageRequest(page), services.clients.where(f)), page);
-    if (scope?.[0] === 'jobId') return toPage(await services.jobs.clients(scope[1], f, pageRequest(page)), page);
-    if (scope?.[0] === 'targetOfJobId') return toPage(await services.jobs.targetClients(scope[1], f, pageRequest(page)), page);
-    if (scope?.[0] === 'taskId') return toPage(await services.tasks.clients(scope[1], f, pageRequest(page)), page);
-    return toPage(await services.clients.list(f, pageRequest(page)), page);
+    if (scope?.[0] === 'groupId') return toPage(await services.groups.clients(scope[1], pageRequest(page), services.clients.where(f), by), page);
+    if (scope?.[0] === 'jobId') return toPage(await services.jobs.clients(scope[1], f, pageRequest(page), by), page);
+    if (scope?.[0] === 'targetOfJobId') return toPage(await services.jobs.targetClients(scope[1], f, pageRequest(page), by), page);
+    if (scope?.[0] === 'taskId') return toPage(await services.tasks.clients(scope[1], f, pageRequest(page), by), page);
+    return toPage(await services.clients.listRows(f, pageRequest(page), {}, by), page);
   }
 
   @FieldResolver(() => [GroupObject], { description: 'The groups it belongs to (static and dynamic).' })
-  groups(@Root() client: Client, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Group[]> {
-    return loaders.related<Group>('clientGroups', { offset, limit: first }).load(client.id);
+  groups(@Root() client: EntityRow<Client>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Group>[]> {
+    return loaders.clientGroups({ offset, limit: first }).load(client.id);
   }
 
   @FieldResolver(() => Int)
-  async groupsCount(@Root() client: Client, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+  async groupsCount(@Root() client: EntityRow<Client>, @Ctx() { loaders }: GraphqlContext): Promise<number> {
     return (await loaders.clientCounts().load(client.id)).groups;
   }
 
   @FieldResolver(() => [JobObject], { description: 'The jobs that reach it, directly or through its groups.' })
-  jobs(@Root() client: Client, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Job[]> {
-    return loaders.related<Job>('clientJobs', { offset, limit: first }).load(client.id);
+  jobs(@Root() client: EntityRow<Client>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Job>[]> {
+    return loaders.clientJobs({ offset, limit: first }).load(client.id);
   }
 
   @FieldResolver(() => Int)
-  async jobsCount(@Root() client: Client, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+  async jobsCount(@Root() client: EntityRow<Client>, @Ctx() { loaders }: GraphqlContext): Promise<number> {
     return (await loaders.clientCounts().load(client.id)).jobs;
   }
 
   @FieldResolver(() => [TaskObject], { description: 'The tasks of the jobs that reach it.' })
-  tasks(@Root() client: Client, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Task[]> {
-    return loaders.related<Task>('clientTasks', { offset, limit: first }).load(client.id);
+  tasks(@Root() client: EntityRow<Client>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Task>[]> {
+    return loaders.clientTasks({ offset, limit: first }).load(client.id);
   }
 
   @FieldResolver(() => Int)
-  async tasksCount(@Root() client: Client, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+  async tasksCount(@Root() client: EntityRow<Client>, @Ctx() { loaders }: GraphqlContext): Promise<number> {
     return (await loaders.clientCounts().load(client.id)).tasks;
   }
 
   @FieldResolver(() => [ClientAttributeType], { description: "Every attribute definition with this client's value or the default." })
-  attributes(@Root() client: Client, @Ctx() { loaders }: GraphqlContext) {
+  attributes(@Root() client: EntityRow<Client>, @Ctx() { loaders }: GraphqlContext) {
     return loaders.clientAttributes().load(client.id);
   }
 
   @FieldResolver(() => Int)
-  async attributesCount(@Root() client: Client, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+  async attributesCount(@Root() client: EntityRow<Client>, @Ctx() { loaders }: GraphqlContext): Promise<number> {
     return (await loaders.clientCounts().load(client.id)).attributes;
   }
 

@@ -1,21 +1,29 @@
-import { IsInt, Max, Min } from 'class-validator';
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageRequest } from '../services/paging';
+import { errors } from '../services/errors';
 import type { TimeRange } from '../services/filters';
 
-/** Offset paging of the top-level lists; page numbers start at 1 as in the REST document. */
+/**
+ * Offset paging of the top-level lists; page numbers start at 1 as in the REST document.
+ * Checked by `checkPageArgs` (pass it as the `validateFn` of `@Args`).
+ */
 @ArgsType()
 export class PageArgs {
   @Field(() => Int, { defaultValue: 1, description: 'Page number, from 1.' })
-  @IsInt()
-  @Min(1)
   pageNo: number = 1;
 
   @Field(() => Int, { defaultValue: DEFAULT_PAGE_SIZE, description: `Items per page, 1 to ${MAX_PAGE_SIZE}.` })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
   pageSize: number = DEFAULT_PAGE_SIZE;
+}
+
+/**
+ * Checks PageArgs with a plain range check: the arguments of every list field are checked once
+ * per parent (Run.reports on a page of runs), and class-validator costs far more per call.
+ */
+export function checkPageArgs(args: unknown): void {
+  const { pageNo, pageSize } = args as PageArgs;
+  if (!Number.isInteger(pageNo) || pageNo < 1) throw errors.invalid('pageNo', 'an integer from 1', pageNo);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw errors.invalid('pageSize', `an integer from 1 to ${MAX_PAGE_SIZE}`, pageSize);
 }
 
 export function pageRequest({ pageNo, pageSize }: PageArgs): PageRequest {
@@ -26,19 +34,24 @@ export function pageRequest({ pageNo, pageSize }: PageArgs): PageRequest {
 export const MAX_NESTED = 100;
 export const DEFAULT_NESTED = 20;
 
-/** The window of a nested list: `first` items after skipping `offset`. */
+/**
+ * The window of a nested list: `first` items after skipping `offset`. Checked by
+ * `checkNestedList` (pass it as the `validateFn` of `@Args`), not by class-validator.
+ */
 @ArgsType()
 export class NestedListArgs {
   @Field(() => Int, { defaultValue: DEFAULT_NESTED, description: `How many items, 0 to ${MAX_NESTED}; use the top-level list with a filter for more.` })
-  @IsInt()
-  @Min(0)
-  @Max(MAX_NESTED)
   first: number = DEFAULT_NESTED;
 
   @Field(() => Int, { defaultValue: 0, description: 'How many items to skip.' })
-  @IsInt()
-  @Min(0)
   offset: number = 0;
+}
+
+/** Checks NestedListArgs; a nested list's arguments are checked once per parent (50 times for a page of 50 jobs). */
+export function checkNestedList(args: unknown): void {
+  const { first, offset } = args as NestedListArgs;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_NESTED) throw errors.invalid('first', `an integer from 0 to ${MAX_NESTED}`, first);
+  if (!Number.isInteger(offset) || offset < 0) throw errors.invalid('offset', 'an integer from 0', offset);
 }
 
 @ObjectType({ description: 'Where a page sits among all the items that match.' })
@@ -95,7 +108,10 @@ export enum OrderDirection {
   ASC = 'asc',
   DESC = 'desc',
 }
-registerEnumType(OrderDirection, { name: 'OrderDirection' });
+registerEnumType(OrderDirection, {
+  name: 'OrderDirection',
+  description: 'ASC: smallest, earliest or A first; DESC: the reverse. Items without a value (e.g. a job that never ran) come last either way.',
+});
 
 @InputType({ description: 'A time window; either end may be left open.' })
 export class TimeRangeInput {

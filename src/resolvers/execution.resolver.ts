@@ -1,9 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Job, JobRun, Report } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
-import type { ClientLogRow, JobLogRow, TaskLogRow } from '../services/execution-log.service';
+import { errors } from '../services/errors';
+import type { PageRequest } from '../services/paging';
+import type { ClientLogRow, JobLogRow, StepLogRow, TaskLogRow } from '../services/execution-log.service';
 import { ClientType } from './client.type';
-import { PageArgs, pageRequest, toPage } from './common.type';
+import { checkPageArgs, PageArgs, pageRequest, toPage } from './common.type';
 import { ExecutionStatus } from './enums';
 import {
   ClientLogOverviewPage,
@@ -20,9 +22,6 @@ import {
   TaskResultPage,
 } from './execution.type';
 import { JobObject } from './job.type';
-
-/** Nested execution lists read one parent at a time; these bound them. */
-const NESTED_PAGE = { pageNo: 1, pageSize: 500 };
 
 type RunView = RunObject & { reportsCount?: number };
 
@@ -91,29 +90,29 @@ export class RunResolver {
   }
 
   @Query(() => RunPage, { description: 'Runs of jobs, newest first: filter by job, status and start time (the REST job logs).' })
-  async runs(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async runs(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
     const f = filter ?? {};
     return toPage(await services.executionLogs.jobLogs({ status: opt(f.status), startAt: startAt(f.startedAfter), jobId: opt(f.jobId) }, pageRequest(page)), page, runFromRow);
   }
 
   @FieldResolver(() => JobObject, { nullable: true, description: 'The job as it is now; null once it is deleted.' })
   job(@Root() run: RunView, @Ctx() { loaders }: GraphqlContext): Promise<Job | null> {
-    return loaders.entity<Job>('Job').load(run.jobId);
+    return loaders.job().load(run.jobId);
   }
 
-  @FieldResolver(() => ReportPage, { description: 'The reports of the run (one per target client).' })
+  @FieldResolver(() => ReportPage, { description: 'The reports of the run (one per target client), newest first.' })
   async reports(
     @Root() run: RunView,
     @Arg('status', () => ExecutionStatus, { nullable: true }) status: ExecutionStatus | null,
-    @Args() page: PageArgs,
-    @Ctx() { services }: GraphqlContext,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { loaders }: GraphqlContext,
   ) {
-    return toPage(await services.executionLogs.clientLogs({ runId: run.id, status: opt(status) }, pageRequest(page)), page, reportFromRow);
+    return toPage(await loaders.runReports(opt(status), pageRequest(page) as Required<PageRequest>).load(run.id), page, reportFromRow);
   }
 
   @FieldResolver(() => Int)
-  async reportsCount(@Root() run: RunView, @Ctx() { services }: GraphqlContext): Promise<number> {
-    return run.reportsCount ?? (await services.executionLogs.clientLogs({ runId: run.id }, { pageNo: 1, pageSize: 1 })).total;
+  async reportsCount(@Root() run: RunView, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+    return run.reportsCount ?? loaders.runReportCounts().load(run.id);
   }
 
   @Mutation(() => RunObject, {
@@ -124,13 +123,13 @@ export class RunResolver {
   }
 
   @Query(() => ClientLogOverviewPage, { description: 'Every client with the status of its latest finished report.' })
-  async clientLogOverview(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async clientLogOverview(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
     const f = filter ?? {};
     return toPage(await services.executionLogs.clientOverview({ status: opt(f.status), startAt: startAt(f.startedAfter) }, pageRequest(page)), page);
   }
 
   @Query(() => TaskHistoryPage, { description: 'Every task execution, newest first.' })
-  async taskHistory(@Arg('filter', () => TaskHistoryFilterInput, { nullable: true }) filter: TaskHistoryFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async taskHistory(@Arg('filter', () => TaskHistoryFilterInput, { nullable: true }) filter: TaskHistoryFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
     const f = filter ?? {};
     const rows = await services.executionLogs.taskHistories(
       {
@@ -156,7 +155,7 @@ export class ReportResolver {
   }
 
   @Query(() => ReportPage, { description: 'Reports (client executions): filter by run, job, client, status and start time (the REST client logs).' })
-  async reports(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async reports(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
     const f = filter ?? {};
     const rows = await services.executionLogs.clientLogs(
       { status: opt(f.status), startAt: startAt(f.startedAfter), jobId: opt(f.jobId), runId: opt(f.runId), clientId: opt(f.clientId) },
@@ -167,21 +166,24 @@ export class ReportResolver {
 
   @FieldResolver(() => ClientType, { nullable: true })
   client(@Root() report: ReportObject, @Ctx() { loaders }: GraphqlContext): Promise<Client | null> {
-    return loaders.entity<Client>('Client').load(report.clientId);
+    return loaders.client().load(report.clientId);
   }
 
   @FieldResolver(() => RunObject)
-  async run(@Root() report: ReportObject, @Ctx() { services }: GraphqlContext): Promise<RunView> {
-    return runFromEntity(await services.execution.getRun(report.runId));
+  async run(@Root() report: ReportObject, @Ctx() { loaders }: GraphqlContext): Promise<RunView> {
+    const run = await loaders.run().load(report.runId);
+    // A report cannot outlive its run (the foreign key cascades).
+    if (!run) throw errors.notFound('run', report.runId);
+    return runFromEntity(run);
   }
 
-  @FieldResolver(() => [TaskResultObject], { description: 'Its task results in job order (read per report: ask for them on a few reports at a time).' })
-  async tasks(@Root() report: ReportObject, @Ctx() { services }: GraphqlContext): Promise<TaskLogRow[]> {
-    return (await services.executionLogs.taskLogs({ reportId: report.reportId }, NESTED_PAGE)).items;
+  @FieldResolver(() => [TaskResultObject], { description: 'Its task results in job order.' })
+  tasks(@Root() report: ReportObject, @Ctx() { loaders }: GraphqlContext): Promise<TaskLogRow[]> {
+    return loaders.reportTasks().load(report.reportId);
   }
 
   @Query(() => TaskResultPage, { description: 'Task results: filter by report, client, job, task and status (the REST task logs).' })
-  async taskResults(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async taskResults(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
     const f = filter ?? {};
     const rows = await services.executionLogs.taskLogs(
       { status: opt(f.status), startAt: startAt(f.startedAfter), reportId: opt(f.reportId), clientId: opt(f.clientId), jobId: opt(f.jobId), taskId: opt(f.taskId) },
@@ -196,7 +198,7 @@ export class ReportResolver {
     @Arg('reportId', () => String, { nullable: true }) reportId: string | null,
     @Arg('clientId', () => Int, { nullable: true }) clientId: number | null,
     @Arg('jobId', () => Int, { nullable: true }) jobId: number | null,
-    @Args() page: PageArgs,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
     @Ctx() { services }: GraphqlContext,
   ) {
     return toPage(await services.executionLogs.stepLogs({ taskId, reportId: opt(reportId), clientId: opt(clientId), jobId: opt(jobId) }, pageRequest(page)), page);
@@ -205,8 +207,8 @@ export class ReportResolver {
 
 @Resolver(() => TaskResultObject)
 export class TaskResultResolver {
-  @FieldResolver(() => [StepResultObject], { description: 'Its step results with their messages (read per task result).' })
-  async steps(@Root() result: TaskLogRow, @Ctx() { services }: GraphqlContext) {
-    return (await services.executionLogs.stepLogs({ taskId: result.taskId, reportId: result.reportId }, NESTED_PAGE)).items;
+  @FieldResolver(() => [StepResultObject], { description: 'Its step results with their messages.' })
+  steps(@Root() result: TaskLogRow, @Ctx() { loaders }: GraphqlContext): Promise<StepLogRow[]> {
+    return loaders.taskResultSteps().load(result.taskResultId);
   }
 }

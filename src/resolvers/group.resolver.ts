@@ -1,14 +1,16 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import type { EntityRow } from '../services/relation-pages';
 import { errors } from '../services/errors';
 import type { GroupFilter, GroupInput } from '../services/group.service';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
-import { defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
 import { CreateGroupInput, GroupFilterInput, UpdateGroupInput } from './group.input';
 import { GroupObject, GroupPage } from './group.type';
 import { JobObject } from './job.type';
+import { GroupOrderInput, orderBy as orderOf } from './ordering.input';
 
 export function groupFilter(input: GroupFilterInput | null | undefined): GroupFilter {
   const f = input ?? {};
@@ -41,39 +43,45 @@ export class GroupResolver {
     return services.groups.get(id);
   }
 
-  @Query(() => GroupPage, { description: 'Groups, filtered and paged (ordered by id).' })
-  async groups(@Arg('filter', () => GroupFilterInput, { nullable: true }) filter: GroupFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  @Query(() => GroupPage, { description: 'Groups, filtered, sorted (by id unless orderBy says otherwise) and paged.' })
+  async groups(
+    @Arg('filter', () => GroupFilterInput, { nullable: true }) filter: GroupFilterInput | null,
+    @Arg('orderBy', () => GroupOrderInput, { nullable: true }) order: GroupOrderInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services }: GraphqlContext,
+  ) {
     const f = groupFilter(filter);
+    const by = orderOf(order);
     const scope = oneScope({ clientId: filter?.clientId, jobId: filter?.jobId });
     if (scope?.[0] === 'jobId') {
       const { groupName, groupNameContain, ...others } = f;
       if (Object.keys(others).length) throw errors.invalid('filter.jobId', 'only name and nameContains beside it (the groups of a job are filtered by name)');
-      return toPage(await services.jobs.groups(scope[1], { groupName, groupNameContain }, pageRequest(page)), page);
+      return toPage(await services.jobs.groups(scope[1], { groupName, groupNameContain }, pageRequest(page), by), page);
     }
     if (scope?.[0] === 'clientId') {
       await services.clients.get(scope[1]);
-      return toPage(await services.groups.list(f, pageRequest(page), { clients: scope[1] }), page);
+      return toPage(await services.groups.listRows(f, pageRequest(page), { clients: scope[1] }, by), page);
     }
-    return toPage(await services.groups.list(f, pageRequest(page)), page);
+    return toPage(await services.groups.listRows(f, pageRequest(page), {}, by), page);
   }
 
   @FieldResolver(() => [ClientType], { description: 'Its members: bound ones for a static group, matching ones for a dynamic group.' })
-  clients(@Root() group: Group, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Client[]> {
-    return loaders.related<Client>('groupClients', { offset, limit: first }).load(group.id);
+  clients(@Root() group: EntityRow<Group>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Client>[]> {
+    return loaders.groupClients({ offset, limit: first }).load(group.id);
   }
 
   @FieldResolver(() => Int)
-  clientsCount(@Root() group: Group, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+  clientsCount(@Root() group: EntityRow<Group>, @Ctx() { loaders }: GraphqlContext): Promise<number> {
     return loaders.groupClientCounts().load(group.id);
   }
 
   @FieldResolver(() => [JobObject], { description: 'The jobs aimed at it.' })
-  jobs(@Root() group: Group, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Job[]> {
-    return loaders.related<Job>('groupJobs', { offset, limit: first }).load(group.id);
+  jobs(@Root() group: EntityRow<Group>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Job>[]> {
+    return loaders.groupJobs({ offset, limit: first }).load(group.id);
   }
 
   @FieldResolver(() => Int)
-  jobsCount(@Root() group: Group, @Ctx() { loaders }: GraphqlContext): Promise<number> {
+  jobsCount(@Root() group: EntityRow<Group>, @Ctx() { loaders }: GraphqlContext): Promise<number> {
     return loaders.groupJobCounts().load(group.id);
   }
 

@@ -1,14 +1,38 @@
-import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { fieldArguments, selectsAny } from '../graphql/selection';
+import type { EntityRow } from '../services/relation-pages';
 import type { JobFilter, JobInput } from '../services/job.service';
+import type { PageWindow } from '../services/paging';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
-import { defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
 import { GroupObject } from './group.type';
 import { CreateJobInput, JobFilterInput, UpdateJobInput } from './job.input';
 import { JobObject, JobPage } from './job.type';
+import { JobOrderInput, orderBy as orderOf } from './ordering.input';
 import { TaskObject } from './task.type';
+
+/** The fields of a job read with the job list when asked for (see JobService.listRowsWithCounts). */
+const JOB_BINDING_COUNT_FIELDS = ['tasksCount', 'groupsCount', 'clientsCount'];
+
+/**
+ * The one window all uses of a nested list ask for; null when none, when they differ, or when one
+ * is invalid (the field's own resolver then reports it, at its path).
+ */
+function oneWindow(uses: Record<string, unknown>[]): PageWindow | null {
+  const windows = new Set(uses.map((args) => `${args.offset}:${args.first}`));
+  if (windows.size !== 1) return null;
+  try {
+    checkNestedList(uses[0]);
+  } catch {
+    return null;
+  }
+  const [offset, limit] = [...windows][0].split(':').map(Number);
+  return { offset, limit };
+}
 
 export function jobFilter(input: JobFilterInput | null | undefined): JobFilter {
   const f = input ?? {};
@@ -48,21 +72,41 @@ export class JobResolver {
     return services.jobs.get(id);
   }
 
-  @Query(() => JobPage, { description: 'Jobs, filtered and paged (ordered by id).' })
-  async jobs(@Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  @Query(() => JobPage, { description: 'Jobs, filtered, sorted (by id unless orderBy says otherwise) and paged.' })
+  async jobs(
+    @Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | null,
+    @Arg('orderBy', () => JobOrderInput, { nullable: true }) order: JobOrderInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services, loaders }: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
     const f = jobFilter(filter);
+    const by = orderOf(order);
     const scope = oneScope({ taskId: filter?.taskId, clientId: filter?.clientId, groupId: filter?.groupId });
-    if (scope?.[0] === 'taskId') return toPage(await services.tasks.jobs(scope[1], f, pageRequest(page)), page);
-    if (scope?.[0] === 'clientId') return toPage(await services.clients.jobs(scope[1], services.jobs.where(f), pageRequest(page)), page);
+    if (scope?.[0] === 'taskId') return toPage(await services.tasks.jobs(scope[1], f, pageRequest(page), by), page);
+    if (scope?.[0] === 'clientId') return toPage(await services.clients.jobs(scope[1], services.jobs.where(f), pageRequest(page), by), page);
+    let extra = {};
     if (scope?.[0] === 'groupId') {
       await services.groups.get(scope[1]);
-      return toPage(await services.jobs.list(f, pageRequest(page), { id: { $in: await services.groups.jobIds(scope[1]) } }), page);
+      extra = { id: { $in: await services.groups.jobIds(scope[1]) } };
     }
-    return toPage(await services.jobs.list(f, pageRequest(page)), page);
+    // Look-ahead: a page that shows its jobs' counts or tasks reads them with the page, in the
+    // same statement, and hands them to the loaders (a dashboard's job list: one statement, not three).
+    const counts = selectsAny(info, ['nodes'], JOB_BINDING_COUNT_FIELDS);
+    const tasks = oneWindow(fieldArguments(info, ['nodes'], 'tasks'));
+    if (counts || tasks) {
+      const result = await services.jobs.listRowsWith(f, pageRequest(page), extra, by, { counts, tasks: tasks ?? undefined });
+      for (const item of result.items) {
+        if (item.counts) loaders.jobCounts().prime(item.job.id, item.counts);
+        if (tasks && item.tasks) loaders.jobTasks(tasks).prime(item.job.id, item.tasks);
+      }
+      return toPage(result, page, (item) => item.job);
+    }
+    return toPage(await services.jobs.listRows(f, pageRequest(page), extra, by), page);
   }
 
   @FieldResolver(() => [TaskObject], { description: 'Its tasks, in job order.' })
-  tasks(@Root() job: Job, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Task[]> {
+  tasks(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Task>[]> {
     return loaders.jobTasks({ offset, limit: first }).load(job.id);
   }
 
@@ -72,8 +116,8 @@ export class JobResolver {
   }
 
   @FieldResolver(() => [GroupObject], { description: 'The groups it is aimed at.' })
-  groups(@Root() job: Job, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Group[]> {
-    return loaders.related<Group>('jobGroups', { offset, limit: first }).load(job.id);
+  groups(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Group>[]> {
+    return loaders.jobGroups({ offset, limit: first }).load(job.id);
   }
 
   @FieldResolver(() => Int)
@@ -82,8 +126,8 @@ export class JobResolver {
   }
 
   @FieldResolver(() => [ClientType], { description: 'The clients it is aimed at directly (see targetClients for everyone it reaches).' })
-  clients(@Root() job: Job, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Client[]> {
-    return loaders.related<Client>('jobClients', { offset, limit: first }).load(job.id);
+  clients(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Client>[]> {
+    return loaders.jobClients({ offset, limit: first }).load(job.id);
   }
 
   @FieldResolver(() => Int)
@@ -92,13 +136,13 @@ export class JobResolver {
   }
 
   @FieldResolver(() => [ClientType], { description: 'Every client it reaches: bound directly, plus the members of its groups (enabled or not).' })
-  targetClients(@Root() job: Job, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Client[]> {
-    return loaders.related<Client>('jobTargetClients', { offset, limit: first }).load(job.id);
+  targetClients(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Client>[]> {
+    return loaders.jobTargetClients({ offset, limit: first }).load(job.id);
   }
 
   @FieldResolver(() => Int)
   async targetClientsCount(@Root() job: Job, @Ctx() { loaders }: GraphqlContext): Promise<number> {
-    return (await loaders.jobCounts().load(job.id)).targetClients;
+    return loaders.jobTargetClientCounts().load(job.id);
   }
 
   @FieldResolver(() => [Date], { description: 'The next fire times in the management server\'s time zone (empty without a schedule). Not batched: ask for it on single jobs.' })

@@ -1,12 +1,14 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import type { EntityRow } from '../services/relation-pages';
 import type { ScriptStep, StepInput as ServiceStepInput } from '../services/step-script';
 import type { TaskFilter, TaskInput } from '../services/task.service';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
-import { defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
 import { JobObject } from './job.type';
+import { orderBy as orderOf, TaskOrderInput } from './ordering.input';
 import { StepInput } from './step.input';
 import { StepObject } from './step.type';
 import { CreateTaskInput, TaskFilterInput, UpdateTaskInput } from './task.input';
@@ -51,13 +53,19 @@ export class TaskResolver {
     return services.tasks.get(id);
   }
 
-  @Query(() => TaskPage, { description: 'Tasks, filtered and paged (ordered by id; in job order with filter.jobId).' })
-  async tasks(@Arg('filter', () => TaskFilterInput, { nullable: true }) filter: TaskFilterInput | null, @Args() page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  @Query(() => TaskPage, { description: 'Tasks, filtered, sorted and paged (by id unless orderBy says otherwise; with filter.jobId, in job order unless orderBy says otherwise).' })
+  async tasks(
+    @Arg('filter', () => TaskFilterInput, { nullable: true }) filter: TaskFilterInput | null,
+    @Arg('orderBy', () => TaskOrderInput, { nullable: true }) order: TaskOrderInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services }: GraphqlContext,
+  ) {
     const f = taskFilter(filter);
+    const by = orderOf(order);
     const scope = oneScope({ jobId: filter?.jobId, clientId: filter?.clientId });
-    if (scope?.[0] === 'jobId') return toPage(await services.jobs.tasks(scope[1], f, pageRequest(page)), page);
-    if (scope?.[0] === 'clientId') return toPage(await services.clients.tasks(scope[1], services.tasks.where(f), pageRequest(page)), page);
-    return toPage(await services.tasks.list(f, pageRequest(page)), page);
+    if (scope?.[0] === 'jobId') return toPage(await services.jobs.tasks(scope[1], f, pageRequest(page), by), page);
+    if (scope?.[0] === 'clientId') return toPage(await services.clients.tasks(scope[1], services.tasks.where(f), pageRequest(page), by), page);
+    return toPage(await services.tasks.listRows(f, pageRequest(page), {}, by), page);
   }
 
   @FieldResolver(() => [StepObject], { description: 'The script: root steps in order, IF steps with their conditions and branches.' })
@@ -71,8 +79,8 @@ export class TaskResolver {
   }
 
   @FieldResolver(() => [JobObject], { description: 'The jobs it is part of.' })
-  jobs(@Root() task: Task, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Job[]> {
-    return loaders.related<Job>('taskJobs', { offset, limit: first }).load(task.id);
+  jobs(@Root() task: Task, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Job>[]> {
+    return loaders.taskJobs({ offset, limit: first }).load(task.id);
   }
 
   @FieldResolver(() => Int)
@@ -81,8 +89,8 @@ export class TaskResolver {
   }
 
   @FieldResolver(() => [ClientType], { description: 'The clients its jobs reach (directly or through groups).' })
-  clients(@Root() task: Task, @Args() { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<Client[]> {
-    return loaders.related<Client>('taskClients', { offset, limit: first }).load(task.id);
+  clients(@Root() task: Task, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Client>[]> {
+    return loaders.taskClients({ offset, limit: first }).load(task.id);
   }
 
   @FieldResolver(() => Int)

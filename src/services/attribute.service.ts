@@ -1,6 +1,7 @@
 import { Attribute, ATTRIBUTE_TYPES, Group, GROUP_TYPES } from '../entities';
 import { errors } from './errors';
 import { refreshDynamicGroups } from './group-membership';
+import { orderByOf, type AttributeOrderField, type OrderBy } from './ordering';
 import { pageWindow, type Page, type PageRequest } from './paging';
 import { publishChange, type ServiceContext } from './service-context';
 
@@ -24,21 +25,28 @@ export function attributeTypeIndex(type: number | string): number {
   throw errors.invalid('type', ATTRIBUTE_TYPES.map((t, i) => `${i} (${t})`).join(', '), type);
 }
 
-function checkValue(field: string, typeIndex: number, value: string | null | undefined): void {
+/**
+ * Throws INVALID_INPUT unless `value` fits the attribute type `typeIndex`: NUMBER a finite
+ * number, BOOLEAN "true" or "false", DATE an ISO date or epoch milliseconds; STRING anything.
+ * null, undefined and "" always pass (no value). `name`, when given, is the attribute's, for the message.
+ */
+export function checkValue(field: string, typeIndex: number, value: string | null | undefined, name?: string): void {
   if (value === null || value === undefined || value === '') return;
   const type = ATTRIBUTE_TYPES[typeIndex];
-  if (type === 'NUMBER' && !Number.isFinite(Number(value))) throw errors.invalid(field, 'a number', value);
-  if (type === 'BOOLEAN' && value !== 'true' && value !== 'false') throw errors.invalid(field, '"true" or "false"', value);
-  if (type === 'DATE' && Number.isNaN(Date.parse(value)) && !/^\d+$/.test(value)) throw errors.invalid(field, 'an ISO date or epoch milliseconds', value);
+  const of = name === undefined ? '' : ` (attribute "${name}" is ${type})`;
+  if (type === 'NUMBER' && !(value.trim() !== '' && Number.isFinite(Number(value)))) throw errors.invalid(field, `a number${of}`, value);
+  if (type === 'BOOLEAN' && value !== 'true' && value !== 'false') throw errors.invalid(field, `"true" or "false"${of}`, value);
+  if (type === 'DATE' && Number.isNaN(Date.parse(value)) && !/^\d+$/.test(value)) throw errors.invalid(field, `an ISO date or epoch milliseconds${of}`, value);
 }
 
 /** Attribute definitions: operator-defined client properties. */
 export class AttributeService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  async list(page: PageRequest = {}): Promise<Page<Attribute>> {
+  /** One page of the definitions, sorted by `orderBy` (default id ascending). */
+  async list(page: PageRequest = {}, orderBy?: OrderBy<AttributeOrderField>): Promise<Page<Attribute>> {
     const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.ctx.em.findAndCount(Attribute, {}, { orderBy: { id: 'asc' }, offset, limit });
+    const [items, total] = await this.ctx.em.findAndCount(Attribute, {}, { orderBy: orderByOf('attribute', orderBy), offset, limit });
     return { items, total };
   }
 

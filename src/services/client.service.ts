@@ -12,10 +12,13 @@ import {
   type ClientRole,
   type ClientStatus,
 } from '../entities';
+import { checkValue } from './attribute.service';
 import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { changeStaticMembers, refreshDynamicGroups } from './group-membership';
-import { pageWindow, type Page, type PageRequest } from './paging';
+import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
+import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
+import { entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { JOBS_OF_CLIENT_SQL } from './targeting';
 
@@ -62,6 +65,20 @@ export interface ClientCounts {
   tasks: number;
 }
 
+/** The jobs that reach the client `p.id`: bound directly or through one of its groups. */
+const JOBS_OF_CLIENT = `select jc.job_id from job_client jc where jc.client_id = p.id
+  union select jg.job_id from job_group jg join group_client gc on gc.group_id = jg.group_id where gc.client_id = p.id`;
+
+const GROUPS_OF_CLIENTS: RelationQuery<Group> = { entity: Group, table: 'client_group', children: 'select group_id as child_id from group_client where client_id = p.id' };
+
+const JOBS_OF_CLIENTS: RelationQuery<Job> = { entity: Job, table: 'job', children: `select job_id as child_id from (${JOBS_OF_CLIENT}) j` };
+
+const TASKS_OF_CLIENTS: RelationQuery<Task> = {
+  entity: Task,
+  table: 'task',
+  children: `select distinct jt.task_id as child_id from job_task jt where jt.job_id in (${JOBS_OF_CLIENT})`,
+};
+
 /** Client fields whose change can move a client in or out of a dynamic group. */
 const MEMBERSHIP_FIELDS = ['mqttClientId', 'username', 'ip', 'hostname', 'role', 'enable', 'status', 'connectedAt', 'disconnectedAt', 'createdAt'];
 
@@ -103,10 +120,11 @@ export class ClientService {
     return where as FilterQuery<Client>;
   }
 
-  async list(filter: ClientFilter = {}, page: PageRequest = {}, extra: FilterQuery<Client> = {}): Promise<Page<Client>> {
+  /** Clients matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
+  async list(filter: ClientFilter = {}, page: PageRequest = {}, extra: FilterQuery<Client> = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
     const { offset, limit } = pageWindow(page);
     const [items, total] = await this.em.findAndCount(Client, { $and: [this.where(filter), extra] } as FilterQuery<Client>, {
-      orderBy: { id: 'asc' },
+      orderBy: orderByOf('client', orderBy),
       offset,
       limit,
     });
@@ -117,6 +135,19 @@ export class ClientService {
     const client = await this.em.findOne(Client, { id });
     if (!client) throw errors.notFound('client', id);
     return client;
+  }
+
+  /**
+   * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
+   * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
+   */
+  async listRows(filter: ClientFilter = {}, page: PageRequest = {}, extra: FilterQuery<Client> = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<EntityRow<Client>>> {
+    return rowPage(this.em, Client, { $and: [this.where(filter), extra] } as FilterQuery<Client>, orderByOf('client', orderBy), pageWindow(page));
+  }
+
+  /** Clients by id in one statement, in the order of `ids` (null where none). */
+  async getMany(ids: readonly number[]): Promise<(Client | null)[]> {
+    return entitiesByIds(this.em, Client, ids);
   }
 
   async getByMqttClientId(mqttClientId: string): Promise<Client | null> {
@@ -196,30 +227,45 @@ export class ClientService {
     return rows.map((r) => r.job_id);
   }
 
-  /** Jobs that reach this client, filtered and paged like the job list. */
-  async jobs(id: number, where: FilterQuery<Job> = {}, page: PageRequest = {}): Promise<Page<Job>> {
+  /** Jobs that reach this client, filtered, sorted and paged like the job list. */
+  async jobs(id: number, where: FilterQuery<Job> = {}, page: PageRequest = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
     await this.get(id);
     const { offset, limit } = pageWindow(page);
     const ids = await this.jobIds(id);
     const [items, total] = await this.em.findAndCount(Job, { $and: [{ id: { $in: ids } }, where] } as FilterQuery<Job>, {
-      orderBy: { id: 'asc' },
+      orderBy: orderByOf('job', orderBy),
       offset,
       limit,
     });
     return { items, total };
   }
 
-  /** Tasks of the jobs that reach this client. */
-  async tasks(id: number, where: FilterQuery<Task> = {}, page: PageRequest = {}): Promise<Page<Task>> {
+  /** Tasks of the jobs that reach this client, sorted and paged like the task list. */
+  async tasks(id: number, where: FilterQuery<Task> = {}, page: PageRequest = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
     await this.get(id);
     const { offset, limit } = pageWindow(page);
     const jobIds = await this.jobIds(id);
     const [items, total] = await this.em.findAndCount(Task, { $and: [{ id: { $in: await this.taskIdsOfJobs(jobIds) } }, where] } as FilterQuery<Task>, {
-      orderBy: { id: 'asc' },
+      orderBy: orderByOf('task', orderBy),
       offset,
       limit,
     });
     return { items, total };
+  }
+
+  /** One window of each client's groups (by id) in one statement, in the order of `ids`. */
+  async groupsByClient(ids: readonly number[], window: PageWindow): Promise<EntityRow<Group>[][]> {
+    return relationPages(this.em, GROUPS_OF_CLIENTS, ids, window);
+  }
+
+  /** One window of the jobs reaching each client (directly or through groups, by id), in one statement. */
+  async jobsByClient(ids: readonly number[], window: PageWindow): Promise<EntityRow<Job>[][]> {
+    return relationPages(this.em, JOBS_OF_CLIENTS, ids, window);
+  }
+
+  /** One window of the tasks of the jobs reaching each client (by id), in one statement. */
+  async tasksByClient(ids: readonly number[], window: PageWindow): Promise<EntityRow<Task>[][]> {
+    return relationPages(this.em, TASKS_OF_CLIENTS, ids, window);
   }
 
   private async taskIdsOfJobs(jobIds: number[]): Promise<number[]> {
@@ -231,22 +277,44 @@ export class ClientService {
   /** Every attribute definition with this client's value (or the default). */
   async attributes(id: number): Promise<ClientAttributeView[]> {
     await this.get(id);
-    const [defs, values] = await Promise.all([
-      this.em.find(Attribute, {}, { orderBy: { id: 'asc' } }),
-      this.em.find(ClientAttributeValue, { client: id }),
-    ]);
-    const byAttribute = new Map(values.map((v) => [v.attribute.id, v.value]));
-    return defs.map((a) => ({
-      attributeId: a.id,
-      attributeName: a.name,
-      type: a.type,
-      attributeValue: byAttribute.has(a.id) ? byAttribute.get(a.id)! : a.defaultValue,
-      display: a.display,
-      readOnly: a.readOnly,
-    }));
+    const [view] = await this.attributesByClient([id]);
+    return view;
   }
 
-  /** Sets attribute values of one client, all or none; read-only attributes are refused. */
+  /**
+   * Every attribute definition with each client's value or the default, two statements for all
+   * the clients, in the order of `ids`.
+   */
+  async attributesByClient(ids: readonly number[]): Promise<ClientAttributeView[][]> {
+    if (!ids.length) return [];
+    const [defs, values] = await Promise.all([
+      this.em.find(Attribute, {}, { orderBy: { id: 'asc' } }),
+      this.em.execute<{ client_id: number; attribute_id: number; value: string | null }[]>(
+        'select client_id, attribute_id, value from client_attribute_value where client_id = any(?::int[])',
+        [intArray(ids)],
+      ),
+    ]);
+    const value = new Map(values.map((v) => [`${v.client_id}:${v.attribute_id}`, v.value]));
+    return ids.map((cid) =>
+      defs.map((a) => {
+        const key = `${cid}:${a.id}`;
+        return {
+          attributeId: a.id,
+          attributeName: a.name,
+          type: a.type,
+          attributeValue: value.has(key) ? value.get(key)! : a.defaultValue,
+          display: a.display,
+          readOnly: a.readOnly,
+        };
+      }),
+    );
+  }
+
+  /**
+   * Sets attribute values of one client, all or none. Read-only attributes are refused, and each
+   * value must fit its attribute's type (NUMBER, BOOLEAN "true"/"false", DATE ISO or epoch ms;
+   * null or "" clears it).
+   */
   async setAttributes(id: number, values: { attributeId: number; attributeValue: string | null }[]): Promise<void> {
     const client = await this.get(id);
     const ids = [...new Set(values.map((v) => v.attributeId))];
@@ -256,6 +324,7 @@ export class ClientService {
       const def = known.get(v.attributeId);
       if (!def) throw errors.invalid(`[${i}].attributeId`, 'the id of an existing attribute', v.attributeId);
       if (def.readOnly) throw errors.invalid(`[${i}].attributeId`, `a writable attribute ("${def.name}" is read-only)`, v.attributeId);
+      checkValue(`[${i}].attributeValue`, def.type, v.attributeValue, def.name);
     });
     await this.em.transactional(async (em) => {
       for (const v of values) {

@@ -1,7 +1,8 @@
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../entities';
 import { errors } from './errors';
-import { escapeLike, intArray } from './filters';
+import { escapeLike, intArray, textArray } from './filters';
 import { pageWindow, type Page, type PageRequest } from './paging';
+import { groupRows } from './relation-pages';
 import type { ServiceContext } from './service-context';
 
 /**
@@ -162,6 +163,28 @@ function checkIdParam(field: string, value: number | undefined): number | undefi
   return value;
 }
 
+/** The columns of a ClientLogRow (a report), over CLIENT_LOG_FROM. */
+const CLIENT_LOG_SELECT = `r.report_id as "reportId", r.run_id as "runId", jr.job_id as "jobId", jr.job_name as "jobName", jr.job_description as "jobDesc",
+       c.id as "clientId", c.mqtt_client_id as "mqttClientId", c.username, c.ip as "ipAddress", c.role, r.status, r.attempt, r.message,
+       ${ms('coalesce(r.started_at, jr.started_at)')} as "startTime", ${ms('r.ended_at')} as "endTime", ${ms('jr.started_at')} as "runStartedAt"`;
+const CLIENT_LOG_FROM = 'report r join job_run jr on jr.id = r.run_id join client c on c.id = r.client_id';
+const CLIENT_LOG_DATES = ['startTime', 'endTime', 'runStartedAt'];
+
+/** The columns of a TaskLogRow (a task result), over TASK_LOG_FROM. */
+const TASK_LOG_SELECT = `t.id as "taskResultId", r.report_id as "reportId", jr.job_id as "jobId", r.client_id as "clientId", t.task_id as "taskId",
+       t.task_name as "taskName", t.task_description as "taskDesc", t."order", t.priority, t.disable_validation as "disableValidation", t.status,
+       ${ms('t.started_at')} as "startTime", ${ms('t.ended_at')} as "endTime"`;
+const TASK_LOG_FROM = 'task_result t join report r on r.id = t.report_id join job_run jr on jr.id = r.run_id';
+const TASK_LOG_DATES = ['startTime', 'endTime'];
+
+/** The columns of a StepLogRow without its messages, over STEP_LOG_FROM. */
+const STEP_LOG_SELECT = `s.id, r.report_id as "reportId", t.task_id as "taskId", s.step_id as "scriptId", s.parent_step_id as "parentScriptId",
+       s.parent_step_id is not null as "isItem", s.type, s."order", s.status, s.step,
+       ${ms('s.started_at')} as "startTime", ${ms('s.ended_at')} as "endTime"`;
+const STEP_LOG_FROM = 'step_result s join task_result t on t.id = s.task_result_id join report r on r.id = t.report_id';
+const STEP_LOG_DATES = ['startTime', 'endTime'];
+const STEP_LOG_ORDER = 's.started_at asc nulls last, s.id asc';
+
 /** A WHERE clause built from optional parts. */
 class Where {
   readonly parts: string[] = [];
@@ -231,16 +254,7 @@ export class ExecutionLogService {
     if (jobId) w.add('jr.job_id = ?', jobId);
     const runId = checkIdParam('runId', filter.runId);
     if (runId) w.add('r.run_id = ?', runId);
-    return this.page<ClientLogRow>(
-      `r.report_id as "reportId", r.run_id as "runId", jr.job_id as "jobId", jr.job_name as "jobName", jr.job_description as "jobDesc",
-       c.id as "clientId", c.mqtt_client_id as "mqttClientId", c.username, c.ip as "ipAddress", c.role, r.status, r.attempt, r.message,
-       ${ms('coalesce(r.started_at, jr.started_at)')} as "startTime", ${ms('r.ended_at')} as "endTime", ${ms('jr.started_at')} as "runStartedAt"`,
-      'report r join job_run jr on jr.id = r.run_id join client c on c.id = r.client_id',
-      w,
-      'jr.started_at desc, r.id desc',
-      page,
-      ['startTime', 'endTime', 'runStartedAt'],
-    );
+    return this.page<ClientLogRow>(CLIENT_LOG_SELECT, CLIENT_LOG_FROM, w, 'jr.started_at desc, r.id desc', page, CLIENT_LOG_DATES);
   }
 
   /** Throws NOT_FOUND unless the report exists (and belongs to the client and job given). */
@@ -275,16 +289,7 @@ export class ExecutionLogService {
     if (status !== 'ALL') w.add('t.status = ?', status);
     const startAt = checkMs('startAt', filter.startAt);
     if (startAt) w.add('jr.started_at >= ?', startAt);
-    return this.page<TaskLogRow>(
-      `t.id as "taskResultId", r.report_id as "reportId", jr.job_id as "jobId", r.client_id as "clientId", t.task_id as "taskId",
-       t.task_name as "taskName", t.task_description as "taskDesc", t."order", t.priority, t.disable_validation as "disableValidation", t.status,
-       ${ms('t.started_at')} as "startTime", ${ms('t.ended_at')} as "endTime"`,
-      'task_result t join report r on r.id = t.report_id join job_run jr on jr.id = r.run_id',
-      w,
-      'jr.started_at desc, r.id desc, t."order" asc',
-      page,
-      ['startTime', 'endTime'],
-    );
+    return this.page<TaskLogRow>(TASK_LOG_SELECT, TASK_LOG_FROM, w, 'jr.started_at desc, r.id desc, t."order" asc', page, TASK_LOG_DATES);
   }
 
   /**
@@ -309,16 +314,20 @@ export class ExecutionLogService {
       reportId = latest.report_id;
     }
     const result = await this.page<StepLogRow>(
-      `s.id, r.report_id as "reportId", t.task_id as "taskId", s.step_id as "scriptId", s.parent_step_id as "parentScriptId",
-       s.parent_step_id is not null as "isItem", s.type, s."order", s.status, s.step,
-       ${ms('s.started_at')} as "startTime", ${ms('s.ended_at')} as "endTime"`,
-      'step_result s join task_result t on t.id = s.task_result_id join report r on r.id = t.report_id',
+      STEP_LOG_SELECT,
+      STEP_LOG_FROM,
       new Where().add('r.report_id = ?', reportId).add('t.task_id = ?', taskId),
-      's.started_at asc nulls last, s.id asc',
+      STEP_LOG_ORDER,
       page,
-      ['startTime', 'endTime'],
+      STEP_LOG_DATES,
     );
-    const ids = result.items.map((r) => r.id);
+    await this.attachMessages(result.items);
+    return result;
+  }
+
+  /** Reads the messages of the step rows (one statement) and sets each row's `messages`. */
+  private async attachMessages(rows: StepLogRow[]): Promise<void> {
+    const ids = rows.map((r) => r.id);
     const messages = ids.length
       ? await this.em.execute<Record<string, unknown>[]>(
           `select step_result_id as "stepResultId", ${ms('start_time')} as "startTime", ${ms('end_time')} as "endTime", message
@@ -326,13 +335,81 @@ export class ExecutionLogService {
           [intArray(ids)],
         )
       : [];
-    for (const row of result.items) {
+    const byStep = groupRows(ids, messages, (m) => m.stepResultId as number);
+    rows.forEach((row, i) => {
       row.step ??= {};
-      row.messages = messages
-        .filter((m) => m.stepResultId === row.id)
-        .map((m) => ({ startTime: new Date(m.startTime as number), endTime: new Date(m.endTime as number), message: m.message as string }));
-    }
-    return result;
+      row.messages = byStep[i].map((m) => ({ startTime: new Date(m.startTime as number), endTime: new Date(m.endTime as number), message: m.message as string }));
+    });
+  }
+
+  // ---- batches for many parents at once (GraphQL dataloaders): a fixed number of statements ----
+
+  /**
+   * One page of the reports of each run (newest first, as clientLogs), optionally of one status,
+   * with each run's total: two statements for all the runs, in the order of `runIds`.
+   */
+  async reportsByRun(runIds: readonly number[], filter: { status?: StatusFilter | string } = {}, page: PageRequest = {}): Promise<Page<ClientLogRow>[]> {
+    const { offset, limit } = pageWindow(page);
+    const status = checkStatus(filter.status);
+    if (!runIds.length) return [];
+    const statusSql = status === 'ALL' ? '' : 'and r.status = ?';
+    const params = status === 'ALL' ? [intArray(runIds)] : [intArray(runIds), status];
+    const [rows, totals] = await Promise.all([
+      this.em.execute<Record<string, unknown>[]>(
+        `select * from (
+           select ${CLIENT_LOG_SELECT}, row_number() over (partition by r.run_id order by r.id desc) as "__rn"
+           from ${CLIENT_LOG_FROM} where r.run_id = any(?::int[]) ${statusSql}
+         ) x where "__rn" > ${offset} and "__rn" <= ${offset + limit} order by "runId", "__rn"`,
+        params,
+      ),
+      this.reportCounts(runIds, status),
+    ]);
+    const items = rows.map(({ __rn, ...row }) => withDates<ClientLogRow>(row, CLIENT_LOG_DATES));
+    const byRun = groupRows(runIds, items, (r) => r.runId);
+    return runIds.map((_, i) => ({ items: byRun[i], total: totals[i] }));
+  }
+
+  /** How many reports each run has (of one status, or all), one statement, in the order of `runIds`. */
+  async reportCountsByRun(runIds: readonly number[], filter: { status?: StatusFilter | string } = {}): Promise<number[]> {
+    return this.reportCounts(runIds, checkStatus(filter.status));
+  }
+
+  private async reportCounts(runIds: readonly number[], status: StatusFilter): Promise<number[]> {
+    if (!runIds.length) return [];
+    const rows = await this.em.execute<{ run_id: number; n: number }[]>(
+      `select run_id, count(*)::int as n from report where run_id = any(?::int[]) ${status === 'ALL' ? '' : 'and status = ?'} group by run_id`,
+      status === 'ALL' ? [intArray(runIds)] : [intArray(runIds), status],
+    );
+    const byRun = new Map(rows.map((r) => [r.run_id, r.n]));
+    return runIds.map((id) => byRun.get(id) ?? 0);
+  }
+
+  /** The task results of each report in job order, one statement, in the order of `reportIds` ([] for an unknown one). */
+  async taskResultsByReport(reportIds: readonly string[]): Promise<TaskLogRow[][]> {
+    if (!reportIds.length) return [];
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select ${TASK_LOG_SELECT} from ${TASK_LOG_FROM} where r.report_id = any(?::text[]) order by r.id, t."order" asc, t.id`,
+      [textArray(reportIds)],
+    );
+    return groupRows(
+      reportIds,
+      rows.map((r) => withDates<TaskLogRow>(r, TASK_LOG_DATES)),
+      (r) => r.reportId,
+    );
+  }
+
+  /** The step results (with their messages) of each task result, two statements, in the order of `taskResultIds`. */
+  async stepResultsByTaskResult(taskResultIds: readonly number[]): Promise<StepLogRow[][]> {
+    if (!taskResultIds.length) return [];
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select ${STEP_LOG_SELECT}, s.task_result_id as "__parent" from ${STEP_LOG_FROM} where s.task_result_id = any(?::int[]) order by s.task_result_id, ${STEP_LOG_ORDER}`,
+      [intArray(taskResultIds)],
+    );
+    const parents = rows.map((r) => r.__parent as number);
+    const items = rows.map(({ __parent, ...row }) => withDates<StepLogRow>(row, STEP_LOG_DATES));
+    await this.attachMessages(items);
+    const byParent = groupRows(taskResultIds, items.map((row, i) => ({ row, parent: parents[i] })), (x) => x.parent);
+    return byParent.map((list) => list.map((x) => x.row));
   }
 
   /**

@@ -48,3 +48,8 @@ export function intArray(ids: readonly number[]): string {
   for (const id of ids) if (!Number.isInteger(id)) throw new TypeError(`not an integer id: ${id}`);
   return `{${ids.join(',')}}`;
 }
+
+/** A PostgreSQL text array literal, to bind as ONE parameter (`= any(?::text[])`); see intArray. */
+export function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}

@@ -1,9 +1,11 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { Client, Group, GROUP_TYPES, JobGroup } from '../entities';
+import { Client, Group, GROUP_TYPES, Job, JobGroup } from '../entities';
 import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { changeStaticMembers, checkGroupQuery, refreshDynamicGroups } from './group-membership';
-import { pageWindow, type Page, type PageRequest } from './paging';
+import { orderByOf, type ClientOrderField, type GroupOrderField, type OrderBy } from './ordering';
+import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
+import { entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 
 export interface GroupFilter {
@@ -24,6 +26,10 @@ export interface GroupInput {
   queryOperation?: string | null;
   queryValue?: string | null;
 }
+
+const CLIENTS_OF_GROUPS: RelationQuery<Client> = { entity: Client, table: 'client', children: 'select client_id as child_id from group_client where group_id = p.id' };
+
+const JOBS_OF_GROUPS: RelationQuery<Job> = { entity: Job, table: 'job', children: 'select job_id as child_id from job_group where group_id = p.id' };
 
 function checkType(type: number): number {
   if (type !== GROUP_TYPES.STATIC && type !== GROUP_TYPES.DYNAMIC) throw errors.invalid('type', '0 (static) or 1 (dynamic)', type);
@@ -47,10 +53,11 @@ export class GroupService {
     return where as FilterQuery<Group>;
   }
 
-  async list(filter: GroupFilter = {}, page: PageRequest = {}, extra: FilterQuery<Group> = {}): Promise<Page<Group>> {
+  /** Groups matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
+  async list(filter: GroupFilter = {}, page: PageRequest = {}, extra: FilterQuery<Group> = {}, orderBy?: OrderBy<GroupOrderField>): Promise<Page<Group>> {
     const { offset, limit } = pageWindow(page);
     const [items, total] = await this.em.findAndCount(Group, { $and: [this.where(filter), extra] } as FilterQuery<Group>, {
-      orderBy: { id: 'asc' },
+      orderBy: orderByOf('group', orderBy),
       offset,
       limit,
     });
@@ -61,6 +68,19 @@ export class GroupService {
     const group = await this.em.findOne(Group, { id });
     if (!group) throw errors.notFound('group', id);
     return group;
+  }
+
+  /**
+   * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
+   * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
+   */
+  async listRows(filter: GroupFilter = {}, page: PageRequest = {}, extra: FilterQuery<Group> = {}, orderBy?: OrderBy<GroupOrderField>): Promise<Page<EntityRow<Group>>> {
+    return rowPage(this.em, Group, { $and: [this.where(filter), extra] } as FilterQuery<Group>, orderByOf('group', orderBy), pageWindow(page));
+  }
+
+  /** Groups by id in one statement, in the order of `ids` (null where none). */
+  async getMany(ids: readonly number[]): Promise<(Group | null)[]> {
+    return entitiesByIds(this.em, Group, ids);
   }
 
   async create(input: GroupInput): Promise<Group> {
@@ -128,16 +148,26 @@ export class GroupService {
     return this.update(id, { enabled });
   }
 
-  /** Members (bound or matched), paged. */
-  async clients(id: number, page: PageRequest = {}, where: FilterQuery<Client> = {}): Promise<Page<Client>> {
+  /** Members (bound or matched), paged, sorted like the client list. */
+  async clients(id: number, page: PageRequest = {}, where: FilterQuery<Client> = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
     await this.get(id);
     const { offset, limit } = pageWindow(page);
     const [items, total] = await this.em.findAndCount(Client, { $and: [{ groups: id }, where] } as FilterQuery<Client>, {
-      orderBy: { id: 'asc' },
+      orderBy: orderByOf('client', orderBy),
       offset,
       limit,
     });
     return { items, total };
+  }
+
+  /** One window of each group's members (by id) in one statement, in the order of `ids`. */
+  async clientsByGroup(ids: readonly number[], window: PageWindow): Promise<EntityRow<Client>[][]> {
+    return relationPages(this.em, CLIENTS_OF_GROUPS, ids, window);
+  }
+
+  /** One window of the jobs aimed at each group (by id) in one statement, in the order of `ids`. */
+  async jobsByGroup(ids: readonly number[], window: PageWindow): Promise<EntityRow<Job>[][]> {
+    return relationPages(this.em, JOBS_OF_GROUPS, ids, window);
   }
 
   /** Binds clients to a static group. Unknown ids are refused before anything is written. */

@@ -3,7 +3,9 @@ import { Client, CYCLE_TYPES, Group, Job, JobTask, Task } from '../entities';
 import { ClientService, type ClientFilter } from './client.service';
 import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
-import { pageWindow, type Page, type PageRequest } from './paging';
+import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
+import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
+import { entitiesByIds, relationColumn, relationPages, rowPage, toEntityRows, type EntityRow, type RelationQuery } from './relation-pages';
 import { fireTimesBetween, managementTimeZone, nextRunOf, parseCron } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
@@ -49,11 +51,14 @@ export interface JobInput {
   duration?: number;
 }
 
-export interface JobCounts {
+export interface JobBindingCounts {
   tasks: number;
   groups: number;
   /** Clients bound directly (what `GET /v1/jobs/{id}/clients` lists). */
   clients: number;
+}
+
+export interface JobCounts extends JobBindingCounts {
   /** Distinct clients reached directly or through groups, enabled or not. */
   targetClients: number;
 }
@@ -75,6 +80,46 @@ export function jobWhere(filter: JobFilter = {}): FilterQuery<Job> {
   });
   return where as FilterQuery<Job>;
 }
+
+/** A job's tasks in job order (position, then placement). */
+const TASKS_OF_JOBS: RelationQuery<Task> = {
+  entity: Task,
+  table: 'task',
+  children: 'select task_id as child_id, position, id as placement from job_task where job_id = p.id',
+  order: ['position', 'placement'],
+};
+
+const GROUPS_OF_JOBS: RelationQuery<Group> = { entity: Group, table: 'client_group', children: 'select group_id as child_id from job_group where job_id = p.id' };
+
+const CLIENTS_OF_JOBS: RelationQuery<Client> = { entity: Client, table: 'client', children: 'select client_id as child_id from job_client where job_id = p.id' };
+
+/** Everyone a job reaches: bound directly, plus the members of its groups. */
+const TARGET_CLIENTS_OF_JOBS: RelationQuery<Client> = {
+  entity: Client,
+  table: 'client',
+  children: `select client_id as child_id from job_client where job_id = p.id
+    union select gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = p.id`,
+};
+
+/** The task, group and direct-client counts of a job row `r`, as columns of a list (see listRowsWith). */
+const JOB_BINDING_COUNT_COLUMNS: Record<keyof JobBindingCounts, string> = {
+  tasks: '(select count(*)::int from job_task x where x.job_id = r.id)',
+  groups: '(select count(*)::int from job_group x where x.job_id = r.id)',
+  clients: '(select count(*)::int from job_client x where x.job_id = r.id)',
+};
+
+/** Task, group and direct-client counts of many jobs in one statement (index lookups only). */
+const JOB_BINDING_COUNTS_SQL = `select j.id,
+    (select count(*)::int from job_task x where x.job_id = j.id) as tasks,
+    (select count(*)::int from job_group x where x.job_id = j.id) as groups,
+    (select count(*)::int from job_client x where x.job_id = j.id) as clients
+  from unnest(?::int[]) as j(id)`;
+
+/** Distinct clients each job reaches (a union per job: dearer, so read only when asked for). */
+const JOB_TARGET_COUNTS_SQL = `select j.id, (select count(*)::int from (
+       select jc.client_id from job_client jc where jc.job_id = j.id
+       union select gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = j.id) t) as n
+  from unnest(?::int[]) as j(id)`;
 
 const CYCLE_CODES = Object.values(CYCLE_TYPES) as number[];
 
@@ -103,10 +148,52 @@ export class JobService {
     return jobWhere(filter);
   }
 
-  async list(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}): Promise<Page<Job>> {
+  /** Jobs matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
+  async list(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
     const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, { orderBy: { id: 'asc' }, offset, limit });
+    const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, { orderBy: orderByOf('job', orderBy), offset, limit });
     return { items, total };
+  }
+
+  /**
+   * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
+   * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
+   */
+  async listRows(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<EntityRow<Job>>> {
+    return rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page));
+  }
+
+  /**
+   * listRows, with each job's task, group and direct-client counts and/or one window of its tasks
+   * (in job order), still in one statement: for list pages that show them (a dashboard's job
+   * list), which would else cost a statement per relation.
+   */
+  async listRowsWith(
+    filter: JobFilter = {},
+    page: PageRequest = {},
+    extra: FilterQuery<Job> = {},
+    orderBy: OrderBy<JobOrderField> | undefined = undefined,
+    { counts = false, tasks }: { counts?: boolean; tasks?: PageWindow } = {},
+  ): Promise<Page<{ job: EntityRow<Job>; counts?: JobBindingCounts; tasks?: EntityRow<Task>[] }>> {
+    const columns: Record<string, string> = counts ? { ...JOB_BINDING_COUNT_COLUMNS } : {};
+    if (tasks) columns.taskRows = relationColumn(TASKS_OF_JOBS, tasks);
+    const rows = await rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), columns);
+    return {
+      items: rows.items.map((job, i) => {
+        const x = rows.extras[i];
+        return {
+          job,
+          ...(counts ? { counts: { tasks: x.tasks as number, groups: x.groups as number, clients: x.clients as number } } : {}),
+          ...(tasks ? { tasks: toEntityRows(this.em, Task, x.taskRows as Record<string, unknown>[]) } : {}),
+        };
+      }),
+      total: rows.total,
+    };
+  }
+
+  /** Jobs by id in one statement, in the order of `ids` (null where none). */
+  async getMany(ids: readonly number[]): Promise<(Job | null)[]> {
+    return entitiesByIds(this.em, Job, ids);
   }
 
   async get(id: number): Promise<Job> {
@@ -195,46 +282,63 @@ export class JobService {
     return rows.map((r) => r.task_id);
   }
 
-  /** The job's tasks in job order, filtered like the task list. */
-  async tasks(id: number, filter: TaskFilter = {}, page: PageRequest = {}): Promise<Page<Task>> {
+  /** The job's tasks, filtered like the task list, in job order unless `orderBy` names a task field. */
+  async tasks(id: number, filter: TaskFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
     await this.get(id);
     const { offset, limit } = pageWindow(page);
+    const order = orderBy ? [...orderByOf('task', orderBy).map((o) => ({ task: o })), { position: 'asc' as const }, { id: 'asc' as const }] : [{ position: 'asc' as const, id: 'asc' as const }];
     const [rows, total] = await this.em.findAndCount(JobTask, { job: id, task: taskWhere(filter) } as FilterQuery<JobTask>, {
       populate: ['task'],
-      orderBy: { position: 'asc', id: 'asc' },
+      orderBy: order,
       offset,
       limit,
     });
     return { items: rows.map((r) => r.task), total };
   }
 
-  /** Tasks of many jobs in job order, two queries in all (dataloaders); in the order of `ids`. */
-  async tasksByJob(ids: number[]): Promise<Task[][]> {
-    if (!ids.length) return [];
-    const rows = await this.em.find(JobTask, { job: { $in: ids } }, { populate: ['task'], orderBy: { position: 'asc', id: 'asc' } });
-    return ids.map((id) => rows.filter((r) => r.job.id === id).map((r) => r.task));
+  /**
+   * Tasks of many jobs in job order, one statement (dataloaders), in the order of `ids`: all of
+   * them, or the `window` of each job's list.
+   */
+  async tasksByJob(ids: readonly number[], window: PageWindow = { offset: 0, limit: 2 ** 31 - 1 }): Promise<EntityRow<Task>[][]> {
+    return relationPages(this.em, TASKS_OF_JOBS, ids, window);
   }
 
-  /** The groups the job is aimed at. */
-  async groups(id: number, filter: GroupFilter = {}, page: PageRequest = {}): Promise<Page<Group>> {
+  /** One window of the groups each job is aimed at (by id), in one statement. */
+  async groupsByJob(ids: readonly number[], window: PageWindow): Promise<EntityRow<Group>[][]> {
+    return relationPages(this.em, GROUPS_OF_JOBS, ids, window);
+  }
+
+  /** One window of the clients bound to each job directly (by id), in one statement. */
+  async clientsByJob(ids: readonly number[], window: PageWindow): Promise<EntityRow<Client>[][]> {
+    return relationPages(this.em, CLIENTS_OF_JOBS, ids, window);
+  }
+
+  /** One window of everyone each job reaches (directly or through its groups, by id), in one statement. */
+  async targetClientsByJob(ids: readonly number[], window: PageWindow): Promise<EntityRow<Client>[][]> {
+    return relationPages(this.em, TARGET_CLIENTS_OF_JOBS, ids, window);
+  }
+
+  /** The groups the job is aimed at, filtered by name, sorted like the group list. */
+  async groups(id: number, filter: GroupFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<GroupOrderField>): Promise<Page<Group>> {
     await this.get(id);
     const { offset, limit } = pageWindow(page);
     const where: Record<string, unknown> = {};
     applyNameFilter(where, 'name', filter.groupName, filter.groupNameContain);
     const rows = await this.em.execute<{ group_id: number }[]>('select group_id from job_group where job_id = ?', [id]);
     const [items, total] = await this.em.findAndCount(Group, { ...where, id: { $in: rows.map((r) => r.group_id) } } as FilterQuery<Group>, {
-      orderBy: { id: 'asc' },
+      orderBy: orderByOf('group', orderBy),
       offset,
       limit,
     });
     return { items, total };
   }
 
-  /** The clients bound to the job directly (what the bind routes change), filtered like the client list. */
-  async clients(id: number, filter: ClientFilter = {}, page: PageRequest = {}): Promise<Page<Client>> {
+  /** The clients bound to the job directly (what the bind routes change), filtered and sorted like the client list. */
+  async clients(id: number, filter: ClientFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
     await this.get(id);
     const rows = await this.em.execute<{ client_id: number }[]>('select client_id from job_client where job_id = ?', [id]);
-    return new ClientService(this.ctx).list(filter, page, { id: { $in: rows.map((r) => r.client_id) } });
+    return new ClientService(this.ctx).list(filter, page, { id: { $in: rows.map((r) => r.client_id) } }, orderBy);
   }
 
   /**
@@ -247,10 +351,10 @@ export class JobService {
     return rows.map((r) => r.client_id);
   }
 
-  /** The effective target clients, filtered and paged like the client list. */
-  async targetClients(id: number, filter: ClientFilter = {}, page: PageRequest = {}): Promise<Page<Client>> {
+  /** The effective target clients, filtered, sorted and paged like the client list. */
+  async targetClients(id: number, filter: ClientFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
     await this.get(id);
-    return new ClientService(this.ctx).list(filter, page, { id: { $in: await this.targetClientIds(id) } });
+    return new ClientService(this.ctx).list(filter, page, { id: { $in: await this.targetClientIds(id) } }, orderBy);
   }
 
   /** The next `count` fire times from now in the management server's time zone ([] without a schedule). */
@@ -269,25 +373,26 @@ export class JobService {
     return counts;
   }
 
-  /** Counts for many jobs, one grouped statement per relation, in the order of `ids`. */
-  async countsByJob(ids: number[]): Promise<JobCounts[]> {
+  /** Every count of many jobs (two statements), in the order of `ids` (zeros for an unknown id). */
+  async countsByJob(ids: readonly number[]): Promise<JobCounts[]> {
+    const [bindings, targets] = await Promise.all([this.bindingCountsByJob(ids), this.targetClientCountsByJob(ids)]);
+    return bindings.map((counts, i) => ({ ...counts, targetClients: targets[i] }));
+  }
+
+  /** Task, group and direct-client counts of many jobs in one statement, in the order of `ids`. */
+  async bindingCountsByJob(ids: readonly number[]): Promise<JobBindingCounts[]> {
     if (!ids.length) return [];
-    type Row = { id: number; n: number };
-    const [tasks, groups, clients, targets] = await Promise.all([
-      this.em.execute<Row[]>('select job_id as id, count(*)::int as n from job_task where job_id = any(?::int[]) group by job_id', [intArray(ids)]),
-      this.em.execute<Row[]>('select job_id as id, count(*)::int as n from job_group where job_id = any(?::int[]) group by job_id', [intArray(ids)]),
-      this.em.execute<Row[]>('select job_id as id, count(*)::int as n from job_client where job_id = any(?::int[]) group by job_id', [intArray(ids)]),
-      this.em.execute<Row[]>(
-        `select t.job_id as id, count(*)::int as n from (
-           select job_id, client_id from job_client where job_id = any(?::int[])
-           union select jg.job_id, gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = any(?::int[])
-         ) t group by t.job_id`,
-        [intArray(ids), intArray(ids)],
-      ),
-    ]);
-    const toMap = (rows: Row[]) => new Map(rows.map((r) => [r.id, r.n]));
-    const [t, g, c, x] = [toMap(tasks), toMap(groups), toMap(clients), toMap(targets)];
-    return ids.map((id) => ({ tasks: t.get(id) ?? 0, groups: g.get(id) ?? 0, clients: c.get(id) ?? 0, targetClients: x.get(id) ?? 0 }));
+    const rows = await this.em.execute<({ id: number } & JobBindingCounts)[]>(JOB_BINDING_COUNTS_SQL, [intArray(ids)]);
+    const byId = new Map(rows.map(({ id, ...counts }) => [id, counts]));
+    return ids.map((id) => byId.get(id) ?? { tasks: 0, groups: 0, clients: 0 });
+  }
+
+  /** How many distinct clients each job reaches (directly or through its groups), one statement, in the order of `ids`. */
+  async targetClientCountsByJob(ids: readonly number[]): Promise<number[]> {
+    if (!ids.length) return [];
+    const rows = await this.em.execute<{ id: number; n: number }[]>(JOB_TARGET_COUNTS_SQL, [intArray(ids)]);
+    const byId = new Map(rows.map((r) => [r.id, r.n]));
+    return ids.map((id) => byId.get(id) ?? 0);
   }
 
   /** The job list with each job's counts. */

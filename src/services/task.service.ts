@@ -4,7 +4,9 @@ import { ClientService, type ClientFilter } from './client.service';
 import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { jobWhere, type JobFilter } from './job.service';
-import { pageWindow, type Page, type PageRequest } from './paging';
+import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
+import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
+import { entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
 import { readScripts, saveScript, type SavedRootStep, type ScriptStep } from './step-script';
@@ -47,6 +49,25 @@ const TASK_CLIENTS_SQL = `
     select job_id, client_id from job_client
     union select jg.job_id, gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id
   ) x on x.job_id = jt.job_id where jt.task_id = any(?::int[])`;
+
+const JOBS_OF_TASKS: RelationQuery<Job> = { entity: Job, table: 'job', children: 'select job_id as child_id from job_task where task_id = p.id' };
+
+/** The clients the jobs of the task `p.id` reach, directly or through groups. */
+const CLIENTS_OF_TASKS: RelationQuery<Client> = {
+  entity: Client,
+  table: 'client',
+  children: `select jc.client_id as child_id from job_task jt join job_client jc on jc.job_id = jt.job_id where jt.task_id = p.id
+    union select gc.client_id from job_task jt join job_group jg on jg.job_id = jt.job_id join group_client gc on gc.group_id = jg.group_id where jt.task_id = p.id`,
+};
+
+/** Every count of many tasks in one statement (one row per id of the array). */
+const TASK_COUNTS_SQL = `select k.id,
+    (select count(*)::int from job_task x where x.task_id = k.id) as jobs,
+    (select count(*)::int from (
+       select jc.client_id from job_task jt join job_client jc on jc.job_id = jt.job_id where jt.task_id = k.id
+       union select gc.client_id from job_task jt join job_group jg on jg.job_id = jt.job_id join group_client gc on gc.group_id = jg.group_id where jt.task_id = k.id) t) as clients,
+    (select count(*)::int from step x where x.task_id = k.id) as scripts
+  from unnest(?::int[]) as k(id)`;
 
 /** The filter of the task list (also used for a job's and a client's tasks). */
 export function taskWhere(filter: TaskFilter = {}): FilterQuery<Task> {
@@ -104,10 +125,24 @@ export class TaskService {
     return taskWhere(filter);
   }
 
-  async list(filter: TaskFilter = {}, page: PageRequest = {}, extra: FilterQuery<Task> = {}): Promise<Page<Task>> {
+  /** Tasks matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
+  async list(filter: TaskFilter = {}, page: PageRequest = {}, extra: FilterQuery<Task> = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
     const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, { orderBy: { id: 'asc' }, offset, limit });
+    const [items, total] = await this.em.findAndCount(Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, { orderBy: orderByOf('task', orderBy), offset, limit });
     return { items, total };
+  }
+
+  /**
+   * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
+   * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
+   */
+  async listRows(filter: TaskFilter = {}, page: PageRequest = {}, extra: FilterQuery<Task> = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<EntityRow<Task>>> {
+    return rowPage(this.em, Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, orderByOf('task', orderBy), pageWindow(page));
+  }
+
+  /** Tasks by id in one statement, in the order of `ids` (null where none). */
+  async getMany(ids: readonly number[]): Promise<(Task | null)[]> {
+    return entitiesByIds(this.em, Task, ids);
   }
 
   async get(id: number): Promise<Task> {
@@ -176,12 +211,12 @@ export class TaskService {
     return rows.map((r) => r.job_id);
   }
 
-  /** The jobs the task is part of, filtered like the job list. */
-  async jobs(id: number, filter: JobFilter = {}, page: PageRequest = {}): Promise<Page<Job>> {
+  /** The jobs the task is part of, filtered and sorted like the job list. */
+  async jobs(id: number, filter: JobFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
     await this.get(id);
     const { offset, limit } = pageWindow(page);
     const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), { id: { $in: await this.jobIds(id) } }] } as FilterQuery<Job>, {
-      orderBy: { id: 'asc' },
+      orderBy: orderByOf('job', orderBy),
       offset,
       limit,
     });
@@ -195,17 +230,27 @@ export class TaskService {
     return ids.map((id) => rows.filter((r) => r.task_id === id).map((r) => r.job_id));
   }
 
+  /** One window of the jobs each task is part of (by id), in one statement, in the order of `ids`. */
+  async jobsByTask(ids: readonly number[], window: PageWindow): Promise<EntityRow<Job>[][]> {
+    return relationPages(this.em, JOBS_OF_TASKS, ids, window);
+  }
+
+  /** One window of the clients each task's jobs reach (by id), in one statement, in the order of `ids`. */
+  async clientsByTask(ids: readonly number[], window: PageWindow): Promise<EntityRow<Client>[][]> {
+    return relationPages(this.em, CLIENTS_OF_TASKS, ids, window);
+  }
+
   /** Ids of the clients the task's jobs reach, directly or through groups. */
   async clientIds(id: number): Promise<number[]> {
     const rows = await this.em.execute<{ client_id: number }[]>(`${TASK_CLIENTS_SQL} order by x.client_id`, [intArray([id])]);
     return rows.map((r) => r.client_id);
   }
 
-  /** The clients the task's jobs reach, filtered like the client list. */
-  async clients(id: number, filter: ClientFilter = {}, page: PageRequest = {}): Promise<Page<Client>> {
+  /** The clients the task's jobs reach, filtered and sorted like the client list. */
+  async clients(id: number, filter: ClientFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
     await this.get(id);
     const ids = await this.clientIds(id);
-    return new ClientService(this.ctx).list(filter, page, { id: { $in: ids } });
+    return new ClientService(this.ctx).list(filter, page, { id: { $in: ids } }, orderBy);
   }
 
   /** The task's script as a nested tree. */
@@ -235,18 +280,12 @@ export class TaskService {
     return counts;
   }
 
-  /** Counts for many tasks, one grouped statement per relation, in the order of `ids`. */
-  async countsByTask(ids: number[]): Promise<TaskCounts[]> {
+  /** Counts for many tasks in one statement, in the order of `ids` (zeros for an unknown id). */
+  async countsByTask(ids: readonly number[]): Promise<TaskCounts[]> {
     if (!ids.length) return [];
-    type Row = { id: number; n: number };
-    const [jobs, clients, scripts] = await Promise.all([
-      this.em.execute<Row[]>('select task_id as id, count(*)::int as n from job_task where task_id = any(?::int[]) group by task_id', [intArray(ids)]),
-      this.em.execute<Row[]>(`select t.task_id as id, count(*)::int as n from (${TASK_CLIENTS_SQL}) t group by t.task_id`, [intArray(ids)]),
-      this.em.execute<Row[]>('select task_id as id, count(*)::int as n from step where task_id = any(?::int[]) group by task_id', [intArray(ids)]),
-    ]);
-    const toMap = (rows: Row[]) => new Map(rows.map((r) => [r.id, r.n]));
-    const [j, c, s] = [toMap(jobs), toMap(clients), toMap(scripts)];
-    return ids.map((id) => ({ jobs: j.get(id) ?? 0, clients: c.get(id) ?? 0, scripts: s.get(id) ?? 0 }));
+    const rows = await this.em.execute<({ id: number } & TaskCounts)[]>(TASK_COUNTS_SQL, [intArray(ids)]);
+    const byId = new Map(rows.map(({ id, ...counts }) => [id, counts]));
+    return ids.map((id) => byId.get(id) ?? { jobs: 0, clients: 0, scripts: 0 });
   }
 
   /** The task list with each task's counts. */

@@ -156,6 +156,33 @@ describe('GraphQL configuration graph', () => {
     expect((await h.ok(`mutation { enableJob(id: ${ids.job}) { enabled } }`)).enableJob.enabled).toBe(true);
   });
 
+  it('sorts the lists by a whitelisted field, either way, scoped or not, and refuses other fields', async () => {
+    const sorted = await h.ok(`{
+      clientsAsc: clients(orderBy: { field: MQTT_CLIENT_ID }) { nodes { mqttClientId } }
+      clientsDesc: clients(orderBy: { field: MQTT_CLIENT_ID, direction: DESC }) { nodes { mqttClientId } }
+      ofJob: clients(filter: { jobId: ${ids.job} }, orderBy: { field: USERNAME, direction: DESC }) { nodes { username } }
+      groups(orderBy: { field: NAME, direction: DESC }) { nodes { name } }
+      jobs(orderBy: { field: NAME }) { nodes { name } }
+      byPriority: jobs(orderBy: { field: PRIORITY, direction: DESC }) { nodes { name priority } }
+      tasks(orderBy: { field: NAME, direction: DESC }) { nodes { name } }
+      attributes(orderBy: { field: NAME, direction: DESC }) { nodes { name } }
+      byId: jobs { nodes { name } }
+    }`);
+    expect(sorted).toEqual({
+      clientsAsc: { nodes: [{ mqttClientId: 'hq-01' }, { mqttClientId: 'shop-01' }] },
+      clientsDesc: { nodes: [{ mqttClientId: 'shop-01' }, { mqttClientId: 'hq-01' }] },
+      ofJob: { nodes: [{ username: 'root' }, { username: 'alice' }] },
+      groups: { nodes: [{ name: 'stores' }, { name: 'north' }] },
+      jobs: { nodes: [{ name: 'manual' }, { name: 'nightly' }] },
+      byPriority: { nodes: [{ name: 'nightly', priority: 3 }, { name: 'manual', priority: 0 }] },
+      tasks: { nodes: [{ name: 'copy sales' }, { name: 'cleanup' }] },
+      attributes: { nodes: [{ name: 'region' }] },
+      byId: { nodes: [{ name: 'nightly' }, { name: 'manual' }] },
+    });
+    const unknown = await h.gql('{ jobs(orderBy: { field: DESCRIPTION }) { totalCount } }');
+    expect(unknown.errors?.[0]).toMatchObject({ message: expect.stringMatching(/JobOrderField/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
   it('runs a job and reads its execution records and the dashboard', async () => {
     await h.ok(`mutation { enableClient(id: ${ids.hq}) { id } }`);
     const run = await h.ok(`mutation { runJob(id: ${ids.job}) { id jobId jobName trigger status reportsCount job { name } } }`);

@@ -13,8 +13,28 @@ const PAGE = `query ($pageSize: Int!) {
   }
 }`;
 
+/** The run history drill-down: runs, their reports with client and run, task results, step results and messages. */
+const RUNS = `query ($pageSize: Int!) {
+  runs(pageSize: $pageSize) {
+    totalCount
+    nodes {
+      id jobName reportsCount job { id name }
+      reports(pageSize: 5) {
+        totalCount
+        nodes {
+          reportId status client { id mqttClientId } run { id reportsCount }
+          tasks { id taskName status steps { id type status messages { message } } }
+        }
+      }
+      failed: reports(status: FAILED) { totalCount }
+    }
+  }
+}`;
+
 describe('GraphQL batching (no N+1)', () => {
-  const h = useGraphqlServer();
+  // The run drill-down's nested lists (tasks, steps, messages) have no size argument, so the cost
+  // estimate counts 10 of each: lift the cost limit here, this file counts statements.
+  const h = useGraphqlServer({ limits: { maxCost: 1_000_000 } });
 
   beforeAll(async () => {
     // 60 jobs, each with 3 tasks (one with a script), 2 groups of 3 clients and 2 direct clients.
@@ -34,6 +54,17 @@ describe('GraphQL batching (no N+1)', () => {
     await conn.execute(`insert into job_task (job_id, task_id, position) select j, (j + k) % 100 + 1, k from generate_series(1, 60) j, generate_series(0, 2) k`);
     await conn.execute(`insert into job_group (job_id, group_id) select j, (j + k) % 40 + 1 from generate_series(1, 60) j, generate_series(0, 1) k`);
     await conn.execute(`insert into job_client (job_id, client_id) select j, (j * 7 + k) % 200 + 1 from generate_series(1, 60) j, generate_series(0, 1) k`);
+    // 40 runs, each with 3 reports (one FAILED), 2 task results per report, 2 step results per task result, 2 messages per step.
+    await conn.execute(`insert into job_run (job_id, job_name, trigger, status, scheduled_at, started_at, deadline_at)
+      select g, 'job-' || g, 'MANUAL', 'SUCCESS', now() - g * interval '1 minute', now() - g * interval '1 minute', now() + interval '1 hour' from generate_series(1, 40) g`);
+    await conn.execute(`insert into report (report_id, run_id, client_id, status, attempt, created_at)
+      select 'rep-' || r.id || '-' || k, r.id, (r.id * 3 + k) % 200 + 1, case when k = 0 then 'FAILED' else 'SUCCESS' end, 0, now() from job_run r, generate_series(0, 2) k`);
+    await conn.execute(`insert into task_result (report_id, task_id, task_name, "order", status)
+      select p.id, k + 1, 'task-' || (k + 1), k, 'SUCCESS' from report p, generate_series(0, 1) k`);
+    await conn.execute(`insert into step_result (task_result_id, step_id, type, "order", step, status, started_at, ended_at)
+      select t.id, k + 1, 'DELETE_FILE', k, '{"filePath": "/tmp/x"}', 'SUCCESS', now(), now() from task_result t, generate_series(0, 1) k`);
+    await conn.execute(`insert into step_message (step_result_id, seq, start_time, end_time, message)
+      select s.id, k, now(), now(), 'line ' || k from step_result s, generate_series(1, 2) k`);
   });
 
   it('sends as many SQL statements for 50 jobs as for 5', async () => {
@@ -51,5 +82,34 @@ describe('GraphQL batching (no N+1)', () => {
     console.info(`N+1 check: page of 5 jobs -> ${small.statements.length} SQL statements, page of 50 jobs -> ${large.statements.length}`);
     expect(large.statements.length).toBe(small.statements.length);
     expect(large.statements.length).toBeLessThanOrEqual(30);
+  });
+
+  it('reads the dashboard job page (counts, first 5 task names) in two statements: the page with its counts, and the tasks', async () => {
+    const { result, statements } = await captureSql(() =>
+      h.ok('query ($p: Int!) { jobs(pageNo: $p, pageSize: 20) { totalCount nodes { id name tasksCount groupsCount clientsCount tasks(first: 5) { name } } } }', { p: 2 }),
+    );
+    expect(result.jobs.totalCount).toBe(60);
+    expect(result.jobs.nodes[0]).toMatchObject({ id: 21, tasksCount: 3, groupsCount: 2, clientsCount: 2, tasks: [{ name: expect.any(String) }, { name: expect.any(String) }, { name: expect.any(String) }] });
+    expect(statements).toHaveLength(2);
+    // Without the counts the page is still one statement.
+    expect((await captureSql(() => h.ok('{ jobs { nodes { id } } }'))).statements).toHaveLength(1);
+  });
+
+  it('sends as many SQL statements for 40 runs with their reports, task and step results as for 4', async () => {
+    const small = await captureSql(() => h.ok(RUNS, { pageSize: 4 }));
+    const large = await captureSql(() => h.ok(RUNS, { pageSize: 40 }));
+    expect(small.result.runs.nodes).toHaveLength(4);
+    expect(large.result.runs.nodes).toHaveLength(40);
+    const run = large.result.runs.nodes[0];
+    expect(run).toMatchObject({ reportsCount: 3, job: { id: expect.any(Number) }, reports: { totalCount: 3 }, failed: { totalCount: 1 } });
+    expect(run.reports.nodes).toHaveLength(3);
+    const report = run.reports.nodes[0];
+    expect(report).toMatchObject({ client: { id: expect.any(Number) }, run: { id: run.id, reportsCount: 3 } });
+    expect(report.tasks.map((t: { taskName: string }) => t.taskName)).toEqual(['task-1', 'task-2']);
+    expect(report.tasks[0].steps).toHaveLength(2);
+    expect(report.tasks[0].steps[0].messages).toEqual([{ message: 'line 1' }, { message: 'line 2' }]);
+    console.info(`N+1 check: page of 4 runs -> ${small.statements.length} SQL statements, page of 40 runs -> ${large.statements.length}`);
+    expect(large.statements.length).toBe(small.statements.length);
+    expect(large.statements.length).toBeLessThanOrEqual(15);
   });
 });

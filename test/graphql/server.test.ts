@@ -1,3 +1,5 @@
+import vm from 'node:vm';
+import { getIntrospectionQuery } from 'graphql';
 import { captureSql, useGraphqlServer, wsTake } from './support';
 import { GRAPHQL_CODES } from '../../src/graphql/errors';
 
@@ -15,13 +17,43 @@ describe('GraphQL serving', () => {
     expect(await res.json()).toEqual({ data: { attributes: { totalCount: 0 } } });
   });
 
-  it('serves the IDE from local files to a browser', async () => {
+  it('serves GraphiQL to a browser from local files only, and its assets load and work', async () => {
     const res = await fetch(h.url, { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     const html = await res.text();
     expect(html).toContain('SDES GraphQL');
+    expect(html).toContain('GraphiQL.createFetcher');
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[a-z]/i); // nothing from a CDN
+    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+    const styles = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual(['/graphql/ide/react.production.min.js', '/graphql/ide/react-dom.production.min.js', '/graphql/ide/graphiql.min.js']);
+    expect(styles).toEqual(['/graphql/ide/graphiql.min.css']);
+
+    const css = await fetch(new URL(styles[0], h.url));
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/text\/css/);
+    expect(await css.text()).not.toMatch(/url\(\s*["']?https?:/); // fonts are inlined
+    // The scripts run in the order the page loads them, in a bare global scope as a browser's window...
+    const window: Record<string, unknown> = { TextDecoder, TextEncoder, URL, console, setTimeout, clearTimeout, queueMicrotask, fetch, navigator: { userAgent: 'jest' } };
+    window.window = window.self = window.globalThis = window;
+    vm.createContext(window);
+    for (const src of scripts) {
+      const js = await fetch(new URL(src, h.url));
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+      vm.runInContext(await js.text(), window, { filename: src });
+    }
+    // ...and define what the page's inline script uses.
+    const g = window as { React: { createElement: unknown }; ReactDOM: { createRoot: unknown }; GraphiQL: { createFetcher(o: { url: string }): (p: object) => Promise<{ data: { __schema: { queryType: { name: string } } } }> } };
+    expect(typeof g.React.createElement).toBe('function');
+    expect(typeof g.ReactDOM.createRoot).toBe('function');
+    // GraphiQL's own fetcher reads this server's schema, as the IDE does when it opens.
+    const fetcher = g.GraphiQL.createFetcher({ url: h.url });
+    const introspection = await fetcher({ query: getIntrospectionQuery(), operationName: 'IntrospectionQuery' });
+    expect(introspection.data.__schema.queryType.name).toBe('Query');
+    expect((await fetch(`${h.url}/ide/nope.js`)).status).toBe(404);
   });
 
   it('answers malformed JSON with a JSON 400, not an HTML page', async () => {

@@ -54,6 +54,11 @@ describe('ClientService', () => {
     const page2 = await svc.list({ mqttClientIdContain: 'filter-' }, { pageNo: 2, pageSize: 2 });
     expect(page2.items.map((c) => c.mqttClientId)).toEqual(['filter-2', 'filter-3']);
     expect(page2.total).toBe(5);
+    const byName = await svc.list({ mqttClientIdContain: 'filter-' }, {}, {}, { field: 'username', direction: 'desc' });
+    expect(byName.items.map((c) => c.mqttClientId)).toEqual(['filter-1', 'filter-3', 'filter-0', 'filter-2', 'filter-4']);
+    const newest = await svc.list({ mqttClientIdContain: 'filter-' }, { pageSize: 2 }, {}, { field: 'createdAt', direction: 'desc' });
+    expect(newest.items.map((c) => c.mqttClientId)).toEqual(['filter-4', 'filter-3']);
+    await expect(svc.list({}, {}, {}, { field: 'password' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'orderBy.field' });
     await expect(svc.list({}, { pageNo: 0 })).rejects.toMatchObject({ field: 'pageNo' });
     await expect(svc.list({}, { pageSize: 100000 })).rejects.toMatchObject({ field: 'pageSize' });
   });
@@ -70,6 +75,46 @@ describe('ClientService', () => {
     expect(view.find((a) => a.attributeId === region.id)?.attributeValue).toBe('south');
     await expect(clients().setAttributes(c.id, [{ attributeId: locked.id, attributeValue: 'x' }])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(clients().setAttributes(c.id, [{ attributeId: 424242, attributeValue: 'x' }])).rejects.toMatchObject({ field: '[0].attributeId' });
+  });
+
+  it.each([
+    ['NUMBER', 'twelve', 'a number'],
+    ['NUMBER', ' ', 'a number'],
+    ['BOOLEAN', 'yes', '"true" or "false"'],
+    ['DATE', 'next tuesday', 'an ISO date or epoch milliseconds'],
+  ])('refuses a %s attribute value %j, naming the item and the type', async (type, value, expected) => {
+    const attr = await new AttributeService(h.ctx()).create({ attributeName: `typed-${type}-${value.trim() || 'blank'}`, type });
+    const c = await clients().create({ mqttClientId: `typed-${type}-${value.trim() || 'blank'}` });
+    const err = await clients()
+      .setAttributes(c.id, [{ attributeId: attr.id, attributeValue: value }])
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_INPUT', field: '[0].attributeValue' });
+    expect((err as Error).message).toBe(`[0].attributeValue: expected ${expected} (attribute "${attr.name}" is ${type}), got ${JSON.stringify(value)}`);
+  });
+
+  it('takes values that fit the attribute types, clears with null, and writes nothing when one value is wrong', async () => {
+    const attrs = new AttributeService(h.ctx());
+    const weight = await attrs.create({ attributeName: 'weight', type: 'NUMBER' });
+    const open = await attrs.create({ attributeName: 'open', type: 'BOOLEAN', defaultValue: 'false' });
+    const since = await attrs.create({ attributeName: 'since', type: 'DATE' });
+    const c = await clients().create({ mqttClientId: 'typed-ok' });
+    await clients().setAttributes(c.id, [
+      { attributeId: weight.id, attributeValue: '-12.5' },
+      { attributeId: open.id, attributeValue: 'true' },
+      { attributeId: since.id, attributeValue: '2026-03-01T08:00:00Z' },
+    ]);
+    await clients().setAttributes(c.id, [{ attributeId: since.id, attributeValue: '1772352000000' }]);
+    const value = async (id: number) => (await clients().attributes(c.id)).find((a) => a.attributeId === id)?.attributeValue;
+    expect([await value(weight.id), await value(open.id), await value(since.id)]).toEqual(['-12.5', 'true', '1772352000000']);
+    await expect(
+      clients().setAttributes(c.id, [
+        { attributeId: weight.id, attributeValue: '7' },
+        { attributeId: open.id, attributeValue: 'maybe' },
+      ]),
+    ).rejects.toMatchObject({ field: '[1].attributeValue' });
+    expect(await value(weight.id)).toBe('-12.5');
+    await clients().setAttributes(c.id, [{ attributeId: weight.id, attributeValue: null }, { attributeId: open.id, attributeValue: '' }]);
+    expect([await value(weight.id), await value(open.id)]).toEqual([null, '']);
   });
 
   it('binds static groups and jobs and counts what reaches the client', async () => {
@@ -99,6 +144,17 @@ describe('ClientService', () => {
     expect(await clients().countInfo(c.id)).toMatchObject({ groups: 1, jobs: 2, tasks: 2 });
     const all = await clients().allInfo({ mqttClientId: 'bind-1' });
     expect(all.items[0].counts).toMatchObject({ groups: 1, jobs: 2, tasks: 2 });
+    // The batch reads (dataloaders): many clients at once, a window of each list, in the order asked.
+    const [ghost, window] = [999999, { offset: 0, limit: 10 }];
+    expect((await clients().groupsByClient([ghost, c.id], window)).map((gs) => gs.map((x) => x.id))).toEqual([[], [g.id]]);
+    expect((await clients().jobsByClient([c.id, ghost], window)).map((js) => js.map((j) => j.id))).toEqual([[direct.id, viaGroup.id].sort((x, y) => x - y), []]);
+    expect((await clients().jobsByClient([c.id], { offset: 1, limit: 1 }))[0]).toHaveLength(1);
+    expect((await clients().tasksByClient([c.id], window))[0].map((t) => t.id)).toEqual([t1.id, t2.id]);
+    expect((await clients().attributesByClient([c.id, ghost])).map((v) => v.length)).toEqual([(await clients().attributes(c.id)).length, (await clients().attributes(c.id)).length]);
+    expect((await clients().getMany([c.id, ghost])).map((x) => x?.mqttClientId ?? null)).toEqual(['bind-1', null]);
+    // Plain-row lists take the same filters, relations included.
+    expect(await clients().listRows({}, {}, { groups: g.id })).toMatchObject({ items: [{ id: c.id, mqttClientId: 'bind-1' }], total: 1 });
+    expect(await groups.listRows({}, {}, { clients: c.id })).toMatchObject({ items: [{ id: g.id, name: 'north stores' }], total: 1 });
 
     await new BindingService(h.ctx()).unbindClientJobs(c.id, [direct.id]);
     expect((await clients().jobs(c.id)).total).toBe(1);

@@ -180,6 +180,32 @@ describe('ExecutionLogService', () => {
     await expect(logs().stepLogs({ taskId: s.task.id, reportId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('reads the reports, task results and step results of many parents at once, as the one-parent lists do', async () => {
+    const [a, b, gone] = [s.runs[0].id, s.runs[1].id, 424242];
+    const pages = await logs().reportsByRun([a, b, gone], {}, { pageNo: 1, pageSize: 1 });
+    expect(pages.map((p) => [p.items.map((r) => r.reportId), p.total])).toEqual([[['rep-a2'], 2], [['rep-b1'], 1], [[], 0]]);
+    expect(pages[0].items[0]).toEqual((await logs().clientLogs({ runId: a }, { pageSize: 1 })).items[0]);
+    expect((await logs().reportsByRun([a], {}, { pageNo: 2, pageSize: 1 }))[0].items.map((r) => r.reportId)).toEqual(['rep-a1']);
+    expect((await logs().reportsByRun([b, a], { status: 'SUCCESS' })).map((p) => [p.items.map((r) => r.reportId), p.total])).toEqual([[[], 0], [['rep-a1'], 1]]);
+    expect(await logs().reportCountsByRun([gone, a, b])).toEqual([0, 2, 1]);
+    await expect(logs().reportsByRun([a], { status: 'DONE' })).rejects.toMatchObject({ field: 'status' });
+
+    const tasks = await logs().taskResultsByReport(['rep-a1', 'rep-nope', 'rep-a2']);
+    expect(tasks.map((list) => list.map((t) => [t.reportId, t.taskName, t.order]))).toEqual([
+      [['rep-a1', 'copy sales', 0], ['rep-a1', 'deleted task', 1]],
+      [],
+      [['rep-a2', 'copy sales', 0]],
+    ]);
+    expect(tasks[0]).toEqual((await logs().taskLogs({ reportId: 'rep-a1' })).items);
+
+    const a1t1 = tasks[0][0].taskResultId;
+    const [steps, none] = await logs().stepResultsByTaskResult([a1t1, tasks[2][0].taskResultId]);
+    expect(steps).toEqual((await logs().stepLogs({ reportId: 'rep-a1', taskId: s.task.id })).items);
+    expect(steps[2].messages.map((m) => m.message)).toEqual(['START', 'Successed']);
+    expect(none).toEqual([]);
+    expect(await logs().stepResultsByTaskResult([])).toEqual([]);
+  });
+
   it('gives every client the status of its latest finished report, NOT_EXECUTE when none', async () => {
     const all = await logs().clientOverview();
     expect(all.items.map((r) => [r.mqttClientId, r.status, r.reportId])).toEqual([

@@ -86,6 +86,12 @@ describe('GroupService', () => {
     await groups().unbindClients(g.id, [ids[0]]);
     expect((await groups().clients(g.id)).total).toBe(2);
     expect(await groups().clientCounts([g.id, 999999])).toEqual([2, 0]);
+    const members = (await groups().clients(g.id)).items.map((c) => c.id);
+    expect((await groups().clientsByGroup([999999, g.id], { offset: 0, limit: 10 })).map((cs) => cs.map((c) => c.id))).toEqual([[], members]);
+    expect((await groups().clientsByGroup([g.id], { offset: 1, limit: 1 }))[0].map((c) => c.id)).toEqual([members[1]]);
+    expect((await groups().clients(g.id, {}, {}, { field: 'id', direction: 'desc' })).items.map((c) => c.id)).toEqual([...members].reverse());
+    expect(await groups().jobsByGroup([g.id], { offset: 0, limit: 10 })).toEqual([[]]);
+    expect((await groups().getMany([g.id, 999999])).map((x) => x?.id ?? null)).toEqual([g.id, null]);
     const dyn = await groups().create({ groupName: 'dyn', type: 1, queryProperty: 'role', queryOperation: 'EQ', queryValue: 'STORE' });
     await expect(groups().bindClients(dyn.id, ids)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
@@ -94,6 +100,9 @@ describe('GroupService', () => {
     const listed = await groups().list({ groupNameContain: 'STATIC' });
     expect(listed.items.map((g) => g.name)).toContain('static');
     expect((await groups().list({ type: 1 })).items.every((g) => g.type === 1)).toBe(true);
+    const byName = (await groups().list({}, {}, {}, { field: 'name' })).items.map((g) => g.name);
+    expect(byName).toEqual([...byName].sort());
+    await expect(groups().list({}, {}, {}, { field: 'queryValue' as never })).rejects.toMatchObject({ field: 'orderBy.field' });
     const g = await groups().create({ groupName: 'to delete' });
     await groups().delete(g.id);
     await expect(groups().get(g.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });

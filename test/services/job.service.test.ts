@@ -103,6 +103,12 @@ describe('JobService', () => {
     const page = await jobs().list({ jobNameContain: 'jf_' }, { pageNo: 2, pageSize: 3 });
     expect(page).toMatchObject({ total: 4 });
     expect(page.items.map((j) => j.name)).toEqual(['jf_3']);
+    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'name', direction: 'desc' })).items.map((j) => j.name)).toEqual(['jf_3', 'jf_2', 'jf_1', 'jf_0']);
+    // Jobs without a value come last in either direction; ties keep id order.
+    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'assignmentsChangedAt', direction: 'desc' })).items.map((j) => j.name)).toEqual(['jf_3', 'jf_0', 'jf_1', 'jf_2']);
+    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'assignmentsChangedAt' })).items.map((j) => j.name)).toEqual(['jf_3', 'jf_0', 'jf_1', 'jf_2']);
+    await expect(jobs().list({}, {}, {}, { field: 'description' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'orderBy.field' });
+    await expect(jobs().list({}, {}, {}, { field: 'name', direction: 'up' as never })).rejects.toMatchObject({ field: 'orderBy.direction' });
   });
 
   it('lists tasks in job order, groups, direct clients and the effective targets, with counts', async () => {
@@ -124,6 +130,32 @@ describe('JobService', () => {
     expect(page).toMatchObject({ total: 3 });
     expect(page.items.map((t) => t.id)).toEqual([t2.id]);
     expect((await jobs().tasksByJob([other.id, j.id])).map((ts) => ts.map((t) => t.id))).toEqual([[], [t3.id, t1.id, t2.id]]);
+    expect((await jobs().tasksByJob([j.id], { offset: 1, limit: 1 })).map((ts) => ts.map((t) => t.id))).toEqual([[t1.id]]);
+    expect((await jobs().tasks(j.id, {}, {}, { field: 'name', direction: 'desc' })).items.map((t) => t.name)).toEqual(['tt-3', 'tt-2', 'tt-1']);
+    // The batch reads (dataloaders): a window of each job's list, in the order of the ids asked for.
+    const w = { offset: 0, limit: 10 };
+    expect((await jobs().groupsByJob([other.id, j.id], w)).map((gs) => gs.map((x) => x.id))).toEqual([[], [g.id]]);
+    expect((await jobs().clientsByJob([j.id, other.id], w)).map((cs) => cs.map((c) => c.id))).toEqual([[c1.id, c3.id], [c4.id]]);
+    expect((await jobs().targetClientsByJob([j.id, other.id], w)).map((cs) => cs.map((c) => c.id))).toEqual([[c1.id, c2.id, c3.id], [c4.id]]);
+    expect((await jobs().targetClientsByJob([j.id], { offset: 1, limit: 5 }))[0].map((c) => c.id)).toEqual([c2.id, c3.id]);
+    expect((await jobs().getMany([j.id, 777777, other.id])).map((x) => x?.name ?? null)).toEqual(['targets', null, 'targets-other']);
+    // The list as plain rows (one statement), alone or with each job's counts.
+    const rows = await jobs().listRows({ jobNameContain: 'targets' });
+    const entities = await jobs().list({ jobNameContain: 'targets' });
+    const pick = (x: { id: number; name: string; enabled: boolean; createdAt: Date; nextRunAt: Date | null }) => [x.id, x.name, x.enabled, x.createdAt.getTime(), x.nextRunAt];
+    expect(rows.total).toBe(entities.total);
+    expect(rows.items.map(pick)).toEqual(entities.items.map(pick));
+    expect(rows.items[0].createdAt).toBeInstanceOf(Date);
+    const withCounts = await jobs().listRowsWith({ jobNameContain: 'targets' }, {}, {}, { field: 'name', direction: 'desc' }, { counts: true, tasks: { offset: 1, limit: 5 } });
+    expect(withCounts.total).toBe(2);
+    expect(withCounts.items.map(({ job: x, counts, tasks: ts }) => [x.name, counts, ts?.map((t) => t.name)])).toEqual([
+      ['targets-other', { tasks: 0, groups: 0, clients: 1 }, []],
+      ['targets', { tasks: 3, groups: 1, clients: 2 }, ['tt-1', 'tt-2']],
+    ]);
+    expect(withCounts.items[1].tasks?.[0].createdAt).toBeInstanceOf(Date);
+    expect((await jobs().listRowsWith({ jobName: 'targets' }, {}, {}, undefined, { counts: true })).items[0]).toEqual({ job: expect.objectContaining({ name: 'targets' }), counts: { tasks: 3, groups: 1, clients: 2 } });
+    expect(await jobs().listRows({ jobNameContain: 'targets' }, { pageNo: 5, pageSize: 1 })).toMatchObject({ items: [], total: 2 });
+    expect(await jobs().listRowsWith({ jobName: 'nobody' }, {}, {}, undefined, { counts: true })).toEqual({ items: [], total: 0 });
     expect((await jobs().groups(j.id)).items.map((x) => x.name)).toEqual(['targets-g']);
     expect((await jobs().groups(j.id, { groupName: 'nope' })).total).toBe(0);
     expect((await jobs().groups(j.id, { groupNameContain: 'TARGETS' })).total).toBe(1);

@@ -115,6 +115,13 @@ describe('TaskService', () => {
     ]);
     expect(await tasks().countsByTask([])).toEqual([]);
     expect(await tasks().jobIdsByTask([t.id, lonely.id])).toEqual([[j1.id, j2.id], []]);
+    const w = { offset: 0, limit: 10 };
+    expect((await tasks().jobsByTask([lonely.id, t.id], w)).map((js) => js.map((j) => j.id))).toEqual([[], [j1.id, j2.id]]);
+    expect((await tasks().clientsByTask([t.id, lonely.id], w)).map((cs) => cs.map((c) => c.id))).toEqual([[c1.id, c2.id, c3.id], []]);
+    expect((await tasks().clientsByTask([t.id], { offset: 2, limit: 10 }))[0].map((c) => c.id)).toEqual([c3.id]);
+    expect((await tasks().getMany([987654, t.id])).map((x) => x?.name ?? null)).toEqual([null, 'reach']);
+    expect((await tasks().jobs(t.id, {}, {}, { field: 'name', direction: 'desc' })).items.map((j) => j.name)).toEqual(['reach-j2', 'reach-j1']);
+    expect((await tasks().clients(t.id, {}, {}, { field: 'mqttClientId', direction: 'desc' })).items.map((c) => c.id)).toEqual([c3.id, c2.id, c1.id]);
     const all = await tasks().allInfo({ taskNameContain: 'reach' });
     expect(all.items.map((x) => [x.task.name, x.counts.jobs])).toEqual([['reach', 2]]);
     expect((await tasks().scripts([t.id, lonely.id])).map((s) => s.length)).toEqual([1, 0]);

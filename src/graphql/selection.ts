@@ -1,0 +1,54 @@
+import { getNamedType, isObjectType, Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values';
+
+/**
+ * Look-ahead for list resolvers: what the operation asks of the items, so that a list can read
+ * it with the page, in the same statement (e.g. the jobs list with the counts its nodes show).
+ * Fragments are followed; @skip/@include are not evaluated, so "maybe" counts as yes.
+ */
+
+/** The field nodes named `name` under the current field and then the fields of `path`. */
+function fieldNodes(info: GraphQLResolveInfo, path: readonly string[], name: string): FieldNode[] {
+  const found: FieldNode[] = [];
+  const visit = (set: SelectionSetNode | undefined, depth: number, seen: Set<string>): void => {
+    if (!set) return;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (depth === path.length) {
+          if (sel.name.value === name) found.push(sel);
+        } else if (sel.name.value === path[depth]) visit(sel.selectionSet, depth + 1, seen);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) visit(sel.selectionSet, depth, seen);
+      else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        visit(info.fragments[sel.name.value]?.selectionSet, depth, seen);
+      }
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet, 0, new Set());
+  return found;
+}
+
+/** Whether the operation asks, under the current field and then the fields of `path`, for any of `names`. */
+export function selectsAny(info: GraphQLResolveInfo, path: readonly string[], names: readonly string[]): boolean {
+  return names.some((name) => fieldNodes(info, path, name).length > 0);
+}
+
+/**
+ * The arguments (defaults applied, variables resolved) of every use of the field `name` under
+ * `path`, e.g. `[{ first: 5, offset: 0 }]` for `nodes { tasks(first: 5) }`. Throws what
+ * GraphQL would for an invalid argument value.
+ */
+export function fieldArguments(info: GraphQLResolveInfo, path: readonly string[], name: string): Record<string, unknown>[] {
+  const nodes = fieldNodes(info, path, name);
+  if (!nodes.length) return [];
+  let type = getNamedType(info.returnType);
+  for (const step of path) {
+    if (!isObjectType(type)) return [];
+    const field = type.getFields()[step];
+    if (!field) return [];
+    type = getNamedType(field.type);
+  }
+  const def = isObjectType(type) ? (type as GraphQLObjectType).getFields()[name] : undefined;
+  if (!def) return [];
+  return nodes.map((node) => getArgumentValues(def, node, info.variableValues));
+}

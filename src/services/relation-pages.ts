@@ -1,0 +1,167 @@
+import { ReferenceKind, type Collection, type EntityClass, type EntityMetadata, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { errors } from './errors';
+import { intArray } from './filters';
+import type { Page, PageWindow } from './paging';
+
+/**
+ * Batched reads for many parents at once (the GraphQL dataloaders, dashboards): one statement
+ * answers a window of every parent's related rows, whatever the number of parents.
+ */
+
+/**
+ * An entity's own columns as plain data: what the batch reads return. Rows are not managed by
+ * the EntityManager (no identity map, no change tracking): hydrating entities costs several
+ * times more than the query for a page of dashboard rows (bench/graphql-vs-sql). Read them; to
+ * change one, load it with the service's `get()`.
+ */
+export type EntityRow<T> = { [K in keyof T as T[K] extends Collection<object> ? never : K]: T[K] };
+
+export interface RelationQuery<T extends object> {
+  entity: EntityClass<T>;
+  /** The table of `entity`, joined on `id`. */
+  table: string;
+  /**
+   * Selects `child_id` (and the `order` columns) of ONE parent, whose id is `p.id`: it runs as a
+   * lateral subquery per parent, so each parent's window is cut with the indexes. No `?` in it.
+   */
+  children: string;
+  /** Columns of `children` that sort a parent's list before `child_id` (default: by child id only). */
+  order?: string[];
+}
+
+/**
+ * Rows of `entity`'s table (column names, as `select t.*` gives them) as EntityRows: property
+ * names and JS values (dates, json), by the ORM's own compiled result mapper. Columns named
+ * `__...` (a parent id, a total) are left out.
+ */
+export function toEntityRows<T extends object>(em: EntityManager, entity: EntityClass<T>, rows: readonly Record<string, unknown>[]): EntityRow<T>[] {
+  const comparator = em.getComparator();
+  return rows.map((row) => {
+    const own: Record<string, unknown> = {};
+    for (const key in row) if (!key.startsWith('__')) own[key] = row[key];
+    return comparator.mapResult(entity.name, own as never) as unknown as EntityRow<T>;
+  });
+}
+
+const COLUMN = /^[a-z_]+$/;
+
+/**
+ * One window (`offset`, `limit`) of each parent's related rows, in one statement, in the order
+ * of `parentIds` ([] for a parent with none).
+ */
+export async function relationPages<T extends object>(em: EntityManager, { entity, table, children, order = [] }: RelationQuery<T>, parentIds: readonly number[], { offset, limit }: PageWindow): Promise<EntityRow<T>[][]> {
+  if (!Number.isInteger(offset) || offset < 0) throw errors.invalid('offset', 'an integer from 0', offset);
+  if (!Number.isInteger(limit) || limit < 0) throw errors.invalid('first', 'an integer from 0', limit);
+  if (!parentIds.length || limit === 0) return parentIds.map(() => []);
+  const columns = [...order, 'child_id'];
+  if (!columns.every((c) => COLUMN.test(c))) throw new TypeError(`relationPages: order columns must be plain names: ${order.join(', ')}`);
+  const sql = `select p.id as "__parent", t.* from unnest(?::int[]) with ordinality as p(id, ord)
+    cross join lateral (select * from (${children}) c order by ${columns.join(', ')} limit ${limit} offset ${offset}) c
+    join "${table}" t on t.id = c.child_id
+    order by p.ord, ${columns.map((c) => `c.${c}`).join(', ')}`;
+  const rows = await em.execute<Record<string, unknown>[]>(sql, [intArray([...new Set(parentIds)])]);
+  return groupRows(parentIds, rows, (r) => Number(r.__parent)).map((list) => toEntityRows(em, entity, list));
+}
+
+/**
+ * A column for rowPage: one window of the related rows of the page row `r` (`rel`'s children of
+ * `r.id`), as a JSON array of table rows in list order; read it with `toEntityRows`.
+ */
+export function relationColumn<T extends object>({ table, children, order = [] }: RelationQuery<T>, { offset, limit }: PageWindow): string {
+  if (!Number.isInteger(offset) || offset < 0) throw errors.invalid('offset', 'an integer from 0', offset);
+  if (!Number.isInteger(limit) || limit < 0) throw errors.invalid('first', 'an integer from 0', limit);
+  const columns = [...order, 'child_id'];
+  if (!columns.every((c) => COLUMN.test(c))) throw new TypeError(`relationColumn: order columns must be plain names: ${order.join(', ')}`);
+  return `(select coalesce(jsonb_agg(to_jsonb(t) order by ${columns.map((c) => `c.${c}`).join(', ')}), '[]'::jsonb)
+    from (select r.id) as p(id)
+    cross join lateral (select * from (${children}) c order by ${columns.join(', ')} limit ${limit} offset ${offset}) c
+    join "${table}" t on t.id = c.child_id)`;
+}
+
+/** Whether a filter has a condition on a relation (anything but the entity's own columns), at any depth of $and/$or/$not. */
+function joinsRelation(meta: EntityMetadata, where: unknown): boolean {
+  if (Array.isArray(where)) return where.some((w) => joinsRelation(meta, w));
+  if (!where || typeof where !== 'object') return false;
+  return Object.entries(where).some(([key, value]) => {
+    if (key === '$and' || key === '$or' || key === '$not') return joinsRelation(meta, value);
+    const prop = meta.properties[key as never] as { kind?: string } | undefined;
+    return !prop || prop.kind !== ReferenceKind.SCALAR;
+  });
+}
+
+const ORDER_DIRECTION = /^(asc|desc)( nulls (first|last))?$/i;
+const COLUMN_ALIAS = /^[a-z][a-zA-Z0-9]*$/;
+
+/** A page of rows, each with the extra columns asked for (see rowPage). */
+export interface RowPage<T, C extends string = never> extends Page<EntityRow<T>> {
+  /** Per item, the values of the extra columns. */
+  extras: Record<C, unknown>[];
+}
+
+/**
+ * One page of `entity` rows matching `where`, sorted by scalar fields, with the total, in one
+ * statement and without hydrating entities. The page and the count are the two queries
+ * `em.findAndCount` would send (built by MikroORM's QueryBuilder, so every filter the services
+ * write works, relations included); the count rides along as a scalar subquery, and so can
+ * `columns`: SQL expressions over the page row `r` (e.g. a correlated count), by alias. A page
+ * past the end asks for the count on its own.
+ */
+export async function rowPage<T extends object, C extends string = never>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  where: FilterQuery<T>,
+  orderBy: QueryOrderMap<T>[],
+  { offset, limit }: PageWindow,
+  columns: Record<C, string> = {} as Record<C, string>,
+): Promise<RowPage<T, C>> {
+  const meta = em.getMetadata().get(entity.name);
+  // Two fresh builders: cloning one costs more than building it again. A condition on a
+  // relation joins its table, which can repeat a row: only then count distinct ids (dearer).
+  const page = em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).limit(limit).offset(offset).getKnexQuery().toSQL();
+  const count = em.createQueryBuilder(entity, 'e').count('id', joinsRelation(meta, where)).where(where).getKnexQuery().toSQL();
+  // The outer select must sort again: a subquery's order is not kept by SQL's rules.
+  const fields = new Map(meta.props.map((p) => [p.name, p.fieldNames?.[0]]));
+  const order = orderBy.flatMap((map) =>
+    Object.entries(map as Record<string, unknown>).map(([prop, direction]) => {
+      const column = fields.get(prop);
+      if (!column || typeof direction !== 'string' || !ORDER_DIRECTION.test(direction)) throw new TypeError(`rowPage sorts by scalar fields only: ${prop} ${String(direction)}`);
+      return `r."${column}" ${direction}`;
+    }),
+  );
+  const extra = (Object.entries(columns) as [C, string][]).map(([alias, sql]) => {
+    if (!COLUMN_ALIAS.test(alias)) throw new TypeError(`rowPage column alias must be a plain name: ${alias}`);
+    return `, ${sql} as "__${alias}"`;
+  });
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select r.*, (${count.sql}) as "__total"${extra.join('')} from (${page.sql}) r${order.length ? ` order by ${order.join(', ')}` : ''}`,
+    [...count.bindings, ...page.bindings] as never[],
+  );
+  const total = rows.length ? Number(rows[0].__total) : offset > 0 ? Number((await em.execute<{ count: number }[]>(count.sql, [...count.bindings] as never[]))[0].count) : 0;
+  const aliases = Object.keys(columns) as C[];
+  return {
+    items: toEntityRows(em, entity, rows),
+    total,
+    extras: rows.map((row) => Object.fromEntries(aliases.map((a) => [a, row[`__${a}`]])) as Record<C, unknown>),
+  };
+}
+
+/** Entities by id in one statement, in the order of `ids` (null where none). */
+export async function entitiesByIds<T extends { id: number }>(em: EntityManager, entity: EntityClass<T>, ids: readonly number[]): Promise<(T | null)[]> {
+  if (!ids.length) return [];
+  const found = (await em.find(entity, { id: { $in: [...ids] } } as never)) as T[];
+  const byId = new Map(found.map((e) => [e.id, e]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** Groups rows by a key into lists, in the order of `keys` ([] for a key with none). */
+export function groupRows<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): R[][] {
+  const byKey = new Map<K, R[]>();
+  for (const row of rows) {
+    const k = keyOf(row);
+    const list = byKey.get(k);
+    if (list) list.push(row);
+    else byKey.set(k, [row]);
+  }
+  return keys.map((k) => byKey.get(k) ?? []);
+}
