@@ -12,6 +12,9 @@ async function json(url: string, init?: RequestInit) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
+// Each test starts real processes, each opening its own database: slow on a loaded machine.
+jest.setTimeout(180_000);
+
 describe('sdes serve (the real process)', () => {
   let dataDir: string;
   beforeAll(async () => {

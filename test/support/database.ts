@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { openDatabase, type Database } from '../../src/runtime/database';
 import { silentLogger } from '../../src/runtime/logger';
+import { seedEmbeddedData } from './pg-template';
 
 export interface TestDatabase extends Database {
   /** The URL a second process can use to reach the same database. */
@@ -19,6 +20,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-test-'));
   const server = process.env.DATABASE_URL;
   if (!server) {
+    await seedEmbeddedData(dataDir);
     const db = await openDatabase({ dataDir, logger: silentLogger() });
     return {
       ...db,

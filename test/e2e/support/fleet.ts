@@ -1,3 +1,4 @@
+import { seedEmbeddedData } from '../../support/pg-template';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fsSync from 'node:fs';
@@ -92,6 +93,7 @@ export async function spawnAgent(brokerUrl: string, clientId: string, role: 'SER
 /** A database that outlives one gateway process: a fresh one on DATABASE_URL, else PGlite in a folder. */
 export async function createE2eDatabase(): Promise<{ databaseUrl?: string; dataDir: string; drop(): Promise<void> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-e2e-'));
+  await seedEmbeddedData(dataDir);
   const server = process.env.DATABASE_URL;
   if (!server) return { dataDir, drop: () => fs.rm(dataDir, { recursive: true, force: true }) };
   const name = `sdes_e2e_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;

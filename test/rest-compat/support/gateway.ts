@@ -1,3 +1,4 @@
+import { seedEmbeddedData } from '../../support/pg-template';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,7 @@ export interface TestGateway {
  */
 export async function startTestGateway({ clock }: { clock?: Clock } = {}): Promise<TestGateway> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-rest-'));
+  await seedEmbeddedData(dataDir);
   const server = process.env.DATABASE_URL;
   // A database of its own (the gateway migrates it), so test files running side by side never meet.
   const dbName = server ? `sdes_rest_${process.pid}_${Math.random().toString(36).slice(2, 8)}` : undefined;
