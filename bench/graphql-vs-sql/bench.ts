@@ -92,8 +92,9 @@ async function seed(gw: Gateway): Promise<Record<string, number>> {
        (select count(*)::int from job_task) as "jobTasks", (select count(*)::int from job_group) as "jobGroups", (select count(*)::int from job_client) as "jobClients",
        (select min(id) from job) as "firstJob"`,
   );
-  if (counts.clients !== SIZES.clients || counts.jobs !== SIZES.jobs || counts.firstJob !== 1) throw new Error(`seeding went wrong: ${JSON.stringify(counts)}`);
-  return counts;
+  const { firstJob, ...seeded } = counts;
+  if (seeded.clients !== SIZES.clients || seeded.jobs !== SIZES.jobs || firstJob !== 1) throw new Error(`seeding went wrong: ${JSON.stringify(counts)}`);
+  return seeded;
 }
 
 async function graphqlPage(url: string, pageNo: number): Promise<JobsPage> {
@@ -105,6 +106,13 @@ async function graphqlPage(url: string, pageNo: number): Promise<JobsPage> {
   const body = (await res.json()) as { data?: { jobs: JobsPage }; errors?: unknown[] };
   if (!res.ok || body.errors) throw new Error(`GraphQL answered ${res.status}: ${JSON.stringify(body.errors)}`);
   return body.data!.jobs;
+}
+
+/** `{ __typename }`: fetch, express, Apollo and graphql-js, and no database. */
+async function graphqlTrivial(url: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+  if (!res.ok) throw new Error(`GraphQL answered ${res.status}`);
+  await res.json();
 }
 
 async function sqlPage(pg: PgClient, pageNo: number): Promise<JobsPage> {
@@ -193,7 +201,12 @@ async function main(): Promise<void> {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`page ${pageNo} differs:\nGraphQL ${JSON.stringify(a).slice(0, 400)}\nSQL     ${JSON.stringify(b).slice(0, 400)}`);
     }
     const sample = await graphqlPage(url, 1);
-    const statements = await countStatements(() => graphqlPage(url, 3));
+    // The gateway's scheduler queries the database every second: take the fewest of a few tries.
+    let statements: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const seen = await countStatements(() => graphqlPage(url, 3));
+      if (!i || seen.length < statements.length) statements = seen;
+    }
 
     const pageOf = (i: number) => (i % PAGES) + 1;
     for (let i = 0; i < warmup; i++) {
@@ -202,6 +215,7 @@ async function main(): Promise<void> {
     }
     const gqlTimes: number[] = [];
     const sqlTimes: number[] = [];
+    const floorTimes: number[] = [];
     for (let i = 0; i < iterations; i++) {
       // Alternate which side goes first, so neither always follows the other's cache warm-up.
       if (i % 2) {
@@ -211,6 +225,8 @@ async function main(): Promise<void> {
         gqlTimes.push(await time(() => graphqlPage(url, pageOf(i))));
         sqlTimes.push(await time(() => sqlPage(pg!, pageOf(i))));
       }
+      // The fixed cost of the door: an operation that reads nothing, over the same HTTP path.
+      floorTimes.push(await time(() => graphqlTrivial(url)));
     }
 
     // Where the GraphQL time goes: the same operation executed in-process (resolvers, loaders,
@@ -247,6 +263,7 @@ async function main(): Promise<void> {
       graphqlOverHttp: graphql,
       handWrittenSql: sql,
       graphqlInProcess: summarize(inProcess),
+      graphqlTrivialOverHttp: summarize(floorTimes),
       ratioMedian: Number((graphql.median / sql.median).toFixed(2)),
       ratioP95: Number((graphql.p95 / sql.p95).toFixed(2)),
       sqlStatementsPerGraphqlRequest: statements.length,
@@ -257,6 +274,7 @@ async function main(): Promise<void> {
     console.log(`GraphQL over HTTP:   ${fmt(graphql)}`);
     console.log(`hand-written SQL:    ${fmt(sql)}`);
     console.log(`GraphQL in-process:  ${fmt(entry.graphqlInProcess)} (resolvers, loaders, services, ORM; no HTTP, no Apollo)`);
+    console.log(`{ __typename } over HTTP: ${fmt(entry.graphqlTrivialOverHttp)} (the door alone: fetch, express, Apollo; no database)`);
     console.log(`ratio (GraphQL / SQL): median ${entry.ratioMedian}, p95 ${entry.ratioP95}; target <= 2.0: ${entry.ratioMedian <= 2 ? 'met' : 'NOT met'}`);
     console.log(`SQL statements per GraphQL request: ${statements.length}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} -> ${loadAfter.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
     const written = writeResults(outDir, entry);

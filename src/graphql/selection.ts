@@ -1,5 +1,4 @@
-import { getNamedType, isObjectType, Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { getArgumentValues } from 'graphql/execution/values';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 /**
  * Look-ahead for list resolvers: what the operation asks of the items, so that a list can read
@@ -31,24 +30,4 @@ function fieldNodes(info: GraphQLResolveInfo, path: readonly string[], name: str
 /** Whether the operation asks, under the current field and then the fields of `path`, for any of `names`. */
 export function selectsAny(info: GraphQLResolveInfo, path: readonly string[], names: readonly string[]): boolean {
   return names.some((name) => fieldNodes(info, path, name).length > 0);
-}
-
-/**
- * The arguments (defaults applied, variables resolved) of every use of the field `name` under
- * `path`, e.g. `[{ first: 5, offset: 0 }]` for `nodes { tasks(first: 5) }`. Throws what
- * GraphQL would for an invalid argument value.
- */
-export function fieldArguments(info: GraphQLResolveInfo, path: readonly string[], name: string): Record<string, unknown>[] {
-  const nodes = fieldNodes(info, path, name);
-  if (!nodes.length) return [];
-  let type = getNamedType(info.returnType);
-  for (const step of path) {
-    if (!isObjectType(type)) return [];
-    const field = type.getFields()[step];
-    if (!field) return [];
-    type = getNamedType(field.type);
-  }
-  const def = isObjectType(type) ? (type as GraphQLObjectType).getFields()[name] : undefined;
-  if (!def) return [];
-  return nodes.map((node) => getArgumentValues(def, node, info.variableValues));
 }

@@ -57,6 +57,8 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
     schema,
     validationRules: [depthRule],
     includeStacktraceInErrorResponses: false,
+    // `sdes serve` owns SIGINT/SIGTERM and stops everything in order; Apollo must not re-raise them.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) =>
       error instanceof GraphQLError ? formatClientError(error, logger) : (logger.error({ err: error }, 'unexpected GraphQL error'), { message: MASKED_MESSAGE, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } }),
     // Cache control is on by default and wraps every field resolver (willResolveField) to compute

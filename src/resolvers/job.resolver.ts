@@ -2,10 +2,9 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
-import { fieldArguments, selectsAny } from '../graphql/selection';
+import { selectsAny } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
 import type { JobFilter, JobInput } from '../services/job.service';
-import type { PageWindow } from '../services/paging';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
 import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
@@ -17,22 +16,6 @@ import { TaskObject } from './task.type';
 
 /** The fields of a job read with the job list when asked for (see JobService.listRowsWithCounts). */
 const JOB_BINDING_COUNT_FIELDS = ['tasksCount', 'groupsCount', 'clientsCount'];
-
-/**
- * The one window all uses of a nested list ask for; null when none, when they differ, or when one
- * is invalid (the field's own resolver then reports it, at its path).
- */
-function oneWindow(uses: Record<string, unknown>[]): PageWindow | null {
-  const windows = new Set(uses.map((args) => `${args.offset}:${args.first}`));
-  if (windows.size !== 1) return null;
-  try {
-    checkNestedList(uses[0]);
-  } catch {
-    return null;
-  }
-  const [offset, limit] = [...windows][0].split(':').map(Number);
-  return { offset, limit };
-}
 
 export function jobFilter(input: JobFilterInput | null | undefined): JobFilter {
   const f = input ?? {};
@@ -90,17 +73,13 @@ export class JobResolver {
       await services.groups.get(scope[1]);
       extra = { id: { $in: await services.groups.jobIds(scope[1]) } };
     }
-    // Look-ahead: a page that shows its jobs' counts or tasks reads them with the page, in the
-    // same statement, and hands them to the loaders (a dashboard's job list: one statement, not three).
-    const counts = selectsAny(info, ['nodes'], JOB_BINDING_COUNT_FIELDS);
-    const tasks = oneWindow(fieldArguments(info, ['nodes'], 'tasks'));
-    if (counts || tasks) {
-      const result = await services.jobs.listRowsWith(f, pageRequest(page), extra, by, { counts, tasks: tasks ?? undefined });
-      for (const item of result.items) {
-        if (item.counts) loaders.jobCounts().prime(item.job.id, item.counts);
-        if (tasks && item.tasks) loaders.jobTasks(tasks).prime(item.job.id, item.tasks);
-      }
-      return toPage(result, page, (item) => item.job);
+    // Look-ahead: a page that shows its jobs' counts reads them with the page, in the same
+    // statement, and hands them to the count loader (a dashboard's job list: one statement fewer).
+    if (selectsAny(info, ['nodes'], JOB_BINDING_COUNT_FIELDS)) {
+      const { items, total } = await services.jobs.listRowsWithCounts(f, pageRequest(page), extra, by);
+      const counts = loaders.jobCounts();
+      for (const item of items) counts.prime(item.job.id, item.counts);
+      return toPage({ items, total }, page, (item) => item.job);
     }
     return toPage(await services.jobs.listRows(f, pageRequest(page), extra, by), page);
   }

@@ -5,7 +5,7 @@ import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entitiesByIds, relationColumn, relationPages, rowPage, toEntityRows, type EntityRow, type RelationQuery } from './relation-pages';
+import { entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { fireTimesBetween, managementTimeZone, nextRunOf, parseCron } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
@@ -101,7 +101,7 @@ const TARGET_CLIENTS_OF_JOBS: RelationQuery<Client> = {
     union select gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = p.id`,
 };
 
-/** The task, group and direct-client counts of a job row `r`, as columns of a list (see listRowsWith). */
+/** The task, group and direct-client counts of a job row `r`, as columns of a list (see listRowsWithCounts). */
 const JOB_BINDING_COUNT_COLUMNS: Record<keyof JobBindingCounts, string> = {
   tasks: '(select count(*)::int from job_task x where x.job_id = r.id)',
   groups: '(select count(*)::int from job_group x where x.job_id = r.id)',
@@ -164,31 +164,12 @@ export class JobService {
   }
 
   /**
-   * listRows, with each job's task, group and direct-client counts and/or one window of its tasks
-   * (in job order), still in one statement: for list pages that show them (a dashboard's job
-   * list), which would else cost a statement per relation.
+   * listRows with each job's task, group and direct-client counts, still in one statement: for
+   * list pages that show the counts (a dashboard's job list), which would else cost a second one.
    */
-  async listRowsWith(
-    filter: JobFilter = {},
-    page: PageRequest = {},
-    extra: FilterQuery<Job> = {},
-    orderBy: OrderBy<JobOrderField> | undefined = undefined,
-    { counts = false, tasks }: { counts?: boolean; tasks?: PageWindow } = {},
-  ): Promise<Page<{ job: EntityRow<Job>; counts?: JobBindingCounts; tasks?: EntityRow<Task>[] }>> {
-    const columns: Record<string, string> = counts ? { ...JOB_BINDING_COUNT_COLUMNS } : {};
-    if (tasks) columns.taskRows = relationColumn(TASKS_OF_JOBS, tasks);
-    const rows = await rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), columns);
-    return {
-      items: rows.items.map((job, i) => {
-        const x = rows.extras[i];
-        return {
-          job,
-          ...(counts ? { counts: { tasks: x.tasks as number, groups: x.groups as number, clients: x.clients as number } } : {}),
-          ...(tasks ? { tasks: toEntityRows(this.em, Task, x.taskRows as Record<string, unknown>[]) } : {}),
-        };
-      }),
-      total: rows.total,
-    };
+  async listRowsWithCounts(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<{ job: EntityRow<Job>; counts: JobBindingCounts }>> {
+    const rows = await rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), JOB_BINDING_COUNT_COLUMNS);
+    return { items: rows.items.map((job, i) => ({ job, counts: rows.extras[i] as JobBindingCounts })), total: rows.total };
   }
 
   /** Jobs by id in one statement, in the order of `ids` (null where none). */

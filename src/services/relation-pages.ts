@@ -5,8 +5,8 @@ import { intArray } from './filters';
 import type { Page, PageWindow } from './paging';
 
 /**
- * Batched reads for many parents at once (the GraphQL dataloaders, dashboards): one statement
- * answers a window of every parent's related rows, whatever the number of parents.
+ * Reads for pages of rows, a fixed number of statements whatever the page size: a window of the
+ * related rows of many parents at once (the GraphQL dataloaders), and a list page with its total.
  */
 
 /**
@@ -62,21 +62,6 @@ export async function relationPages<T extends object>(em: EntityManager, { entit
     order by p.ord, ${columns.map((c) => `c.${c}`).join(', ')}`;
   const rows = await em.execute<Record<string, unknown>[]>(sql, [intArray([...new Set(parentIds)])]);
   return groupRows(parentIds, rows, (r) => Number(r.__parent)).map((list) => toEntityRows(em, entity, list));
-}
-
-/**
- * A column for rowPage: one window of the related rows of the page row `r` (`rel`'s children of
- * `r.id`), as a JSON array of table rows in list order; read it with `toEntityRows`.
- */
-export function relationColumn<T extends object>({ table, children, order = [] }: RelationQuery<T>, { offset, limit }: PageWindow): string {
-  if (!Number.isInteger(offset) || offset < 0) throw errors.invalid('offset', 'an integer from 0', offset);
-  if (!Number.isInteger(limit) || limit < 0) throw errors.invalid('first', 'an integer from 0', limit);
-  const columns = [...order, 'child_id'];
-  if (!columns.every((c) => COLUMN.test(c))) throw new TypeError(`relationColumn: order columns must be plain names: ${order.join(', ')}`);
-  return `(select coalesce(jsonb_agg(to_jsonb(t) order by ${columns.map((c) => `c.${c}`).join(', ')}), '[]'::jsonb)
-    from (select r.id) as p(id)
-    cross join lateral (select * from (${children}) c order by ${columns.join(', ')} limit ${limit} offset ${offset}) c
-    join "${table}" t on t.id = c.child_id)`;
 }
 
 /** Whether a filter has a condition on a relation (anything but the entity's own columns), at any depth of $and/$or/$not. */
