@@ -177,7 +177,7 @@ export function createMqttBridge({
   // Events may be shared among gateways; statuses are not: a shared subscription gets no retained
   // messages (MQTT 5, 4.8.2), and every gateway must learn the fleet's state when it starts.
   // Each status is then applied by every gateway, harmlessly: only the first write changes the row.
-  const subscriptions = { status: gatewaySubscriptions().status, events: gatewaySubscriptions({ shareGroup }).events };
+  const subscriptions = gatewaySubscriptions({ shareGroup });
 
   const idle = async () => {
     // A few rounds: a status may lead to a dispatch, a batch to a sample, and so on.

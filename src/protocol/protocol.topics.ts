@@ -48,8 +48,8 @@ export const eventsTopic = (clientId: string): string => agentTopic(clientId, 'e
 export const commandsTopic = (clientId: string): string => agentTopic(clientId, 'commands');
 
 /**
- * The topic filters a gateway subscribes to. With `shareGroup`, they are MQTT shared
- * subscriptions (`$share/{group}/...`) so several gateways split the fleet's traffic.
+ * The topic filters a gateway subscribes to. With `shareGroup`, events are an MQTT shared
+ * subscription (`$share/{group}/...`) so several gateways split the fleet's traffic.
  */
 export function gatewaySubscriptions({ shareGroup }: { shareGroup?: string } = {}): {
   status: string;
@@ -57,9 +57,10 @@ export function gatewaySubscriptions({ shareGroup }: { shareGroup?: string } = {
 } {
   const share = (filter: string) => (shareGroup ? `$share/${shareGroup}/${filter}` : filter);
   return {
-    // Status is retained: a shared subscription would hand each retained message to only one
-    // gateway, which is what we want (one gateway updates the database row).
-    status: share(`${TOPIC_ROOT}/agents/+/status`),
+    // Status stays a plain subscription: brokers do not send retained messages to shared
+    // subscriptions (MQTT 5 §4.8.2), and a starting gateway learns the fleet's state from them.
+    // Every gateway applies every status; stale ones are ignored by their `at`.
+    status: `${TOPIC_ROOT}/agents/+/status`,
     events: share(`${TOPIC_ROOT}/agents/+/events`),
   };
 }
