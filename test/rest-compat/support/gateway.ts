@@ -17,7 +17,7 @@ export interface TestGateway {
 /**
  * The real gateway, in-process, on ephemeral ports: embedded PGlite in a temporary folder, or a
  * fresh database on the PostgreSQL that DATABASE_URL points at (dropped afterwards); the embedded
- * broker, or the one MQTT_URL names. One per test file: a start costs a few seconds.
+ * broker always. One per test file: a start costs a few seconds.
  */
 export async function startTestGateway({ clock }: { clock?: Clock } = {}): Promise<TestGateway> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-rest-'));
@@ -38,7 +38,10 @@ export async function startTestGateway({ clock }: { clock?: Clock } = {}): Promi
       host: '127.0.0.1',
       databaseUrl,
       dataDir,
-      mqttUrl: process.env.MQTT_URL || undefined,
+      // Always the embedded broker: these tests count clients exactly, and on a shared broker the
+      // retained statuses of other test files' agents would register here as new clients. The
+      // live and end-to-end suites run against MQTT_URL.
+      mqttUrl: undefined,
       mqttPort: 0,
       mqttHost: '127.0.0.1',
       logLevel: 'silent',
