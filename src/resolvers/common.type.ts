@@ -1,3 +1,4 @@
+import { ValidateNested } from 'class-validator';
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageRequest } from '../services/paging';
 import { errors } from '../services/errors';
@@ -131,4 +132,39 @@ export function timeRange(range: TimeRangeInput | null | undefined): TimeRange |
 /** Drops GraphQL nulls (an omitted or null filter field means "any"). */
 export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]: Exclude<T[K], null> };
+}
+
+/**
+ * The filters jobs and tasks share, as the REST document offers them for both lists: id, name
+ * (equals / contains), enabled and the four time ranges. Each list adds its own scoping filters.
+ */
+@InputType({ description: 'Filters shared by the job and task lists.' })
+export abstract class EditableFilterInput {
+  @Field(() => Int, { nullable: true })
+  id?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Name equals.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Name contains (case-insensitive).' })
+  nameContains?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  enabled?: boolean | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  lastEditedAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  lastRunAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  assignmentsChangedAt?: TimeRangeInput | null;
+
+  @Field(() => TimeRangeInput, { nullable: true })
+  @ValidateNested()
+  createdAt?: TimeRangeInput | null;
 }

@@ -1,37 +1,10 @@
 import { IsInt, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
-import { TimeRangeInput } from './common.type';
+import { EditableFilterInput } from './common.type';
 import { CycleType } from './enums';
 
 @InputType({ description: 'Filters of the job list, as the REST document offers them; all given filters must hold.' })
-export class JobFilterInput {
-  @Field(() => Int, { nullable: true })
-  id?: number | null;
-
-  @Field(() => String, { nullable: true, description: 'Name equals.' })
-  name?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Name contains (case-insensitive).' })
-  nameContains?: string | null;
-
-  @Field(() => Boolean, { nullable: true })
-  enabled?: boolean | null;
-
-  @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
-  lastEditedAt?: TimeRangeInput | null;
-
-  @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
-  lastRunAt?: TimeRangeInput | null;
-
-  @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
-  assignmentsChangedAt?: TimeRangeInput | null;
-
-  @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
-  createdAt?: TimeRangeInput | null;
+export class JobFilterInput extends EditableFilterInput {
 
   @Field(() => Int, { nullable: true, description: 'Only jobs that contain this task.' })
   taskId?: number | null;

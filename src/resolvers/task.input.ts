@@ -1,36 +1,9 @@
 import { IsInt, IsOptional, Length, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
-import { TimeRangeInput } from './common.type';
+import { EditableFilterInput } from './common.type';
 
 @InputType({ description: 'Filters of the task list, as the REST document offers them; all given filters must hold.' })
-export class TaskFilterInput {
-  @Field(() => Int, { nullable: true })
-  id?: number | null;
-
-  @Field(() => String, { nullable: true, description: 'Name equals.' })
-  name?: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Name contains (case-insensitive).' })
-  nameContains?: string | null;
-
-  @Field(() => Boolean, { nullable: true })
-  enabled?: boolean | null;
-
-  @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
-  lastEditedAt?: TimeRangeInput | null;
-
-  @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
-  lastRunAt?: TimeRangeInput | null;
-
-  @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
-  assignmentsChangedAt?: TimeRangeInput | null;
-
-  @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
-  createdAt?: TimeRangeInput | null;
+export class TaskFilterInput extends EditableFilterInput {
 
   @Field(() => Int, { nullable: true, description: 'Only the tasks of this job, in job order.' })
   jobId?: number | null;
