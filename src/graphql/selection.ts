@@ -1,4 +1,4 @@
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { getArgumentValues, getNamedType, isObjectType, Kind, type FieldNode, type GraphQLField, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 /**
  * Look-ahead for list resolvers: what the operation asks of the items, so that a list can read
@@ -30,4 +30,27 @@ function fieldNodes(info: GraphQLResolveInfo, path: readonly string[], name: str
 /** Whether the operation asks, under the current field and then the fields of `path`, for any of `names`. */
 export function selectsAny(info: GraphQLResolveInfo, path: readonly string[], names: readonly string[]): boolean {
   return names.some((name) => fieldNodes(info, path, name).length > 0);
+}
+
+/** The definition of field `name` reached from the current field through `path` (undefined when the types do not have it). */
+function fieldDefinition(info: GraphQLResolveInfo, path: readonly string[], name: string): GraphQLField<unknown, unknown> | undefined {
+  let type = getNamedType(info.returnType);
+  for (const step of [...path, name]) {
+    if (!isObjectType(type)) return undefined;
+    const field = type.getFields()[step];
+    if (!field) return undefined;
+    if (step === name) return field;
+    type = getNamedType(field.type);
+  }
+  return undefined;
+}
+
+/**
+ * The arguments (variables and defaults applied) of every occurrence of field `name` under the
+ * current field and then the fields of `path`: one entry per occurrence, [] when not asked for.
+ */
+export function selectedArguments(info: GraphQLResolveInfo, path: readonly string[], name: string): Record<string, unknown>[] {
+  const nodes = fieldNodes(info, path, name);
+  const def = nodes.length ? fieldDefinition(info, path, name) : undefined;
+  return def ? nodes.map((node) => getArgumentValues(def, node, info.variableValues)) : [];
 }

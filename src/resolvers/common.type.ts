@@ -48,6 +48,16 @@ export class NestedListArgs {
   offset: number = 0;
 }
 
+/** Whether nested-list arguments pass checkNestedList (a look-ahead leaves invalid ones to the field, which reports them). */
+export function validNestedList(args: Record<string, unknown>): args is Record<string, unknown> & NestedListArgs {
+  try {
+    checkNestedList(args);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Checks NestedListArgs; a nested list's arguments are checked once per parent (50 times for a page of 50 jobs). */
 export function checkNestedList(args: unknown): void {
   const { first, offset } = args as NestedListArgs;

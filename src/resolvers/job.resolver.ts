@@ -2,12 +2,12 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
-import { selectsAny } from '../graphql/selection';
+import { selectedArguments, selectsAny } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
 import type { JobFilter, JobInput } from '../services/job.service';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
-import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, defined, validNestedList, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
 import { GroupObject } from './group.type';
 import { CreateJobInput, JobFilterInput, UpdateJobInput } from './job.input';
 import { JobObject, JobPage } from './job.type';
@@ -75,10 +75,17 @@ export class JobResolver {
     }
     // Look-ahead: a page that shows its jobs' counts reads them with the page, in the same
     // statement, and hands them to the count loader (a dashboard's job list: one statement fewer).
-    if (selectsAny(info, ['nodes'], JOB_BINDING_COUNT_FIELDS)) {
-      const { items, total } = await services.jobs.listRowsWithCounts(f, pageRequest(page), extra, by);
+    // So does the window of tasks when the page asks for one (one `tasks` field, valid arguments).
+    const tasksArgs = selectedArguments(info, ['nodes'], 'tasks');
+    const tasks = tasksArgs.length === 1 && validNestedList(tasksArgs[0]) ? { offset: tasksArgs[0].offset, limit: tasksArgs[0].first } : undefined;
+    if (tasks || selectsAny(info, ['nodes'], JOB_BINDING_COUNT_FIELDS)) {
+      const { items, total } = await services.jobs.listRowsWithCounts(f, pageRequest(page), extra, by, { tasks });
       const counts = loaders.jobCounts();
-      for (const item of items) counts.prime(item.job.id, item.counts);
+      const taskWindows = tasks && loaders.jobTasks(tasks);
+      for (const item of items) {
+        counts.prime(item.job.id, item.counts);
+        if (taskWindows && item.tasks) taskWindows.prime(item.job.id, item.tasks);
+      }
       return toPage({ items, total }, page, (item) => item.job);
     }
     return toPage(await services.jobs.listRows(f, pageRequest(page), extra, by), page);

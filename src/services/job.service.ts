@@ -5,7 +5,7 @@ import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { fireTimesBetween, managementTimeZone, nextRunOf, parseCron } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
@@ -166,10 +166,25 @@ export class JobService {
   /**
    * listRows with each job's task, group and direct-client counts, still in one statement: for
    * list pages that show the counts (a dashboard's job list), which would else cost a second one.
+   * With `tasks`, each job's window of tasks (as `tasksByJob` gives it) rides along too.
    */
-  async listRowsWithCounts(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<{ job: EntityRow<Job>; counts: JobBindingCounts }>> {
-    const rows = await rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), JOB_BINDING_COUNT_COLUMNS);
-    return { items: rows.items.map((job, i) => ({ job, counts: rows.extras[i] as JobBindingCounts })), total: rows.total };
+  async listRowsWithCounts(
+    filter: JobFilter = {},
+    page: PageRequest = {},
+    extra: FilterQuery<Job> = {},
+    orderBy?: OrderBy<JobOrderField>,
+    { tasks }: { tasks?: PageWindow } = {},
+  ): Promise<Page<{ job: EntityRow<Job>; counts: JobBindingCounts; tasks?: EntityRow<Task>[] }>> {
+    const columns: Record<string, string> = { ...JOB_BINDING_COUNT_COLUMNS };
+    if (tasks) columns.taskWindow = relationColumn(TASKS_OF_JOBS, tasks);
+    const rows = await rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), columns);
+    return {
+      items: rows.items.map((job, i) => {
+        const { taskWindow, ...counts } = rows.extras[i];
+        return { job, counts: counts as unknown as JobBindingCounts, ...(tasks ? { tasks: fromRelationColumn(this.em, Task, taskWindow) } : {}) };
+      }),
+      total: rows.total,
+    };
   }
 
   /** Jobs by id in one statement, in the order of `ids` (null where none). */

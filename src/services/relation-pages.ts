@@ -46,22 +46,45 @@ export function toEntityRows<T extends object>(em: EntityManager, entity: Entity
 
 const COLUMN = /^[a-z_]+$/;
 
+/** The sort columns of a window of `children` (checked: they are written into the SQL). */
+function windowColumns({ order = [] }: RelationQuery<object>, { offset, limit }: PageWindow): string[] {
+  if (!Number.isInteger(offset) || offset < 0) throw errors.invalid('offset', 'an integer from 0', offset);
+  if (!Number.isInteger(limit) || limit < 0) throw errors.invalid('first', 'an integer from 0', limit);
+  const columns = [...order, 'child_id'];
+  if (!columns.every((c) => COLUMN.test(c))) throw new TypeError(`relation window: order columns must be plain names: ${order.join(', ')}`);
+  return columns;
+}
+
 /**
  * One window (`offset`, `limit`) of each parent's related rows, in one statement, in the order
  * of `parentIds` ([] for a parent with none).
  */
-export async function relationPages<T extends object>(em: EntityManager, { entity, table, children, order = [] }: RelationQuery<T>, parentIds: readonly number[], { offset, limit }: PageWindow): Promise<EntityRow<T>[][]> {
-  if (!Number.isInteger(offset) || offset < 0) throw errors.invalid('offset', 'an integer from 0', offset);
-  if (!Number.isInteger(limit) || limit < 0) throw errors.invalid('first', 'an integer from 0', limit);
-  if (!parentIds.length || limit === 0) return parentIds.map(() => []);
-  const columns = [...order, 'child_id'];
-  if (!columns.every((c) => COLUMN.test(c))) throw new TypeError(`relationPages: order columns must be plain names: ${order.join(', ')}`);
+export async function relationPages<T extends object>(em: EntityManager, query: RelationQuery<T>, parentIds: readonly number[], window: PageWindow): Promise<EntityRow<T>[][]> {
+  const columns = windowColumns(query, window);
+  if (!parentIds.length || window.limit === 0) return parentIds.map(() => []);
   const sql = `select p.id as "__parent", t.* from unnest(?::int[]) with ordinality as p(id, ord)
-    cross join lateral (select * from (${children}) c order by ${columns.join(', ')} limit ${limit} offset ${offset}) c
-    join "${table}" t on t.id = c.child_id
+    cross join lateral (select * from (${query.children}) c order by ${columns.join(', ')} limit ${window.limit} offset ${window.offset}) c
+    join "${query.table}" t on t.id = c.child_id
     order by p.ord, ${columns.map((c) => `c.${c}`).join(', ')}`;
   const rows = await em.execute<Record<string, unknown>[]>(sql, [intArray([...new Set(parentIds)])]);
-  return groupRows(parentIds, rows, (r) => Number(r.__parent)).map((list) => toEntityRows(em, entity, list));
+  return groupRows(parentIds, rows, (r) => Number(r.__parent)).map((list) => toEntityRows(em, query.entity, list));
+}
+
+/**
+ * The same window as relationPages, for the one parent of a page row `r` (see rowPage's
+ * `columns`): a JSON array of the related rows, so that a list page can bring a nested list
+ * along in its own statement. Read the column back with `fromRelationColumn`.
+ */
+export function relationColumn(query: RelationQuery<object>, window: PageWindow): string {
+  const columns = windowColumns(query, window);
+  return `(select coalesce(json_agg(t order by ${columns.map((c) => `c.${c}`).join(', ')}), '[]'::json) from (select r.id) p(id)
+    cross join lateral (select * from (${query.children}) c order by ${columns.join(', ')} limit ${window.limit} offset ${window.offset}) c
+    join "${query.table}" t on t.id = c.child_id)`;
+}
+
+/** A relationColumn's value as EntityRows (JSON gives dates as strings: the ORM's mapper reads them back). */
+export function fromRelationColumn<T extends object>(em: EntityManager, entity: EntityClass<T>, value: unknown): EntityRow<T>[] {
+  return toEntityRows(em, entity, value as Record<string, unknown>[]);
 }
 
 /** Whether a filter has a condition on a relation (anything but the entity's own columns), at any depth of $and/$or/$not. */
@@ -84,6 +107,71 @@ export interface RowPage<T, C extends string = never> extends Page<EntityRow<T>>
   extras: Record<C, unknown>[];
 }
 
+interface CompiledPage {
+  /** `select ... from (<page without its window>) r order by ...` with `__total` and the extra columns. */
+  sql: string;
+  bindings: unknown[];
+  countSql: string;
+  countBindings: unknown[];
+}
+
+/**
+ * Compiled row pages by entity, filter, order and extra columns. A list asked for again with the
+ * same filter (a dashboard paging through jobs) skips MikroORM's query builder, which costs more
+ * CPU than PostgreSQL takes to answer the page. Bounded: the oldest entry goes first.
+ */
+const compiledPages = new Map<string, CompiledPage>();
+const COMPILED_PAGES_MAX = 500;
+
+/**
+ * A cache key for a filter or an order: JSON of plain data only (objects, arrays, strings,
+ * numbers, booleans, null, dates). Anything else (a RegExp, an entity) could print the same for
+ * different SQL, so it is not cached (undefined).
+ */
+function plainKey(value: unknown): string | undefined {
+  let plain = true;
+  const key = JSON.stringify(value, function (this: Record<string, unknown>, k, v: unknown) {
+    const raw = k === '' ? value : this[k];
+    if (raw instanceof Date) return `D:${raw.toISOString()}`;
+    if (raw === undefined) return v;
+    if (typeof raw === 'bigint' || typeof raw === 'function' || typeof raw === 'symbol') plain = false;
+    else if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.getPrototypeOf(raw) !== Object.prototype && Object.getPrototypeOf(raw) !== null) plain = false;
+    return v;
+  });
+  return plain ? key : undefined;
+}
+
+function compilePage<T extends object>(em: EntityManager, entity: EntityClass<T>, where: FilterQuery<T>, orderBy: QueryOrderMap<T>[], columns: Record<string, string>): CompiledPage {
+  const meta = em.getMetadata().get(entity.name);
+  // Two fresh builders: cloning one costs more than building it again. A condition on a
+  // relation joins its table, which can repeat a row: only then count distinct ids (dearer).
+  const page = em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).getKnexQuery().toSQL();
+  const count = em.createQueryBuilder(entity, 'e').count('id', joinsRelation(meta, where)).where(where).getKnexQuery().toSQL();
+  // The outer select must sort again: a subquery's order is not kept by SQL's rules.
+  const fields = new Map(meta.props.map((p) => [p.name, p.fieldNames?.[0]]));
+  const order = orderBy.flatMap((map) =>
+    Object.entries(map as Record<string, unknown>).map(([prop, direction]) => {
+      const column = fields.get(prop);
+      if (!column || typeof direction !== 'string' || !ORDER_DIRECTION.test(direction)) throw new TypeError(`rowPage sorts by scalar fields only: ${prop} ${String(direction)}`);
+      return `r."${column}" ${direction}`;
+    }),
+  );
+  const extra = Object.entries(columns).map(([alias, sql]) => {
+    if (!COLUMN_ALIAS.test(alias)) throw new TypeError(`rowPage column alias must be a plain name: ${alias}`);
+    return `, ${sql} as "__${alias}"`;
+  });
+  return {
+    // The window (checked integers) is added where the page is read: `<sql> limit n offset m`.
+    sql: `select r.*, (${count.sql}) as "__total"${extra.join('')} from (${page.sql} limit ${WINDOW_MARK}) r${order.length ? ` order by ${order.join(', ')}` : ''}`,
+    bindings: [...count.bindings, ...page.bindings],
+    countSql: count.sql,
+    countBindings: [...count.bindings],
+  };
+}
+
+/** Where a compiled page takes its window; no `?` and nothing a filter can produce. */
+const WINDOW_MARK = '/*window*/';
+
 /**
  * One page of `entity` rows matching `where`, sorted by scalar fields, with the total, in one
  * statement and without hydrating entities. The page and the count are the two queries
@@ -100,29 +188,19 @@ export async function rowPage<T extends object, C extends string = never>(
   { offset, limit }: PageWindow,
   columns: Record<C, string> = {} as Record<C, string>,
 ): Promise<RowPage<T, C>> {
-  const meta = em.getMetadata().get(entity.name);
-  // Two fresh builders: cloning one costs more than building it again. A condition on a
-  // relation joins its table, which can repeat a row: only then count distinct ids (dearer).
-  const page = em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).limit(limit).offset(offset).getKnexQuery().toSQL();
-  const count = em.createQueryBuilder(entity, 'e').count('id', joinsRelation(meta, where)).where(where).getKnexQuery().toSQL();
-  // The outer select must sort again: a subquery's order is not kept by SQL's rules.
-  const fields = new Map(meta.props.map((p) => [p.name, p.fieldNames?.[0]]));
-  const order = orderBy.flatMap((map) =>
-    Object.entries(map as Record<string, unknown>).map(([prop, direction]) => {
-      const column = fields.get(prop);
-      if (!column || typeof direction !== 'string' || !ORDER_DIRECTION.test(direction)) throw new TypeError(`rowPage sorts by scalar fields only: ${prop} ${String(direction)}`);
-      return `r."${column}" ${direction}`;
-    }),
-  );
-  const extra = (Object.entries(columns) as [C, string][]).map(([alias, sql]) => {
-    if (!COLUMN_ALIAS.test(alias)) throw new TypeError(`rowPage column alias must be a plain name: ${alias}`);
-    return `, ${sql} as "__${alias}"`;
-  });
-  const rows = await em.execute<Record<string, unknown>[]>(
-    `select r.*, (${count.sql}) as "__total"${extra.join('')} from (${page.sql}) r${order.length ? ` order by ${order.join(', ')}` : ''}`,
-    [...count.bindings, ...page.bindings] as never[],
-  );
-  const total = rows.length ? Number(rows[0].__total) : offset > 0 ? Number((await em.execute<{ count: number }[]>(count.sql, [...count.bindings] as never[]))[0].count) : 0;
+  if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0) throw new TypeError(`rowPage window must be integers from 0: ${offset}, ${limit}`);
+  const filterKey = plainKey([where, orderBy]);
+  const key = filterKey === undefined ? undefined : `${entity.name}\n${filterKey}\n${JSON.stringify(columns)}`;
+  let compiled = key === undefined ? undefined : compiledPages.get(key);
+  if (!compiled) {
+    compiled = compilePage(em, entity, where, orderBy, columns);
+    if (key !== undefined) {
+      if (compiledPages.size >= COMPILED_PAGES_MAX) compiledPages.delete(compiledPages.keys().next().value!);
+      compiledPages.set(key, compiled);
+    }
+  }
+  const rows = await em.execute<Record<string, unknown>[]>(compiled.sql.replace(WINDOW_MARK, `${limit} offset ${offset}`), compiled.bindings as never[]);
+  const total = rows.length ? Number(rows[0].__total) : offset > 0 ? Number((await em.execute<{ count: number }[]>(compiled.countSql, compiled.countBindings as never[]))[0].count) : 0;
   const aliases = Object.keys(columns) as C[];
   return {
     items: toEntityRows(em, entity, rows),

@@ -84,15 +84,35 @@ describe('GraphQL batching (no N+1)', () => {
     expect(large.statements.length).toBeLessThanOrEqual(30);
   });
 
-  it('reads the dashboard job page (counts, first 5 task names) in two statements: the page with its counts, and the tasks', async () => {
+  it('reads the dashboard job page (counts, first 5 task names) in one statement: the page with its counts and its tasks', async () => {
     const { result, statements } = await captureSql(() =>
       h.ok('query ($p: Int!) { jobs(pageNo: $p, pageSize: 20) { totalCount nodes { id name tasksCount groupsCount clientsCount tasks(first: 5) { name } } } }', { p: 2 }),
     );
     expect(result.jobs.totalCount).toBe(60);
     expect(result.jobs.nodes[0]).toMatchObject({ id: 21, tasksCount: 3, groupsCount: 2, clientsCount: 2, tasks: [{ name: expect.any(String) }, { name: expect.any(String) }, { name: expect.any(String) }] });
-    expect(statements).toHaveLength(2);
-    // Without the counts the page is still one statement.
+    expect(statements).toHaveLength(1);
+    // Without the counts and the tasks the page is one statement too.
     expect((await captureSql(() => h.ok('{ jobs { nodes { id } } }'))).statements).toHaveLength(1);
+  });
+
+  it('gives the same tasks read with the page as through the loader (every field, job order, windows)', async () => {
+    const fields = 'id name description priority enabled createdAt lastEditedAt';
+    for (const args of ['', '(first: 2)', '(first: 2, offset: 1)', '(first: 0)', '(offset: 5)']) {
+      const withPage = await captureSql(() => h.ok(`{ jobs(pageSize: 10) { nodes { id tasksCount tasks${args} { ${fields} } } } }`));
+      // Two `tasks` fields (aliases): the look-ahead leaves them to the loader.
+      const viaLoader = await captureSql(() => h.ok(`{ jobs(pageSize: 10) { nodes { id tasksCount tasks${args} { ${fields} } again: tasks(first: 1) { id } } } }`));
+      expect(withPage.statements).toHaveLength(1);
+      expect(viaLoader.statements.length).toBeGreaterThan(1);
+      const strip = (r: Record<string, any>) => (r.jobs.nodes as Record<string, unknown>[]).map(({ again: _again, ...rest }) => rest);
+      expect(strip(withPage.result)).toEqual(strip(viaLoader.result));
+      expect(withPage.result.jobs.nodes.some((n: { tasks: unknown[] }) => n.tasks.length > 0)).toBe(args !== '(first: 0)' && args !== '(offset: 5)');
+    }
+  });
+
+  it('reports invalid nested-list arguments of a page the same way with the look-ahead', async () => {
+    const { errors } = await h.gql('{ jobs(pageSize: 3) { nodes { id tasksCount tasks(first: -1) { id } } } }');
+    expect(errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errors?.[0].message).toMatch(/first/);
   });
 
   it('sends as many SQL statements for 40 runs with their reports, task and step results as for 4', async () => {
