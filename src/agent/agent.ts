@@ -42,6 +42,8 @@ export interface AgentOptions {
   limits?: Partial<StepLimits>;
   /** Unacknowledged events are sent again after this long. Default 10 s. */
   resendIntervalMs?: number;
+  /** New events wait this long for others to share their message (DEFAULT_EVENT_LINGER_MS, 20 ms). */
+  eventLingerMs?: number;
   /** Wait between reconnect attempts. Default 2 s. */
   reconnectPeriodMs?: number;
   /** MQTT keepalive in seconds; the broker publishes the Will after 1.5 × this without traffic. Default 30. */
@@ -106,6 +108,7 @@ export function createAgent(options: AgentOptions): Agent {
       clock,
       logger,
       resendIntervalMs: options.resendIntervalMs,
+      lingerMs: options.eventLingerMs,
       isConnected: () => mqttClient.connected && !mqttClient.disconnecting,
       publish: (batch) =>
         mqttClient.publish(eventsTopic(clientId), encodeMessage(batch), { qos: 1 }, (error) => {

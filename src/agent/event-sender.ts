@@ -5,7 +5,7 @@ import type { Clock } from './clock';
 import type { EventJournal } from './event-journal';
 
 export interface EventSender {
-  /** Journals the event and publishes it with the next flush (same tick events share one message). */
+  /** Journals the event and publishes it with the next flush (events within `lingerMs` share one message). */
   submit(draft: AgentEventDraft): AgentEvent;
   /** Applies a gateway ack. */
   acknowledge(ack: AckCommand): void;
@@ -26,7 +26,16 @@ export interface EventSenderOptions {
   resendIntervalMs?: number;
   maxBatchEvents?: number;
   maxBatchBytes?: number;
+  /**
+   * How long the first new event waits for others before they leave together (0: the same
+   * tick only). Steps that end quickly then cost one message for several events instead of one
+   * each, for the agent, the broker and the gateway alike; progress shows this much later.
+   */
+  lingerMs?: number;
 }
+
+/** The default linger: well under what an operator notices, long enough for a few quick steps. */
+export const DEFAULT_EVENT_LINGER_MS = 20;
 
 /**
  * Sends journaled events and resends them until a gateway acknowledges them, because a broker
@@ -41,10 +50,12 @@ export function createEventSender({
   resendIntervalMs = 10_000,
   maxBatchEvents = 100,
   maxBatchBytes = 256 * 1024,
+  lingerMs = DEFAULT_EVENT_LINGER_MS,
 }: EventSenderOptions): EventSender {
   /** seq → when it was last published; absent = never published on this connection. */
   const lastSent = new Map<number, number>();
   let flushScheduled = false;
+  let lingerTimer: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const sendDue = (isDue: (event: AgentEvent) => boolean) => {
@@ -75,6 +86,7 @@ export function createEventSender({
 
   const flushNew = () => {
     flushScheduled = false;
+    lingerTimer = undefined;
     sendDue((event) => !lastSent.has(event.seq));
   };
 
@@ -83,7 +95,8 @@ export function createEventSender({
       const event = journal.append(draft);
       if (!flushScheduled) {
         flushScheduled = true;
-        setImmediate(flushNew);
+        if (lingerMs > 0) lingerTimer = setTimeout(flushNew, lingerMs);
+        else setImmediate(flushNew);
       }
       return event;
     },
@@ -110,6 +123,11 @@ export function createEventSender({
     stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+      // What lingers goes out now (the agent publishes its last events before disconnecting).
+      if (lingerTimer) {
+        clearTimeout(lingerTimer);
+        flushNew();
+      }
     },
   };
 }

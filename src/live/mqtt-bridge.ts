@@ -68,7 +68,8 @@ export function createMqttBridge({
   const scriptCache = new Map<string, StepIndex>();
   const acks = createAckBatcher({
     delayMs: ackDelayMs,
-    publish: (clientId, ack) => mqtt.publish(commandsTopic(clientId), encodeMessage(ack), { qos: 1 }),
+    // QoS 0: a lost ack only costs a resend of events already stored (docs/protocol.md 3.2).
+    publish: (clientId, ack) => mqtt.publish(commandsTopic(clientId), encodeMessage(ack), { qos: 0 }),
   });
 
   // Statuses and presence audits share one queue, so an audit sees every status received before it.
