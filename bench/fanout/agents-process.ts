@@ -19,6 +19,8 @@ export function mergeStats(all: SimAgentStats[]): SimAgentStats {
     lastFinishedSentAt: max(all.map((s) => s.lastFinishedSentAt)),
     resent: all.reduce((n, s) => n + s.resent, 0),
     unacked: all.reduce((n, s) => n + s.unacked, 0),
+    eventMessages: all.reduce((n, s) => n + s.eventMessages, 0),
+    events: all.reduce((n, s) => n + s.events, 0),
   };
 }
 

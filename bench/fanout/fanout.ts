@@ -71,6 +71,9 @@ interface RunResult {
   runEndedMs: number | null;
   reports: Record<string, number>;
   eventsResent: number;
+  /** Event messages the agents published (first sends), and the events in them, per client. */
+  eventMessagesPerClient: number;
+  eventsPerClient: number;
   /** CPU the gateway process used (user + system) from the request to the last report stored: gateway, and the embedded broker and database when they are used. */
   gatewayCpuMs: number;
   /** CPU the simulated agents' processes used over the whole measurement. */
@@ -85,7 +88,7 @@ interface RunResult {
   ingestion: { transactions: number; messages: number; events: number; totalMs: number; maxMs: number };
 }
 
-const EMPTY_STATS: SimAgentStats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: 0 };
+const EMPTY_STATS: SimAgentStats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: 0, eventMessages: 0, events: 0 };
 
 function readOptions(env = process.env): BenchOptions {
   const sizes = (env.BENCH_SIZES ?? '100,500,2000').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
@@ -209,7 +212,8 @@ class AgentsProcess {
   private readonly child: ChildProcess;
   private waiting: ((m: FromAgents) => void)[] = [];
   constructor() {
-    this.child = fork(path.join(__dirname, 'agents-process.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_AGENTS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/agents-prof" profiles the agents' processes.
+    this.child = fork(path.join(__dirname, 'agents-process.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: (process.env.BENCH_AGENTS_NODE_ARGS ?? '').split(' ').filter(Boolean) });
     this.child.on('message', (m: FromAgents) => {
       if (m.type === 'error') console.error(`agents process: ${m.message}`);
       this.waiting.shift()?.(m);
@@ -437,6 +441,8 @@ async function main(): Promise<void> {
         runEndedMs: rel(progress.runEnded(runId)),
         reports: Object.fromEntries(rows.map((r) => [r.status, r.n])),
         eventsResent: agents.resent,
+        eventMessagesPerClient: Math.round((agents.eventMessages / n) * 100) / 100,
+        eventsPerClient: Math.round((agents.events / n) * 100) / 100,
         gatewayCpuMs,
         agentsCpuMs: agents.cpuMs - agentsCpu0,
         databaseCpuMs: dbCpu1,
@@ -489,7 +495,7 @@ async function main(): Promise<void> {
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverageAtStart: loadAtStart, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
       broker,
       database: gateway.db.kind,
-      agents: { fleet, processes: processes.length, connectedMs, registeredMs, job: '1 task of 3 steps (COPY_FILE, GET_FILE_STATUS, DELETE_FILE); 11 events per client in 4 batches' },
+      agents: { fleet, processes: processes.length, connectedMs, registeredMs, job: '1 task of 3 steps (COPY_FILE, GET_FILE_STATUS, DELETE_FILE)' },
       target: '2,000 clients in < 2 s',
       targetMet: largest ? largest.medianEndToEndMs < 2000 : null,
       summary,
@@ -530,13 +536,13 @@ function markdown(report: {
     '| ---: | ---: | ---: | ---: |',
     ...report.summary.map((s) => `| ${s.n} | ${s.medianEndToEndMs} ms${s.allComplete ? '' : ' (incomplete)'} | ${s.bestEndToEndMs} ms | ${s.medianExecutionsPerSecond} |`),
     '',
-    'Every run (ms after the request): run request round trip, first and last dispatch received by an agent, last `report.finished` sent, last report stored, run ended; then the CPU time used meanwhile by the gateway process (with the embedded database and broker when they are used), a local PostgreSQL, the private Mosquitto and the agents processes; the gateway\'s ingestion transactions (count, summed and longest duration).',
+    'Every run (ms after the request): run request round trip, first and last dispatch received by an agent, last `report.finished` sent, last report stored, run ended; events resent, events and event messages per client (the agents let events linger 20 ms, as the real agent does, so quick steps share messages); then the CPU time used meanwhile by the gateway process (with the embedded database and broker when they are used), a local PostgreSQL, the private Mosquitto and the agents processes; the gateway\'s ingestion transactions (count, summed and longest duration).',
     '',
-    '| N | # | request | first dispatch | last dispatch | last finished sent | last stored | run ended | resent events | gateway CPU | PostgreSQL CPU | Mosquitto CPU | agents CPU | ingestion transactions (sum, max) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| N | # | request | first dispatch | last dispatch | last finished sent | last stored | run ended | resent events | events / messages per client | gateway CPU | PostgreSQL CPU | Mosquitto CPU | agents CPU | ingestion transactions (sum, max) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...report.runs.map(
       (r) =>
-        `| ${r.n} | ${r.repeat} | ${r.runRequestMs} | ${r.firstDispatchReceivedMs ?? '-'} | ${r.lastDispatchReceivedMs ?? '-'} | ${r.lastReportFinishedSentMs ?? '-'} | ${r.endToEndMs} | ${r.runEndedMs ?? '-'} | ${r.eventsResent} | ${r.gatewayCpuMs} ms | ${r.databaseCpuMs === null ? '-' : `${r.databaseCpuMs} ms`} | ${r.brokerCpuMs === null ? '-' : `${r.brokerCpuMs} ms`} | ${r.agentsCpuMs} ms | ${r.ingestion.transactions} (${r.ingestion.totalMs} ms, ${r.ingestion.maxMs} ms) |`,
+        `| ${r.n} | ${r.repeat} | ${r.runRequestMs} | ${r.firstDispatchReceivedMs ?? '-'} | ${r.lastDispatchReceivedMs ?? '-'} | ${r.lastReportFinishedSentMs ?? '-'} | ${r.endToEndMs} | ${r.runEndedMs ?? '-'} | ${r.eventsResent} | ${r.eventsPerClient} / ${r.eventMessagesPerClient} | ${r.gatewayCpuMs} ms | ${r.databaseCpuMs === null ? '-' : `${r.databaseCpuMs} ms`} | ${r.brokerCpuMs === null ? '-' : `${r.brokerCpuMs} ms`} | ${r.agentsCpuMs} ms | ${r.ingestion.transactions} (${r.ingestion.totalMs} ms, ${r.ingestion.maxMs} ms) |`,
     ),
     '',
     'The machine is shared: figures move with its load; compare runs made at the same load average.',

@@ -15,6 +15,7 @@ import {
   type AgentEventDraft,
   type DispatchCommand,
 } from '../../src/protocol';
+import { DEFAULT_EVENT_LINGER_MS } from '../../src/agent/event-sender';
 
 /** What one simulated agent measured (epoch ms). */
 export interface SimAgentStats {
@@ -25,6 +26,9 @@ export interface SimAgentStats {
   /** Events published again because no ack came within resendAfterMs (the broker or the gateway lost them). */
   resent: number;
   unacked: number;
+  /** Event messages published (first sends only) and the events they carried. */
+  eventMessages: number;
+  events: number;
 }
 
 export interface SimAgent {
@@ -44,6 +48,8 @@ export interface SimAgentOptions {
   protocolVersion?: 4 | 5;
   /** On stop, clear the retained status instead of leaving OFFLINE (a bench fleet must not linger on a shared broker). */
   clearStatusOnStop?: boolean;
+  /** New events wait this long for others to share their message, as the real agent's (src/agent/event-sender.ts). */
+  lingerMs?: number;
 }
 
 /**
@@ -51,17 +57,17 @@ export interface SimAgentOptions {
  * but does not touch files: every step of a dispatch "succeeds" at once. Per report it publishes
  * what the real agent publishes for a task of plain steps: `report.started`, `task.started`, and
  * per step `step.started`, one `step.message`, `step.finished`, then `task.finished` and
- * `report.finished`, one batch per step (the real agent's steps end in different ticks, so its
- * events leave in several batches too). Events stay until acked and are resent, like the real
- * agent's journal (in memory here).
+ * `report.finished`, step after step in different ticks, and like the real agent lets new events
+ * linger `lingerMs` so that those of quick steps share a message. Events stay until acked and
+ * are resent, like the real agent's journal (in memory here).
  */
-export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resendAfterMs = 5_000, protocolVersion = 4, clearStatusOnStop = true }: SimAgentOptions): Promise<SimAgent> {
+export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resendAfterMs = 5_000, protocolVersion = 4, clearStatusOnStop = true, lingerMs = DEFAULT_EVENT_LINGER_MS }: SimAgentOptions): Promise<SimAgent> {
   const stream = randomUUID();
   const connectedAt = new Date();
   let seq = 0;
   const unacked = new Map<number, { event: AgentEvent; sentAt: number }>();
   const seen = new Set<string>();
-  let stats: SimAgentStats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: 0 };
+  let stats: SimAgentStats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: 0, eventMessages: 0, events: 0 };
 
   const client: MqttClient = mqtt.connect(brokerUrl, {
     clientId,
@@ -78,11 +84,24 @@ export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resen
     client.publish(eventsTopic(clientId), encodeMessage(buildEventBatch(stream, events)), { qos: 1 });
   };
 
+  let lingering: AgentEvent[] = [];
+  const flush = () => {
+    const events = lingering;
+    lingering = [];
+    const now = Date.now();
+    for (const event of events) unacked.set(event.seq, { event, sentAt: now });
+    if (!events.length) return;
+    stats.eventMessages++;
+    stats.events += events.length;
+    publish(events);
+  };
   const emit = (drafts: AgentEventDraft[]) => {
     const now = Date.now();
-    const events = drafts.map((d) => ({ ...d, seq: ++seq, at: now }) as AgentEvent);
-    for (const event of events) unacked.set(event.seq, { event, sentAt: now });
-    publish(events);
+    if (!lingering.length) {
+      if (lingerMs > 0) setTimeout(flush, lingerMs);
+      else setImmediate(flush);
+    }
+    lingering.push(...drafts.map((d) => ({ ...d, seq: ++seq, at: now }) as AgentEvent));
   };
 
   const run = async (dispatch: DispatchCommand) => {
@@ -163,7 +182,7 @@ export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resen
     clientId,
     stats: () => ({ ...stats, unacked: unacked.size }),
     reset() {
-      stats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: unacked.size };
+      stats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: unacked.size, eventMessages: 0, events: 0 };
     },
     async stop() {
       clearInterval(resendTimer);
