@@ -17,6 +17,7 @@ import type { Services } from './services';
  */
 export class Loaders {
   private readonly cache = new Map<string, DataLoader<unknown, unknown>>();
+  private readonly prefetches = new WeakMap<object, Map<string, unknown>>();
 
   constructor(private readonly services: Services) {}
 
@@ -28,6 +29,22 @@ export class Loaders {
       this.cache.set(key, found as DataLoader<unknown, unknown>);
     }
     return found;
+  }
+
+  /**
+   * A value read ahead for one field of one parent object (a list page that read its items'
+   * nested list with the page). Kept on that object only, not in a loader shared by the whole
+   * operation: a look-ahead may read fewer columns than another path to the same parent needs.
+   */
+  prefetch(parent: object, field: string, value: unknown): void {
+    let fields = this.prefetches.get(parent);
+    if (!fields) this.prefetches.set(parent, (fields = new Map()));
+    fields.set(field, value);
+  }
+
+  /** What `prefetch` kept for this parent's field, or undefined. */
+  prefetched<T>(parent: object, field: string): T | undefined {
+    return this.prefetches.get(parent)?.get(field) as T | undefined;
   }
 
   // ---- entities by id (e.g. the client of a report, the job of a run) ----

@@ -1,4 +1,5 @@
 import { getArgumentValues, getNamedType, isObjectType, Kind, type FieldNode, type GraphQLField, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { getMetadataStorage } from 'type-graphql';
 
 /**
  * Look-ahead for list resolvers: what the operation asks of the items, so that a list can read
@@ -6,15 +7,15 @@ import { getArgumentValues, getNamedType, isObjectType, Kind, type FieldNode, ty
  * Fragments are followed; @skip/@include are not evaluated, so "maybe" counts as yes.
  */
 
-/** The field nodes named `name` under the current field and then the fields of `path`. */
-function fieldNodes(info: GraphQLResolveInfo, path: readonly string[], name: string): FieldNode[] {
+/** The field nodes named `name` (any name when undefined) under the current field and then the fields of `path`. */
+function fieldNodes(info: GraphQLResolveInfo, path: readonly string[], name: string | undefined): FieldNode[] {
   const found: FieldNode[] = [];
   const visit = (set: SelectionSetNode | undefined, depth: number, seen: Set<string>): void => {
     if (!set) return;
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
         if (depth === path.length) {
-          if (sel.name.value === name) found.push(sel);
+          if (name === undefined || sel.name.value === name) found.push(sel);
         } else if (sel.name.value === path[depth]) visit(sel.selectionSet, depth + 1, seen);
       } else if (sel.kind === Kind.INLINE_FRAGMENT) visit(sel.selectionSet, depth, seen);
       else if (!seen.has(sel.name.value)) {
@@ -53,4 +54,32 @@ export function selectedArguments(info: GraphQLResolveInfo, path: readonly strin
   const nodes = fieldNodes(info, path, name);
   const def = nodes.length ? fieldDefinition(info, path, name) : undefined;
   return def ? nodes.map((node) => getArgumentValues(def, node, info.variableValues)) : [];
+}
+
+/** Field names of each object type (class) that a @FieldResolver answers. */
+const resolvedFields = new WeakMap<object, Set<string>>();
+
+function fieldResolversOf(objectType: object): Set<string> {
+  let names = resolvedFields.get(objectType);
+  if (!names) {
+    names = new Set(getMetadataStorage().fieldResolvers.filter((r) => r.getObjectType?.() === objectType).map((r) => r.schemaName));
+    resolvedFields.set(objectType, names);
+  }
+  return names;
+}
+
+/**
+ * The fields asked of the items under the current field and then `path` that the items must
+ * carry themselves: every selected field of `objectType` but those a @FieldResolver answers
+ * (which read only the item's `id`, by this project's rule, see docs/graphql.md) and
+ * `__typename`. A list resolver hands them to its service to read only those columns.
+ */
+export function ownFieldsSelected(info: GraphQLResolveInfo, path: readonly string[], objectType: object): string[] {
+  const resolved = fieldResolversOf(objectType);
+  const names = new Set<string>();
+  for (const node of fieldNodes(info, path, undefined)) {
+    const name = node.name.value;
+    if (name !== '__typename' && !resolved.has(name)) names.add(name);
+  }
+  return [...names];
 }

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
-import { selectedArguments, selectsAny } from '../graphql/selection';
+import { ownFieldsSelected, selectedArguments, selectsAny } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
 import type { JobFilter, JobInput } from '../services/job.service';
 import { oneScope } from './client.resolver';
@@ -75,16 +75,20 @@ export class JobResolver {
     }
     // Look-ahead: a page that shows its jobs' counts reads them with the page, in the same
     // statement, and hands them to the count loader (a dashboard's job list: one statement fewer).
-    // So does the window of tasks when the page asks for one (one `tasks` field, valid arguments).
+    // So does the window of tasks when the page asks for one (one `tasks` field, valid
+    // arguments), kept on each job row. Only the columns the fields ask for are read.
     const tasksArgs = selectedArguments(info, ['nodes'], 'tasks');
     const tasks = tasksArgs.length === 1 && validNestedList(tasksArgs[0]) ? { offset: tasksArgs[0].offset, limit: tasksArgs[0].first } : undefined;
     if (tasks || selectsAny(info, ['nodes'], JOB_BINDING_COUNT_FIELDS)) {
-      const { items, total } = await services.jobs.listRowsWithCounts(f, pageRequest(page), extra, by, { tasks });
+      const { items, total } = await services.jobs.listRowsWithCounts(f, pageRequest(page), extra, by, {
+        tasks,
+        fields: ownFieldsSelected(info, ['nodes'], JobObject),
+        taskFields: tasks && ownFieldsSelected(info, ['nodes', 'tasks'], TaskObject),
+      });
       const counts = loaders.jobCounts();
-      const taskWindows = tasks && loaders.jobTasks(tasks);
       for (const item of items) {
         counts.prime(item.job.id, item.counts);
-        if (taskWindows && item.tasks) taskWindows.prime(item.job.id, item.tasks);
+        if (item.tasks) loaders.prefetch(item.job, 'tasks', item.tasks);
       }
       return toPage({ items, total }, page, (item) => item.job);
     }
@@ -93,7 +97,8 @@ export class JobResolver {
 
   @FieldResolver(() => [TaskObject], { description: 'Its tasks, in job order.' })
   tasks(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Task>[]> {
-    return loaders.jobTasks({ offset, limit: first }).load(job.id);
+    const read = loaders.prefetched<EntityRow<Task>[]>(job, 'tasks');
+    return read ? Promise.resolve(read) : loaders.jobTasks({ offset, limit: first }).load(job.id);
   }
 
   @FieldResolver(() => Int)

@@ -166,18 +166,20 @@ export class JobService {
   /**
    * listRows with each job's task, group and direct-client counts, still in one statement: for
    * list pages that show the counts (a dashboard's job list), which would else cost a second one.
-   * With `tasks`, each job's window of tasks (as `tasksByJob` gives it) rides along too.
+   * With `tasks`, each job's window of tasks (as `tasksByJob` gives it) rides along too. With
+   * `fields` and `taskFields` (property names), only those are read when they are all plain
+   * columns (see scalarFields): the rows then have only them and `id`.
    */
   async listRowsWithCounts(
     filter: JobFilter = {},
     page: PageRequest = {},
     extra: FilterQuery<Job> = {},
     orderBy?: OrderBy<JobOrderField>,
-    { tasks }: { tasks?: PageWindow } = {},
+    { tasks, fields, taskFields }: { tasks?: PageWindow; fields?: readonly string[]; taskFields?: readonly string[] } = {},
   ): Promise<Page<{ job: EntityRow<Job>; counts: JobBindingCounts; tasks?: EntityRow<Task>[] }>> {
     const columns: Record<string, string> = { ...JOB_BINDING_COUNT_COLUMNS };
-    if (tasks) columns.taskWindow = relationColumn(TASKS_OF_JOBS, tasks);
-    const rows = await rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), columns);
+    if (tasks) columns.taskWindow = relationColumn(this.em, TASKS_OF_JOBS, tasks, taskFields);
+    const rows = await rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), columns, fields);
     return {
       items: rows.items.map((job, i) => {
         const { taskWindow, ...counts } = rows.extras[i];

@@ -73,11 +73,14 @@ export async function relationPages<T extends object>(em: EntityManager, query: 
 /**
  * The same window as relationPages, for the one parent of a page row `r` (see rowPage's
  * `columns`): a JSON array of the related rows, so that a list page can bring a nested list
- * along in its own statement. Read the column back with `fromRelationColumn`.
+ * along in its own statement. With `fields` (entity properties), only those and `id` are read
+ * (see `scalarFields`). Read the column back with `fromRelationColumn`.
  */
-export function relationColumn(query: RelationQuery<object>, window: PageWindow): string {
+export function relationColumn(em: EntityManager, query: RelationQuery<object>, window: PageWindow, fields?: readonly string[]): string {
   const columns = windowColumns(query, window);
-  return `(select coalesce(json_agg(t order by ${columns.map((c) => `c.${c}`).join(', ')}), '[]'::json) from (select r.id) p(id)
+  const picked = scalarFields(em, query.entity, fields);
+  const row = picked ? `json_build_object(${picked.columns.map((c) => `'${c}', t."${c}"`).join(', ')})` : 't';
+  return `(select coalesce(json_agg(${row} order by ${columns.map((c) => `c.${c}`).join(', ')}), '[]'::json) from (select r.id) p(id)
     cross join lateral (select * from (${query.children}) c order by ${columns.join(', ')} limit ${window.limit} offset ${window.offset}) c
     join "${query.table}" t on t.id = c.child_id)`;
 }
@@ -85,6 +88,24 @@ export function relationColumn(query: RelationQuery<object>, window: PageWindow)
 /** A relationColumn's value as EntityRows (JSON gives dates as strings: the ORM's mapper reads them back). */
 export function fromRelationColumn<T extends object>(em: EntityManager, entity: EntityClass<T>, value: unknown): EntityRow<T>[] {
   return toEntityRows(em, entity, value as Record<string, unknown>[]);
+}
+
+/**
+ * The properties of `fields` (entity property names) plus `id`, with their columns, when every
+ * one is a scalar property stored in one column; undefined (read every column) otherwise, or
+ * without `fields`. Reading fewer columns is what makes a page cheap to build, send and parse:
+ * a dashboard list rarely shows more than a few of them. Rows read so have only those properties.
+ */
+export function scalarFields(em: EntityManager, entity: EntityClass<object>, fields: readonly string[] | undefined): { props: string[]; columns: string[] } | undefined {
+  if (!fields) return undefined;
+  const meta = em.getMetadata().get(entity.name);
+  const picked = new Map<string, string>();
+  for (const name of ['id', ...fields]) {
+    const prop = meta.properties[name as never] as { kind?: string; fieldNames?: string[]; persist?: boolean } | undefined;
+    if (!prop || prop.kind !== ReferenceKind.SCALAR || prop.persist === false || prop.fieldNames?.length !== 1 || !COLUMN.test(prop.fieldNames[0])) return undefined;
+    picked.set(name, prop.fieldNames[0]);
+  }
+  return { props: [...picked.keys()], columns: [...picked.values()] };
 }
 
 /** Whether a filter has a condition on a relation (anything but the entity's own columns), at any depth of $and/$or/$not. */
@@ -141,17 +162,26 @@ function plainKey(value: unknown): string | undefined {
   return plain ? key : undefined;
 }
 
-function compilePage<T extends object>(em: EntityManager, entity: EntityClass<T>, where: FilterQuery<T>, orderBy: QueryOrderMap<T>[], columns: Record<string, string>): CompiledPage {
+function compilePage<T extends object>(em: EntityManager, entity: EntityClass<T>, where: FilterQuery<T>, orderBy: QueryOrderMap<T>[], columns: Record<string, string>, fields?: readonly string[]): CompiledPage {
   const meta = em.getMetadata().get(entity.name);
+  // The sort keys are read too: the outer select sorts by them.
+  const sortFields = orderBy.flatMap((map) => Object.keys(map));
+  const picked = fields && scalarFields(em, entity, [...fields, ...sortFields]);
   // Two fresh builders: cloning one costs more than building it again. A condition on a
   // relation joins its table, which can repeat a row: only then count distinct ids (dearer).
-  const page = em.createQueryBuilder(entity, 'e').select('*').where(where).orderBy(orderBy).getKnexQuery().toSQL();
+  const page = em
+    .createQueryBuilder(entity, 'e')
+    .select(picked ? (picked.props as never[]) : '*')
+    .where(where)
+    .orderBy(orderBy)
+    .getKnexQuery()
+    .toSQL();
   const count = em.createQueryBuilder(entity, 'e').count('id', joinsRelation(meta, where)).where(where).getKnexQuery().toSQL();
   // The outer select must sort again: a subquery's order is not kept by SQL's rules.
-  const fields = new Map(meta.props.map((p) => [p.name, p.fieldNames?.[0]]));
+  const columnOf = new Map(meta.props.map((p) => [p.name, p.fieldNames?.[0]]));
   const order = orderBy.flatMap((map) =>
     Object.entries(map as Record<string, unknown>).map(([prop, direction]) => {
-      const column = fields.get(prop);
+      const column = columnOf.get(prop);
       if (!column || typeof direction !== 'string' || !ORDER_DIRECTION.test(direction)) throw new TypeError(`rowPage sorts by scalar fields only: ${prop} ${String(direction)}`);
       return `r."${column}" ${direction}`;
     }),
@@ -178,7 +208,8 @@ const WINDOW_MARK = '/*window*/';
  * `em.findAndCount` would send (built by MikroORM's QueryBuilder, so every filter the services
  * write works, relations included); the count rides along as a scalar subquery, and so can
  * `columns`: SQL expressions over the page row `r` (e.g. a correlated count), by alias. A page
- * past the end asks for the count on its own.
+ * past the end asks for the count on its own. With `fields`, only those properties (and `id`)
+ * are read when they are all plain columns (scalarFields).
  */
 export async function rowPage<T extends object, C extends string = never>(
   em: EntityManager,
@@ -187,13 +218,14 @@ export async function rowPage<T extends object, C extends string = never>(
   orderBy: QueryOrderMap<T>[],
   { offset, limit }: PageWindow,
   columns: Record<C, string> = {} as Record<C, string>,
+  fields?: readonly string[],
 ): Promise<RowPage<T, C>> {
   if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0) throw new TypeError(`rowPage window must be integers from 0: ${offset}, ${limit}`);
   const filterKey = plainKey([where, orderBy]);
-  const key = filterKey === undefined ? undefined : `${entity.name}\n${filterKey}\n${JSON.stringify(columns)}`;
+  const key = filterKey === undefined ? undefined : `${entity.name}\n${filterKey}\n${JSON.stringify(columns)}\n${fields?.join(',') ?? '*'}`;
   let compiled = key === undefined ? undefined : compiledPages.get(key);
   if (!compiled) {
-    compiled = compilePage(em, entity, where, orderBy, columns);
+    compiled = compilePage(em, entity, where, orderBy, columns, fields);
     if (key !== undefined) {
       if (compiledPages.size >= COMPILED_PAGES_MAX) compiledPages.delete(compiledPages.keys().next().value!);
       compiledPages.set(key, compiled);

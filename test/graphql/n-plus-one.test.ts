@@ -1,4 +1,22 @@
+import { getNamedType, isLeafType, isObjectType, type GraphQLSchema } from 'graphql';
 import { captureSql, useGraphqlServer } from './support';
+
+/**
+ * Every field of an object type: leaves as they are, object fields with their `id` (or
+ * `__typename`). Fields with required arguments are left out.
+ */
+function everyField(schema: GraphQLSchema, typeName: string, skip: readonly string[] = []): string {
+  const type = schema.getType(typeName);
+  if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+  return Object.values(type.getFields())
+    .filter((f) => !skip.includes(f.name) && f.args.every((a) => a.defaultValue !== undefined || !String(a.type).endsWith('!')))
+    .map((f) => {
+      const named = getNamedType(f.type);
+      if (isLeafType(named)) return f.name;
+      return isObjectType(named) && named.getFields().id ? `${f.name} { id }` : `${f.name} { __typename }`;
+    })
+    .join(' ');
+}
 
 /** A dashboard page: jobs with their first tasks, groups and clients, and every count. */
 const PAGE = `query ($pageSize: Int!) {
@@ -107,6 +125,26 @@ describe('GraphQL batching (no N+1)', () => {
       expect(strip(withPage.result)).toEqual(strip(viaLoader.result));
       expect(withPage.result.jobs.nodes.some((n: { tasks: unknown[] }) => n.tasks.length > 0)).toBe(args !== '(first: 0)' && args !== '(offset: 5)');
     }
+  });
+
+  it('answers every field of the jobs and their tasks read with the page as a single job query does (field resolvers need only the id)', async () => {
+    const schema = h.mount.schema;
+    const taskFields = everyField(schema, 'Task');
+    const jobFields = everyField(schema, 'Job', ['tasks']);
+    const page = await captureSql(() => h.ok(`{ jobs(pageSize: 4) { nodes { ${jobFields} tasks(first: 2) { ${taskFields} } } } }`));
+    expect(page.result.jobs.nodes).toHaveLength(4);
+    for (const node of page.result.jobs.nodes as { id: number }[]) {
+      const single = await h.ok(`query ($id: Int!) { job(id: $id) { ${jobFields} tasks(first: 2) { ${taskFields} } } }`, { id: node.id });
+      expect(node).toEqual(single.job);
+    }
+  });
+
+  it('reads only the columns a page asks for', async () => {
+    const { statements } = await captureSql(() => h.ok('{ jobs(pageSize: 3) { nodes { id name tasksCount tasks(first: 2) { name } } } }'));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/json_build_object\('id', t\."id", 'name', t\."name"\)/);
+    expect(statements[0]).not.toMatch(/"e"\.\*/);
+    expect(statements[0]).not.toMatch(/description/);
   });
 
   it('reports invalid nested-list arguments of a page the same way with the look-ahead', async () => {
