@@ -2,12 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { MqttClient } from 'mqtt';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GatewayConfig } from './config';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
 import { createDispatcher, type Dispatcher } from './live/dispatcher';
 import { createExecutionLifecycle, type ExecutionLifecycle } from './live/execution-lifecycle';
 import { createMqttBridge } from './live/mqtt-bridge';
+import { createLiveRelay, gatewayWill, newGatewayId, type LiveRelay } from './live/live-relay';
 import { createLivePubSub, type LivePubSub } from './live/pubsub';
 import { createRestRouter } from './rest-compat';
 import { systemClock, type Clock } from './runtime/clock';
@@ -17,6 +19,7 @@ import type { Logger } from './runtime/logger';
 import { connectMqtt } from './runtime/mqtt-connection';
 import { StartupError } from './runtime/startup-error';
 import { createScheduler, type Scheduler } from './scheduler';
+import { SettingsService } from './services/settings.service';
 
 export interface Gateway {
   /** http://host:port of the HTTP server (GraphQL, REST, /healthz). */
@@ -33,6 +36,8 @@ export interface Gateway {
   lifecycle: ExecutionLifecycle;
   /** Fires scheduled jobs (src/scheduler); `tick()` runs one pass at once. */
   scheduler: Scheduler;
+  /** Live events to and from the other gateways of the installation (src/live/live-relay.ts). */
+  relay: LiveRelay;
   stop(): Promise<void>;
 }
 
@@ -73,10 +78,17 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
       stoppers.push({ name: 'broker', stop: () => broker!.close() });
     }
     const brokerUrl = config.mqttUrl ?? broker!.url;
-    const mqtt = await connectMqtt({ url: brokerUrl, clientId: `sdes-gateway-${process.pid}-${Date.now().toString(36)}`, logger, fromEnv: !!config.mqttUrl });
+    // Gateways sharing the database are one installation; they tell each other their live events.
+    const installation = await new SettingsService({ em: db.orm.em.fork() as EntityManager, clock }).installationId();
+    const gatewayId = newGatewayId();
+    const mqtt = await connectMqtt({ url: brokerUrl, clientId: `sdes-gateway-${gatewayId}`, logger, fromEnv: !!config.mqttUrl, will: gatewayWill(installation, gatewayId) });
     stoppers.push({ name: 'mqtt', stop: () => mqtt.endAsync() });
 
-    const pubsub = createLivePubSub();
+    // Subscribers see every gateway's live events, not only this one's (src/live/live-relay.ts).
+    const relay = createLiveRelay({ mqtt, local: createLivePubSub(), installation, origin: gatewayId, logger });
+    await relay.start();
+    stoppers.push({ name: 'live relay', stop: () => relay.stop() });
+    const pubsub = relay.pubsub;
     // The live layer: presence and progress in from agents, dispatches out (src/live).
     const dispatcher = createDispatcher({ orm: db.orm, mqtt, clock, logger });
     const bridge = createMqttBridge({ mqtt, orm: db.orm, clock, logger, pubsub, dispatcher, shareGroup: config.shareGroup });
@@ -125,7 +137,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     const url = `http://127.0.0.1:${port}`;
     logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl }, 'SDES gateway ready');
 
-    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, stop: stopAll };
+    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { MqttClient } from 'mqtt';
-import { commandsTopic, createAckBatcher, encodeMessage, gatewaySubscriptions, parseAgentMessage } from '../protocol';
+import { commandsTopic, createAckBatcher, encodeMessage, gatewaySubscriptions, parseAgentMessage, parseLiveRelayTopic } from '../protocol';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { StepIndex } from '../services/execution-progress.fold';
@@ -152,6 +152,8 @@ export function createMqttBridge({
   const sampler = createSampler({ intervalMs: sampleIntervalMs, logger, take: () => new PresenceService(ctx()).onlineCount(), record: () => new PresenceService(ctx()).recordOnlineSample() });
 
   const onMessage = (topic: string, payload: Buffer) => {
+    // The other gateways' live events share the connection (live-relay.ts reads them).
+    if (parseLiveRelayTopic(topic) !== null) return;
     const parsed = parseAgentMessage(topic, payload);
     if (!parsed.ok) {
       if (parsed.clientId !== undefined && !acceptClient(parsed.clientId)) return;

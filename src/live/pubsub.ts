@@ -5,47 +5,11 @@ import type * as RepeaterModule from '@repeaterjs/repeater' with { 'resolution-m
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Repeater, SlidingBuffer } = require('@repeaterjs/repeater') as typeof RepeaterModule;
 
-/** What changed in the configuration graph (for dashboards that list it). */
-export interface EntityChangedEvent {
-  entity: 'CLIENT' | 'GROUP' | 'JOB' | 'TASK' | 'ATTRIBUTE' | 'SETTINGS';
-  action: 'CREATED' | 'UPDATED' | 'DELETED';
-  id: number;
-  at: number;
-}
+// The payloads are part of the wire protocol: gateways relay them to each other (src/live/live-relay.ts).
+import type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent, LiveStepMessage } from '../protocol';
 
-export interface ClientStatusEvent {
-  clientId: number;
-  mqttClientId: string;
-  status: 'ONLINE' | 'OFFLINE';
-  at: number;
-}
-
-/** Progress of one level of an execution: the run, a report, a task result or a step result. */
-export interface ExecutionProgressEvent {
-  level: 'RUN' | 'REPORT' | 'TASK' | 'STEP';
-  runId: number;
-  jobId: number;
-  reportId?: string;
-  clientId?: number;
-  taskId?: number;
-  stepId?: number;
-  status: string;
-  startTime?: number | null;
-  endTime?: number | null;
-  at: number;
-}
-
-export interface StepMessageEvent {
-  runId: number;
-  jobId: number;
-  reportId: string;
-  clientId: number;
-  taskId: number;
-  stepId: number;
-  startTime: number;
-  endTime: number;
-  message: string;
-}
+export type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent };
+export type StepMessageEvent = LiveStepMessage;
 
 /** Every live topic and its payload type, in one place (graphql-yoga's typed pub/sub). */
 export type LiveTopics = {

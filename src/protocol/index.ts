@@ -4,6 +4,7 @@ export * from './step.schema';
 export * from './status.schema';
 export * from './event.schema';
 export * from './command.schema';
+export * from './live-relay.schema';
 export * from './seq-ranges';
 export * from './protocol.parse';
 export * from './protocol.build';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { commandSchema, type Command } from './command.schema';
 import { eventBatchSchema, type EventBatch } from './event.schema';
+import { gatewayPresenceSchema, liveRelaySchema, parseGatewayTopic, parseLiveRelayTopic, type LiveRelayMessage } from './live-relay.schema';
 import { PROTOCOL_VERSION, parseAgentTopic, type AgentChannel } from './protocol.topics';
 import { statusMessageSchema, type StatusMessage } from './status.schema';
 
@@ -45,6 +46,32 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/** JSON, protocol version, nesting and schema of a payload; `what` names it in the errors. */
+function decodePayload<T>(payload: Buffer | Uint8Array | string, schema: z.ZodType<T>, what: string): { ok: true; value: T } | { ok: false; code: ParseErrorCode; error: string } {
+  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+  if (text.length === 0) return { ok: false, code: 'EMPTY', error: `empty payload on ${what}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, code: 'JSON', error: `payload on ${what} is not JSON: ${(error as Error).message}` };
+  }
+  const v = (json as { v?: unknown } | null)?.v;
+  if (v !== PROTOCOL_VERSION) {
+    return { ok: false, code: 'VERSION', error: `unsupported protocol version ${JSON.stringify(v)} on ${what} (this side speaks v${PROTOCOL_VERSION})` };
+  }
+  if (nestingExceeds(json, MAX_JSON_DEPTH)) return { ok: false, code: 'SCHEMA', error: `invalid ${what} message: nested deeper than ${MAX_JSON_DEPTH} levels` };
+  let result;
+  try {
+    result = schema.safeParse(json);
+  } catch (error) {
+    // safeParse only throws on pathological input, e.g. a step tree nested deeper than the stack.
+    return { ok: false, code: 'SCHEMA', error: `invalid ${what} message: ${(error as Error)?.message ?? String(error)}` };
+  }
+  if (!result.success) return { ok: false, code: 'SCHEMA', error: `invalid ${what} message: ${describeIssues(result.error)}` };
+  return { ok: true, value: result.data };
+}
+
 /**
  * Validates a message received on any SDES agent topic. Pure, and never throws: malformed
  * topics, non-JSON, other protocol versions and schema violations come back as `{ ok: false }`
@@ -54,30 +81,34 @@ export function parseMessage(topic: string, payload: Buffer | Uint8Array | strin
   const where = parseAgentTopic(topic);
   if (!where) return { ok: false, code: 'TOPIC', error: `not an SDES agent topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
   const { clientId, channel } = where;
-  const fail = (code: ParseErrorCode, error: string): ParseResult<ProtocolMessage> => ({ ok: false, code, error, clientId, channel });
+  const decoded = decodePayload<StatusMessage | EventBatch | Command>(payload, schemas[channel] as z.ZodType<StatusMessage | EventBatch | Command>, channel);
+  if (!decoded.ok) return { ...decoded, clientId, channel };
+  return { ok: true, value: { channel, clientId, message: decoded.value } as ProtocolMessage };
+}
 
-  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
-  if (text.length === 0) return fail('EMPTY', `empty payload on ${channel}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return fail('JSON', `payload on ${channel} is not JSON: ${(error as Error).message}`);
-  }
-  const v = (json as { v?: unknown } | null)?.v;
-  if (v !== PROTOCOL_VERSION) {
-    return fail('VERSION', `unsupported protocol version ${JSON.stringify(v)} on ${channel} (this side speaks v${PROTOCOL_VERSION})`);
-  }
-  if (nestingExceeds(json, MAX_JSON_DEPTH)) return fail('SCHEMA', `invalid ${channel} message: nested deeper than ${MAX_JSON_DEPTH} levels`);
-  let result;
-  try {
-    result = schemas[channel].safeParse(json);
-  } catch (error) {
-    // safeParse only throws on pathological input, e.g. a step tree nested deeper than the stack.
-    return fail('SCHEMA', `invalid ${channel} message: ${(error as Error)?.message ?? String(error)}`);
-  }
-  if (!result.success) return fail('SCHEMA', `invalid ${channel} message: ${describeIssues(result.error)}`);
-  return { ok: true, value: { channel, clientId, message: result.data } as ProtocolMessage };
+/** For gateways: another gateway's live events (live-relay.schema.ts). Never throws. */
+export function parseLiveRelay(topic: string, payload: Buffer | Uint8Array | string): ParseResult<{ installation: string; origin: string; message: LiveRelayMessage }> {
+  const where = parseLiveRelayTopic(topic);
+  if (where === null) return { ok: false, code: 'TOPIC', error: `not an SDES live relay topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
+  const decoded = decodePayload(payload, liveRelaySchema, 'live relay');
+  if (!decoded.ok) return decoded;
+  if (decoded.value.origin !== where.origin) return { ok: false, code: 'SCHEMA', error: `live relay message of ${decoded.value.origin} on the topic of ${where.origin}` };
+  return { ok: true, value: { ...where, message: decoded.value } };
+}
+
+/**
+ * For gateways: another gateway's presence (live-relay.schema.ts); an empty payload is a
+ * cleared one (`present: false`). Never throws.
+ */
+export function parseGatewayPresence(topic: string, payload: Buffer | Uint8Array | string): ParseResult<{ installation: string; origin: string; present: boolean }> {
+  const where = parseGatewayTopic(topic);
+  if (where?.channel !== 'presence') return { ok: false, code: 'TOPIC', error: `not an SDES gateway presence topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
+  const { installation, origin } = where;
+  if (payload.length === 0) return { ok: true, value: { installation, origin, present: false } };
+  const decoded = decodePayload(payload, gatewayPresenceSchema, 'gateway presence');
+  if (!decoded.ok) return decoded;
+  if (decoded.value.origin !== origin) return { ok: false, code: 'SCHEMA', error: `gateway presence of ${decoded.value.origin} on the topic of ${origin}` };
+  return { ok: true, value: { installation, origin, present: true } };
 }
 
 /** For the gateway: a status or events message from an agent; commands are refused. Never throws. */

@@ -12,15 +12,18 @@ export async function connectMqtt({
   logger,
   timeoutMs = 8000,
   fromEnv,
+  will,
 }: {
   url: string;
   clientId: string;
   logger: Logger;
+  /** Published by the broker when this connection is lost without a clean goodbye. */
+  will?: { topic: string; payload: Buffer; qos: 0 | 1; retain: boolean };
   timeoutMs?: number;
   /** true when the URL came from MQTT_URL, so the error can name it. */
   fromEnv: boolean;
 }): Promise<MqttClient> {
-  const client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 1000, connectTimeout: timeoutMs, protocolVersion: 4 });
+  const client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 1000, connectTimeout: timeoutMs, protocolVersion: 4, will });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no CONNACK within ${timeoutMs} ms`)), timeoutMs);

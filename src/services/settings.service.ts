@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Setting, type SettingKey } from '../entities';
 import { errors } from './errors';
 import { publishChange, type ServiceContext } from './service-context';
@@ -87,6 +88,22 @@ export class SettingsService {
 
   async get<K extends SettingKey>(key: K): Promise<SettingsSections[K]> {
     return (await this.read(key)).value;
+  }
+
+  /**
+   * The id of this installation: random, made by the first gateway on the database and shared by
+   * every gateway on it. It scopes what gateways tell each other on the broker (live-relay.ts),
+   * so test databases or separate installations on one broker never hear each other. Not a
+   * settings section: no route shows or changes it.
+   */
+  async installationId(): Promise<string> {
+    const conn = this.ctx.em.getConnection();
+    await conn.execute(`insert into setting (key, value, updated_at) values ('installation', ?::jsonb, ?) on conflict (key) do nothing`, [
+      JSON.stringify({ id: randomUUID().replace(/-/g, '') }),
+      this.ctx.clock.now(),
+    ]);
+    const [row] = await conn.execute<{ id: string }[]>(`select value->>'id' as id from setting where key = 'installation'`);
+    return row.id;
   }
 
   /** Merges a partial update after checking every field given; unknown fields are refused. */
