@@ -13,7 +13,7 @@ import { JobService } from '../../src/services/job.service';
 import type { ServiceContext } from '../../src/services/service-context';
 import { SettingsService } from '../../src/services/settings.service';
 import { TaskService } from '../../src/services/task.service';
-import { createE2eDatabase, startE2eGateway } from '../e2e/support/fleet';
+import { createE2eDatabase, gatewayTools, startE2eGateway } from '../e2e/support/fleet';
 import { clearRetained } from './support/broker';
 
 type Progress = { level: string; status: string; runId: number; reportId: string | null; taskId: number | null; stepId: number | null };
@@ -47,15 +47,8 @@ describe('two gateways on one broker', () => {
     await ready;
     return seen;
   };
-  const waitFor = async <T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  };
+  const tools = gatewayTools(() => a);
+  const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs?: number): Promise<T> => tools.waitFor(what, async () => probe(), timeoutMs);
 
   beforeAll(async () => {
     db = await createE2eDatabase();
