@@ -3,7 +3,7 @@ import type { Client, Job, JobRun, Report } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
 import { errors } from '../services/errors';
 import type { PageRequest } from '../services/paging';
-import type { ClientLogRow, JobLogRow, StepLogRow, TaskLogRow } from '../services/execution-log.service';
+import type { ClientLogRow, JobLogRow, StepLogRow, TaskLogRow } from '../services/execution-log.rows';
 import { ClientType } from './client.type';
 import { checkPageArgs, PageArgs, pageRequest, toPage } from './common.type';
 import { ExecutionStatus } from './enums';

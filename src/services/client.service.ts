@@ -1,8 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import {
-  Attribute,
   Client,
-  ClientAttributeValue,
   CLIENT_ROLES,
   CLIENT_STATUSES,
   Group,
@@ -12,7 +10,7 @@ import {
   type ClientRole,
   type ClientStatus,
 } from '../entities';
-import { checkValue } from './attribute.service';
+import { attributeViews, setAttributeValues, type AttributeValueInput, type ClientAttributeView } from './client-attributes';
 import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { changeStaticMembers, refreshDynamicGroups } from './group-membership';
@@ -48,15 +46,8 @@ export interface ClientInput {
   role?: string;
 }
 
-export interface ClientAttributeView {
-  attributeId: number;
-  attributeName: string;
-  type: number;
-  /** The client's own value, else the attribute's default. */
-  attributeValue: string | null;
-  display: boolean;
-  readOnly: boolean;
-}
+
+export type { ClientAttributeView };
 
 export interface ClientCounts {
   attributes: number;
@@ -286,28 +277,7 @@ export class ClientService {
    * the clients, in the order of `ids`.
    */
   async attributesByClient(ids: readonly number[]): Promise<ClientAttributeView[][]> {
-    if (!ids.length) return [];
-    const [defs, values] = await Promise.all([
-      this.em.find(Attribute, {}, { orderBy: { id: 'asc' } }),
-      this.em.execute<{ client_id: number; attribute_id: number; value: string | null }[]>(
-        'select client_id, attribute_id, value from client_attribute_value where client_id = any(?::int[])',
-        [intArray(ids)],
-      ),
-    ]);
-    const value = new Map(values.map((v) => [`${v.client_id}:${v.attribute_id}`, v.value]));
-    return ids.map((cid) =>
-      defs.map((a) => {
-        const key = `${cid}:${a.id}`;
-        return {
-          attributeId: a.id,
-          attributeName: a.name,
-          type: a.type,
-          attributeValue: value.has(key) ? value.get(key)! : a.defaultValue,
-          display: a.display,
-          readOnly: a.readOnly,
-        };
-      }),
-    );
+    return attributeViews(this.em, ids);
   }
 
   /**
@@ -315,25 +285,8 @@ export class ClientService {
    * value must fit its attribute's type (NUMBER, BOOLEAN "true"/"false", DATE ISO or epoch ms;
    * null or "" clears it).
    */
-  async setAttributes(id: number, values: { attributeId: number; attributeValue: string | null }[]): Promise<void> {
-    const client = await this.get(id);
-    const ids = [...new Set(values.map((v) => v.attributeId))];
-    const defs = await this.em.find(Attribute, { id: { $in: ids } });
-    const known = new Map(defs.map((d) => [d.id, d]));
-    values.forEach((v, i) => {
-      const def = known.get(v.attributeId);
-      if (!def) throw errors.invalid(`[${i}].attributeId`, 'the id of an existing attribute', v.attributeId);
-      if (def.readOnly) throw errors.invalid(`[${i}].attributeId`, `a writable attribute ("${def.name}" is read-only)`, v.attributeId);
-      checkValue(`[${i}].attributeValue`, def.type, v.attributeValue, def.name);
-    });
-    await this.em.transactional(async (em) => {
-      for (const v of values) {
-        await em.upsert(ClientAttributeValue, { client, attribute: known.get(v.attributeId)!, value: v.attributeValue ?? null }, {
-          onConflictFields: ['client', 'attribute'],
-        });
-      }
-      await refreshDynamicGroups({ ...this.ctx, em }, { attributeNames: defs.map((d) => d.name) });
-    });
+  async setAttributes(id: number, values: AttributeValueInput[]): Promise<void> {
+    await setAttributeValues(this.ctx, await this.get(id), values);
     publishChange(this.ctx, 'CLIENT', 'UPDATED', id);
   }
 

@@ -1,4 +1,4 @@
-import type { ClientLogRow, ClientOverviewRow, JobLogRow, StepLogRow, TaskLogRow } from '../../services/execution-log.service';
+import type { ClientLogRow, ClientOverviewRow, JobLogRow, StepLogRow, TaskLogRow } from '../../services/execution-log.rows';
 import { ms } from '../../services/filters';
 import { z } from '../zod';
 import { epochMs, epochMsOrNull } from './common';

@@ -1,5 +1,5 @@
 import type { Task } from '../../entities';
-import type { TaskHistoryRow } from '../../services/execution-log.service';
+import type { TaskHistoryRow } from '../../services/execution-log.rows';
 import { ms } from '../../services/filters';
 import type { TaskCounts } from '../../services/task.service';
 import { z } from '../zod';
