@@ -27,15 +27,15 @@ export function isValidClientId(clientId: string): boolean {
     typeof clientId === 'string' &&
     clientId.length > 0 &&
     clientId.length <= 128 &&
+    // NUL is as forbidden in a topic as the separators and wildcards (MQTT 3.1.1, 4.7.3).
+    // eslint-disable-next-line no-control-regex
     !/[/+#\u0000]/.test(clientId)
   );
 }
 
 function agentTopic(clientId: string, channel: AgentChannel): string {
   if (!isValidClientId(clientId)) {
-    throw new Error(
-      `client id ${JSON.stringify(clientId)} cannot be used in a topic: it must be 1-128 characters without "/", "+", "#"`,
-    );
+    throw new Error(`client id ${JSON.stringify(clientId)} cannot be used in a topic: it must be 1-128 characters without "/", "+", "#"`);
   }
   return `${TOPIC_ROOT}/agents/${clientId}/${channel}`;
 }

@@ -1,11 +1,10 @@
-import { IsInt, IsOptional, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import { EditableFilterInput } from './common.type';
 import { CycleType } from './enums';
 
 @InputType({ description: 'Filters of the job list, as the REST document offers them; all given filters must hold.' })
 export class JobFilterInput extends EditableFilterInput {
-
   @Field(() => Int, { nullable: true, description: 'Only jobs that contain this task.' })
   taskId?: number | null;
 
@@ -39,7 +38,10 @@ export class CreateJobInput {
   @Field(() => CycleType, { nullable: true })
   cycleType?: CycleType | null;
 
-  @Field(() => String, { nullable: true, description: 'Cron: minute hour day-of-month month day-of-week (a sixth "?" field and "L" are accepted); null: run only when asked.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cron: minute hour day-of-month month day-of-week (a sixth "?" field and "L" are accepted); null: run only when asked.',
+  })
   @IsOptional()
   @MaxLength(255)
   executionTime?: string | null;

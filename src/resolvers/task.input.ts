@@ -1,10 +1,9 @@
-import { IsInt, IsOptional, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, Length, MaxLength, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import { EditableFilterInput } from './common.type';
 
 @InputType({ description: 'Filters of the task list, as the REST document offers them; all given filters must hold.' })
 export class TaskFilterInput extends EditableFilterInput {
-
   @Field(() => Int, { nullable: true, description: 'Only the tasks of this job, in job order.' })
   jobId?: number | null;
 

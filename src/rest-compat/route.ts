@@ -42,11 +42,15 @@ export interface RouteSpec<
 
 // `any` erases the per-route types so routes of every shape sit in one table; each route's own
 // types were checked where it was defined (defineRoute).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyRoute = RouteSpec<any, any, any, any>;
 
 /** Declares a route with its types inferred from the schemas (the handler's return is checked against `response`). */
-export function defineRoute<P extends AnyObject | undefined = undefined, Q extends AnyObject | undefined = undefined, B extends z.ZodType | undefined = undefined, R extends z.ZodType = z.ZodType>(
-  spec: RouteSpec<P, Q, B, R>,
-): AnyRoute {
+export function defineRoute<
+  P extends AnyObject | undefined = undefined,
+  Q extends AnyObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType = z.ZodType,
+>(spec: RouteSpec<P, Q, B, R>): AnyRoute {
   return spec;
 }

@@ -62,7 +62,7 @@ export interface MessageFold {
 const iso = (ms: number) => new Date(ms).toISOString();
 const earlier = (a: string | null, ms: number) => (a === null || Date.parse(a) > ms ? iso(ms) : a);
 /** PostgreSQL text and jsonb cannot hold NUL; program output may contain it. */
-const clean = (s: string) => s.replace(/\u0000/g, '');
+const clean = (s: string) => s.replaceAll('\u0000', '');
 
 /** Ids are the server's integers; agents echo them, possibly as strings. */
 function toInt(id: string | number): number | null {
@@ -84,7 +84,8 @@ export function foldEvents(messages: EventsMessage[], reports: Map<string, Repor
 
   const reportFold = (row: ReportRow) => {
     let f = reportFolds.get(row.id);
-    if (!f) reportFolds.set(row.id, (f = { id: row.id, attempt: row.attempt, status: 'RUNNING', started_at: null, ended_at: null, retry_at: null, message: null }));
+    if (!f)
+      reportFolds.set(row.id, (f = { id: row.id, attempt: row.attempt, status: 'RUNNING', started_at: null, ended_at: null, retry_at: null, message: null }));
     return f;
   };
   const taskFold = (id: number) => {
@@ -137,11 +138,19 @@ export function foldEvents(messages: EventsMessage[], reports: Map<string, Repor
       }
       const key = `${tr}|${stepId}`;
       let step = stepFolds.get(key);
-      if (!step) stepFolds.set(key, (step = { tr, step: stepId, runId: row.runId, taskId, eventType: event.type, status: 'RUNNING', started_at: null, ended_at: null }));
+      if (!step)
+        stepFolds.set(key, (step = { tr, step: stepId, runId: row.runId, taskId, eventType: event.type, status: 'RUNNING', started_at: null, ended_at: null }));
       if (event.type === 'step.message') {
         const mk = `${key}|${event.index}`;
         if (!messageFolds.has(mk)) {
-          messageFolds.set(mk, { tr, step: stepId, idx: event.index, start_time: iso(event.startTime), end_time: iso(event.endTime), message: clean(event.message) });
+          messageFolds.set(mk, {
+            tr,
+            step: stepId,
+            idx: event.index,
+            start_time: iso(event.startTime),
+            end_time: iso(event.endTime),
+            message: clean(event.message),
+          });
         }
         continue;
       }
