@@ -81,7 +81,13 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     // Gateways sharing the database are one installation; they tell each other their live events.
     const installation = await new SettingsService({ em: db.orm.em.fork() as EntityManager, clock }).installationId();
     const gatewayId = newGatewayId();
-    const mqtt = await connectMqtt({ url: brokerUrl, clientId: `sdes-gateway-${gatewayId}`, logger, fromEnv: !!config.mqttUrl, will: gatewayWill(installation, gatewayId) });
+    const mqtt = await connectMqtt({
+      url: brokerUrl,
+      clientId: `sdes-gateway-${gatewayId}`,
+      logger,
+      fromEnv: !!config.mqttUrl,
+      will: gatewayWill(installation, gatewayId),
+    });
     stoppers.push({ name: 'mqtt', stop: () => mqtt.endAsync() });
 
     // Subscribers see every gateway's live events, not only this one's (src/live/live-relay.ts).

@@ -6,7 +6,11 @@ export type ToAgents =
   | { type: 'stats' }
   | { type: 'reset' }
   | { type: 'stop' };
-export type FromAgents = { type: 'ready'; count: number; ms: number } | { type: 'stats'; stats: SimAgentStats; cpuMs: number } | { type: 'error'; message: string } | { type: 'stopped' };
+export type FromAgents =
+  | { type: 'ready'; count: number; ms: number }
+  | { type: 'stats'; stats: SimAgentStats; cpuMs: number }
+  | { type: 'error'; message: string }
+  | { type: 'stopped' };
 
 /** Sums counters, and takes the earliest first and latest last times, over many agents. */
 export function mergeStats(all: SimAgentStats[]): SimAgentStats {
@@ -32,7 +36,9 @@ async function startAll(message: Extract<ToAgents, { type: 'start' }>): Promise<
     const chunk = message.clientIds.slice(i, i + CONCURRENT);
     agents.push(
       ...(await Promise.all(
-        chunk.map((clientId) => startSimAgent({ brokerUrl: message.brokerUrl, clientId, resendAfterMs: message.resendAfterMs, protocolVersion: message.protocolVersion })),
+        chunk.map((clientId) =>
+          startSimAgent({ brokerUrl: message.brokerUrl, clientId, resendAfterMs: message.resendAfterMs, protocolVersion: message.protocolVersion }),
+        ),
       )),
     );
   }

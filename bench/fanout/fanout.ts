@@ -88,13 +88,26 @@ interface RunResult {
   ingestion: { transactions: number; messages: number; events: number; totalMs: number; maxMs: number };
 }
 
-const EMPTY_STATS: SimAgentStats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: 0, eventMessages: 0, events: 0 };
+const EMPTY_STATS: SimAgentStats = {
+  dispatches: 0,
+  firstDispatchAt: null,
+  lastDispatchAt: null,
+  lastFinishedSentAt: null,
+  resent: 0,
+  unacked: 0,
+  eventMessages: 0,
+  events: 0,
+};
 
 function readOptions(env = process.env): BenchOptions {
-  const sizes = (env.BENCH_SIZES ?? '100,500,2000').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  const sizes = (env.BENCH_SIZES ?? '100,500,2000')
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
   if (!sizes.length) throw new Error('BENCH_SIZES must list positive integers, e.g. 100,500,2000');
   const privateMosquitto = env.BENCH_MOSQUITTO as BenchOptions['privateMosquitto'] | undefined;
-  if (privateMosquitto && privateMosquitto !== 'unlimited' && privateMosquitto !== 'default') throw new Error('BENCH_MOSQUITTO must be "unlimited" or "default"');
+  if (privateMosquitto && privateMosquitto !== 'unlimited' && privateMosquitto !== 'default')
+    throw new Error('BENCH_MOSQUITTO must be "unlimited" or "default"');
   return {
     sizes: sizes.sort((a, b) => a - b),
     repeat: Math.max(1, Number(env.BENCH_REPEAT ?? 3)),
@@ -139,7 +152,13 @@ function mosquittoLimits(confPath: string): { maxQueuedMessages: string; maxInfl
       const [key, value] = line.replace(/#.*/, '').trim().split(/\s+/);
       if (key === 'include_dir' && value) {
         try {
-          files.push(...fs.readdirSync(value).filter((f) => f.endsWith('.conf')).sort().map((f) => path.join(value, f)));
+          files.push(
+            ...fs
+              .readdirSync(value)
+              .filter((f) => f.endsWith('.conf'))
+              .sort()
+              .map((f) => path.join(value, f)),
+          );
         } catch {
           /* missing folder: nothing to include */
         }
@@ -155,7 +174,15 @@ function mosquittoLimits(confPath: string): { maxQueuedMessages: string; maxInfl
 async function startMosquitto(limits: 'unlimited' | 'default', dir: string): Promise<{ url: string; conf: string; pid?: number; stop(): Promise<void> }> {
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
-  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning'];
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous true',
+    'persistence false',
+    'set_tcp_nodelay true',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+  ];
   if (limits === 'unlimited') lines.push('max_queued_messages 0', 'max_inflight_messages 0');
   fs.writeFileSync(conf, `${lines.join('\n')}\n`);
   const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -182,7 +209,14 @@ async function startMosquitto(limits: 'unlimited' | 'default', dir: string): Pro
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
-      if (/dropped/i.test(log)) console.log(`mosquitto reported dropped messages:\n${log.split('\n').filter((l) => /dropped/i.test(l)).slice(0, 3).join('\n')}`);
+      if (/dropped/i.test(log))
+        console.log(
+          `mosquitto reported dropped messages:\n${log
+            .split('\n')
+            .filter((l) => /dropped/i.test(l))
+            .slice(0, 3)
+            .join('\n')}`,
+        );
     },
   };
 }
@@ -213,7 +247,10 @@ class AgentsProcess {
   private waiting: ((m: FromAgents) => void)[] = [];
   constructor() {
     // BENCH_AGENTS_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/agents-prof" profiles the agents' processes.
-    this.child = fork(path.join(__dirname, 'agents-process.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: (process.env.BENCH_AGENTS_NODE_ARGS ?? '').split(' ').filter(Boolean) });
+    this.child = fork(path.join(__dirname, 'agents-process.js'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: (process.env.BENCH_AGENTS_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    });
     this.child.on('message', (m: FromAgents) => {
       if (m.type === 'error') console.error(`agents process: ${m.message}`);
       this.waiting.shift()?.(m);
@@ -314,9 +351,10 @@ async function main(): Promise<void> {
       broker = { kind: 'mosquitto (private instance started by the bench)', ...mosquittoLimits(m.conf) };
     } else if (mqttUrl) {
       const conf = options.mosquittoConf ?? '/etc/mosquitto/mosquitto.conf';
-      broker = fs.existsSync(conf) && options.mosquittoConf
-        ? { kind: 'external', conf, ...mosquittoLimits(conf) }
-        : { kind: 'external', note: 'queue limits unknown: set MOSQUITTO_CONF=/path/mosquitto.conf to report max_queued_messages / max_inflight_messages' };
+      broker =
+        fs.existsSync(conf) && options.mosquittoConf
+          ? { kind: 'external', conf, ...mosquittoLimits(conf) }
+          : { kind: 'external', note: 'queue limits unknown: set MOSQUITTO_CONF=/path/mosquitto.conf to report max_queued_messages / max_inflight_messages' };
     }
     let databaseUrl: string | undefined;
     if (options.databaseUrl) {
@@ -327,7 +365,18 @@ async function main(): Promise<void> {
 
     // The gateway's log lines stay in memory: the dispatcher's "dispatched N reports" and the
     // bridge's "events stored" (debug) lines time the gateway's passes.
-    const logLines: { level: number; msg: string; reports?: number; ms?: number; totalMs?: number; selectMs?: number; buildMs?: number; publishMs?: number; messages?: number; events?: number }[] = [];
+    const logLines: {
+      level: number;
+      msg: string;
+      reports?: number;
+      ms?: number;
+      totalMs?: number;
+      selectMs?: number;
+      buildMs?: number;
+      publishMs?: number;
+      messages?: number;
+      events?: number;
+    }[] = [];
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'debug' }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
     const config = loadConfig({
       PORT: '0',
@@ -340,7 +389,12 @@ async function main(): Promise<void> {
     });
     const gateway = await startGateway({ config, logger });
     cleanups.push(() => gateway.stop());
-    const ctx = (): ServiceContext => ({ em: gateway.db.orm.em.fork() as EntityManager, clock: gateway.clock, pubsub: gateway.pubsub, dispatcher: gateway.dispatcher });
+    const ctx = (): ServiceContext => ({
+      em: gateway.db.orm.em.fork() as EntityManager,
+      clock: gateway.clock,
+      pubsub: gateway.pubsub,
+      dispatcher: gateway.dispatcher,
+    });
     await new SettingsService(ctx()).update('client', { autoEnableNewClient: true });
 
     // The fleet: the largest size, split over the agent processes.
@@ -350,11 +404,18 @@ async function main(): Promise<void> {
     cleanups.push(async () => void (await Promise.all(processes.map((p) => p.stop()))));
     const connectStart = Date.now();
     const per = Math.ceil(fleet / processes.length);
-    await Promise.all(processes.map((p, i) => p.start({ type: 'start', brokerUrl: gateway.brokerUrl, clientIds: ids.slice(i * per, (i + 1) * per), resendAfterMs: 10_000, protocolVersion: 4 })));
+    await Promise.all(
+      processes.map((p, i) =>
+        p.start({ type: 'start', brokerUrl: gateway.brokerUrl, clientIds: ids.slice(i * per, (i + 1) * per), resendAfterMs: 10_000, protocolVersion: 4 }),
+      ),
+    );
     const connectedMs = Date.now() - connectStart;
     const em = () => gateway.db.orm.em.fork() as EntityManager;
     for (let waited = 0; ; waited += 200) {
-      const [{ n }] = await em().execute<{ n: number }[]>(`select count(*)::int as n from client where mqtt_client_id like ? and status = 'ONLINE' and enable`, [`bench-${stamp}-%`]);
+      const [{ n }] = await em().execute<{ n: number }[]>(
+        `select count(*)::int as n from client where mqtt_client_id like ? and status = 'ONLINE' and enable`,
+        [`bench-${stamp}-%`],
+      );
       if (n >= fleet) break;
       if (waited > options.timeoutMs) throw new Error(`only ${n} of ${fleet} agents registered ONLINE within ${options.timeoutMs} ms`);
       await sleep(200);
@@ -365,7 +426,9 @@ async function main(): Promise<void> {
     const local = databaseUrl && ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(databaseUrl).hostname);
     const databasePids = async (): Promise<number[]> =>
       local ? (await em().execute<{ pid: number }[]>('select pid from pg_stat_activity where datname = current_database()')).map((r) => r.pid) : [];
-    const clientIds = (await em().execute<{ id: number }[]>('select id from client where mqtt_client_id like ? order by mqtt_client_id', [`bench-${stamp}-%`])).map((r) => r.id);
+    const clientIds = (
+      await em().execute<{ id: number }[]>('select id from client where mqtt_client_id like ? order by mqtt_client_id', [`bench-${stamp}-%`])
+    ).map((r) => r.id);
 
     const task = await new TaskService(ctx()).create({ name: 'bench: 3 steps' });
     await new TaskService(ctx()).saveScript(task.id, [
@@ -425,7 +488,9 @@ async function main(): Promise<void> {
       }
       if (statements && repeat > 0) console.log(statements.report(`SQL during N=${n} run ${repeat}`));
       const agents = await statsOfAll();
-      const rows = await em().execute<{ status: string; n: number }[]>('select status, count(*)::int as n from report where run_id = ? group by status', [runId]);
+      const rows = await em().execute<{ status: string; n: number }[]>('select status, count(*)::int as n from report where run_id = ? group by status', [
+        runId,
+      ]);
       const rel = (at: number | null | undefined) => (at === null || at === undefined ? null : at - t0);
       const endToEndMs = lastStored - t0;
       return {
@@ -486,13 +551,26 @@ async function main(): Promise<void> {
     const summary = options.sizes.map((n) => {
       const of = results.filter((r) => r.n === n);
       const e2e = median(of.map((r) => r.endToEndMs));
-      return { n, medianEndToEndMs: e2e, bestEndToEndMs: Math.min(...of.map((r) => r.endToEndMs)), medianExecutionsPerSecond: median(of.map((r) => r.executionsPerSecond)), allComplete: of.every((r) => r.complete) };
+      return {
+        n,
+        medianEndToEndMs: e2e,
+        bestEndToEndMs: Math.min(...of.map((r) => r.endToEndMs)),
+        medianExecutionsPerSecond: median(of.map((r) => r.executionsPerSecond)),
+        allComplete: of.every((r) => r.complete),
+      };
     });
     const largest = summary.find((s) => s.n === 2000);
     const report = {
       date: new Date().toISOString(),
-      command: `${[options.privateMosquitto ? `BENCH_MOSQUITTO=${options.privateMosquitto}` : '', options.mqttUrl ? 'MQTT_URL=…' : '', options.databaseUrl ? 'DATABASE_URL=…' : '', options.agentProcesses > 1 ? `BENCH_AGENT_PROCESSES=${options.agentProcesses}` : ''].filter(Boolean).join(' ')} bench/fanout/run.sh`.trim(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverageAtStart: loadAtStart, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
+      command:
+        `${[options.privateMosquitto ? `BENCH_MOSQUITTO=${options.privateMosquitto}` : '', options.mqttUrl ? 'MQTT_URL=…' : '', options.databaseUrl ? 'DATABASE_URL=…' : '', options.agentProcesses > 1 ? `BENCH_AGENT_PROCESSES=${options.agentProcesses}` : ''].filter(Boolean).join(' ')} bench/fanout/run.sh`.trim(),
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+        node: process.version,
+      },
       broker,
       database: gateway.db.kind,
       agents: { fleet, processes: processes.length, connectedMs, registeredMs, job: '1 task of 3 steps (COPY_FILE, GET_FILE_STATUS, DELETE_FILE)' },
@@ -505,8 +583,13 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(options.outDir, `${options.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
     fs.writeFileSync(path.join(options.outDir, `${options.name}.md`), markdown(report));
     console.log('\nsummary (median of runs):');
-    for (const s of summary) console.log(`  N=${s.n}: ${s.medianEndToEndMs} ms end to end, ${s.medianExecutionsPerSecond} client executions/s (best ${s.bestEndToEndMs} ms)${s.allComplete ? '' : ' INCOMPLETE'}`);
-    console.log(`broker: ${JSON.stringify(broker)}; database: ${gateway.db.kind}; load average ${report.machine.loadAverageAtEnd.join(' ')} on ${report.machine.cpus} CPUs`);
+    for (const s of summary)
+      console.log(
+        `  N=${s.n}: ${s.medianEndToEndMs} ms end to end, ${s.medianExecutionsPerSecond} client executions/s (best ${s.bestEndToEndMs} ms)${s.allComplete ? '' : ' INCOMPLETE'}`,
+      );
+    console.log(
+      `broker: ${JSON.stringify(broker)}; database: ${gateway.db.kind}; load average ${report.machine.loadAverageAtEnd.join(' ')} on ${report.machine.cpus} CPUs`,
+    );
     console.log(`written: ${path.join(options.outDir, options.name)}.json and .md`);
   } finally {
     await cleanup();
@@ -528,15 +611,21 @@ function markdown(report: {
     '',
     `${report.date} · \`${report.command}\` · Node ${report.machine.node} · ${report.machine.cpus} CPUs (${report.machine.cpuModel ?? '?'}), load average (1, 5, 15 min) at the start ${report.machine.loadAverageAtStart.join(' ')}, at the end ${report.machine.loadAverageAtEnd.join(' ')}`,
     '',
-    `Broker: ${Object.entries(report.broker).map(([k, v]) => `${k} ${v}`).join(', ')}. Database: ${report.database}. Agents: ${report.agents.fleet} simulated, in ${report.agents.processes} process(es); job: ${report.agents.job}.`,
+    `Broker: ${Object.entries(report.broker)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ', ',
+      )}. Database: ${report.database}. Agents: ${report.agents.fleet} simulated, in ${report.agents.processes} process(es); job: ${report.agents.job}.`,
     '',
     'End to end = from `GET /v1/jobs/{id}/run` being sent to the last report stored FINAL (its progress event, published after the commit).',
     '',
     '| N | median end to end | best | client executions/s (median) |',
     '| ---: | ---: | ---: | ---: |',
-    ...report.summary.map((s) => `| ${s.n} | ${s.medianEndToEndMs} ms${s.allComplete ? '' : ' (incomplete)'} | ${s.bestEndToEndMs} ms | ${s.medianExecutionsPerSecond} |`),
+    ...report.summary.map(
+      (s) => `| ${s.n} | ${s.medianEndToEndMs} ms${s.allComplete ? '' : ' (incomplete)'} | ${s.bestEndToEndMs} ms | ${s.medianExecutionsPerSecond} |`,
+    ),
     '',
-    'Every run (ms after the request): run request round trip, first and last dispatch received by an agent, last `report.finished` sent, last report stored, run ended; events resent, events and event messages per client (the agents let events linger 20 ms, as the real agent does, so quick steps share messages); then the CPU time used meanwhile by the gateway process (with the embedded database and broker when they are used), a local PostgreSQL, the private Mosquitto and the agents processes; the gateway\'s ingestion transactions (count, summed and longest duration).',
+    "Every run (ms after the request): run request round trip, first and last dispatch received by an agent, last `report.finished` sent, last report stored, run ended; events resent, events and event messages per client (the agents let events linger 20 ms, as the real agent does, so quick steps share messages); then the CPU time used meanwhile by the gateway process (with the embedded database and broker when they are used), a local PostgreSQL, the private Mosquitto and the agents processes; the gateway's ingestion transactions (count, summed and longest duration).",
     '',
     '| N | # | request | first dispatch | last dispatch | last finished sent | last stored | run ended | resent events | events / messages per client | gateway CPU | PostgreSQL CPU | Mosquitto CPU | agents CPU | ingestion transactions (sum, max) |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

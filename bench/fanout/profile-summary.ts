@@ -73,7 +73,10 @@ export function summarize(profile: Profile, top = 25): string {
     ...group(fn).map(([k, t]) => `${ms(t)}  ${k}`),
     '',
     '== inclusive time of project functions (src/)',
-    ...[...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => `${ms(t)}  ${k}`),
+    ...[...inclusive]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, t]) => `${ms(t)}  ${k}`),
   ].join('\n');
 }
 

@@ -86,7 +86,9 @@ export function traceStatements(): StatementStats {
       const count = rows.reduce((n, [, s]) => n + s.count, 0);
       const lines = [`${title}: ${count} statements, ${Math.round(total)} ms summed round trips (overlapping ones add up)`];
       for (const [sql, s] of rows.slice(0, top)) {
-        lines.push(`${String(Math.round(s.ms)).padStart(7)} ms ${String(s.count).padStart(6)}× mean ${(s.ms / s.count).toFixed(1).padStart(6)} max ${s.max.toFixed(0).padStart(5)}  ${sql.slice(0, 200)}`);
+        lines.push(
+          `${String(Math.round(s.ms)).padStart(7)} ms ${String(s.count).padStart(6)}× mean ${(s.ms / s.count).toFixed(1).padStart(6)} max ${s.max.toFixed(0).padStart(5)}  ${sql.slice(0, 200)}`,
+        );
       }
       return lines.join('\n');
     },
@@ -105,4 +107,3 @@ export function processCpuMs(pid: number): number | null {
     return null;
   }
 }
-

@@ -61,13 +61,30 @@ export interface SimAgentOptions {
  * linger `lingerMs` so that those of quick steps share a message. Events stay until acked and
  * are resent, like the real agent's journal (in memory here).
  */
-export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resendAfterMs = 5_000, protocolVersion = 4, clearStatusOnStop = true, lingerMs = DEFAULT_EVENT_LINGER_MS }: SimAgentOptions): Promise<SimAgent> {
+export async function startSimAgent({
+  brokerUrl,
+  clientId,
+  role = 'STORE',
+  resendAfterMs = 5_000,
+  protocolVersion = 4,
+  clearStatusOnStop = true,
+  lingerMs = DEFAULT_EVENT_LINGER_MS,
+}: SimAgentOptions): Promise<SimAgent> {
   const stream = randomUUID();
   const connectedAt = new Date();
   let seq = 0;
   const unacked = new Map<number, { event: AgentEvent; sentAt: number }>();
   const seen = new Set<string>();
-  let stats: SimAgentStats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: 0, eventMessages: 0, events: 0 };
+  let stats: SimAgentStats = {
+    dispatches: 0,
+    firstDispatchAt: null,
+    lastDispatchAt: null,
+    lastFinishedSentAt: null,
+    resent: 0,
+    unacked: 0,
+    eventMessages: 0,
+    events: 0,
+  };
 
   const client: MqttClient = mqtt.connect(brokerUrl, {
     clientId,
@@ -150,16 +167,19 @@ export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resen
     void run(command);
   });
 
-  const resendTimer = setInterval(() => {
-    if (!client.connected) return;
-    const old = [...unacked.values()].filter((u) => Date.now() - u.sentAt >= resendAfterMs).map((u) => u.event);
-    for (let i = 0; i < old.length; i += 100) {
-      const chunk = old.slice(i, i + 100);
-      for (const e of chunk) unacked.get(e.seq)!.sentAt = Date.now();
-      stats.resent += chunk.length;
-      publish(chunk);
-    }
-  }, Math.max(250, Math.floor(resendAfterMs / 4)));
+  const resendTimer = setInterval(
+    () => {
+      if (!client.connected) return;
+      const old = [...unacked.values()].filter((u) => Date.now() - u.sentAt >= resendAfterMs).map((u) => u.event);
+      for (let i = 0; i < old.length; i += 100) {
+        const chunk = old.slice(i, i + 100);
+        for (const e of chunk) unacked.get(e.seq)!.sentAt = Date.now();
+        stats.resent += chunk.length;
+        publish(chunk);
+      }
+    },
+    Math.max(250, Math.floor(resendAfterMs / 4)),
+  );
   resendTimer.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -167,7 +187,15 @@ export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resen
     client.on('connect', async () => {
       try {
         await client.subscribeAsync(commandsTopic(clientId), { qos: 1 });
-        const online = buildOnlineStatus({ at: connectedAt.getTime(), role, version: '0.1.0-sim', ip: '127.0.0.1', hostname: 'bench', roots: ['/sim'], stream });
+        const online = buildOnlineStatus({
+          at: connectedAt.getTime(),
+          role,
+          version: '0.1.0-sim',
+          ip: '127.0.0.1',
+          hostname: 'bench',
+          roots: ['/sim'],
+          stream,
+        });
         await client.publishAsync(statusTopic(clientId), encodeMessage(online), { qos: 1, retain: true });
         clearTimeout(timer);
         resolve();
@@ -182,7 +210,16 @@ export async function startSimAgent({ brokerUrl, clientId, role = 'STORE', resen
     clientId,
     stats: () => ({ ...stats, unacked: unacked.size }),
     reset() {
-      stats = { dispatches: 0, firstDispatchAt: null, lastDispatchAt: null, lastFinishedSentAt: null, resent: 0, unacked: unacked.size, eventMessages: 0, events: 0 };
+      stats = {
+        dispatches: 0,
+        firstDispatchAt: null,
+        lastDispatchAt: null,
+        lastFinishedSentAt: null,
+        resent: 0,
+        unacked: unacked.size,
+        eventMessages: 0,
+        events: 0,
+      };
     },
     async stop() {
       clearInterval(resendTimer);

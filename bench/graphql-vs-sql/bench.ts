@@ -108,18 +108,30 @@ const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function postJson(url: string, body: string): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: keepAlive, headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        } catch (err) {
-          reject(err);
-        }
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: keepAlive,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          } catch (err) {
+            reject(err);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -151,11 +163,25 @@ async function graphqlTrivial(url: string): Promise<void> {
 }
 
 async function sqlPage(pg: PgClient, pageNo: number): Promise<JobsPage> {
-  const rows = (await pg.query(PAGE_SQL, [PAGE_SIZE, (pageNo - 1) * PAGE_SIZE])).rows as { id: number; name: string; tasks_count: number; groups_count: number; clients_count: number; first_tasks: string[] }[];
+  const rows = (await pg.query(PAGE_SQL, [PAGE_SIZE, (pageNo - 1) * PAGE_SIZE])).rows as {
+    id: number;
+    name: string;
+    tasks_count: number;
+    groups_count: number;
+    clients_count: number;
+    first_tasks: string[];
+  }[];
   const [{ n }] = (await pg.query(TOTAL_SQL)).rows as { n: number }[];
   return {
     totalCount: n,
-    nodes: rows.map((r) => ({ id: r.id, name: r.name, tasksCount: r.tasks_count, groupsCount: r.groups_count, clientsCount: r.clients_count, tasks: r.first_tasks.map((name) => ({ name })) })),
+    nodes: rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      tasksCount: r.tasks_count,
+      groupsCount: r.groups_count,
+      clientsCount: r.clients_count,
+      tasks: r.first_tasks.map((name) => ({ name })),
+    })),
   };
 }
 
@@ -212,7 +238,15 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-bench-gql-'));
   const benchDb = serverUrl ? await createBenchDatabase(serverUrl) : undefined;
   const loadBefore = os.loadavg();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', SDES_DATA_DIR: dataDir, DATABASE_URL: benchDb?.url, LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MQTT_PORT: '0',
+    MQTT_HOST: '127.0.0.1',
+    SDES_DATA_DIR: dataDir,
+    DATABASE_URL: benchDb?.url,
+    LOG_LEVEL: 'warn',
+  });
   let gw: Gateway | undefined;
   let pg: PgClient | undefined;
   try {
@@ -223,7 +257,9 @@ async function main(): Promise<void> {
     const seeded = await seed(gw);
     const seedMs = performance.now() - t;
     const kind = gw.db.kind;
-    console.log(`database: ${kind === 'embedded' ? 'embedded PGlite' : gw.db.displayUrl}; gateway up in ${startMs.toFixed(0)} ms; seeded in ${seedMs.toFixed(0)} ms: ${JSON.stringify(seeded)}`);
+    console.log(
+      `database: ${kind === 'embedded' ? 'embedded PGlite' : gw.db.displayUrl}; gateway up in ${startMs.toFixed(0)} ms; seeded in ${seedMs.toFixed(0)} ms: ${JSON.stringify(seeded)}`,
+    );
 
     // The hand-written side talks to the same database over its own `pg` connection.
     pg = new PgClient({ connectionString: String(gw.db.orm.config.get('clientUrl')) });
@@ -233,7 +269,8 @@ async function main(): Promise<void> {
     // Both sides answer the same page the same way.
     for (const pageNo of [1, 2, 57, PAGES]) {
       const [a, b] = [await graphqlPage(url, pageNo), await sqlPage(pg, pageNo)];
-      if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`page ${pageNo} differs:\nGraphQL ${JSON.stringify(a).slice(0, 400)}\nSQL     ${JSON.stringify(b).slice(0, 400)}`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        throw new Error(`page ${pageNo} differs:\nGraphQL ${JSON.stringify(a).slice(0, 400)}\nSQL     ${JSON.stringify(b).slice(0, 400)}`);
     }
     const sample = await graphqlPage(url, 1);
     // The gateway's scheduler queries the database every second: take the fewest of a few tries.
@@ -316,7 +353,9 @@ async function main(): Promise<void> {
     console.log(`{ __typename } over HTTP: ${fmt(entry.graphqlTrivialOverHttp)} (the door alone: HTTP client, express, Apollo; no database)`);
     console.log(`GraphQL with fetch:  ${fmt(entry.graphqlOverHttpWithFetch!)} (the same request sent with Node's fetch)`);
     console.log(`ratio (GraphQL / SQL): median ${entry.ratioMedian}, p95 ${entry.ratioP95}; target <= 2.0: ${entry.ratioMedian <= 2 ? 'met' : 'NOT met'}`);
-    console.log(`SQL statements per GraphQL request: ${statements.length}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} -> ${loadAfter.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
+    console.log(
+      `SQL statements per GraphQL request: ${statements.length}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} -> ${loadAfter.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`,
+    );
     const written = writeResults(outDir, entry);
     console.log(`wrote ${written.join(', ')}`);
   } finally {

@@ -79,7 +79,9 @@ function markdown(entries: BenchEntry[]): string {
       '',
       `Data: ${Object.entries(e.data)
         .map(([k, v]) => `${v} ${k}`)
-        .join(', ')}. ${e.iterations} measured requests per side after ${e.warmup} of warm-up, interleaved, pages cycling through the whole list. Node ${e.node}, ${e.cpuModel}.`,
+        .join(
+          ', ',
+        )}. ${e.iterations} measured requests per side after ${e.warmup} of warm-up, interleaved, pages cycling through the whole list. Node ${e.node}, ${e.cpuModel}.`,
       '',
       '"floor ratio" is (`{ __typename }` over HTTP + SQL) / SQL: what the ratio would be if GraphQL added nothing to the hand-written SQL but its door. On a shared 2-core machine both the door and the ORM are CPU work that other processes slow down, while the SQL side mostly waits on PostgreSQL; rerun when the load average is low.',
       '',

@@ -23,10 +23,7 @@ export function registerAgentCommand(program: Command): Command {
     .option('--username <name>', 'broker user name (env SDES_USERNAME)')
     .option('--password <secret>', 'broker password (env SDES_PASSWORD; prefer it to the flag, which shows in ps)')
     .option('--log-level <level>', 'trace, debug, info, warn, error (env SDES_LOG_LEVEL, default info)')
-    .addHelpText(
-      'after',
-      '\nExample:\n  sdes agent --broker mqtt://broker:1883 --client-id store-042 --role STORE --root /srv/pos --root /srv/exchange\n',
-    )
+    .addHelpText('after', '\nExample:\n  sdes agent --broker mqtt://broker:1883 --client-id store-042 --role STORE --root /srv/pos --root /srv/exchange\n')
     .action(async (flags: AgentFlags, command: Command) => {
       let config;
       try {

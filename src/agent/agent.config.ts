@@ -51,7 +51,11 @@ const configFileSchema = z
 
 export const DEFAULT_BROKER_URL = 'mqtt://localhost:1883';
 
-const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const nonEmpty = <T>(value: T[] | undefined) => (value && value.length > 0 ? value : undefined);
 
 /**
@@ -60,11 +64,7 @@ const nonEmpty = <T>(value: T[] | undefined) => (value && value.length > 0 ? val
  * SDES_LOG_LEVEL), the JSON file of `--config` (or SDES_CONFIG), then defaults. Throws
  * AgentConfigError with a message that says what to pass.
  */
-export function resolveAgentConfig(
-  flags: AgentFlags,
-  env: NodeJS.ProcessEnv,
-  readFile: (file: string) => string,
-): AgentConfig {
+export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv, readFile: (file: string) => string): AgentConfig {
   const configPath = flags.config ?? env.SDES_CONFIG;
   let file: z.infer<typeof configFileSchema> = {};
   if (configPath) {

@@ -12,10 +12,7 @@ export function createAgentLogger({
   pretty: usePretty = Boolean(process.stdout.isTTY),
 }: { level?: string; pretty?: boolean } = {}): Logger {
   if (!usePretty) return pino({ level, base: { name: 'sdes-agent' } });
-  return pino(
-    { level, base: undefined },
-    pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true }),
-  );
+  return pino({ level, base: undefined }, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, sync: true }));
 }
 
 /** A logger that drops everything: the default for embedded use and tests. */

@@ -145,7 +145,15 @@ export function createAgent(options: AgentOptions): Agent {
       try {
         // Subscribe before announcing ONLINE: a gateway dispatches as soon as it sees ONLINE.
         await mqttClient.subscribeAsync(commandsTopic(clientId), { qos: 1 });
-        const status = buildOnlineStatus({ at: connectionAt, role, version, ip: primaryIp(), hostname: os.hostname(), roots: paths.roots.slice(), stream: journal.stream });
+        const status = buildOnlineStatus({
+          at: connectionAt,
+          role,
+          version,
+          ip: primaryIp(),
+          hostname: os.hostname(),
+          roots: paths.roots.slice(),
+          stream: journal.stream,
+        });
         await mqttClient.publishAsync(statusTopic(clientId), encodeMessage(status), { qos: 1, retain: true });
         logger.info({ broker: brokerUrl }, `connected and ONLINE as ${role}`);
         sender.resendAll();
@@ -189,10 +197,7 @@ export function createAgent(options: AgentOptions): Agent {
       logger.info('stopped');
     };
 
-    await Promise.race([
-      online,
-      new Promise<void>((_, reject) => mqttClient.once('end', () => reject(new Error('agent stopped before it came online')))),
-    ]);
+    await Promise.race([online, new Promise<void>((_, reject) => mqttClient.once('end', () => reject(new Error('agent stopped before it came online'))))]);
   }
 
   return {

@@ -114,10 +114,13 @@ export function createEventSender({
       sendDue(() => true);
     },
     start() {
-      timer ??= setInterval(() => {
-        const cutoff = clock.now() - resendIntervalMs;
-        sendDue((event) => (lastSent.get(event.seq) ?? 0) <= cutoff);
-      }, Math.max(10, Math.floor(resendIntervalMs / 2)));
+      timer ??= setInterval(
+        () => {
+          const cutoff = clock.now() - resendIntervalMs;
+          sendDue((event) => (lastSent.get(event.seq) ?? 0) <= cutoff);
+        },
+        Math.max(10, Math.floor(resendIntervalMs / 2)),
+      );
       timer.unref();
     },
     stop() {

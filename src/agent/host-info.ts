@@ -14,6 +14,8 @@ export function agentVersion(): string {
 
 /** First non-internal IPv4 address, else first non-internal IPv6, else null. */
 export function primaryIp(): string | null {
-  const addresses = Object.values(os.networkInterfaces()).flatMap((list) => list ?? []).filter((a) => !a.internal);
+  const addresses = Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => !a.internal);
   return (addresses.find((a) => a.family === 'IPv4') ?? addresses[0])?.address ?? null;
 }

@@ -45,7 +45,10 @@ async function realPathOfExistingPrefix(candidate: string): Promise<string> {
 }
 
 function wildcardToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, process.platform === 'win32' ? 'i' : '');
 }
 
@@ -65,9 +68,7 @@ export async function createPathGuard(roots: readonly string[]): Promise<PathGua
     const real = await realPathOfExistingPrefix(absolute);
     const allowed = absoluteRoots.some((root) => isInside(root, absolute)) && realRoots.some((root) => isInside(root, real));
     if (!allowed) {
-      throw new PathRefusedError(
-        `${field} "${rawPath}" resolves to ${absolute}, outside the folders this agent may use (${absoluteRoots.join(', ')})`,
-      );
+      throw new PathRefusedError(`${field} "${rawPath}" resolves to ${absolute}, outside the folders this agent may use (${absoluteRoots.join(', ')})`);
     }
     return absolute;
   };

@@ -17,13 +17,7 @@ export interface ReportQueue {
  * Runs reports one at a time, in arrival order: two jobs writing the same folders at once
  * would make each other's results meaningless.
  */
-export function createReportQueue({
-  run,
-  logger,
-}: {
-  run: (dispatch: DispatchCommand, signal: AbortSignal) => Promise<void>;
-  logger: Logger;
-}): ReportQueue {
+export function createReportQueue({ run, logger }: { run: (dispatch: DispatchCommand, signal: AbortSignal) => Promise<void>; logger: Logger }): ReportQueue {
   const queued: DispatchCommand[] = [];
   let running: { reportId: string; controller: AbortController; done: Promise<void> } | undefined;
   let stopped = false;

@@ -58,7 +58,10 @@ export function createStepRunner(options: StepRunnerOptions): StepRunner {
       recordDelete: options.validation.recordDelete,
       runBranch: runSteps,
       evaluate: async (condition) => {
-        const outcome = await attempt(condition, contextFor(condition, (text, start) => message(`  ${condition.type}: ${text}`, start)));
+        const outcome = await attempt(
+          condition,
+          contextFor(condition, (text, start) => message(`  ${condition.type}: ${text}`, start)),
+        );
         // A refused path is an error in the script, not a false condition: the IF fails.
         if (outcome.status === 'FAILED' && outcome.refused) throw new PathRefusedError(outcome.message);
         if (outcome.status === 'FAILED') message(`  ${condition.type}: ${outcome.message}`);

@@ -21,7 +21,10 @@ export function createTaskValidation(): TaskValidation {
     async check() {
       const problems: string[] = [];
       for (const [filePath, expectation] of expected) {
-        const exists = await fs.lstat(filePath).then(() => true, () => false);
+        const exists = await fs.lstat(filePath).then(
+          () => true,
+          () => false,
+        );
         if (expectation === 'absent') {
           if (exists) problems.push(`${filePath} should be deleted but exists`);
         } else if (!exists) {

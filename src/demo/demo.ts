@@ -47,7 +47,16 @@ const SCRIPT_TEXT = WINDOWS
 /** The sample script: create a file, copy it, and an IF that only the SERVER answers "true" (its root holds flags/server.flag). */
 const SAMPLE_SCRIPT = [
   { type: 'EXECUTE_FILE', order: 0, filePath: SCRIPT, duration: 30, retryTimes: 0 },
-  { type: 'COPY_FILE', order: 1, filePath: 'work/prices.csv', targetFilePath: 'outbox/', createFilePath: true, overWrite: 'COMPARE_OVERWRITE', retryTimes: 1, retryInterval: 2 },
+  {
+    type: 'COPY_FILE',
+    order: 1,
+    filePath: 'work/prices.csv',
+    targetFilePath: 'outbox/',
+    createFilePath: true,
+    overWrite: 'COMPARE_OVERWRITE',
+    retryTimes: 1,
+    retryInterval: 2,
+  },
   {
     type: 'IF',
     order: 2,
@@ -116,7 +125,14 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-demo-'));
 
   say('Starting the SDES demo: gateway, embedded PostgreSQL (PGlite) and MQTT broker, three agents ...');
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: host, MQTT_PORT: String(mqttPort), MQTT_HOST: mqttHost, SDES_DATA_DIR: path.join(dataDir, 'gateway') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: host,
+    MQTT_PORT: String(mqttPort),
+    MQTT_HOST: mqttHost,
+    SDES_DATA_DIR: path.join(dataDir, 'gateway'),
+  };
   delete env.DATABASE_URL;
   delete env.MQTT_URL;
   let gateway: Gateway | undefined;
@@ -177,7 +193,9 @@ async function main(): Promise<void> {
     const em = () => gw.db.orm.em.fork() as EntityManager;
     let clients: { id: number; mqtt_client_id: string }[] = [];
     for (let i = 0; i < 100; i++) {
-      clients = await em().execute(`select id, mqtt_client_id from client where mqtt_client_id like 'demo-%' and status = 'ONLINE' and enable order by mqtt_client_id`);
+      clients = await em().execute(
+        `select id, mqtt_client_id from client where mqtt_client_id like 'demo-%' and status = 'ONLINE' and enable order by mqtt_client_id`,
+      );
       if (clients.length === AGENTS.length) break;
       await sleep(100);
     }
@@ -186,7 +204,10 @@ async function main(): Promise<void> {
     const nameOf = new Map(clients.map((c) => [c.id, c.mqtt_client_id]));
 
     const tasks = new TaskService(ctx());
-    const task = await tasks.create({ name: 'Demo: make, copy, check', description: 'Writes work/prices.csv, copies it to outbox/, and archives it on the SERVER only.' });
+    const task = await tasks.create({
+      name: 'Demo: make, copy, check',
+      description: 'Writes work/prices.csv, copies it to outbox/, and archives it on the SERVER only.',
+    });
     await tasks.saveScript(task.id, SAMPLE_SCRIPT);
     const stepType = new Map<number, string>();
     const walk = (steps: { id: number; type: string; true?: unknown[]; false?: unknown[]; conditions?: unknown[] }[]) => {
@@ -199,7 +220,12 @@ async function main(): Promise<void> {
 
     const group = await new GroupService(ctx()).create({ groupName: 'Demo stores', description: 'The two STORE agents of the demo.' });
     await new GroupService(ctx()).bindClients(group.id, [idOf.get('demo-store-1')!, idOf.get('demo-store-2')!]);
-    const job = await new JobService(ctx()).create({ name: 'Demo job', description: 'Aimed at demo-server directly and at the "Demo stores" group.', duration: 300, maxRetries: 0 });
+    const job = await new JobService(ctx()).create({
+      name: 'Demo job',
+      description: 'Aimed at demo-server directly and at the "Demo stores" group.',
+      duration: 300,
+      maxRetries: 0,
+    });
     const bindings = new BindingService(ctx());
     await bindings.bindJobTasks(job.id, [task.id]);
     await bindings.bindJobClients(job.id, [idOf.get('demo-server')!]);
@@ -212,7 +238,8 @@ async function main(): Promise<void> {
     say(`  REST          ${url}/v1   (API docs: ${url}/v1/docs)`);
     say(`  MQTT broker   ${gw.brokerUrl.replace('127.0.0.1', 'localhost')} (embedded)`);
     if (port !== wantedPort) say(`  note: PORT ${wantedPort} is in use, so the gateway listens on ${gw.port} instead (set PORT to choose)`);
-    if (mqttPort !== wantedMqttPort) say(`  note: MQTT_PORT ${wantedMqttPort} is in use, so the embedded broker listens on ${new URL(gw.brokerUrl).port} instead (set MQTT_PORT to choose)`);
+    if (mqttPort !== wantedMqttPort)
+      say(`  note: MQTT_PORT ${wantedMqttPort} is in use, so the embedded broker listens on ${new URL(gw.brokerUrl).port} instead (set MQTT_PORT to choose)`);
     say(`  agents        ${AGENTS.map((a) => `${a.clientId} (${a.role})`).join(', ')}`);
     say(`                files under ${path.join(dataDir, 'agents')}/<agent>/files`);
     say(`  sample        task ${task.id} "${task.name}" (EXECUTE_FILE, COPY_FILE, IF), job ${job.id} "${job.name}"`);
@@ -233,7 +260,14 @@ async function main(): Promise<void> {
       for await (const e of progress as AsyncIterable<ExecutionProgressEvent>) {
         if (e.jobId !== job.id) continue;
         const who = e.clientId ? (nameOf.get(e.clientId) ?? `client ${e.clientId}`) : '';
-        const what = e.level === 'RUN' ? `run ${e.runId}` : e.level === 'REPORT' ? 'report' : e.level === 'TASK' ? `task ${e.taskId}` : `step ${e.stepId} ${stepType.get(e.stepId ?? 0) ?? ''}`;
+        const what =
+          e.level === 'RUN'
+            ? `run ${e.runId}`
+            : e.level === 'REPORT'
+              ? 'report'
+              : e.level === 'TASK'
+                ? `task ${e.taskId}`
+                : `step ${e.stepId} ${stepType.get(e.stepId ?? 0) ?? ''}`;
         const final = e.status !== 'RUNNING' && e.status !== 'PENDING';
         const at = (final ? e.endTime : e.startTime) ?? e.at;
         printer.add(at, rank(e.level, final), `${time(at)}  ${e.level.padEnd(6)} ${who.padEnd(13)} ${what.padEnd(22)} ${e.status}`);
@@ -247,7 +281,11 @@ async function main(): Promise<void> {
       for await (const m of messages as AsyncIterable<StepMessageEvent>) {
         if (m.jobId !== job.id) continue;
         const text = m.message.trim().split('\n').join(' | ');
-        printer.add(m.endTime, 4, `${time(m.endTime)}         ${(nameOf.get(m.clientId) ?? '').padEnd(13)} step ${m.stepId} says: ${text.length > 160 ? `${text.slice(0, 157)}...` : text}`);
+        printer.add(
+          m.endTime,
+          4,
+          `${time(m.endTime)}         ${(nameOf.get(m.clientId) ?? '').padEnd(13)} step ${m.stepId} says: ${text.length > 160 ? `${text.slice(0, 157)}...` : text}`,
+        );
       }
     })();
 

@@ -38,10 +38,15 @@ function resolveAssets(): Record<string, string> | null {
 
 /** A browser asking for the page: it prefers HTML and sends no operation. */
 function wantsIde(req: Request): boolean {
-  return req.method === 'GET' && req.query.query === undefined && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
+  return (
+    req.method === 'GET' && req.query.query === undefined && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html'
+  );
 }
 
-const SECURITY_HEADERS = { 'Content-Security-Policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:", 'X-Content-Type-Options': 'nosniff' };
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:",
+  'X-Content-Type-Options': 'nosniff',
+};
 
 function graphiqlPage(base: string): string {
   return `<!doctype html>

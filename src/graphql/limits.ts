@@ -138,7 +138,13 @@ export function estimateCost(schema: GraphQLSchema, document: DocumentNode, vari
 }
 
 /** The cost check, run once variables are known (after validation); null when within the limit. */
-export function costError(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | null | undefined, maxCost: number): GraphQLError | null {
+export function costError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | null | undefined,
+  maxCost: number,
+): GraphQLError | null {
   const cost = estimateCost(schema, document, variables ?? {}, operationName);
   if (cost <= maxCost) return null;
   return new GraphQLError(

@@ -160,7 +160,9 @@ export class Loaders {
 
   /** One page of each run's reports (newest first), optionally of one status. */
   runReports(status: string | undefined, page: Required<PageRequest>): DataLoader<number, Page<ClientLogRow>> {
-    return this.loader(`runReports:${status ?? 'ALL'}:${page.pageNo}:${page.pageSize}`, (ids) => this.services.executionLogs.reportsByRun(ids, { status }, page));
+    return this.loader(`runReports:${status ?? 'ALL'}:${page.pageNo}:${page.pageSize}`, (ids) =>
+      this.services.executionLogs.reportsByRun(ids, { status }, page),
+    );
   }
 
   /** A report's task results in job order, by reportId. */

@@ -13,7 +13,20 @@ import { SettingsResolver } from '../resolvers/settings.resolver';
 import { TaskResolver } from '../resolvers/task.resolver';
 
 /** Every resolver of the graph. */
-export const RESOLVERS = [JobResolver, TaskResolver, GroupResolver, ClientResolver, AttributeResolver, BindingResolver, SettingsResolver, RunResolver, ReportResolver, TaskResultResolver, DashboardResolver, LiveResolver] as const;
+export const RESOLVERS = [
+  JobResolver,
+  TaskResolver,
+  GroupResolver,
+  ClientResolver,
+  AttributeResolver,
+  BindingResolver,
+  SettingsResolver,
+  RunResolver,
+  ReportResolver,
+  TaskResultResolver,
+  DashboardResolver,
+  LiveResolver,
+] as const;
 
 /**
  * Builds the executable schema. Subscriptions read from `pubsub`, which type-graphql captures

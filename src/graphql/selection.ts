@@ -1,4 +1,13 @@
-import { getArgumentValues, getNamedType, isObjectType, Kind, type FieldNode, type GraphQLField, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import {
+  getArgumentValues,
+  getNamedType,
+  isObjectType,
+  Kind,
+  type FieldNode,
+  type GraphQLField,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
 
 /**
@@ -62,7 +71,11 @@ const resolvedFields = new WeakMap<object, Set<string>>();
 function fieldResolversOf(objectType: object): Set<string> {
   let names = resolvedFields.get(objectType);
   if (!names) {
-    names = new Set(getMetadataStorage().fieldResolvers.filter((r) => r.getObjectType?.() === objectType).map((r) => r.schemaName));
+    names = new Set(
+      getMetadataStorage()
+        .fieldResolvers.filter((r) => r.getObjectType?.() === objectType)
+        .map((r) => r.schemaName),
+    );
     resolvedFields.set(objectType, names);
   }
   return names;

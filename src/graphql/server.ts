@@ -60,7 +60,9 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
     // `sdes serve` owns SIGINT/SIGTERM and stops everything in order; Apollo must not re-raise them.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) =>
-      error instanceof GraphQLError ? formatClientError(error, logger) : (logger.error({ err: error }, 'unexpected GraphQL error'), { message: MASKED_MESSAGE, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } }),
+      error instanceof GraphQLError
+        ? formatClientError(error, logger)
+        : (logger.error({ err: error }, 'unexpected GraphQL error'), { message: MASKED_MESSAGE, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } }),
     // Cache control is on by default and wraps every field resolver (willResolveField) to compute
     // an HTTP cache policy nobody reads here: off, it saves a hook call per resolved field.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), costPlugin(schema, maxCost)],
@@ -74,7 +76,14 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
     if (res.headersSent) return next(err);
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) logger.error({ err }, 'GraphQL HTTP request failed');
-    res.status(status).json({ errors: [{ message: status === 500 ? MASKED_MESSAGE : `Bad request: ${err.message}`, extensions: { code: status === 500 ? GRAPHQL_CODES.INTERNAL_SERVER_ERROR : 'BAD_REQUEST' } }] });
+    res.status(status).json({
+      errors: [
+        {
+          message: status === 500 ? MASKED_MESSAGE : `Bad request: ${err.message}`,
+          extensions: { code: status === 500 ? GRAPHQL_CODES.INTERNAL_SERVER_ERROR : 'BAD_REQUEST' },
+        },
+      ],
+    });
   });
 
   const wsServer = new WebSocketServer({ server: httpServer, path });
@@ -94,7 +103,11 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
         const errors = validate(schema, document, rules);
         if (errors.length) return errors;
         if (!getOperationAST(document, payload.operationName)) {
-          return [new GraphQLError(`Unknown operation${payload.operationName ? ` "${payload.operationName}"` : ''}: name one of the operations of the document`, { extensions: { code: GRAPHQL_CODES.GRAPHQL_VALIDATION_FAILED } })];
+          return [
+            new GraphQLError(`Unknown operation${payload.operationName ? ` "${payload.operationName}"` : ''}: name one of the operations of the document`, {
+              extensions: { code: GRAPHQL_CODES.GRAPHQL_VALIDATION_FAILED },
+            }),
+          ];
         }
         const tooCostly = costError(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
         if (tooCostly) return [tooCostly];
@@ -107,7 +120,8 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
         };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatClientError(e, logger)),
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatClientError(e, logger)) } : undefined),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatClientError(e, logger)) } : undefined,
     },
     wsServer,
   );

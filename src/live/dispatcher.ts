@@ -134,7 +134,14 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
           build = dispatchTemplate({
             jobId: r.job_id,
             runId: r.run_id,
-            tasks: own.map((t) => toDispatchTask({ taskId: t.task_id, name: t.task_name, disableValidation: t.disable_validation, script: scriptOf.get(`${r.run_id}:${t.task_id}`) })),
+            tasks: own.map((t) =>
+              toDispatchTask({
+                taskId: t.task_id,
+                name: t.task_name,
+                disableValidation: t.disable_validation,
+                script: scriptOf.get(`${r.run_id}:${t.task_id}`),
+              }),
+            ),
           });
         } catch (err) {
           logger.error({ err, runId: r.run_id }, 'cannot build the dispatch of this run; its reports stay PENDING');
@@ -152,7 +159,10 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
     // of a fresh run), and an agent's first event never precedes the row saying it was dispatched.
     // Rows locked in id order, as ingestion locks them, so the two cannot deadlock. Should the
     // publishes then be lost, the sweep sends them again after redispatchAfterMs.
-    await em.execute('update report set dispatched_at = ? where id in (select id from report where id = any(?::int[]) order by id for update)', [now, intArray(sent)]);
+    await em.execute('update report set dispatched_at = ? where id in (select id from report where id = any(?::int[]) order by id for update)', [
+      now,
+      intArray(sent),
+    ]);
     const built = performance.now();
     // Published without waiting for each PUBACK: a 2,000-client fan-out is one burst.
     for (const m of messages) {

@@ -33,21 +33,36 @@ type Row = Record<string, unknown>;
 const DEADLINE_ISO = `to_char(jr.deadline_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 const CANCEL_REASON = "the job run's duration ended";
 
-export function createExecutionLifecycle({ orm, clock, logger, pubsub, dispatcher, redispatchAfterMs = 30_000 }: ExecutionLifecycleOptions): ExecutionLifecycle {
+export function createExecutionLifecycle({
+  orm,
+  clock,
+  logger,
+  pubsub,
+  dispatcher,
+  redispatchAfterMs = 30_000,
+}: ExecutionLifecycleOptions): ExecutionLifecycle {
   const fork = () => orm.em.fork() as EntityManager;
   let running: Promise<void> | undefined;
 
   const publish = async (em: EntityManager, rows: { level: 'REPORT' | 'TASK' | 'STEP'; row: Row }[], runs: CompletedRun[], now: Date) => {
     if (!pubsub) return;
-    const keys = await reportKeys(em, rows.map((r) => r.row.report_row as number));
+    const keys = await reportKeys(
+      em,
+      rows.map((r) => r.row.report_row as number),
+    );
     const events: ExecutionProgressEvent[] = rows.map(({ level, row }) =>
-      progressEvent(level, keys.get(row.report_row as number)!, {
-        status: row.status as string,
-        started_at: row.started_at as Date | null,
-        ended_at: row.ended_at as Date | null,
-        taskId: level === 'REPORT' ? undefined : (row.task_id as number),
-        stepId: level === 'STEP' ? (row.step_id as number) : undefined,
-      }, now),
+      progressEvent(
+        level,
+        keys.get(row.report_row as number)!,
+        {
+          status: row.status as string,
+          started_at: row.started_at as Date | null,
+          ended_at: row.ended_at as Date | null,
+          taskId: level === 'REPORT' ? undefined : (row.task_id as number),
+          stepId: level === 'STEP' ? (row.step_id as number) : undefined,
+        },
+        now,
+      ),
     );
     for (const e of events) pubsub.publish('EXECUTION_PROGRESS', e);
     publishRunsEnded(pubsub, runs, now);
@@ -57,11 +72,16 @@ export function createExecutionLifecycle({ orm, clock, logger, pubsub, dispatche
   async function endOverdueRuns(now: Date): Promise<void> {
     const em = fork();
     const result = await em.transactional(async (tx) => {
-      const due = await tx.execute<{ id: number }[]>(`select id from job_run where status not in ${FINAL_SQL} and deadline_at <= ? order by id limit 200`, [now]);
+      const due = await tx.execute<{ id: number }[]>(`select id from job_run where status not in ${FINAL_SQL} and deadline_at <= ? order by id limit 200`, [
+        now,
+      ]);
       if (!due.length) return undefined;
       // Reports before runs, each in id order: the order ingestion takes its locks in, so the two never deadlock.
       await tx.execute('select id from report where run_id = any(?::int[]) order by id for update', [intArray(due.map((r) => r.id))]);
-      const overdue = await tx.execute<{ id: number }[]>(`select id from job_run where id = any(?::int[]) and status not in ${FINAL_SQL} order by id for update`, [intArray(due.map((r) => r.id))]);
+      const overdue = await tx.execute<{ id: number }[]>(
+        `select id from job_run where id = any(?::int[]) and status not in ${FINAL_SQL} order by id for update`,
+        [intArray(due.map((r) => r.id))],
+      );
       if (!overdue.length) return undefined;
       const runs = intArray(overdue.map((r) => r.id));
       const reports = await tx.execute<Row[]>(
@@ -91,16 +111,39 @@ export function createExecutionLifecycle({ orm, clock, logger, pubsub, dispatche
          returning t.report_id as report_row, t.task_id, s.step_id, s.status, s.started_at, s.ended_at`,
         [now, runs],
       );
-      const ended = await completeRuns(tx, overdue.map((r) => r.id), now);
+      const ended = await completeRuns(
+        tx,
+        overdue.map((r) => r.id),
+        now,
+      );
       return { reports, tasks, steps, ended };
     });
     if (!result) return;
     const { reports, tasks, steps, ended } = result;
-    logger.info({ runs: ended.length, timedOut: reports.filter((r) => r.status === 'FAILED').length, notExecuted: reports.filter((r) => r.status === 'NOT_EXECUTE').length }, 'runs past their duration ended');
+    logger.info(
+      {
+        runs: ended.length,
+        timedOut: reports.filter((r) => r.status === 'FAILED').length,
+        notExecuted: reports.filter((r) => r.status === 'NOT_EXECUTE').length,
+      },
+      'runs past their duration ended',
+    );
     // A report still queued or running on an agent would only be wasted work now.
     const cancel = reports.filter((r) => r.status === 'FAILED' || r.dispatched_at !== null);
-    dispatcher.cancel(cancel.map((r) => ({ mqttClientId: r.mqtt_client_id as string, reportId: r.report_id as string, attempt: r.attempt as number })), CANCEL_REASON);
-    await publish(em, [...steps.map((row) => ({ level: 'STEP' as const, row })), ...tasks.map((row) => ({ level: 'TASK' as const, row })), ...reports.map((row) => ({ level: 'REPORT' as const, row }))], ended, now);
+    dispatcher.cancel(
+      cancel.map((r) => ({ mqttClientId: r.mqtt_client_id as string, reportId: r.report_id as string, attempt: r.attempt as number })),
+      CANCEL_REASON,
+    );
+    await publish(
+      em,
+      [
+        ...steps.map((row) => ({ level: 'STEP' as const, row })),
+        ...tasks.map((row) => ({ level: 'TASK' as const, row })),
+        ...reports.map((row) => ({ level: 'REPORT' as const, row })),
+      ],
+      ended,
+      now,
+    );
   }
 
   /** 2. Retries: the failed attempt's step results give way to the next attempt's; its story stays in the report's message. */
@@ -121,9 +164,14 @@ export function createExecutionLifecycle({ orm, clock, logger, pubsub, dispatche
         [ids],
       );
       const lines = due.map((r) => {
-        const failed = failedSteps.filter((s) => s.report_id === r.id).map((s) => `${s.type} step ${s.step_id}${s.last ? `: ${String(s.last).slice(0, 300)}` : ''}`);
+        const failed = failedSteps
+          .filter((s) => s.report_id === r.id)
+          .map((s) => `${s.type} step ${s.step_id}${s.last ? `: ${String(s.last).slice(0, 300)}` : ''}`);
         const attempt = (r.attempt as number) + 1;
-        return { id: r.id, line: `attempt ${attempt} of ${(r.max_retries as number) + 1} failed${failed.length ? ` (${failed.join('; ')})` : ''}; attempt ${attempt + 1} at ${now.toISOString()}` };
+        return {
+          id: r.id,
+          line: `attempt ${attempt} of ${(r.max_retries as number) + 1} failed${failed.length ? ` (${failed.join('; ')})` : ''}; attempt ${attempt + 1} at ${now.toISOString()}`,
+        };
       });
       const rows = await tx.execute<Row[]>(
         `update report r set status = 'PENDING', attempt = r.attempt + 1, retry_at = null, started_at = null, ended_at = null, dispatched_at = null,
@@ -139,7 +187,12 @@ export function createExecutionLifecycle({ orm, clock, logger, pubsub, dispatche
     if (!reset.length) return;
     logger.info({ reports: reset.length }, 'failed reports retried');
     dispatcher.reportsDue(reset.map((r) => r.report_row as number));
-    await publish(em, reset.map((row) => ({ level: 'REPORT' as const, row })), [], now);
+    await publish(
+      em,
+      reset.map((row) => ({ level: 'REPORT' as const, row })),
+      [],
+      now,
+    );
   }
 
   /** 3. Dispatches that may have been lost (agents answer a repeated dispatch harmlessly). */
@@ -167,7 +220,13 @@ export function createExecutionLifecycle({ orm, clock, logger, pubsub, dispatche
          and not exists (select 1 from report x where x.run_id = jr.id and (x.status not in ${FINAL_SQL} or x.retry_at is not null))`,
     );
     if (!done.length) return;
-    const ended = await em.transactional((tx) => completeRuns(tx, done.map((r) => r.id), now));
+    const ended = await em.transactional((tx) =>
+      completeRuns(
+        tx,
+        done.map((r) => r.id),
+        now,
+      ),
+    );
     publishRunsEnded(pubsub, ended, now);
   }
 

@@ -109,7 +109,11 @@ export function createLiveRelay({ mqtt, local, installation, origin, logger }: L
       const known = peers.has(where.origin);
       if (parsed.value.present) peers.add(where.origin);
       else peers.delete(where.origin);
-      if (known !== parsed.value.present) logger.info({ gateway: where.origin, peers: peers.size }, parsed.value.present ? 'another gateway joined: relaying live events' : 'another gateway left');
+      if (known !== parsed.value.present)
+        logger.info(
+          { gateway: where.origin, peers: peers.size },
+          parsed.value.present ? 'another gateway joined: relaying live events' : 'another gateway left',
+        );
       return;
     }
     const parsed = parseLiveRelay(topic, payload);

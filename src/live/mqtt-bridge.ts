@@ -95,7 +95,8 @@ export function createMqttBridge({
         changes.push(...(await presence.markGone(gone)));
       }
       await flush();
-      for (const c of changes) logger.info({ clientId: c.mqttClientId, created: c.created || undefined }, `client ${c.mqttClientId} ${c.status}${c.created ? ' (registered)' : ''}`);
+      for (const c of changes)
+        logger.info({ clientId: c.mqttClientId, created: c.created || undefined }, `client ${c.mqttClientId} ${c.status}${c.created ? ' (registered)' : ''}`);
       dispatcher.clientsOnline(changes.filter((c) => c.status === 'ONLINE').map((c) => c.clientId));
       if (changes.length) sampler.request();
     },
@@ -117,39 +118,52 @@ export function createMqttBridge({
   const apply = async (batch: EventsMessage[]) => {
     const started = performance.now();
     const outcome = await new ExecutionProgressService(ctx(), scriptCache).applyEvents(batch);
-    logger.debug({ messages: batch.length, events: outcome.acks.reduce((n, a) => n + a.seqs.length, 0), ms: Math.round(performance.now() - started) }, 'events stored');
+    logger.debug(
+      { messages: batch.length, events: outcome.acks.reduce((n, a) => n + a.seqs.length, 0), ms: Math.round(performance.now() - started) },
+      'events stored',
+    );
     // Only now is it durable: acknowledge everything, duplicates and dropped events included.
     for (const { mqttClientId, stream, seqs } of outcome.acks) for (const seq of seqs) acks.add(mqttClientId, stream, seq);
-    for (const d of outcome.dropped) logger.debug({ clientId: d.mqttClientId, reportId: d.event.reportId, type: d.event.type, reason: d.reason }, 'event dropped');
+    for (const d of outcome.dropped)
+      logger.debug({ clientId: d.mqttClientId, reportId: d.event.reportId, type: d.event.type, reason: d.reason }, 'event dropped');
   };
   // Two queues, each agent always in the same one (its messages keep the broker's order): while
   // one batch waits for PostgreSQL the other is parsed and folded. Their transactions lock
   // disjoint reports (an agent writes only its own) in id order, then runs in id order (the lock
   // order of docs/execution.md), so they wait for each other at worst, never deadlock.
-  const eventQueues = [0, 1].map((i) => createBatchQueue<EventsMessage>({
-    name: `events-${i}`,
-    logger,
-    maxBatch: 4000,
-    handle: async (batch) => {
-      try {
-        await apply(batch);
-      } catch (err) {
-        if (batch.length === 1) throw err;
-        // One bad message must not hold back the others: apply them one by one (unacked ones come again).
-        logger.warn({ err }, 'an events batch failed; applying its messages one by one');
-        for (const message of batch) {
-          await apply([message]).catch((e: unknown) => logger.error({ err: e, clientId: message.mqttClientId }, 'events not stored; the agent will send them again'));
+  const eventQueues = [0, 1].map((i) =>
+    createBatchQueue<EventsMessage>({
+      name: `events-${i}`,
+      logger,
+      maxBatch: 4000,
+      handle: async (batch) => {
+        try {
+          await apply(batch);
+        } catch (err) {
+          if (batch.length === 1) throw err;
+          // One bad message must not hold back the others: apply them one by one (unacked ones come again).
+          logger.warn({ err }, 'an events batch failed; applying its messages one by one');
+          for (const message of batch) {
+            await apply([message]).catch((e: unknown) =>
+              logger.error({ err: e, clientId: message.mqttClientId }, 'events not stored; the agent will send them again'),
+            );
+          }
         }
-      }
-    },
-  }));
+      },
+    }),
+  );
   const eventsQueueOf = (clientId: string) => {
     let h = 0;
     for (let i = 0; i < clientId.length; i++) h = (h * 31 + clientId.charCodeAt(i)) | 0;
     return eventQueues[(h >>> 0) % eventQueues.length];
   };
 
-  const sampler = createSampler({ intervalMs: sampleIntervalMs, logger, take: () => new PresenceService(ctx()).onlineCount(), record: () => new PresenceService(ctx()).recordOnlineSample() });
+  const sampler = createSampler({
+    intervalMs: sampleIntervalMs,
+    logger,
+    take: () => new PresenceService(ctx()).onlineCount(),
+    record: () => new PresenceService(ctx()).recordOnlineSample(),
+  });
 
   const onMessage = (topic: string, payload: Buffer) => {
     // The other gateways' live events share the connection (live-relay.ts reads them).
@@ -217,7 +231,17 @@ export function createMqttBridge({
 }
 
 /** At most one sample per interval, and none when the count has not moved since the last one. */
-function createSampler({ intervalMs, logger, take, record }: { intervalMs: number; logger: Logger; take: () => Promise<number>; record: () => Promise<number> }) {
+function createSampler({
+  intervalMs,
+  logger,
+  take,
+  record,
+}: {
+  intervalMs: number;
+  logger: Logger;
+  take: () => Promise<number>;
+  record: () => Promise<number>;
+}) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let lastAt = 0;

@@ -1,11 +1,4 @@
-import {
-  ackCommandSchema,
-  cancelCommandSchema,
-  dispatchCommandSchema,
-  type AckCommand,
-  type CancelCommand,
-  type DispatchCommand,
-} from './command.schema';
+import { ackCommandSchema, cancelCommandSchema, dispatchCommandSchema, type AckCommand, type CancelCommand, type DispatchCommand } from './command.schema';
 import { eventBatchSchema, type AgentEvent, type EventBatch } from './event.schema';
 import { PROTOCOL_VERSION } from './protocol.topics';
 import { toSeqRanges } from './seq-ranges';

@@ -17,9 +17,7 @@ export type AgentMessage = StatusEnvelope | EventsEnvelope;
  * gateway clears it when a client is deleted), not an error worth a warning.
  */
 export type ParseErrorCode = 'TOPIC' | 'EMPTY' | 'JSON' | 'VERSION' | 'SCHEMA';
-export type ParseResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; code: ParseErrorCode; error: string; clientId?: string; channel?: AgentChannel };
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ParseErrorCode; error: string; clientId?: string; channel?: AgentChannel };
 
 const schemas = { status: statusMessageSchema, events: eventBatchSchema, commands: commandSchema } as const;
 
@@ -47,7 +45,11 @@ function describeIssues(error: z.ZodError): string {
 }
 
 /** JSON, protocol version, nesting and schema of a payload; `what` names it in the errors. */
-function decodePayload<T>(payload: Buffer | Uint8Array | string, schema: z.ZodType<T>, what: string): { ok: true; value: T } | { ok: false; code: ParseErrorCode; error: string } {
+function decodePayload<T>(
+  payload: Buffer | Uint8Array | string,
+  schema: z.ZodType<T>,
+  what: string,
+): { ok: true; value: T } | { ok: false; code: ParseErrorCode; error: string } {
   const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
   if (text.length === 0) return { ok: false, code: 'EMPTY', error: `empty payload on ${what}` };
   let json: unknown;
@@ -87,12 +89,16 @@ export function parseMessage(topic: string, payload: Buffer | Uint8Array | strin
 }
 
 /** For gateways: another gateway's live events (live-relay.schema.ts). Never throws. */
-export function parseLiveRelay(topic: string, payload: Buffer | Uint8Array | string): ParseResult<{ installation: string; origin: string; message: LiveRelayMessage }> {
+export function parseLiveRelay(
+  topic: string,
+  payload: Buffer | Uint8Array | string,
+): ParseResult<{ installation: string; origin: string; message: LiveRelayMessage }> {
   const where = parseLiveRelayTopic(topic);
   if (where === null) return { ok: false, code: 'TOPIC', error: `not an SDES live relay topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
   const decoded = decodePayload(payload, liveRelaySchema, 'live relay');
   if (!decoded.ok) return decoded;
-  if (decoded.value.origin !== where.origin) return { ok: false, code: 'SCHEMA', error: `live relay message of ${decoded.value.origin} on the topic of ${where.origin}` };
+  if (decoded.value.origin !== where.origin)
+    return { ok: false, code: 'SCHEMA', error: `live relay message of ${decoded.value.origin} on the topic of ${where.origin}` };
   return { ok: true, value: { ...where, message: decoded.value } };
 }
 
@@ -100,9 +106,13 @@ export function parseLiveRelay(topic: string, payload: Buffer | Uint8Array | str
  * For gateways: another gateway's presence (live-relay.schema.ts); an empty payload is a
  * cleared one (`present: false`). Never throws.
  */
-export function parseGatewayPresence(topic: string, payload: Buffer | Uint8Array | string): ParseResult<{ installation: string; origin: string; present: boolean }> {
+export function parseGatewayPresence(
+  topic: string,
+  payload: Buffer | Uint8Array | string,
+): ParseResult<{ installation: string; origin: string; present: boolean }> {
   const where = parseGatewayTopic(topic);
-  if (where?.channel !== 'presence') return { ok: false, code: 'TOPIC', error: `not an SDES gateway presence topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
+  if (where?.channel !== 'presence')
+    return { ok: false, code: 'TOPIC', error: `not an SDES gateway presence topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
   const { installation, origin } = where;
   if (payload.length === 0) return { ok: true, value: { installation, origin, present: false } };
   const decoded = decodePayload(payload, gatewayPresenceSchema, 'gateway presence');
@@ -121,11 +131,7 @@ export function parseAgentMessage(topic: string, payload: Buffer | Uint8Array | 
 }
 
 /** For the agent: a command addressed to `expectedClientId`. Never throws. */
-export function parseCommand(
-  topic: string,
-  payload: Buffer | Uint8Array | string,
-  expectedClientId?: string,
-): ParseResult<CommandEnvelope> {
+export function parseCommand(topic: string, payload: Buffer | Uint8Array | string, expectedClientId?: string): ParseResult<CommandEnvelope> {
   const where = parseAgentTopic(topic);
   if (where && where.channel !== 'commands') {
     return { ok: false, code: 'TOPIC', error: `not a commands topic: ${topic}`, clientId: where.clientId, channel: where.channel };

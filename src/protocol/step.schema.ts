@@ -57,7 +57,10 @@ export interface Step {
 }
 
 const count = z.number().int().min(0).max(1_000_000);
-const milliseconds = z.number().min(0).max(366 * 24 * 3600 * 1000);
+const milliseconds = z
+  .number()
+  .min(0)
+  .max(366 * 24 * 3600 * 1000);
 const path = z.string().max(4096);
 
 export const stepSchema: z.ZodType<Step> = z.lazy(() =>
@@ -67,7 +70,11 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
     order: z.number().int(),
     block: z.boolean().nullish(),
     retryTimes: count.nullish(),
-    retryInterval: z.number().min(0).max(7 * 24 * 3600).nullish(),
+    retryInterval: z
+      .number()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .nullish(),
     maxRetryTime: count.nullish(),
     filePath: path.nullish(),
     targetFilePath: path.nullish(),
@@ -87,7 +94,8 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
 
 /** Steps run by ascending `order`; equal orders keep their position in the array. */
 export function sortSteps(steps: readonly Step[] | null | undefined): Step[] {
-  return [...(steps ?? [])].map((step, index) => ({ step, index }))
+  return [...(steps ?? [])]
+    .map((step, index) => ({ step, index }))
     .sort((a, b) => a.step.order - b.step.order || a.index - b.index)
     .map(({ step }) => step);
 }

@@ -7,10 +7,14 @@ export enum AssociationKind {
   GROUP = 2,
   CLIENT = 3,
 }
-registerEnumType(AssociationKind, { name: 'AssociationKind', description: 'What an association names (the REST maintenance route\'s 0 job, 1 task, 2 group, 3 client).' });
+registerEnumType(AssociationKind, {
+  name: 'AssociationKind',
+  description: "What an association names (the REST maintenance route's 0 job, 1 task, 2 group, 3 client).",
+});
 
 @InputType({
-  description: 'The REST maintenance association: associate (or, with add: false, dissociate) each of optionIds with targetId. Pairs: job–task, job–group, job–client, group–client (static groups), in either direction.',
+  description:
+    'The REST maintenance association: associate (or, with add: false, dissociate) each of optionIds with targetId. Pairs: job–task, job–group, job–client, group–client (static groups), in either direction.',
 })
 export class AssociationInput {
   @Field(() => AssociationKind)

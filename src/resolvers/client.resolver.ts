@@ -81,7 +81,11 @@ export class ClientResolver {
   }
 
   @FieldResolver(() => [GroupObject], { description: 'The groups it belongs to (static and dynamic).' })
-  groups(@Root() client: EntityRow<Client>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Group>[]> {
+  groups(
+    @Root() client: EntityRow<Client>,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Group>[]> {
     return loaders.clientGroups({ offset, limit: first }).load(client.id);
   }
 
@@ -91,7 +95,11 @@ export class ClientResolver {
   }
 
   @FieldResolver(() => [JobObject], { description: 'The jobs that reach it, directly or through its groups.' })
-  jobs(@Root() client: EntityRow<Client>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Job>[]> {
+  jobs(
+    @Root() client: EntityRow<Client>,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Job>[]> {
     return loaders.clientJobs({ offset, limit: first }).load(client.id);
   }
 
@@ -101,7 +109,11 @@ export class ClientResolver {
   }
 
   @FieldResolver(() => [TaskObject], { description: 'The tasks of the jobs that reach it.' })
-  tasks(@Root() client: EntityRow<Client>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Task>[]> {
+  tasks(
+    @Root() client: EntityRow<Client>,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Task>[]> {
     return loaders.clientTasks({ offset, limit: first }).load(client.id);
   }
 
@@ -152,30 +164,49 @@ export class ClientResolver {
     @Arg('values', () => [ClientAttributeValueInput]) values: ClientAttributeValueInput[],
     @Ctx() { services }: GraphqlContext,
   ): Promise<Client> {
-    await services.clients.setAttributes(clientId, values.map((v) => ({ attributeId: v.attributeId, attributeValue: v.value ?? null })));
+    await services.clients.setAttributes(
+      clientId,
+      values.map((v) => ({ attributeId: v.attributeId, attributeValue: v.value ?? null })),
+    );
     return services.clients.get(clientId);
   }
 
   @Mutation(() => ClientType, { description: 'Adds the client to static groups.' })
-  async bindClientGroups(@Arg('clientId', () => Int) clientId: number, @Arg('groupIds', () => [Int]) groupIds: number[], @Ctx() { services }: GraphqlContext): Promise<Client> {
+  async bindClientGroups(
+    @Arg('clientId', () => Int) clientId: number,
+    @Arg('groupIds', () => [Int]) groupIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Client> {
     await services.clients.bindGroups(clientId, groupIds);
     return services.clients.get(clientId);
   }
 
   @Mutation(() => ClientType, { description: 'Removes the client from static groups.' })
-  async unbindClientGroups(@Arg('clientId', () => Int) clientId: number, @Arg('groupIds', () => [Int]) groupIds: number[], @Ctx() { services }: GraphqlContext): Promise<Client> {
+  async unbindClientGroups(
+    @Arg('clientId', () => Int) clientId: number,
+    @Arg('groupIds', () => [Int]) groupIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Client> {
     await services.clients.unbindGroups(clientId, groupIds);
     return services.clients.get(clientId);
   }
 
   @Mutation(() => ClientType, { description: 'Aims jobs at the client directly.' })
-  async bindClientJobs(@Arg('clientId', () => Int) clientId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Client> {
+  async bindClientJobs(
+    @Arg('clientId', () => Int) clientId: number,
+    @Arg('jobIds', () => [Int]) jobIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Client> {
     await services.bindings.bindClientJobs(clientId, jobIds);
     return services.clients.get(clientId);
   }
 
   @Mutation(() => ClientType, { description: 'Removes direct job bindings of the client (jobs reaching it through groups stay).' })
-  async unbindClientJobs(@Arg('clientId', () => Int) clientId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Client> {
+  async unbindClientJobs(
+    @Arg('clientId', () => Int) clientId: number,
+    @Arg('jobIds', () => [Int]) jobIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Client> {
     await services.bindings.unbindClientJobs(clientId, jobIds);
     return services.clients.get(clientId);
   }

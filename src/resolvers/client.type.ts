@@ -25,7 +25,10 @@ export class ClientType {
   @Field(() => ClientRole)
   role!: ClientRole;
 
-  @Field(() => Boolean, { name: 'enabled', description: 'Disabled clients are skipped by runs. New agents start enabled only when the client setting autoEnableNewClient is true.' })
+  @Field(() => Boolean, {
+    name: 'enabled',
+    description: 'Disabled clients are skipped by runs. New agents start enabled only when the client setting autoEnableNewClient is true.',
+  })
   enable!: boolean;
 
   @Field(() => ClientStatus)

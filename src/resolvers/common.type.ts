@@ -24,7 +24,8 @@ export class PageArgs {
 export function checkPageArgs(args: unknown): void {
   const { pageNo, pageSize } = args as PageArgs;
   if (!Number.isInteger(pageNo) || pageNo < 1) throw errors.invalid('pageNo', 'an integer from 1', pageNo);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw errors.invalid('pageSize', `an integer from 1 to ${MAX_PAGE_SIZE}`, pageSize);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+    throw errors.invalid('pageSize', `an integer from 1 to ${MAX_PAGE_SIZE}`, pageSize);
 }
 
 export function pageRequest({ pageNo, pageSize }: PageArgs): PageRequest {

@@ -33,7 +33,11 @@ export class DashboardResolver {
     @Arg('intervalSeconds', () => Int, { nullable: true }) intervalSeconds: number | null,
     @Ctx() { services }: GraphqlContext,
   ) {
-    return services.dashboard.onlineClients({ startTime: from?.getTime(), endTime: to?.getTime(), interval: intervalSeconds == null ? undefined : intervalSeconds * 1000 });
+    return services.dashboard.onlineClients({
+      startTime: from?.getTime(),
+      endTime: to?.getTime(),
+      interval: intervalSeconds == null ? undefined : intervalSeconds * 1000,
+    });
   }
 
   @FieldResolver(() => [ScheduledJobEntry], { description: 'The job calendar between from and to: past runs and upcoming fires.' })

@@ -42,7 +42,7 @@ export class ScheduledJobEntry {
   @Field() jobName!: string;
   @Field(() => Int, { nullable: true, description: 'The run, for past entries.' }) runId!: number | null;
   @Field(() => Date, { description: 'The planned start (the fire time).' }) startAt!: Date;
-  @Field(() => Date, { description: 'startAt + the job\'s duration.' }) endAt!: Date;
+  @Field(() => Date, { description: "startAt + the job's duration." }) endAt!: Date;
   @Field({ description: 'SUCCESS, FAILED, RUNNING or UPCOMING.' }) result!: string;
   @Field(() => Int, { description: 'Reports of the run; for UPCOMING the enabled clients the job reaches now.' }) clients!: number;
   @Field(() => Date, { nullable: true }) actualStartAt!: Date | null;

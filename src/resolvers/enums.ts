@@ -75,7 +75,7 @@ export enum ExecutionStatus {
 }
 registerEnumType(ExecutionStatus, {
   name: 'ExecutionStatus',
-  description: 'Status of a run, report, task result or step result. NOT_EXECUTE: the client never ran it within the run\'s duration.',
+  description: "Status of a run, report, task result or step result. NOT_EXECUTE: the client never ran it within the run's duration.",
 });
 
 export enum RunTrigger {
@@ -118,7 +118,10 @@ export enum OverwriteMode {
   NOT_OVERWRITE = 'NOT_OVERWRITE',
   COMPARE_OVERWRITE = 'COMPARE_OVERWRITE',
 }
-registerEnumType(OverwriteMode, { name: 'OverwriteMode', description: 'What a transfer does with an existing target: replace it, keep it, or replace it only when the content differs.' });
+registerEnumType(OverwriteMode, {
+  name: 'OverwriteMode',
+  description: 'What a transfer does with an existing target: replace it, keep it, or replace it only when the content differs.',
+});
 
 export enum EntityKind {
   CLIENT = 'CLIENT',

@@ -90,9 +90,17 @@ export class RunResolver {
   }
 
   @Query(() => RunPage, { description: 'Runs of jobs, newest first: filter by job, status and start time (the REST job logs).' })
-  async runs(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async runs(
+    @Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services }: GraphqlContext,
+  ) {
     const f = filter ?? {};
-    return toPage(await services.executionLogs.jobLogs({ status: opt(f.status), startAt: startAt(f.startedAfter), jobId: opt(f.jobId) }, pageRequest(page)), page, runFromRow);
+    return toPage(
+      await services.executionLogs.jobLogs({ status: opt(f.status), startAt: startAt(f.startedAfter), jobId: opt(f.jobId) }, pageRequest(page)),
+      page,
+      runFromRow,
+    );
   }
 
   @FieldResolver(() => JobObject, { nullable: true, description: 'The job as it is now; null once it is deleted.' })
@@ -116,20 +124,29 @@ export class RunResolver {
   }
 
   @Mutation(() => RunObject, {
-    description: 'Runs a job now: creates the run, a report per enabled target client and the task results, then hands it to the live layer. A disabled job, or one without enabled tasks or clients, is refused (CONFLICT).',
+    description:
+      'Runs a job now: creates the run, a report per enabled target client and the task results, then hands it to the live layer. A disabled job, or one without enabled tasks or clients, is refused (CONFLICT).',
   })
   async runJob(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<RunView> {
     return runFromEntity(await services.execution.createRun(id, { trigger: 'MANUAL' }));
   }
 
   @Query(() => ClientLogOverviewPage, { description: 'Every client with the status of its latest finished report.' })
-  async clientLogOverview(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async clientLogOverview(
+    @Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services }: GraphqlContext,
+  ) {
     const f = filter ?? {};
     return toPage(await services.executionLogs.clientOverview({ status: opt(f.status), startAt: startAt(f.startedAfter) }, pageRequest(page)), page);
   }
 
   @Query(() => TaskHistoryPage, { description: 'Every task execution, newest first.' })
-  async taskHistory(@Arg('filter', () => TaskHistoryFilterInput, { nullable: true }) filter: TaskHistoryFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async taskHistory(
+    @Arg('filter', () => TaskHistoryFilterInput, { nullable: true }) filter: TaskHistoryFilterInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services }: GraphqlContext,
+  ) {
     const f = filter ?? {};
     const rows = await services.executionLogs.taskHistories(
       {
@@ -155,7 +172,11 @@ export class ReportResolver {
   }
 
   @Query(() => ReportPage, { description: 'Reports (client executions): filter by run, job, client, status and start time (the REST client logs).' })
-  async reports(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async reports(
+    @Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services }: GraphqlContext,
+  ) {
     const f = filter ?? {};
     const rows = await services.executionLogs.clientLogs(
       { status: opt(f.status), startAt: startAt(f.startedAfter), jobId: opt(f.jobId), runId: opt(f.runId), clientId: opt(f.clientId) },
@@ -183,10 +204,21 @@ export class ReportResolver {
   }
 
   @Query(() => TaskResultPage, { description: 'Task results: filter by report, client, job, task and status (the REST task logs).' })
-  async taskResults(@Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null, @Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
+  async taskResults(
+    @Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null,
+    @Args({ validateFn: checkPageArgs }) page: PageArgs,
+    @Ctx() { services }: GraphqlContext,
+  ) {
     const f = filter ?? {};
     const rows = await services.executionLogs.taskLogs(
-      { status: opt(f.status), startAt: startAt(f.startedAfter), reportId: opt(f.reportId), clientId: opt(f.clientId), jobId: opt(f.jobId), taskId: opt(f.taskId) },
+      {
+        status: opt(f.status),
+        startAt: startAt(f.startedAfter),
+        reportId: opt(f.reportId),
+        clientId: opt(f.clientId),
+        jobId: opt(f.jobId),
+        taskId: opt(f.taskId),
+      },
       pageRequest(page),
     );
     return toPage(rows, page);
@@ -201,7 +233,10 @@ export class ReportResolver {
     @Args({ validateFn: checkPageArgs }) page: PageArgs,
     @Ctx() { services }: GraphqlContext,
   ) {
-    return toPage(await services.executionLogs.stepLogs({ taskId, reportId: opt(reportId), clientId: opt(clientId), jobId: opt(jobId) }, pageRequest(page)), page);
+    return toPage(
+      await services.executionLogs.stepLogs({ taskId, reportId: opt(reportId), clientId: opt(clientId), jobId: opt(jobId) }, pageRequest(page)),
+      page,
+    );
   }
 }
 

@@ -32,7 +32,7 @@ export class RunObject {
   @Field(() => Date)
   startedAt!: Date;
 
-  @Field(() => Date, { description: 'startedAt + the job\'s duration: reports still open then end FAILED or NOT_EXECUTE.' })
+  @Field(() => Date, { description: "startedAt + the job's duration: reports still open then end FAILED or NOT_EXECUTE." })
   deadlineAt!: Date;
 
   @Field(() => Date, { nullable: true })
@@ -42,7 +42,7 @@ export class RunObject {
 @ObjectType({ description: 'A page of runs, newest first.' })
 export class RunPage extends PageOf(RunObject) {}
 
-@ObjectType('Report', { description: 'One client\'s part of a run, known by its reportId.' })
+@ObjectType('Report', { description: "One client's part of a run, known by its reportId." })
 export class ReportObject {
   @Field({ description: 'The id agents and the log routes use.' })
   reportId!: string;
@@ -81,7 +81,7 @@ export class ReportObject {
 @ObjectType({ description: 'A page of reports.' })
 export class ReportPage extends PageOf(ReportObject) {}
 
-@ObjectType('TaskResult', { description: 'One task\'s result within a report; the task\'s fields are a snapshot.' })
+@ObjectType('TaskResult', { description: "One task's result within a report; the task's fields are a snapshot." })
 export class TaskResultObject {
   @Field(() => Int, { name: 'id' })
   taskResultId!: number;
@@ -138,7 +138,7 @@ export class StepMessageObject {
   message!: string;
 }
 
-@ObjectType('StepResult', { description: 'One step\'s result within a task result, with its timed messages.' })
+@ObjectType('StepResult', { description: "One step's result within a task result, with its timed messages." })
 export class StepResultObject {
   @Field(() => Int)
   id!: number;
@@ -149,7 +149,7 @@ export class StepResultObject {
   @Field(() => Int)
   taskId!: number;
 
-  @Field(() => Int, { description: 'The step\'s id in the task script.' })
+  @Field(() => Int, { description: "The step's id in the task script." })
   scriptId!: number;
 
   @Field(() => Int, { nullable: true, description: 'The IF step it sits under.' })
@@ -173,7 +173,7 @@ export class StepResultObject {
   @Field(() => Date, { nullable: true })
   endTime!: Date | null;
 
-  @Field(() => GraphQLJSONObject, { description: 'The step\'s fields as they were run (filePath, targetFilePath, block, ...).' })
+  @Field(() => GraphQLJSONObject, { description: "The step's fields as they were run (filePath, targetFilePath, block, ...)." })
   step!: Record<string, unknown>;
 
   @Field(() => [StepMessageObject])
@@ -245,7 +245,7 @@ export class TaskHistoryObject {
   @Field()
   mqttClientId!: string;
 
-  @Field(() => Boolean, { nullable: true, description: 'The task\'s current switch; null once the task is deleted.' })
+  @Field(() => Boolean, { nullable: true, description: "The task's current switch; null once the task is deleted." })
   enabled!: boolean | null;
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'The script as it was run (a tree of steps).' })

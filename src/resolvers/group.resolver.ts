@@ -66,7 +66,11 @@ export class GroupResolver {
   }
 
   @FieldResolver(() => [ClientType], { description: 'Its members: bound ones for a static group, matching ones for a dynamic group.' })
-  clients(@Root() group: EntityRow<Group>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Client>[]> {
+  clients(
+    @Root() group: EntityRow<Group>,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Client>[]> {
     return loaders.groupClients({ offset, limit: first }).load(group.id);
   }
 
@@ -76,7 +80,11 @@ export class GroupResolver {
   }
 
   @FieldResolver(() => [JobObject], { description: 'The jobs aimed at it.' })
-  jobs(@Root() group: EntityRow<Group>, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Job>[]> {
+  jobs(
+    @Root() group: EntityRow<Group>,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Job>[]> {
     return loaders.groupJobs({ offset, limit: first }).load(group.id);
   }
 
@@ -112,25 +120,41 @@ export class GroupResolver {
   }
 
   @Mutation(() => GroupObject, { description: 'Binds clients to a static group (a dynamic group is refused: its members follow its query).' })
-  async bindGroupClients(@Arg('groupId', () => Int) groupId: number, @Arg('clientIds', () => [Int]) clientIds: number[], @Ctx() { services }: GraphqlContext): Promise<Group> {
+  async bindGroupClients(
+    @Arg('groupId', () => Int) groupId: number,
+    @Arg('clientIds', () => [Int]) clientIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Group> {
     await services.groups.bindClients(groupId, clientIds);
     return services.groups.get(groupId);
   }
 
   @Mutation(() => GroupObject, { description: 'Removes clients from a static group.' })
-  async unbindGroupClients(@Arg('groupId', () => Int) groupId: number, @Arg('clientIds', () => [Int]) clientIds: number[], @Ctx() { services }: GraphqlContext): Promise<Group> {
+  async unbindGroupClients(
+    @Arg('groupId', () => Int) groupId: number,
+    @Arg('clientIds', () => [Int]) clientIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Group> {
     await services.groups.unbindClients(groupId, clientIds);
     return services.groups.get(groupId);
   }
 
   @Mutation(() => GroupObject, { description: 'Aims jobs at the group.' })
-  async bindGroupJobs(@Arg('groupId', () => Int) groupId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Group> {
+  async bindGroupJobs(
+    @Arg('groupId', () => Int) groupId: number,
+    @Arg('jobIds', () => [Int]) jobIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Group> {
     await services.bindings.bindGroupJobs(groupId, jobIds);
     return services.groups.get(groupId);
   }
 
   @Mutation(() => GroupObject)
-  async unbindGroupJobs(@Arg('groupId', () => Int) groupId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Group> {
+  async unbindGroupJobs(
+    @Arg('groupId', () => Int) groupId: number,
+    @Arg('jobIds', () => [Int]) jobIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Group> {
     await services.bindings.unbindGroupJobs(groupId, jobIds);
     return services.groups.get(groupId);
   }

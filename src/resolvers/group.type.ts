@@ -3,7 +3,8 @@ import { PageOf } from './common.type';
 import { GroupType } from './enums';
 
 @ObjectType('Group', {
-  description: 'A set of clients: static groups hold the members operators bound, dynamic groups the clients matching queryProperty queryOperation queryValue (kept up to date as clients and attribute values change).',
+  description:
+    'A set of clients: static groups hold the members operators bound, dynamic groups the clients matching queryProperty queryOperation queryValue (kept up to date as clients and attribute values change).',
 })
 export class GroupObject {
   @Field(() => Int)

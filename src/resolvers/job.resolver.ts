@@ -55,7 +55,12 @@ function jobInput(input: CreateJobInput | UpdateJobInput): JobInput {
  */
 function bindingCount(loaders: Loaders, job: Job, key: keyof JobBindingCounts): number | Promise<number> {
   const read = loaders.prefetched<JobBindingCounts>(job, 'counts');
-  return read ? read[key] : loaders.jobCounts().load(job.id).then((counts) => counts[key]);
+  return read
+    ? read[key]
+    : loaders
+        .jobCounts()
+        .load(job.id)
+        .then((counts) => counts[key]);
 }
 
 @Resolver(() => JobObject)
@@ -107,7 +112,11 @@ export class JobResolver {
   }
 
   @FieldResolver(() => [TaskObject], { description: 'Its tasks, in job order.' })
-  tasks(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Task>[]> {
+  tasks(
+    @Root() job: Job,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Task>[]> {
     const read = loaders.prefetched<EntityRow<Task>[]>(job, 'tasks');
     return read ? Promise.resolve(read) : loaders.jobTasks({ offset, limit: first }).load(job.id);
   }
@@ -118,7 +127,11 @@ export class JobResolver {
   }
 
   @FieldResolver(() => [GroupObject], { description: 'The groups it is aimed at.' })
-  groups(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Group>[]> {
+  groups(
+    @Root() job: Job,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Group>[]> {
     return loaders.jobGroups({ offset, limit: first }).load(job.id);
   }
 
@@ -128,7 +141,11 @@ export class JobResolver {
   }
 
   @FieldResolver(() => [ClientType], { description: 'The clients it is aimed at directly (see targetClients for everyone it reaches).' })
-  clients(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Client>[]> {
+  clients(
+    @Root() job: Job,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Client>[]> {
     return loaders.jobClients({ offset, limit: first }).load(job.id);
   }
 
@@ -138,7 +155,11 @@ export class JobResolver {
   }
 
   @FieldResolver(() => [ClientType], { description: 'Every client it reaches: bound directly, plus the members of its groups (enabled or not).' })
-  targetClients(@Root() job: Job, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Client>[]> {
+  targetClients(
+    @Root() job: Job,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Client>[]> {
     return loaders.jobTargetClients({ offset, limit: first }).load(job.id);
   }
 
@@ -147,7 +168,9 @@ export class JobResolver {
     return loaders.jobTargetClientCounts().load(job.id);
   }
 
-  @FieldResolver(() => [Date], { description: 'The next fire times in the management server\'s time zone (empty without a schedule). Not batched: ask for it on single jobs.' })
+  @FieldResolver(() => [Date], {
+    description: "The next fire times in the management server's time zone (empty without a schedule). Not batched: ask for it on single jobs.",
+  })
   upcomingRuns(@Root() job: Job, @Arg('count', () => Int, { defaultValue: 5 }) count: number, @Ctx() { services }: GraphqlContext): Promise<Date[]> {
     return services.jobs.upcoming(job.id, count);
   }
@@ -178,44 +201,72 @@ export class JobResolver {
     return services.jobs.setEnabled(id, false);
   }
 
-  @Mutation(() => JobObject, { description: 'Appends tasks (in the order given) after the job\'s last task; tasks already in it stay where they are.' })
-  async bindJobTasks(@Arg('jobId', () => Int) jobId: number, @Arg('taskIds', () => [Int]) taskIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+  @Mutation(() => JobObject, { description: "Appends tasks (in the order given) after the job's last task; tasks already in it stay where they are." })
+  async bindJobTasks(
+    @Arg('jobId', () => Int) jobId: number,
+    @Arg('taskIds', () => [Int]) taskIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Job> {
     await services.bindings.bindJobTasks(jobId, taskIds);
     return services.jobs.get(jobId);
   }
 
   @Mutation(() => JobObject)
-  async unbindJobTasks(@Arg('jobId', () => Int) jobId: number, @Arg('taskIds', () => [Int]) taskIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+  async unbindJobTasks(
+    @Arg('jobId', () => Int) jobId: number,
+    @Arg('taskIds', () => [Int]) taskIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Job> {
     await services.bindings.unbindJobTasks(jobId, taskIds);
     return services.jobs.get(jobId);
   }
 
-  @Mutation(() => JobObject, { description: 'Sets the order of the job\'s tasks: taskIds must name each of its tasks once.' })
-  async reorderJobTasks(@Arg('jobId', () => Int) jobId: number, @Arg('taskIds', () => [Int]) taskIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+  @Mutation(() => JobObject, { description: "Sets the order of the job's tasks: taskIds must name each of its tasks once." })
+  async reorderJobTasks(
+    @Arg('jobId', () => Int) jobId: number,
+    @Arg('taskIds', () => [Int]) taskIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Job> {
     await services.bindings.reorderJobTasks(jobId, taskIds);
     return services.jobs.get(jobId);
   }
 
   @Mutation(() => JobObject)
-  async bindJobGroups(@Arg('jobId', () => Int) jobId: number, @Arg('groupIds', () => [Int]) groupIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+  async bindJobGroups(
+    @Arg('jobId', () => Int) jobId: number,
+    @Arg('groupIds', () => [Int]) groupIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Job> {
     await services.bindings.bindJobGroups(jobId, groupIds);
     return services.jobs.get(jobId);
   }
 
   @Mutation(() => JobObject)
-  async unbindJobGroups(@Arg('jobId', () => Int) jobId: number, @Arg('groupIds', () => [Int]) groupIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+  async unbindJobGroups(
+    @Arg('jobId', () => Int) jobId: number,
+    @Arg('groupIds', () => [Int]) groupIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Job> {
     await services.bindings.unbindJobGroups(jobId, groupIds);
     return services.jobs.get(jobId);
   }
 
   @Mutation(() => JobObject)
-  async bindJobClients(@Arg('jobId', () => Int) jobId: number, @Arg('clientIds', () => [Int]) clientIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+  async bindJobClients(
+    @Arg('jobId', () => Int) jobId: number,
+    @Arg('clientIds', () => [Int]) clientIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Job> {
     await services.bindings.bindJobClients(jobId, clientIds);
     return services.jobs.get(jobId);
   }
 
   @Mutation(() => JobObject)
-  async unbindJobClients(@Arg('jobId', () => Int) jobId: number, @Arg('clientIds', () => [Int]) clientIds: number[], @Ctx() { services }: GraphqlContext): Promise<Job> {
+  async unbindJobClients(
+    @Arg('jobId', () => Int) jobId: number,
+    @Arg('clientIds', () => [Int]) clientIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Job> {
     await services.bindings.unbindJobClients(jobId, clientIds);
     return services.jobs.get(jobId);
   }

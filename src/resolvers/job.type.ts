@@ -24,7 +24,8 @@ export class JobObject {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Cron expression (minute hour day-of-month month day-of-week; a sixth "?" field and "L" are accepted) in the management server\'s time zone; null: the job runs only when asked.',
+    description:
+      'Cron expression (minute hour day-of-month month day-of-week; a sixth "?" field and "L" are accepted) in the management server\'s time zone; null: the job runs only when asked.',
   })
   executionTime!: string | null;
 

@@ -34,7 +34,8 @@ export class LiveResolver {
   @Subscription(() => ClientStatusChange, {
     topics: 'CLIENT_STATUS',
     description: 'Clients going ONLINE or OFFLINE.',
-    filter: ({ payload, args }: { payload: ClientStatusEvent; args: ClientStatusArgs }) => matches(args.clientId, payload.clientId) && matches(args.mqttClientId, payload.mqttClientId),
+    filter: ({ payload, args }: { payload: ClientStatusEvent; args: ClientStatusArgs }) =>
+      matches(args.clientId, payload.clientId) && matches(args.mqttClientId, payload.mqttClientId),
   })
   clientStatusChanged(@Root() event: ClientStatusEvent, @Args() _args: ClientStatusArgs): ClientStatusChange {
     return { clientId: event.clientId, mqttClientId: event.mqttClientId, status: event.status as ClientStatus, at: new Date(event.at) };

@@ -1,5 +1,12 @@
 import { Field, InputType, registerEnumType } from 'type-graphql';
-import type { AttributeOrderField as AttributeField, ClientOrderField as ClientField, GroupOrderField as GroupField, JobOrderField as JobField, OrderBy, TaskOrderField as TaskField } from '../services/ordering';
+import type {
+  AttributeOrderField as AttributeField,
+  ClientOrderField as ClientField,
+  GroupOrderField as GroupField,
+  JobOrderField as JobField,
+  OrderBy,
+  TaskOrderField as TaskField,
+} from '../services/ordering';
 import { OrderDirection } from './common.type';
 
 /**
@@ -92,7 +99,7 @@ export class JobOrderInput {
   direction: OrderDirection = OrderDirection.ASC;
 }
 
-@InputType({ description: 'How to sort tasks (default: by id ascending; a job\'s tasks in job order).' })
+@InputType({ description: "How to sort tasks (default: by id ascending; a job's tasks in job order)." })
 export class TaskOrderInput {
   @Field(() => TaskOrderField)
   field!: TaskOrderField;
@@ -113,6 +120,8 @@ export class AttributeOrderInput {
 type OrderInput<F extends string> = { field: F; direction?: OrderDirection | null };
 
 /** The service's `orderBy` from the GraphQL argument (undefined: the list's default order). */
-export function orderBy<F extends ClientField | GroupField | JobField | TaskField | AttributeField>(input: OrderInput<F> | null | undefined): OrderBy<F> | undefined {
+export function orderBy<F extends ClientField | GroupField | JobField | TaskField | AttributeField>(
+  input: OrderInput<F> | null | undefined,
+): OrderBy<F> | undefined {
   return input ? { field: input.field, direction: input.direction ?? 'asc' } : undefined;
 }

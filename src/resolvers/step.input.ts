@@ -8,7 +8,7 @@ import { OverwriteMode, StepType } from './enums';
  * whole tree before anything is written (required paths per type, IF shape) and names the step
  * at fault by its position, e.g. `[0].true[1].filePath`.
  */
-@InputType({ description: 'A step of a script to save (see Step for the fields). Give id to keep an existing step\'s id.' })
+@InputType({ description: "A step of a script to save (see Step for the fields). Give id to keep an existing step's id." })
 export class StepInput {
   @Field(() => Int, { nullable: true, description: 'An existing step of this task to keep (its id stays the same); leave out for a new step.' })
   @IsOptional()

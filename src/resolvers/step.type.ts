@@ -28,7 +28,10 @@ export class StepObject {
   @Field(() => Int, { nullable: true, description: 'Longest time to keep retrying, seconds (instead of retryTimes).' })
   maxRetryTime!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'The source path on the agent (every type but IF and RECV_FILE); may end in a * wildcard; relative paths start at the agent\'s first root.' })
+  @Field(() => String, {
+    nullable: true,
+    description: "The source path on the agent (every type but IF and RECV_FILE); may end in a * wildcard; relative paths start at the agent's first root.",
+  })
   filePath!: string | null;
 
   @Field(() => String, { nullable: true, description: 'COPY_FILE, RECV_FILE: the target path.' })

@@ -53,7 +53,9 @@ export class TaskResolver {
     return services.tasks.get(id);
   }
 
-  @Query(() => TaskPage, { description: 'Tasks, filtered, sorted and paged (by id unless orderBy says otherwise; with filter.jobId, in job order unless orderBy says otherwise).' })
+  @Query(() => TaskPage, {
+    description: 'Tasks, filtered, sorted and paged (by id unless orderBy says otherwise; with filter.jobId, in job order unless orderBy says otherwise).',
+  })
   async tasks(
     @Arg('filter', () => TaskFilterInput, { nullable: true }) filter: TaskFilterInput | null,
     @Arg('orderBy', () => TaskOrderInput, { nullable: true }) order: TaskOrderInput | null,
@@ -79,7 +81,11 @@ export class TaskResolver {
   }
 
   @FieldResolver(() => [JobObject], { description: 'The jobs it is part of.' })
-  jobs(@Root() task: Task, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Job>[]> {
+  jobs(
+    @Root() task: Task,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Job>[]> {
     return loaders.taskJobs({ offset, limit: first }).load(task.id);
   }
 
@@ -89,7 +95,11 @@ export class TaskResolver {
   }
 
   @FieldResolver(() => [ClientType], { description: 'The clients its jobs reach (directly or through groups).' })
-  clients(@Root() task: Task, @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs, @Ctx() { loaders }: GraphqlContext): Promise<EntityRow<Client>[]> {
+  clients(
+    @Root() task: Task,
+    @Args({ validateFn: checkNestedList }) { first, offset }: NestedListArgs,
+    @Ctx() { loaders }: GraphqlContext,
+  ): Promise<EntityRow<Client>[]> {
     return loaders.taskClients({ offset, limit: first }).load(task.id);
   }
 
@@ -125,21 +135,34 @@ export class TaskResolver {
   }
 
   @Mutation(() => TaskObject, {
-    description: 'Replaces the task\'s script in one transaction after checking every step (errors name the step, e.g. "[0].true[1].filePath"). Steps given with their id keep it.',
+    description:
+      'Replaces the task\'s script in one transaction after checking every step (errors name the step, e.g. "[0].true[1].filePath"). Steps given with their id keep it.',
   })
-  async saveTaskScript(@Arg('taskId', () => Int) taskId: number, @Arg('steps', () => [StepInput]) steps: StepInput[], @Ctx() { services }: GraphqlContext): Promise<Task> {
+  async saveTaskScript(
+    @Arg('taskId', () => Int) taskId: number,
+    @Arg('steps', () => [StepInput]) steps: StepInput[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Task> {
     await services.tasks.saveScript(taskId, scriptInput(steps));
     return services.tasks.get(taskId);
   }
 
-  @Mutation(() => TaskObject, { description: 'Adds the task to jobs (after each job\'s last task).' })
-  async bindTaskJobs(@Arg('taskId', () => Int) taskId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Task> {
+  @Mutation(() => TaskObject, { description: "Adds the task to jobs (after each job's last task)." })
+  async bindTaskJobs(
+    @Arg('taskId', () => Int) taskId: number,
+    @Arg('jobIds', () => [Int]) jobIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Task> {
     await services.bindings.bindTaskJobs(taskId, jobIds);
     return services.tasks.get(taskId);
   }
 
   @Mutation(() => TaskObject)
-  async unbindTaskJobs(@Arg('taskId', () => Int) taskId: number, @Arg('jobIds', () => [Int]) jobIds: number[], @Ctx() { services }: GraphqlContext): Promise<Task> {
+  async unbindTaskJobs(
+    @Arg('taskId', () => Int) taskId: number,
+    @Arg('jobIds', () => [Int]) jobIds: number[],
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<Task> {
     await services.bindings.unbindTaskJobs(taskId, jobIds);
     return services.tasks.get(taskId);
   }

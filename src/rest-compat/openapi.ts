@@ -25,13 +25,15 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version = '1.0
     registry.registerPath({
       method: route.method,
       path: openApiPath(route.path),
-      operationId: `${route.method}${openApiPath(route.path).replace(/[{}]/g, '').replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      operationId: `${route.method}${openApiPath(route.path)
+        .replace(/[{}]/g, '')
+        .replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase())}`,
       summary: route.summary,
       description: route.description,
       tags: [route.tag],
       request,
       responses: {
-        200: { description: 'As the document\'s example shows.', content: { 'application/json': { schema: route.response } } },
+        200: { description: "As the document's example shows.", content: { 'application/json': { schema: route.response } } },
         400: errorResponse('A parameter or body field is missing or malformed; `field` names it.'),
         404: errorResponse('An id names nothing, or no such route.'),
         409: errorResponse('The change conflicts with existing records.'),

@@ -78,8 +78,7 @@ export const q = {
   epochMs: () => z.preprocess(queryNumber, intSchema(0, MAX_EPOCH_MS, msText)),
   bool: () => z.preprocess(queryBoolean, z.boolean(expect('true or false'))),
   str: () => z.preprocess(queryString, text('a single string')),
-  enum: <const T extends readonly [string, ...string[]]>(values: T) =>
-    z.preprocess(queryString, z.enum(values, expect(`one of ${values.join(', ')}`))),
+  enum: <const T extends readonly [string, ...string[]]>(values: T) => z.preprocess(queryString, z.enum(values, expect(`one of ${values.join(', ')}`))),
   strArray: () => z.preprocess(queryArray, z.array(text('a string (the parameter may be repeated)'))),
 };
 

@@ -15,7 +15,11 @@ import { parsePart } from './validation';
  * segment comes first. The sort key makes that a total order ('0' static, '1' parameter).
  */
 export function sortRoutes(routes: readonly AnyRoute[]): AnyRoute[] {
-  const key = (r: AnyRoute) => r.path.split('/').map((s) => (s.startsWith(':') ? '1' : '0')).join('');
+  const key = (r: AnyRoute) =>
+    r.path
+      .split('/')
+      .map((s) => (s.startsWith(':') ? '1' : '0'))
+      .join('');
   return [...routes].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -83,7 +87,9 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
       res.status(405).json({ code: 'METHOD_NOT_ALLOWED', message: `${req.method} ${req.baseUrl}${req.path}: expected one of ${allowed.join(', ')}` });
       return;
     }
-    res.status(404).json({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.baseUrl}${req.path}; the routes are listed at ${req.baseUrl}/openapi.json` });
+    res
+      .status(404)
+      .json({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.baseUrl}${req.path}; the routes are listed at ${req.baseUrl}/openapi.json` });
   });
 
   // Express recognises an error handler by its four parameters.

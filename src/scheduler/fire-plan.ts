@@ -53,7 +53,8 @@ export function planFire(job: ScheduledJob, now: Date, tz: string): FirePlan {
   // `due` is normally a fire time, so latest >= due; it is not when the expression or the
   // time zone changed under it, and then the run stands for `due` itself.
   const scheduledAt = latest && latest.getTime() > due.getTime() ? latest : due;
-  const missed = scheduledAt.getTime() > due.getTime() ? fireTimesBetween(expression, due, new Date(scheduledAt.getTime() - 1), tz, MAX_MISSED_COUNTED).length : 0;
+  const missed =
+    scheduledAt.getTime() > due.getTime() ? fireTimesBetween(expression, due, new Date(scheduledAt.getTime() - 1), tz, MAX_MISSED_COUNTED).length : 0;
   return { scheduledAt, next: nextFireTime(expression, now, tz), missed };
 }
 

@@ -64,7 +64,16 @@ const defaultSetTimer: SetTimer = (fn, ms) => {
  * `nextRunAt` itself is set by JobService when a job is created, enabled or its schedule edited;
  * the scheduler only moves it forward once it has come.
  */
-export function createScheduler({ orm, clock, logger: baseLogger, lifecycle, dispatcher, pubsub, tickMs = 1000, setTimer = defaultSetTimer }: SchedulerOptions): Scheduler {
+export function createScheduler({
+  orm,
+  clock,
+  logger: baseLogger,
+  lifecycle,
+  dispatcher,
+  pubsub,
+  tickMs = 1000,
+  setTimer = defaultSetTimer,
+}: SchedulerOptions): Scheduler {
   const logger = baseLogger.child({ part: 'scheduler' });
   let current: Promise<void> = Promise.resolve();
   let running = false;
@@ -77,7 +86,11 @@ export function createScheduler({ orm, clock, logger: baseLogger, lifecycle, dis
 
   /** Moves `nextRunAt` from `due` to `next` unless someone else did first; true when this call won. */
   async function claim(em: EntityManager, jobId: number, due: Date, next: Date | null): Promise<boolean> {
-    const rows = await em.execute<{ id: number }[]>('update job set next_run_at = ? where id = ? and enabled and next_run_at = ? returning id', [next, jobId, due]);
+    const rows = await em.execute<{ id: number }[]>('update job set next_run_at = ? where id = ? and enabled and next_run_at = ? returning id', [
+      next,
+      jobId,
+      due,
+    ]);
     return rows.length === 1;
   }
 
@@ -147,7 +160,8 @@ export function createScheduler({ orm, clock, logger: baseLogger, lifecycle, dis
     const tz = await managementTimeZone(ctx);
     if (lastTimeZone !== undefined && lastTimeZone !== tz) await rezone(now, lastTimeZone, tz);
     lastTimeZone = tz;
-    if (lastSwitch !== enable) logger.info({ enable }, enable ? 'scheduler is on' : 'scheduler is off (job settings "enable"): due jobs are skipped, not fired');
+    if (lastSwitch !== enable)
+      logger.info({ enable }, enable ? 'scheduler is on' : 'scheduler is off (job settings "enable"): due jobs are skipped, not fired');
     lastSwitch = enable;
 
     const due = await em.find(

@@ -69,7 +69,11 @@ export async function setAttributeValues(ctx: ServiceContext, client: Client, va
   });
   await ctx.em.transactional(async (em) => {
     for (const v of values) {
-      await em.upsert(ClientAttributeValue, { client, attribute: known.get(v.attributeId)!, value: v.attributeValue ?? null }, { onConflictFields: ['client', 'attribute'] });
+      await em.upsert(
+        ClientAttributeValue,
+        { client, attribute: known.get(v.attributeId)!, value: v.attributeValue ?? null },
+        { onConflictFields: ['client', 'attribute'] },
+      );
     }
     await refreshDynamicGroups({ ...ctx, em }, { attributeNames: defs.map((d) => d.name) });
   });

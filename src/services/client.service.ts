@@ -1,15 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import {
-  Client,
-  CLIENT_ROLES,
-  CLIENT_STATUSES,
-  Group,
-  GROUP_TYPES,
-  Job,
-  Task,
-  type ClientRole,
-  type ClientStatus,
-} from '../entities';
+import { Client, CLIENT_ROLES, CLIENT_STATUSES, Group, GROUP_TYPES, Job, Task, type ClientRole, type ClientStatus } from '../entities';
 import { attributeViews, setAttributeValues, type AttributeValueInput, type ClientAttributeView } from './client-attributes';
 import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
@@ -46,7 +36,6 @@ export interface ClientInput {
   role?: string;
 }
 
-
 export type { ClientAttributeView };
 
 export interface ClientCounts {
@@ -60,7 +49,11 @@ export interface ClientCounts {
 const JOBS_OF_CLIENT = `select jc.job_id from job_client jc where jc.client_id = p.id
   union select jg.job_id from job_group jg join group_client gc on gc.group_id = jg.group_id where gc.client_id = p.id`;
 
-const GROUPS_OF_CLIENTS: RelationQuery<Group> = { entity: Group, table: 'client_group', children: 'select group_id as child_id from group_client where client_id = p.id' };
+const GROUPS_OF_CLIENTS: RelationQuery<Group> = {
+  entity: Group,
+  table: 'client_group',
+  children: 'select group_id as child_id from group_client where client_id = p.id',
+};
 
 const JOBS_OF_CLIENTS: RelationQuery<Job> = { entity: Job, table: 'job', children: `select job_id as child_id from (${JOBS_OF_CLIENT}) j` };
 
@@ -132,7 +125,12 @@ export class ClientService {
    * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
    * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
    */
-  async listRows(filter: ClientFilter = {}, page: PageRequest = {}, extra: FilterQuery<Client> = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<EntityRow<Client>>> {
+  async listRows(
+    filter: ClientFilter = {},
+    page: PageRequest = {},
+    extra: FilterQuery<Client> = {},
+    orderBy?: OrderBy<ClientOrderField>,
+  ): Promise<Page<EntityRow<Client>>> {
     return rowPage(this.em, Client, { $and: [this.where(filter), extra] } as FilterQuery<Client>, orderByOf('client', orderBy), pageWindow(page));
   }
 
@@ -330,7 +328,10 @@ export class ClientService {
     const conn = this.em;
     const [attrs, groups, jobs, tasks] = await Promise.all([
       conn.execute<{ id: number; n: number }[]>('select count(*)::int as n from attribute'),
-      conn.execute<{ id: number; n: number }[]>('select client_id as id, count(*)::int as n from group_client where client_id = any(?::int[]) group by client_id', [intArray(ids)]),
+      conn.execute<{ id: number; n: number }[]>(
+        'select client_id as id, count(*)::int as n from group_client where client_id = any(?::int[]) group by client_id',
+        [intArray(ids)],
+      ),
       conn.execute<{ id: number; n: number }[]>(
         `select t.client_id as id, count(distinct t.job_id)::int as n from (
            select client_id, job_id from job_client where client_id = any(?::int[])

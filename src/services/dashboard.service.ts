@@ -137,7 +137,8 @@ export class DashboardService {
     if (!Number.isInteger(step) || step < 1000) throw errors.invalid('interval', 'an integer number of milliseconds from 1000', interval);
     if (end <= start) throw errors.invalid('endTime', `a time after startTime (${start})`, end);
     const buckets = Math.ceil((end - start) / step);
-    if (buckets > MAX_CHART_POINTS) throw errors.invalid('interval', `at least ${Math.ceil((end - start) / MAX_CHART_POINTS)} ms for this range (at most ${MAX_CHART_POINTS} points)`, step);
+    if (buckets > MAX_CHART_POINTS)
+      throw errors.invalid('interval', `at least ${Math.ceil((end - start) / MAX_CHART_POINTS)} ms for this range (at most ${MAX_CHART_POINTS} points)`, step);
     const [rows, before] = await Promise.all([
       this.em.execute<{ b: number; peak: number; last: number }[]>(
         `select floor((${ms('time')} - ?) / ?)::int as b, max(count)::int as peak, (array_agg(count order by time desc))[1]::int as last

@@ -110,7 +110,10 @@ export class ExecutionLogService {
    * Task results: of one report (`reportId`, the `/logs/.../tasks` routes), or of every report of
    * a client and/or job (`GET /v1/logs/tasks`), newest report first, then in job order.
    */
-  async taskLogs(filter: LogFilter & { reportId?: string; clientId?: number; jobId?: number; taskId?: number } = {}, page: PageRequest = {}): Promise<Page<TaskLogRow>> {
+  async taskLogs(
+    filter: LogFilter & { reportId?: string; clientId?: number; jobId?: number; taskId?: number } = {},
+    page: PageRequest = {},
+  ): Promise<Page<TaskLogRow>> {
     const w = new Where();
     const clientId = checkIdParam('clientId', filter.clientId);
     const jobId = checkIdParam('jobId', filter.jobId);
@@ -175,7 +178,11 @@ export class ExecutionLogService {
     const byStep = groupRows(ids, messages, (m) => m.stepResultId as number);
     rows.forEach((row, i) => {
       row.step ??= {};
-      row.messages = byStep[i].map((m) => ({ startTime: new Date(m.startTime as number), endTime: new Date(m.endTime as number), message: m.message as string }));
+      row.messages = byStep[i].map((m) => ({
+        startTime: new Date(m.startTime as number),
+        endTime: new Date(m.endTime as number),
+        message: m.message as string,
+      }));
     });
   }
 
@@ -245,7 +252,11 @@ export class ExecutionLogService {
     const parents = rows.map((r) => r.__parent as number);
     const items = rows.map(({ __parent, ...row }) => withDates<StepLogRow>(row, STEP_LOG_DATES));
     await this.attachMessages(items);
-    const byParent = groupRows(taskResultIds, items.map((row, i) => ({ row, parent: parents[i] })), (x) => x.parent);
+    const byParent = groupRows(
+      taskResultIds,
+      items.map((row, i) => ({ row, parent: parents[i] })),
+      (x) => x.parent,
+    );
     return byParent.map((list) => list.map((x) => x.row));
   }
 
@@ -255,7 +266,8 @@ export class ExecutionLogService {
    */
   async clientOverview(filter: LogFilter = {}, page: PageRequest = {}): Promise<Page<ClientOverviewRow>> {
     const status = checkStatus(filter.status);
-    if (status !== 'ALL' && !['SUCCESS', 'FAILED', 'NOT_EXECUTE'].includes(status)) throw errors.invalid('status', 'ALL, SUCCESS, FAILED or NOT_EXECUTE', status);
+    if (status !== 'ALL' && !['SUCCESS', 'FAILED', 'NOT_EXECUTE'].includes(status))
+      throw errors.invalid('status', 'ALL, SUCCESS, FAILED or NOT_EXECUTE', status);
     const startAt = checkMs('startAt', filter.startAt);
     const latest = `left join lateral (
         select r.status, r.report_id, jr.job_id, jr.job_name, coalesce(r.started_at, jr.started_at) as started_at, r.ended_at

@@ -77,20 +77,37 @@ export class ExecutionProgressService {
       }
     }
     const taskRows = needTasks.size
-      ? await queryBound<{ id: number; report_id: number; task_id: number }[]>(em, 'select id, report_id, task_id from task_result where report_id = any(?::int[])', [intArray([...needTasks])])
+      ? await queryBound<{ id: number; report_id: number; task_id: number }[]>(
+          em,
+          'select id, report_id, task_id from task_result where report_id = any(?::int[])',
+          [intArray([...needTasks])],
+        )
       : [];
     const taskResults = new Map(taskRows.map((t) => [`${t.report_id}|${t.task_id}`, t.id]));
     const fold = foldEvents(messages, reports, taskResults, now);
     await this.loadScripts(em, fold.stepTaskResults, taskRows, reports);
     const steps = fold.steps((runId, taskId) => this.scriptCache.get(`${runId}:${taskId}`));
 
-    const keyOfReport = new Map<number, ReportKey>([...reports.values()].map((r) => [r.id, { runId: r.runId, jobId: r.jobId, reportId: r.reportId, clientId: r.clientId }]));
+    const keyOfReport = new Map<number, ReportKey>(
+      [...reports.values()].map((r) => [r.id, { runId: r.runId, jobId: r.jobId, reportId: r.reportId, clientId: r.clientId }]),
+    );
     const taskOf = new Map(taskRows.map((t) => [t.id, { reportRowId: t.report_id, taskId: t.task_id }]));
     const progress: ReturnType<typeof progressEvent>[] = [];
-    const stepMessages: { runId: number; jobId: number; reportId: string; clientId: number; taskId: number; stepId: number; startTime: number; endTime: number; message: string }[] = [];
+    const stepMessages: {
+      runId: number;
+      jobId: number;
+      reportId: string;
+      clientId: number;
+      taskId: number;
+      stepId: number;
+      startTime: number;
+      endTime: number;
+      message: string;
+    }[] = [];
 
     if (steps.length) {
-      const changed = await queryBound<Row[]>(em, 
+      const changed = await queryBound<Row[]>(
+        em,
         `insert into step_result (task_result_id, step_id, parent_step_id, type, "order", step, status, started_at, ended_at)
          select x.tr, x.step, x.parent, x.type, x.ord, x.snap, x.status, x.started_at, x.ended_at
          from jsonb_to_recordset(?::jsonb) as x(tr int, step int, parent int, type text, ord int, snap jsonb, status text, started_at timestamptz, ended_at timestamptz)
@@ -105,11 +122,19 @@ export class ExecutionProgressService {
       );
       for (const s of changed) {
         const task = taskOf.get(s.task_result_id as number)!;
-        progress.push(progressEvent('STEP', keyOfReport.get(task.reportRowId)!, { ...s, status: s.status as string, taskId: task.taskId, stepId: s.step_id as number }, now));
+        progress.push(
+          progressEvent(
+            'STEP',
+            keyOfReport.get(task.reportRowId)!,
+            { ...s, status: s.status as string, taskId: task.taskId, stepId: s.step_id as number },
+            now,
+          ),
+        );
       }
     }
     if (fold.messages.length) {
-      const inserted = await queryBound<Row[]>(em, 
+      const inserted = await queryBound<Row[]>(
+        em,
         `with x as (select * from jsonb_to_recordset(?::jsonb) as x(tr int, step int, idx int, start_time timestamptz, end_time timestamptz, message text)),
          ins as (
            insert into step_message (step_result_id, seq, start_time, end_time, message)
@@ -134,7 +159,8 @@ export class ExecutionProgressService {
     }
     const notes = new Map<number, string[]>();
     if (fold.tasks.length) {
-      const changed = await queryBound<Row[]>(em, 
+      const changed = await queryBound<Row[]>(
+        em,
         `update task_result t set status = x.status, started_at = coalesce(t.started_at, x.started_at), ended_at = coalesce(x.ended_at, t.ended_at)
          from jsonb_to_recordset(?::jsonb) as x(id int, status text, started_at timestamptz, ended_at timestamptz)
          where t.id = x.id and t.status not in ${FINAL_SQL}
@@ -154,7 +180,8 @@ export class ExecutionProgressService {
     const finals: number[] = [];
     const runsToCheck = new Set<number>();
     if (reportUpdates.length) {
-      const changed = await queryBound<Row[]>(em, 
+      const changed = await queryBound<Row[]>(
+        em,
         `update report r set status = x.status, started_at = coalesce(r.started_at, x.started_at), ended_at = coalesce(x.ended_at, r.ended_at),
            retry_at = x.retry_at, message = case when x.message is null then r.message else concat_ws(E'\\n', r.message, x.message) end
          from jsonb_to_recordset(?::jsonb) as x(id int, attempt int, status text, started_at timestamptz, ended_at timestamptz, retry_at timestamptz, message text)
@@ -173,11 +200,13 @@ export class ExecutionProgressService {
     }
     if (finals.length) {
       // Tasks a finished report never started (an earlier task failed) did not execute.
-      const skipped = await queryBound<Row[]>(em, 
+      const skipped = await queryBound<Row[]>(
+        em,
         `update task_result set status = 'NOT_EXECUTE' where report_id = any(?::int[]) and status = 'PENDING' returning report_id, task_id, status, started_at, ended_at`,
         [intArray(finals)],
       );
-      for (const t of skipped) progress.push(progressEvent('TASK', keyOfReport.get(t.report_id as number)!, { ...t, status: t.status as string, taskId: t.task_id as number }, now));
+      for (const t of skipped)
+        progress.push(progressEvent('TASK', keyOfReport.get(t.report_id as number)!, { ...t, status: t.status as string, taskId: t.task_id as number }, now));
     }
     const runs = await completeRuns(em, runsToCheck, now);
     return { progress, messages: stepMessages, runs, dropped: fold.dropped };
@@ -187,7 +216,8 @@ export class ExecutionProgressService {
   private async lockReports(em: EntityManager, messages: EventsMessage[]): Promise<Map<string, ReportRow>> {
     const ids = new Set<string>();
     for (const { batch } of messages) for (const e of batch.events) ids.add(parseWireReportId(e.reportId).reportId);
-    const rows = await queryBound<Row[]>(em, 
+    const rows = await queryBound<Row[]>(
+      em,
       `select r.id, r.report_id, r.attempt, r.run_id, r.client_id, c.mqtt_client_id, jr.job_id, jr.max_retries, jr.retry_wait, jr.deadline_at
        from report r join client c on c.id = r.client_id join job_run jr on jr.id = r.run_id
        where r.report_id in (select jsonb_array_elements_text(?::jsonb)) order by r.id for update of r`,
@@ -213,7 +243,12 @@ export class ExecutionProgressService {
   }
 
   /** Loads (once per run and task) the script snapshots the step events refer to. */
-  private async loadScripts(em: EntityManager, taskResultIds: Set<number>, taskRows: { id: number; report_id: number; task_id: number }[], reports: Map<string, ReportRow>) {
+  private async loadScripts(
+    em: EntityManager,
+    taskResultIds: Set<number>,
+    taskRows: { id: number; report_id: number; task_id: number }[],
+    reports: Map<string, ReportRow>,
+  ) {
     const runOf = new Map([...reports.values()].map((r) => [r.id, r.runId]));
     const missing = new Map<string, number>();
     for (const t of taskRows) {
@@ -222,7 +257,9 @@ export class ExecutionProgressService {
       if (!this.scriptCache.has(key) && !missing.has(key)) missing.set(key, t.id);
     }
     if (!missing.size) return;
-    const rows = await queryBound<{ id: number; script: unknown }[]>(em, 'select id, script from task_result where id = any(?::int[])', [intArray([...missing.values()])]);
+    const rows = await queryBound<{ id: number; script: unknown }[]>(em, 'select id, script from task_result where id = any(?::int[])', [
+      intArray([...missing.values()]),
+    ]);
     const scriptOf = new Map(rows.map((r) => [r.id, r.script]));
     for (const [key, id] of missing) {
       if (this.scriptCache.size >= SCRIPT_CACHE_MAX) this.scriptCache.delete(this.scriptCache.keys().next().value!);

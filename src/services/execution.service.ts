@@ -52,7 +52,12 @@ export class ExecutionService {
       const clientIds = await jobs.targetClientIds(jobId, { enabledOnly: true });
       const empty = !tasks.length || !clientIds.length;
       if (empty && trigger === 'MANUAL') {
-        throw errors.conflict('jobId', !tasks.length ? `job ${jobId} has no enabled task: bind or enable a task first` : `job ${jobId} reaches no enabled client: bind a client or a group with enabled clients first`);
+        throw errors.conflict(
+          'jobId',
+          !tasks.length
+            ? `job ${jobId} has no enabled task: bind or enable a task first`
+            : `job ${jobId} reaches no enabled client: bind a client or a group with enabled clients first`,
+        );
       }
       const run = em.create(JobRun, {
         jobId,
@@ -80,7 +85,10 @@ export class ExecutionService {
       if (!empty) {
         // Set-based: one statement for the reports, one for their task results, so a run
         // over thousands of clients is created in milliseconds, not one ORM row at a time.
-        const scripts = await readScripts(em, tasks.map((t) => t.id));
+        const scripts = await readScripts(
+          em,
+          tasks.map((t) => t.id),
+        );
         await em.execute(
           `insert into report (report_id, run_id, client_id, status, attempt, created_at)
            select gen_random_uuid()::text, ?, c, 'PENDING', 0, ? from unnest(?::int[]) c`,

@@ -39,7 +39,10 @@ function splitList(value: string): string[] {
       /* fall through to a comma list */
     }
   }
-  return trimmed.split(',').map((s) => s.trim()).filter(Boolean);
+  return trimmed
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The SQL condition and parameters for `expr operation value`. */
@@ -55,8 +58,7 @@ function condition(expr: string, operation: GroupOperation, value: string): { sq
       return { sql: `${expr} ilike (? || '%')`, params: [escape(value)] };
     case 'ENDS_WITH':
       return { sql: `${expr} ilike ('%' || ?)`, params: [escape(value)] };
-    case 'IN':
-    {
+    case 'IN': {
       const list = splitList(value);
       // knex binds a JS array as a comma list: array[?] takes it; an empty list matches nobody.
       return list.length ? { sql: `${expr} = any(array[?]::text[])`, params: [list] } : { sql: 'false', params: [] };
@@ -83,7 +85,10 @@ function escape(value: string): string {
  * Checks a dynamic group's query: the property must be a client field or an attribute name,
  * the operation one of GROUP_OPERATIONS, the value present.
  */
-export async function checkGroupQuery(ctx: ServiceContext, q: { queryProperty?: string | null; queryOperation?: string | null; queryValue?: string | null }): Promise<void> {
+export async function checkGroupQuery(
+  ctx: ServiceContext,
+  q: { queryProperty?: string | null; queryOperation?: string | null; queryValue?: string | null },
+): Promise<void> {
   if (!q.queryProperty) throw errors.invalid('queryProperty', `a client field (${CLIENT_QUERY_PROPERTIES.join(', ')}) or an attribute name`);
   if (!CLIENT_FIELDS[q.queryProperty] && !(await ctx.em.count(Attribute, { name: q.queryProperty }))) {
     throw errors.invalid('queryProperty', `a client field (${CLIENT_QUERY_PROPERTIES.join(', ')}) or an attribute name`, q.queryProperty);
@@ -168,7 +173,10 @@ export async function changeStaticMembers(ctx: ServiceContext, groupIds: number[
             'insert into group_client (group_id, client_id) select g, c from unnest(?::int[]) g cross join unnest(?::int[]) c on conflict do nothing returning group_id',
             [intArray(groupIds), intArray(clientIds)],
           )
-        : await em.execute<{ group_id: number }[]>('delete from group_client where group_id = any(?::int[]) and client_id = any(?::int[]) returning group_id', [intArray(groupIds), intArray(clientIds)]);
+        : await em.execute<{ group_id: number }[]>('delete from group_client where group_id = any(?::int[]) and client_id = any(?::int[]) returning group_id', [
+            intArray(groupIds),
+            intArray(clientIds),
+          ]);
     const changed = [...new Set(rows.map((r) => r.group_id))];
     if (changed.length) await em.nativeUpdate(Group, { id: { $in: changed } }, { membershipChangedAt: ctx.clock.now() });
   });

@@ -27,7 +27,11 @@ export interface GroupInput {
   queryValue?: string | null;
 }
 
-const CLIENTS_OF_GROUPS: RelationQuery<Client> = { entity: Client, table: 'client', children: 'select client_id as child_id from group_client where group_id = p.id' };
+const CLIENTS_OF_GROUPS: RelationQuery<Client> = {
+  entity: Client,
+  table: 'client',
+  children: 'select client_id as child_id from group_client where group_id = p.id',
+};
 
 const JOBS_OF_GROUPS: RelationQuery<Job> = { entity: Job, table: 'job', children: 'select job_id as child_id from job_group where group_id = p.id' };
 
@@ -74,7 +78,12 @@ export class GroupService {
    * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
    * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
    */
-  async listRows(filter: GroupFilter = {}, page: PageRequest = {}, extra: FilterQuery<Group> = {}, orderBy?: OrderBy<GroupOrderField>): Promise<Page<EntityRow<Group>>> {
+  async listRows(
+    filter: GroupFilter = {},
+    page: PageRequest = {},
+    extra: FilterQuery<Group> = {},
+    orderBy?: OrderBy<GroupOrderField>,
+  ): Promise<Page<EntityRow<Group>>> {
     return rowPage(this.em, Group, { $and: [this.where(filter), extra] } as FilterQuery<Group>, orderByOf('group', orderBy), pageWindow(page));
   }
 
@@ -90,15 +99,15 @@ export class GroupService {
     const now = this.ctx.clock.now();
     const group = await this.em.transactional(async (em) => {
       const created = em.create(Group, {
-      name: input.groupName!,
-      description: input.description ?? null,
-      type,
-      enabled: input.enabled ?? true,
-      queryProperty: type === GROUP_TYPES.DYNAMIC ? (input.queryProperty ?? null) : null,
-      queryOperation: type === GROUP_TYPES.DYNAMIC ? (input.queryOperation ?? null) : null,
-      queryValue: type === GROUP_TYPES.DYNAMIC ? (input.queryValue ?? null) : null,
-      createdAt: now,
-      lastEditedAt: now,
+        name: input.groupName!,
+        description: input.description ?? null,
+        type,
+        enabled: input.enabled ?? true,
+        queryProperty: type === GROUP_TYPES.DYNAMIC ? (input.queryProperty ?? null) : null,
+        queryOperation: type === GROUP_TYPES.DYNAMIC ? (input.queryOperation ?? null) : null,
+        queryValue: type === GROUP_TYPES.DYNAMIC ? (input.queryValue ?? null) : null,
+        createdAt: now,
+        lastEditedAt: now,
       });
       await em.flush();
       if (type === GROUP_TYPES.DYNAMIC) await refreshDynamicGroups({ ...this.ctx, em }, { groupIds: [created.id] });
@@ -187,7 +196,10 @@ export class GroupService {
     const found = await this.em.count(Client, { id: { $in: clientIds } });
     if (found !== new Set(clientIds).size) {
       const known = new Set((await this.em.find(Client, { id: { $in: clientIds } }, { fields: ['id'] })).map((c) => c.id));
-      throw errors.notFound('client', clientIds.find((cid) => !known.has(cid))!);
+      throw errors.notFound(
+        'client',
+        clientIds.find((cid) => !known.has(cid))!,
+      );
     }
     await changeStaticMembers(this.ctx, [id], clientIds, change);
     publishChange(this.ctx, 'GROUP', 'UPDATED', id);

@@ -89,9 +89,17 @@ const TASKS_OF_JOBS: RelationQuery<Task> = {
   order: ['position', 'placement'],
 };
 
-const GROUPS_OF_JOBS: RelationQuery<Group> = { entity: Group, table: 'client_group', children: 'select group_id as child_id from job_group where job_id = p.id' };
+const GROUPS_OF_JOBS: RelationQuery<Group> = {
+  entity: Group,
+  table: 'client_group',
+  children: 'select group_id as child_id from job_group where job_id = p.id',
+};
 
-const CLIENTS_OF_JOBS: RelationQuery<Client> = { entity: Client, table: 'client', children: 'select client_id as child_id from job_client where job_id = p.id' };
+const CLIENTS_OF_JOBS: RelationQuery<Client> = {
+  entity: Client,
+  table: 'client',
+  children: 'select client_id as child_id from job_client where job_id = p.id',
+};
 
 /** Everyone a job reaches: bound directly, plus the members of its groups. */
 const TARGET_CLIENTS_OF_JOBS: RelationQuery<Client> = {
@@ -151,7 +159,11 @@ export class JobService {
   /** Jobs matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
   async list(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
     const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, { orderBy: orderByOf('job', orderBy), offset, limit });
+    const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, {
+      orderBy: orderByOf('job', orderBy),
+      offset,
+      limit,
+    });
     return { items, total };
   }
 
@@ -159,7 +171,12 @@ export class JobService {
    * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
    * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
    */
-  async listRows(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<EntityRow<Job>>> {
+  async listRows(
+    filter: JobFilter = {},
+    page: PageRequest = {},
+    extra: FilterQuery<Job> = {},
+    orderBy?: OrderBy<JobOrderField>,
+  ): Promise<Page<EntityRow<Job>>> {
     return rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page));
   }
 
@@ -179,7 +196,15 @@ export class JobService {
   ): Promise<Page<{ job: EntityRow<Job>; counts: JobBindingCounts; tasks?: EntityRow<Task>[] }>> {
     const columns: Record<string, string> = { ...JOB_BINDING_COUNT_COLUMNS };
     if (tasks) columns.taskWindow = relationColumn(this.em, TASKS_OF_JOBS, tasks, taskFields);
-    const rows = await rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), columns, fields);
+    const rows = await rowPage(
+      this.em,
+      Job,
+      { $and: [jobWhere(filter), extra] } as FilterQuery<Job>,
+      orderByOf('job', orderBy),
+      pageWindow(page),
+      columns,
+      fields,
+    );
     return {
       items: rows.items.map((job, i) => {
         const { taskWindow, ...counts } = rows.extras[i];
@@ -284,7 +309,9 @@ export class JobService {
   async tasks(id: number, filter: TaskFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
     await this.get(id);
     const { offset, limit } = pageWindow(page);
-    const order = orderBy ? [...orderByOf('task', orderBy).map((o) => ({ task: o })), { position: 'asc' as const }, { id: 'asc' as const }] : [{ position: 'asc' as const, id: 'asc' as const }];
+    const order = orderBy
+      ? [...orderByOf('task', orderBy).map((o) => ({ task: o })), { position: 'asc' as const }, { id: 'asc' as const }]
+      : [{ position: 'asc' as const, id: 'asc' as const }];
     const [rows, total] = await this.em.findAndCount(JobTask, { job: id, task: taskWhere(filter) } as FilterQuery<JobTask>, {
       populate: ['task'],
       orderBy: order,

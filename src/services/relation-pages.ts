@@ -59,7 +59,12 @@ function windowColumns({ order = [] }: RelationQuery<object>, { offset, limit }:
  * One window (`offset`, `limit`) of each parent's related rows, in one statement, in the order
  * of `parentIds` ([] for a parent with none).
  */
-export async function relationPages<T extends object>(em: EntityManager, query: RelationQuery<T>, parentIds: readonly number[], window: PageWindow): Promise<EntityRow<T>[][]> {
+export async function relationPages<T extends object>(
+  em: EntityManager,
+  query: RelationQuery<T>,
+  parentIds: readonly number[],
+  window: PageWindow,
+): Promise<EntityRow<T>[][]> {
   const columns = windowColumns(query, window);
   if (!parentIds.length || window.limit === 0) return parentIds.map(() => []);
   const sql = `select p.id as "__parent", t.* from unnest(?::int[]) with ordinality as p(id, ord)
@@ -96,13 +101,18 @@ export function fromRelationColumn<T extends object>(em: EntityManager, entity: 
  * without `fields`. Reading fewer columns is what makes a page cheap to build, send and parse:
  * a dashboard list rarely shows more than a few of them. Rows read so have only those properties.
  */
-export function scalarFields(em: EntityManager, entity: EntityClass<object>, fields: readonly string[] | undefined): { props: string[]; columns: string[] } | undefined {
+export function scalarFields(
+  em: EntityManager,
+  entity: EntityClass<object>,
+  fields: readonly string[] | undefined,
+): { props: string[]; columns: string[] } | undefined {
   if (!fields) return undefined;
   const meta = em.getMetadata().get(entity.name);
   const picked = new Map<string, string>();
   for (const name of ['id', ...fields]) {
     const prop = meta.properties[name as never] as { kind?: string; fieldNames?: string[]; persist?: boolean } | undefined;
-    if (!prop || prop.kind !== ReferenceKind.SCALAR || prop.persist === false || prop.fieldNames?.length !== 1 || !COLUMN.test(prop.fieldNames[0])) return undefined;
+    if (!prop || prop.kind !== ReferenceKind.SCALAR || prop.persist === false || prop.fieldNames?.length !== 1 || !COLUMN.test(prop.fieldNames[0]))
+      return undefined;
     picked.set(name, prop.fieldNames[0]);
   }
   return { props: [...picked.keys()], columns: [...picked.values()] };
@@ -156,13 +166,27 @@ function plainKey(value: unknown): string | undefined {
     if (raw instanceof Date) return `D:${raw.toISOString()}`;
     if (raw === undefined) return v;
     if (typeof raw === 'bigint' || typeof raw === 'function' || typeof raw === 'symbol') plain = false;
-    else if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.getPrototypeOf(raw) !== Object.prototype && Object.getPrototypeOf(raw) !== null) plain = false;
+    else if (
+      typeof raw === 'object' &&
+      raw !== null &&
+      !Array.isArray(raw) &&
+      Object.getPrototypeOf(raw) !== Object.prototype &&
+      Object.getPrototypeOf(raw) !== null
+    )
+      plain = false;
     return v;
   });
   return plain ? key : undefined;
 }
 
-function compilePage<T extends object>(em: EntityManager, entity: EntityClass<T>, where: FilterQuery<T>, orderBy: QueryOrderMap<T>[], columns: Record<string, string>, fields?: readonly string[]): CompiledPage {
+function compilePage<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  where: FilterQuery<T>,
+  orderBy: QueryOrderMap<T>[],
+  columns: Record<string, string>,
+  fields?: readonly string[],
+): CompiledPage {
   const meta = em.getMetadata().get(entity.name);
   // The sort keys are read too: the outer select sorts by them.
   const sortFields = orderBy.flatMap((map) => Object.keys(map));
@@ -182,7 +206,8 @@ function compilePage<T extends object>(em: EntityManager, entity: EntityClass<T>
   const order = orderBy.flatMap((map) =>
     Object.entries(map as Record<string, unknown>).map(([prop, direction]) => {
       const column = columnOf.get(prop);
-      if (!column || typeof direction !== 'string' || !ORDER_DIRECTION.test(direction)) throw new TypeError(`rowPage sorts by scalar fields only: ${prop} ${String(direction)}`);
+      if (!column || typeof direction !== 'string' || !ORDER_DIRECTION.test(direction))
+        throw new TypeError(`rowPage sorts by scalar fields only: ${prop} ${String(direction)}`);
       return `r."${column}" ${direction}`;
     }),
   );
@@ -220,7 +245,8 @@ export async function rowPage<T extends object, C extends string = never>(
   columns: Record<C, string> = {} as Record<C, string>,
   fields?: readonly string[],
 ): Promise<RowPage<T, C>> {
-  if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0) throw new TypeError(`rowPage window must be integers from 0: ${offset}, ${limit}`);
+  if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0)
+    throw new TypeError(`rowPage window must be integers from 0: ${offset}, ${limit}`);
   const filterKey = plainKey([where, orderBy]);
   const key = filterKey === undefined ? undefined : `${entity.name}\n${filterKey}\n${JSON.stringify(columns)}\n${fields?.join(',') ?? '*'}`;
   let compiled = key === undefined ? undefined : compiledPages.get(key);
@@ -232,7 +258,11 @@ export async function rowPage<T extends object, C extends string = never>(
     }
   }
   const rows = await em.execute<Record<string, unknown>[]>(compiled.sql.replace(WINDOW_MARK, `${limit} offset ${offset}`), compiled.bindings as never[]);
-  const total = rows.length ? Number(rows[0].__total) : offset > 0 ? Number((await em.execute<{ count: number }[]>(compiled.countSql, compiled.countBindings as never[]))[0].count) : 0;
+  const total = rows.length
+    ? Number(rows[0].__total)
+    : offset > 0
+      ? Number((await em.execute<{ count: number }[]>(compiled.countSql, compiled.countBindings as never[]))[0].count)
+      : 0;
   const aliases = Object.keys(columns) as C[];
   return {
     items: toEntityRows(em, entity, rows),

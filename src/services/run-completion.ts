@@ -32,16 +32,22 @@ export async function completeRuns(em: EntityManager, runIds: Iterable<number>, 
   // Lock the runs first: two transactions (two gateways) ending the last two reports of a run
   // would otherwise each miss the other's uncommitted report and leave the run open. The second
   // waits here, and its next statement sees the first one's commit.
-  const locked = await queryBound<{ id: number }[]>(em, `select id from job_run where id = any(?::int[]) and status not in ${FINAL_SQL} order by id for update`, [intArray(ids)]);
+  const locked = await queryBound<{ id: number }[]>(
+    em,
+    `select id from job_run where id = any(?::int[]) and status not in ${FINAL_SQL} order by id for update`,
+    [intArray(ids)],
+  );
   if (!locked.length) return [];
   // Cheap first: while a fan-out runs, most batches find an open report at once.
-  const done = await queryBound<{ id: number }[]>(em, 
+  const done = await queryBound<{ id: number }[]>(
+    em,
     `select jr.id from job_run jr where jr.id = any(?::int[])
        and not exists (select 1 from report x where x.run_id = jr.id and (x.status not in ${FINAL_SQL} or x.retry_at is not null))`,
     [intArray(locked.map((r) => r.id))],
   );
   if (!done.length) return [];
-  const rows = await queryBound<{ id: number; job_id: number; status: ExecutionStatus; started_at: Date; ended_at: Date }[]>(em, 
+  const rows = await queryBound<{ id: number; job_id: number; status: ExecutionStatus; started_at: Date; ended_at: Date }[]>(
+    em,
     `update job_run jr set status = agg.status, ended_at = greatest(coalesce(agg.ended_at, ?), jr.started_at)
      from (
        select r.run_id,
@@ -109,7 +115,8 @@ export function progressEvent(
 export async function reportKeys(em: EntityManager, reportRowIds: Iterable<number>): Promise<Map<number, ReportKey>> {
   const ids = [...new Set(reportRowIds)];
   if (!ids.length) return new Map();
-  const rows = await queryBound<{ id: number; run_id: number; job_id: number; report_id: string; client_id: number }[]>(em, 
+  const rows = await queryBound<{ id: number; run_id: number; job_id: number; report_id: string; client_id: number }[]>(
+    em,
     'select r.id, r.run_id, jr.job_id, r.report_id, r.client_id from report r join job_run jr on jr.id = r.run_id where r.id = any(?::int[])',
     [intArray(ids)],
   );

@@ -69,7 +69,9 @@ export function parseCron(expression: string): CronSchedule {
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const range = /got value (\S+) expected range/.exec(reason);
-      const detail = range ? `${FIELDS[i].name} must be ${FIELDS[i].range}, got ${range[1]}` : `${FIELDS[i].name} "${parts[i]}" is not valid (${FIELDS[i].range})`;
+      const detail = range
+        ? `${FIELDS[i].name} must be ${FIELDS[i].range}, got ${range[1]}`
+        : `${FIELDS[i].name} "${parts[i]}" is not valid (${FIELDS[i].range})`;
       throw fail(source, detail);
     }
   }

@@ -67,7 +67,12 @@ const CHECKS: { [K in SettingKey]: Checker<SettingsSections[K]> } = {
     region: (v) => (typeof v === 'string' ? null : 'a string'),
     adminTimeOut: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer number of minutes from 1'),
   },
-  job: { enable: bool, maxRetried: nonNegativeInt, retryWait: nonNegativeInt, maxConcurrentSession: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer from 1') },
+  job: {
+    enable: bool,
+    maxRetried: nonNegativeInt,
+    retryWait: nonNegativeInt,
+    maxConcurrentSession: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer from 1'),
+  },
   task: { enable: bool, priority: (v) => (Number.isInteger(v) ? null : 'an integer'), disableValidation: bool },
   client: { autoEnableNewClient: bool },
 };
@@ -80,7 +85,11 @@ export class SettingsService {
   async read<K extends SettingKey>(key: K): Promise<{ id: number; value: SettingsSections[K] }> {
     let row = await this.ctx.em.findOne(Setting, { key });
     if (!row) {
-      await this.ctx.em.upsert(Setting, { key, value: DEFAULT_SETTINGS[key] as unknown as Record<string, unknown>, updatedAt: this.ctx.clock.now() }, { onConflictFields: ['key'], onConflictAction: 'ignore' });
+      await this.ctx.em.upsert(
+        Setting,
+        { key, value: DEFAULT_SETTINGS[key] as unknown as Record<string, unknown>, updatedAt: this.ctx.clock.now() },
+        { onConflictFields: ['key'], onConflictAction: 'ignore' },
+      );
       row = await this.ctx.em.findOneOrFail(Setting, { key });
     }
     return { id: row.id, value: { ...DEFAULT_SETTINGS[key], ...(row.value as object) } as SettingsSections[K] };

@@ -96,7 +96,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function optInt(path: string, field: string, v: unknown, min: number): number | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw errors.invalid(`${path}.${field}`, min === 0 ? 'a non-negative integer' : `an integer from ${min}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw errors.invalid(`${path}.${field}`, min === 0 ? 'a non-negative integer' : `an integer from ${min}`, v);
   return v;
 }
 

@@ -128,7 +128,11 @@ export class TaskService {
   /** Tasks matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
   async list(filter: TaskFilter = {}, page: PageRequest = {}, extra: FilterQuery<Task> = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
     const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, { orderBy: orderByOf('task', orderBy), offset, limit });
+    const [items, total] = await this.em.findAndCount(Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, {
+      orderBy: orderByOf('task', orderBy),
+      offset,
+      limit,
+    });
     return { items, total };
   }
 
@@ -136,7 +140,12 @@ export class TaskService {
    * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
    * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
    */
-  async listRows(filter: TaskFilter = {}, page: PageRequest = {}, extra: FilterQuery<Task> = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<EntityRow<Task>>> {
+  async listRows(
+    filter: TaskFilter = {},
+    page: PageRequest = {},
+    extra: FilterQuery<Task> = {},
+    orderBy?: OrderBy<TaskOrderField>,
+  ): Promise<Page<EntityRow<Task>>> {
     return rowPage(this.em, Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, orderByOf('task', orderBy), pageWindow(page));
   }
 
@@ -226,7 +235,10 @@ export class TaskService {
   /** Jobs of many tasks in one statement (dataloaders), in the order of `ids`. */
   async jobIdsByTask(ids: number[]): Promise<number[][]> {
     if (!ids.length) return [];
-    const rows = await this.em.execute<{ task_id: number; job_id: number }[]>('select task_id, job_id from job_task where task_id = any(?::int[]) order by job_id', [intArray(ids)]);
+    const rows = await this.em.execute<{ task_id: number; job_id: number }[]>(
+      'select task_id, job_id from job_task where task_id = any(?::int[]) order by job_id',
+      [intArray(ids)],
+    );
     return ids.map((id) => rows.filter((r) => r.task_id === id).map((r) => r.job_id));
   }
 
@@ -294,5 +306,4 @@ export class TaskService {
     const counts = await this.countsByTask(items.map((t) => t.id));
     return { items: items.map((task, i) => ({ task, counts: counts[i] })), total };
   }
-
 }

@@ -8,7 +8,14 @@ import { createEventSender, type EventSender } from '../../src/agent/event-sende
 import type { AgentEventDraft, EventBatch } from '../../src/protocol';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-const draft = (stepId: number): AgentEventDraft => ({ type: 'step.started', reportId: 'r-1', taskId: 1, stepId, stepType: 'DELETE_FILE', startTime: Date.now() });
+const draft = (stepId: number): AgentEventDraft => ({
+  type: 'step.started',
+  reportId: 'r-1',
+  taskId: 1,
+  stepId,
+  stepType: 'DELETE_FILE',
+  startTime: Date.now(),
+});
 
 describe('event sender: linger', () => {
   let dir: string;

@@ -34,7 +34,13 @@ describe('agent reliability', () => {
     gateway.dispatch(clientId, { reportId: 'r-1', tasks: [{ taskId: 7, steps: [step('COPY_FILE', { filePath: 'a.txt', targetFilePath: 'b.txt' })] }] });
     expect(await gateway.reportFinished(clientId, 'r-1')).toMatchObject({ status: 'SUCCESS' });
     expect(gateway.events(clientId).map((e) => e.type)).toEqual([
-      'report.started', 'task.started', 'step.started', 'step.message', 'step.finished', 'task.finished', 'report.finished',
+      'report.started',
+      'task.started',
+      'step.started',
+      'step.message',
+      'step.finished',
+      'task.finished',
+      'report.finished',
     ]);
     expect(gateway.events(clientId).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     // Once everything is acknowledged the journal is compacted to its header.
@@ -64,7 +70,9 @@ describe('agent reliability', () => {
     const { clientId, root, logs } = await start();
     gateway.dispatch(clientId, {
       reportId: 'r-3',
-      tasks: [{ taskId: 1, steps: [step('WAIT_FLAG_FILE', { filePath: 'go.flag', interval: 20, timeOut: 10_000 }), step('DELETE_FILE', { filePath: 'go.flag' })] }],
+      tasks: [
+        { taskId: 1, steps: [step('WAIT_FLAG_FILE', { filePath: 'go.flag', interval: 20, timeOut: 10_000 }), step('DELETE_FILE', { filePath: 'go.flag' })] },
+      ],
     });
     await gateway.waitFor('the step to start', () => gateway.events(clientId).some((e) => e.type === 'step.started'));
     await broker.stop();

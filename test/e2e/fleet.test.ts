@@ -19,7 +19,11 @@ const write = async (file: string, content: string, mode?: number) => {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, content, { mode });
 };
-const exists = (file: string) => fs.access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * The whole system: the gateway as `sdes serve` starts it (embedded broker and database, or
@@ -80,7 +84,11 @@ describe('fleet (end to end)', () => {
     await Promise.all(all.map((a) => a?.kill()));
     await gateway?.stop();
     await privateBroker?.close();
-    if (process.env.MQTT_URL) await clearRetained(process.env.MQTT_URL, all.map((a) => statusTopic(a.clientId))).catch(() => undefined);
+    if (process.env.MQTT_URL)
+      await clearRetained(
+        process.env.MQTT_URL,
+        all.map((a) => statusTopic(a.clientId)),
+      ).catch(() => undefined);
     await db?.drop();
     await fs.rm(base, { recursive: true, force: true });
   });
@@ -91,7 +99,10 @@ describe('fleet (end to end)', () => {
   it('runs a job with every step type on three agents; REST, GraphQL and the files agree', async () => {
     const spy = await rawClient(brokerUrl, `${prefix}-spy`);
     spy.on('message', (topic, payload) => captured.push({ topic, payload: Buffer.from(payload) }));
-    await spy.subscribeAsync(Object.values(agents).map((a) => eventsTopic(a.clientId)), { qos: 1 });
+    await spy.subscribeAsync(
+      Object.values(agents).map((a) => eventsTopic(a.clientId)),
+      { qos: 1 },
+    );
 
     for (const a of Object.values(agents)) {
       await write(path.join(a.root, 'in/data.csv'), `sku;price\n1;${a.clientId}\n`);
@@ -213,24 +224,34 @@ describe('fleet (end to end)', () => {
     // REST: the log routes show the same four levels.
     const jobs = await t.rest<{ total: number; list: { status: string }[] }>(`/logs/jobs?status=ALL&jobId=${jobId}&pageNo=1&pageSize=10`);
     expect(jobs.body).toMatchObject({ total: 1, list: [{ status: 'SUCCESS' }] });
-    const clients = await t.rest<{ total: number; list: { status: string; reportId: string; clientId: number }[] }>(`/logs/jobs/clients?status=ALL&jobId=${jobId}&pageNo=1&pageSize=10`);
+    const clients = await t.rest<{ total: number; list: { status: string; reportId: string; clientId: number }[] }>(
+      `/logs/jobs/clients?status=ALL&jobId=${jobId}&pageNo=1&pageSize=10`,
+    );
     expect(clients.body.total).toBe(3);
     for (const row of clients.body.list) {
       expect(row.status).toBe('SUCCESS');
-      const tasks = await t.rest<{ list: { status: string; taskId: number }[] }>(`/logs/jobs/clients/tasks?clientId=${row.clientId}&jobId=${jobId}&reportId=${encodeURIComponent(row.reportId)}&pageNo=1&pageSize=10`);
+      const tasks = await t.rest<{ list: { status: string; taskId: number }[] }>(
+        `/logs/jobs/clients/tasks?clientId=${row.clientId}&jobId=${jobId}&reportId=${encodeURIComponent(row.reportId)}&pageNo=1&pageSize=10`,
+      );
       expect(tasks.body.list.map((x) => [x.taskId, x.status])).toEqual(taskIds.map((id) => [id, 'SUCCESS']));
       const scripts = await t.rest<{ code: string; data: { total: number; list: { type: string; messages: { message: string }[] }[] } }>(
         `/logs/jobs/clients/tasks/scripts?clientId=${row.clientId}&jobId=${jobId}&reportId=${encodeURIComponent(row.reportId)}&taskId=${taskIds[0]}&pageNo=1&pageSize=50`,
       );
       expect(scripts.body.code).toBe('SUCCESS');
       expect(scripts.body.data.total).toBe(9);
-      expect(scripts.body.data.list.find((s) => s.type === 'EXECUTE_FILE')!.messages.map((m) => m.message).join('\n')).toContain('hello from');
+      expect(
+        scripts.body.data.list
+          .find((s) => s.type === 'EXECUTE_FILE')!
+          .messages.map((m) => m.message)
+          .join('\n'),
+      ).toContain('hello from');
     }
   });
 
   it('stores nothing twice when old events are replayed, and survives malformed messages', async () => {
     expect(captured.length).toBeGreaterThan(0);
-    const count = async () => (await t.sql<{ n: number }>('select (select count(*) from step_result)::int + (select count(*) from step_message)::int as n'))[0].n;
+    const count = async () =>
+      (await t.sql<{ n: number }>('select (select count(*) from step_result)::int + (select count(*) from step_message)::int as n'))[0].n;
     const before = await count();
     const intruder = await rawClient(brokerUrl, `${prefix}-replayer`);
     for (const { topic, payload } of captured) await intruder.publishAsync(topic, payload, { qos: 1 });
@@ -248,7 +269,11 @@ describe('fleet (end to end)', () => {
   });
 
   it('retries the report of an agent killed mid-step when attempts are left', async () => {
-    const job = await createJob([[{ type: 'WAIT_FLAG_FILE', filePath: 'in/retry.flag', interval: 50, timeOut: 60_000 }]], [agents.s2], { duration: 120, maxRetries: 1, retryWait: 0 });
+    const job = await createJob([[{ type: 'WAIT_FLAG_FILE', filePath: 'in/retry.flag', interval: 50, timeOut: 60_000 }]], [agents.s2], {
+      duration: 120,
+      maxRetries: 1,
+      retryWait: 0,
+    });
     const runId = await runJob(job.jobId);
     await t.waitFor('the step running', async () => (await runRecords(t, runId)).steps.some((s) => s.status === 'RUNNING'));
     await agents.s2.kill();
@@ -315,7 +340,9 @@ describe('fleet (end to end)', () => {
     await t.waitFor(
       'presence right again',
       async () => {
-        const [row] = await t.sql<{ status: string; connected_at: string }>('select status, connected_at from client where mqtt_client_id = ?', [stays.clientId]);
+        const [row] = await t.sql<{ status: string; connected_at: string }>('select status, connected_at from client where mqtt_client_id = ?', [
+          stays.clientId,
+        ]);
         return row.status === 'ONLINE' && new Date(row.connected_at) > new Date(before) && (await t.statusOf(dies.clientId)) === 'OFFLINE';
       },
       10_000,

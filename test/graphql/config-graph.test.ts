@@ -6,7 +6,9 @@ describe('GraphQL configuration graph', () => {
   const ids: Record<string, number> = {};
 
   it('creates, reads, updates, enables and filters clients', async () => {
-    const a = await h.ok('mutation { createClient(input: { mqttClientId: "shop-01", username: "alice", ip: "10.0.0.1", role: STORE, enabled: true }) { id mqttClientId role enabled status } }');
+    const a = await h.ok(
+      'mutation { createClient(input: { mqttClientId: "shop-01", username: "alice", ip: "10.0.0.1", role: STORE, enabled: true }) { id mqttClientId role enabled status } }',
+    );
     expect(a.createClient).toMatchObject({ mqttClientId: 'shop-01', role: 'STORE', enabled: true, status: 'OFFLINE' });
     ids.shop = a.createClient.id;
     ids.hq = (await h.ok('mutation { createClient(input: { mqttClientId: "hq-01", role: SERVER }) { id } }')).createClient.id;
@@ -15,7 +17,9 @@ describe('GraphQL configuration graph', () => {
     expect((await h.ok(`mutation { enableClient(id: ${ids.shop}) { enabled } }`)).enableClient.enabled).toBe(true);
     expect((await h.ok(`{ client(id: ${ids.shop}) { mqttClientId } }`)).client.mqttClientId).toBe('shop-01');
     expect((await h.ok('{ clientByMqttClientId(mqttClientId: "hq-01") { role } }')).clientByMqttClientId.role).toBe('SERVER');
-    const page = await h.ok('{ clients(filter: { mqttClientIdContains: "SHOP", enabled: true }, pageSize: 1) { totalCount nodes { mqttClientId } pageInfo { totalPages hasNextPage } } }');
+    const page = await h.ok(
+      '{ clients(filter: { mqttClientIdContains: "SHOP", enabled: true }, pageSize: 1) { totalCount nodes { mqttClientId } pageInfo { totalPages hasNextPage } } }',
+    );
     expect(page.clients).toEqual({ totalCount: 1, nodes: [{ mqttClientId: 'shop-01' }], pageInfo: { totalPages: 1, hasNextPage: false } });
     expect((await h.ok('{ clients(filter: { role: SERVER }) { nodes { mqttClientId } } }')).clients.nodes).toEqual([{ mqttClientId: 'hq-01' }]);
     const dup = await h.gql('mutation { createClient(input: { mqttClientId: "shop-01" }) { id } }');
@@ -23,10 +27,14 @@ describe('GraphQL configuration graph', () => {
   });
 
   it('defines attributes and sets client values', async () => {
-    ids.region = (await h.ok('mutation { createAttribute(input: { name: "region", type: STRING, defaultValue: "none" }) { id type display readOnly } }')).createAttribute.id;
+    ids.region = (
+      await h.ok('mutation { createAttribute(input: { name: "region", type: STRING, defaultValue: "none" }) { id type display readOnly } }')
+    ).createAttribute.id;
     ids.size = (await h.ok('mutation { createAttribute(input: { name: "size", type: NUMBER }) { id } }')).createAttribute.id;
     expect((await h.ok(`mutation { updateAttribute(input: { id: ${ids.size}, display: false }) { display } }`)).updateAttribute.display).toBe(false);
-    const set = await h.ok(`mutation { setClientAttributes(clientId: ${ids.shop}, values: [{ attributeId: ${ids.region}, value: "north" }]) { attributesCount attributes { attributeName value type } } }`);
+    const set = await h.ok(
+      `mutation { setClientAttributes(clientId: ${ids.shop}, values: [{ attributeId: ${ids.region}, value: "north" }]) { attributesCount attributes { attributeName value type } } }`,
+    );
     expect(set.setClientAttributes.attributes).toEqual([
       { attributeName: 'region', value: 'north', type: 'STRING' },
       { attributeName: 'size', value: null, type: 'NUMBER' },
@@ -39,16 +47,25 @@ describe('GraphQL configuration graph', () => {
 
   it('manages static and dynamic groups and their members', async () => {
     ids.stores = (await h.ok('mutation { createGroup(input: { name: "stores" }) { id type } }')).createGroup.id;
-    const dyn = await h.ok('mutation { createGroup(input: { name: "north", type: DYNAMIC, queryProperty: "region", queryOperation: EQ, queryValue: "north" }) { id type clientsCount clients { mqttClientId } } }');
+    const dyn = await h.ok(
+      'mutation { createGroup(input: { name: "north", type: DYNAMIC, queryProperty: "region", queryOperation: EQ, queryValue: "north" }) { id type clientsCount clients { mqttClientId } } }',
+    );
     expect(dyn.createGroup).toMatchObject({ type: 'DYNAMIC', clientsCount: 1, clients: [{ mqttClientId: 'shop-01' }] });
     ids.north = dyn.createGroup.id;
     const bound = await h.ok(`mutation { bindGroupClients(groupId: ${ids.stores}, clientIds: [${ids.shop}, ${ids.hq}]) { clientsCount } }`);
     expect(bound.bindGroupClients.clientsCount).toBe(2);
-    expect((await h.ok(`mutation { unbindGroupClients(groupId: ${ids.stores}, clientIds: [${ids.hq}]) { clientsCount } }`)).unbindGroupClients.clientsCount).toBe(1);
+    expect(
+      (await h.ok(`mutation { unbindGroupClients(groupId: ${ids.stores}, clientIds: [${ids.hq}]) { clientsCount } }`)).unbindGroupClients.clientsCount,
+    ).toBe(1);
     const refused = await h.gql(`mutation { bindGroupClients(groupId: ${ids.north}, clientIds: [${ids.hq}]) { id } }`);
     expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await h.ok(`mutation { bindClientGroups(clientId: ${ids.hq}, groupIds: [${ids.stores}]) { groupsCount groups { name } } }`)).bindClientGroups.groupsCount).toBe(1);
-    expect((await h.ok(`mutation { unbindClientGroups(clientId: ${ids.hq}, groupIds: [${ids.stores}]) { groupsCount } }`)).unbindClientGroups.groupsCount).toBe(0);
+    expect(
+      (await h.ok(`mutation { bindClientGroups(clientId: ${ids.hq}, groupIds: [${ids.stores}]) { groupsCount groups { name } } }`)).bindClientGroups
+        .groupsCount,
+    ).toBe(1);
+    expect((await h.ok(`mutation { unbindClientGroups(clientId: ${ids.hq}, groupIds: [${ids.stores}]) { groupsCount } }`)).unbindClientGroups.groupsCount).toBe(
+      0,
+    );
     expect((await h.ok(`mutation { updateGroup(input: { id: ${ids.north}, queryValue: "south" }) { clientsCount } }`)).updateGroup.clientsCount).toBe(0);
     expect((await h.ok(`mutation { updateGroup(input: { id: ${ids.north}, queryValue: "north" }) { clientsCount } }`)).updateGroup.clientsCount).toBe(1);
     expect((await h.ok(`mutation { disableGroup(id: ${ids.north}) { enabled } }`)).disableGroup.enabled).toBe(false);
@@ -56,7 +73,9 @@ describe('GraphQL configuration graph', () => {
     expect((await h.ok('mutation { refreshGroups }')).refreshGroups).toEqual([]);
     const groups = await h.ok(`{ groups(filter: { clientId: ${ids.shop} }) { totalCount nodes { name } } g: group(id: ${ids.stores}) { name } }`);
     expect(groups.groups.totalCount).toBe(2);
-    const badOp = await h.gql('mutation { createGroup(input: { name: "x", type: DYNAMIC, queryProperty: "nope", queryOperation: EQ, queryValue: "1" }) { id } }');
+    const badOp = await h.gql(
+      'mutation { createGroup(input: { name: "x", type: DYNAMIC, queryProperty: "nope", queryOperation: EQ, queryValue: "1" }) { id } }',
+    );
     expect(badOp.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
@@ -85,7 +104,9 @@ describe('GraphQL configuration graph', () => {
     });
     const invalid = await h.gql(`mutation { saveTaskScript(taskId: ${ids.task}, steps: [{ type: COPY_FILE, filePath: "/a" }]) { id } }`);
     expect(invalid.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: '[0].targetFilePath' } });
-    expect((await h.ok(`mutation { updateTask(input: { id: ${ids.task2}, description: "old files" }) { description } }`)).updateTask.description).toBe('old files');
+    expect((await h.ok(`mutation { updateTask(input: { id: ${ids.task2}, description: "old files" }) { description } }`)).updateTask.description).toBe(
+      'old files',
+    );
     expect((await h.ok(`mutation { disableTask(id: ${ids.task2}) { enabled } }`)).disableTask.enabled).toBe(false);
     expect((await h.ok(`mutation { enableTask(id: ${ids.task2}) { enabled } }`)).enableTask.enabled).toBe(true);
     expect((await h.ok('{ tasks(filter: { nameContains: "SALES" }) { totalCount } }')).tasks.totalCount).toBe(1);
@@ -95,7 +116,9 @@ describe('GraphQL configuration graph', () => {
     const bad = await h.gql('mutation { createJob(input: { name: "nightly", executionTime: "0 25 * * *" }) { id } }');
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'executionTime' });
     expect(bad.errors?.[0].message).toMatch(/hour/);
-    ids.job = (await h.ok('mutation { createJob(input: { name: "nightly", executionTime: "0 2 * * *", cycleType: DAILY }) { id cycleType nextRunAt } }')).createJob.id;
+    ids.job = (
+      await h.ok('mutation { createJob(input: { name: "nightly", executionTime: "0 2 * * *", cycleType: DAILY }) { id cycleType nextRunAt } }')
+    ).createJob.id;
     ids.job2 = (await h.ok('mutation { createJob(input: { name: "manual" }) { id } }')).createJob.id;
     await h.ok(`mutation { bindJobTasks(jobId: ${ids.job}, taskIds: [${ids.task}, ${ids.task2}]) { tasksCount } }`);
     await h.ok(`mutation { reorderJobTasks(jobId: ${ids.job}, taskIds: [${ids.task2}, ${ids.task}]) { id } }`);
@@ -104,8 +127,16 @@ describe('GraphQL configuration graph', () => {
     await h.ok(`mutation { bindTaskJobs(taskId: ${ids.task}, jobIds: [${ids.job2}]) { id } }`);
     await h.ok(`mutation { bindGroupJobs(groupId: ${ids.north}, jobIds: [${ids.job2}]) { id } }`);
     await h.ok(`mutation { bindClientJobs(clientId: ${ids.shop}, jobIds: [${ids.job2}]) { id } }`);
-    const job = await h.ok(`{ job(id: ${ids.job}) { tasksCount groupsCount clientsCount targetClientsCount assignmentsChangedAt tasks { name } groups { name } clients { mqttClientId } targetClients { mqttClientId } upcomingRuns(count: 2) } }`);
-    expect(job.job).toMatchObject({ tasksCount: 2, groupsCount: 1, clientsCount: 1, targetClientsCount: 2, tasks: [{ name: 'cleanup' }, { name: 'copy sales' }] });
+    const job = await h.ok(
+      `{ job(id: ${ids.job}) { tasksCount groupsCount clientsCount targetClientsCount assignmentsChangedAt tasks { name } groups { name } clients { mqttClientId } targetClients { mqttClientId } upcomingRuns(count: 2) } }`,
+    );
+    expect(job.job).toMatchObject({
+      tasksCount: 2,
+      groupsCount: 1,
+      clientsCount: 1,
+      targetClientsCount: 2,
+      tasks: [{ name: 'cleanup' }, { name: 'copy sales' }],
+    });
     expect(job.job.upcomingRuns).toHaveLength(2);
     expect(job.job.assignmentsChangedAt).not.toBeNull();
     const task = await h.ok(`{ task(id: ${ids.task}) { jobsCount clientsCount jobs { name } clients { mqttClientId } } }`);
@@ -147,11 +178,16 @@ describe('GraphQL configuration graph', () => {
     await h.ok(`mutation { unbindJobClients(jobId: ${ids.job}, clientIds: [${ids.hq}]) { id } }`);
     await h.ok(`mutation { unbindClientJobs(clientId: ${ids.shop}, jobIds: [${ids.job2}]) { id } }`);
     expect((await h.ok(`{ job(id: ${ids.job}) { tasksCount groupsCount clientsCount } }`)).job).toEqual({ tasksCount: 1, groupsCount: 0, clientsCount: 0 });
-    expect((await h.ok(`mutation { associate(input: { optionType: CLIENT, optionIds: [${ids.shop}, ${ids.hq}], targetType: JOB, targetId: ${ids.job} }) }`)).associate).toBe(true);
+    expect(
+      (await h.ok(`mutation { associate(input: { optionType: CLIENT, optionIds: [${ids.shop}, ${ids.hq}], targetType: JOB, targetId: ${ids.job} }) }`))
+        .associate,
+    ).toBe(true);
     expect((await h.ok(`{ job(id: ${ids.job}) { clientsCount } }`)).job.clientsCount).toBe(2);
     const pair = await h.gql(`mutation { associate(input: { optionType: TASK, optionIds: [${ids.task}], targetType: GROUP, targetId: ${ids.stores} }) }`);
     expect(pair.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await h.ok(`mutation { updateJob(input: { id: ${ids.job}, executionTime: null, priority: 3 }) { executionTime priority nextRunAt } }`)).updateJob).toEqual({ executionTime: null, priority: 3, nextRunAt: null });
+    expect(
+      (await h.ok(`mutation { updateJob(input: { id: ${ids.job}, executionTime: null, priority: 3 }) { executionTime priority nextRunAt } }`)).updateJob,
+    ).toEqual({ executionTime: null, priority: 3, nextRunAt: null });
     expect((await h.ok(`mutation { disableJob(id: ${ids.job}) { enabled } }`)).disableJob.enabled).toBe(false);
     expect((await h.ok(`mutation { enableJob(id: ${ids.job}) { enabled } }`)).enableJob.enabled).toBe(true);
   });
@@ -174,7 +210,12 @@ describe('GraphQL configuration graph', () => {
       ofJob: { nodes: [{ username: 'root' }, { username: 'alice' }] },
       groups: { nodes: [{ name: 'stores' }, { name: 'north' }] },
       jobs: { nodes: [{ name: 'manual' }, { name: 'nightly' }] },
-      byPriority: { nodes: [{ name: 'nightly', priority: 3 }, { name: 'manual', priority: 0 }] },
+      byPriority: {
+        nodes: [
+          { name: 'nightly', priority: 3 },
+          { name: 'manual', priority: 0 },
+        ],
+      },
       tasks: { nodes: [{ name: 'copy sales' }, { name: 'cleanup' }] },
       attributes: { nodes: [{ name: 'region' }] },
       byId: { nodes: [{ name: 'nightly' }, { name: 'manual' }] },
@@ -187,30 +228,44 @@ describe('GraphQL configuration graph', () => {
     await h.ok(`mutation { enableClient(id: ${ids.hq}) { id } }`);
     const run = await h.ok(`mutation { runJob(id: ${ids.job}) { id jobId jobName trigger status reportsCount job { name } } }`);
     expect(run.runJob).toMatchObject({ jobId: ids.job, jobName: 'nightly', trigger: 'MANUAL', reportsCount: 2, job: { name: 'nightly' } });
-    const runs = await h.ok(`{ runs(filter: { jobId: ${ids.job} }) { totalCount nodes { id reportsCount reports { totalCount nodes { reportId mqttClientId status client { mqttClientId } run { id } tasks { taskName status steps { type } } } } } } }`);
+    const runs = await h.ok(
+      `{ runs(filter: { jobId: ${ids.job} }) { totalCount nodes { id reportsCount reports { totalCount nodes { reportId mqttClientId status client { mqttClientId } run { id } tasks { taskName status steps { type } } } } } } }`,
+    );
     expect(runs.runs.totalCount).toBe(1);
     const report = runs.runs.nodes[0].reports.nodes[0];
     expect(report.tasks[0]).toMatchObject({ taskName: 'copy sales', status: 'PENDING' });
-    const one = await h.ok(`{ run(id: ${run.runJob.id}) { id } report(reportId: "${report.reportId}") { reportId client { id } } reports(filter: { runId: ${run.runJob.id} }) { totalCount } taskResults(filter: { reportId: "${report.reportId}" }) { totalCount nodes { id taskId } } stepResults(taskId: ${ids.task}, reportId: "${report.reportId}") { totalCount } clientLogOverview { totalCount } taskHistory(filter: { taskName: "copy sales" }) { totalCount nodes { mqttClientId status } } }`);
+    const one = await h.ok(
+      `{ run(id: ${run.runJob.id}) { id } report(reportId: "${report.reportId}") { reportId client { id } } reports(filter: { runId: ${run.runJob.id} }) { totalCount } taskResults(filter: { reportId: "${report.reportId}" }) { totalCount nodes { id taskId } } stepResults(taskId: ${ids.task}, reportId: "${report.reportId}") { totalCount } clientLogOverview { totalCount } taskHistory(filter: { taskName: "copy sales" }) { totalCount nodes { mqttClientId status } } }`,
+    );
     expect(one.reports.totalCount).toBe(2);
     expect(one.taskResults.totalCount).toBe(1);
     expect(one.taskHistory.totalCount).toBe(2);
     expect((await h.gql('{ report(reportId: "nope") { reportId } }')).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const refused = await h.gql(`mutation { runJob(id: ${ids.job2}) { id } }`);
     expect(refused.errors?.[0].extensions?.code).toBe('CONFLICT');
-    const dash = await h.ok(`{ dashboard { reports { clients groups jobs tasks clientsOnline } info { clients tasks jobs groups tasksHistory alerts } logsCount { clients jobs } onlineClients { time clientCount }
+    const dash =
+      await h.ok(`{ dashboard { reports { clients groups jobs tasks clientsOnline } info { clients tasks jobs groups tasksHistory alerts } logsCount { clients jobs } onlineClients { time clientCount }
       scheduledJobs(from: "2026-11-29T00:00:00Z", to: "2026-12-01T00:00:00Z") { jobId result startAt } } }`);
     expect(dash.dashboard.reports).toMatchObject({ clients: 2, groups: 2, jobs: 2, tasks: 2, clientsOnline: 0 });
     expect(dash.dashboard.info).toMatchObject({ clients: 2, tasks: 2, jobs: 2, groups: 2 });
   });
 
   it('reads and updates every settings section', async () => {
-    const s = await h.ok('{ settings { general { managementServerTimeZone adminTimeOut } job { enable maxConcurrentSession } task { priority } client { autoEnableNewClient } } }');
+    const s = await h.ok(
+      '{ settings { general { managementServerTimeZone adminTimeOut } job { enable maxConcurrentSession } task { priority } client { autoEnableNewClient } } }',
+    );
     expect(s.settings).toMatchObject({ general: { managementServerTimeZone: 'UTC' }, client: { autoEnableNewClient: false } });
-    expect((await h.ok('mutation { updateGeneralSettings(input: { managementServerTimeZone: "Asia/Shanghai" }) { managementServerTimeZone } }')).updateGeneralSettings.managementServerTimeZone).toBe('Asia/Shanghai');
-    expect((await h.ok('mutation { updateJobSettings(input: { maxConcurrentSession: 5 }) { maxConcurrentSession } }')).updateJobSettings.maxConcurrentSession).toBe(5);
+    expect(
+      (await h.ok('mutation { updateGeneralSettings(input: { managementServerTimeZone: "Asia/Shanghai" }) { managementServerTimeZone } }'))
+        .updateGeneralSettings.managementServerTimeZone,
+    ).toBe('Asia/Shanghai');
+    expect(
+      (await h.ok('mutation { updateJobSettings(input: { maxConcurrentSession: 5 }) { maxConcurrentSession } }')).updateJobSettings.maxConcurrentSession,
+    ).toBe(5);
     expect((await h.ok('mutation { updateTaskSettings(input: { priority: 7 }) { priority } }')).updateTaskSettings.priority).toBe(7);
-    expect((await h.ok('mutation { updateClientSettings(input: { autoEnableNewClient: true }) { autoEnableNewClient } }')).updateClientSettings.autoEnableNewClient).toBe(true);
+    expect(
+      (await h.ok('mutation { updateClientSettings(input: { autoEnableNewClient: true }) { autoEnableNewClient } }')).updateClientSettings.autoEnableNewClient,
+    ).toBe(true);
     const bad = await h.gql('mutation { updateGeneralSettings(input: { managementServerTimeZone: "Mars/Olympus" }) { region } }');
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'managementServerTimeZone' });
     const tooShort = await h.gql('mutation { updateGeneralSettings(input: { adminTimeOut: 0 }) { region } }');
@@ -222,7 +277,14 @@ describe('GraphQL configuration graph', () => {
     expect((await h.ok(`mutation { deleteTask(id: ${ids.task2}) }`)).deleteTask).toBe(ids.task2);
     expect((await h.ok(`mutation { deleteGroup(id: ${ids.north}) }`)).deleteGroup).toBe(ids.north);
     expect((await h.ok(`mutation { deleteClient(id: ${ids.hq}) }`)).deleteClient).toBe(ids.hq);
-    for (const q of [`{ job(id: ${ids.job2}) { id } }`, `{ task(id: ${ids.task2}) { id } }`, `{ group(id: ${ids.north}) { id } }`, `{ client(id: ${ids.hq}) { id } }`, '{ attribute(id: 999) { id } }', '{ run(id: 999) { id } }']) {
+    for (const q of [
+      `{ job(id: ${ids.job2}) { id } }`,
+      `{ task(id: ${ids.task2}) { id } }`,
+      `{ group(id: ${ids.north}) { id } }`,
+      `{ client(id: ${ids.hq}) { id } }`,
+      '{ attribute(id: 999) { id } }',
+      '{ run(id: 999) { id } }',
+    ]) {
       expect((await h.gql(q)).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     }
     expect((await h.gql(`mutation { deleteJob(id: ${ids.job2}) }`)).errors?.[0].extensions?.code).toBe('NOT_FOUND');

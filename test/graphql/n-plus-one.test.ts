@@ -69,7 +69,9 @@ describe('GraphQL batching (no N+1)', () => {
     await conn.execute(`insert into step (task_id, "order", type, block, file_path) select t, 0, 'DELETE_FILE', true, '/tmp/x' from generate_series(1, 100) t`);
     await conn.execute(`insert into job (name, enabled, priority, cycle_type, max_retries, retry_wait, duration, created_at, last_edited_at)
       select 'job-' || g, true, 0, 0, 0, 0, 3600, now(), now() from generate_series(1, 60) g`);
-    await conn.execute(`insert into job_task (job_id, task_id, position) select j, (j + k) % 100 + 1, k from generate_series(1, 60) j, generate_series(0, 2) k`);
+    await conn.execute(
+      `insert into job_task (job_id, task_id, position) select j, (j + k) % 100 + 1, k from generate_series(1, 60) j, generate_series(0, 2) k`,
+    );
     await conn.execute(`insert into job_group (job_id, group_id) select j, (j + k) % 40 + 1 from generate_series(1, 60) j, generate_series(0, 1) k`);
     await conn.execute(`insert into job_client (job_id, client_id) select j, (j * 7 + k) % 200 + 1 from generate_series(1, 60) j, generate_series(0, 1) k`);
     // 40 runs, each with 3 reports (one FAILED), 2 task results per report, 2 step results per task result, 2 messages per step.
@@ -104,10 +106,19 @@ describe('GraphQL batching (no N+1)', () => {
 
   it('reads the dashboard job page (counts, first 5 task names) in one statement: the page with its counts and its tasks', async () => {
     const { result, statements } = await captureSql(() =>
-      h.ok('query ($p: Int!) { jobs(pageNo: $p, pageSize: 20) { totalCount nodes { id name tasksCount groupsCount clientsCount tasks(first: 5) { name } } } }', { p: 2 }),
+      h.ok(
+        'query ($p: Int!) { jobs(pageNo: $p, pageSize: 20) { totalCount nodes { id name tasksCount groupsCount clientsCount tasks(first: 5) { name } } } }',
+        { p: 2 },
+      ),
     );
     expect(result.jobs.totalCount).toBe(60);
-    expect(result.jobs.nodes[0]).toMatchObject({ id: 21, tasksCount: 3, groupsCount: 2, clientsCount: 2, tasks: [{ name: expect.any(String) }, { name: expect.any(String) }, { name: expect.any(String) }] });
+    expect(result.jobs.nodes[0]).toMatchObject({
+      id: 21,
+      tasksCount: 3,
+      groupsCount: 2,
+      clientsCount: 2,
+      tasks: [{ name: expect.any(String) }, { name: expect.any(String) }, { name: expect.any(String) }],
+    });
     expect(statements).toHaveLength(1);
     // Without the counts and the tasks the page is one statement too.
     expect((await captureSql(() => h.ok('{ jobs { nodes { id } } }'))).statements).toHaveLength(1);
@@ -118,7 +129,9 @@ describe('GraphQL batching (no N+1)', () => {
     for (const args of ['', '(first: 2)', '(first: 2, offset: 1)', '(first: 0)', '(offset: 5)']) {
       const withPage = await captureSql(() => h.ok(`{ jobs(pageSize: 10) { nodes { id tasksCount tasks${args} { ${fields} } } } }`));
       // Two `tasks` fields (aliases): the look-ahead leaves them to the loader.
-      const viaLoader = await captureSql(() => h.ok(`{ jobs(pageSize: 10) { nodes { id tasksCount tasks${args} { ${fields} } again: tasks(first: 1) { id } } } }`));
+      const viaLoader = await captureSql(() =>
+        h.ok(`{ jobs(pageSize: 10) { nodes { id tasksCount tasks${args} { ${fields} } again: tasks(first: 1) { id } } } }`),
+      );
       expect(withPage.statements).toHaveLength(1);
       expect(viaLoader.statements.length).toBeGreaterThan(1);
       const strip = (r: Record<string, any>) => (r.jobs.nodes as Record<string, unknown>[]).map(({ again: _again, ...rest }) => rest);

@@ -8,11 +8,17 @@ describe('GraphQL serving', () => {
 
   it('answers a query over HTTP POST', async () => {
     const data = await h.ok('{ clients { totalCount nodes { id } pageInfo { pageNo pageSize totalPages hasNextPage hasPreviousPage } } }');
-    expect(data.clients).toEqual({ totalCount: 0, nodes: [], pageInfo: { pageNo: 1, pageSize: 20, totalPages: 0, hasNextPage: false, hasPreviousPage: false } });
+    expect(data.clients).toEqual({
+      totalCount: 0,
+      nodes: [],
+      pageInfo: { pageNo: 1, pageSize: 20, totalPages: 0, hasNextPage: false, hasPreviousPage: false },
+    });
   });
 
   it('answers a query over HTTP GET', async () => {
-    const res = await fetch(`${h.url}?query=${encodeURIComponent('{ attributes { totalCount } }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    const res = await fetch(`${h.url}?query=${encodeURIComponent('{ attributes { totalCount } }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { attributes: { totalCount: 0 } } });
   });
@@ -36,7 +42,17 @@ describe('GraphQL serving', () => {
     expect(css.headers.get('content-type')).toMatch(/text\/css/);
     expect(await css.text()).not.toMatch(/url\(\s*["']?https?:/); // fonts are inlined
     // The scripts run in the order the page loads them, in a bare global scope as a browser's window...
-    const window: Record<string, unknown> = { TextDecoder, TextEncoder, URL, console, setTimeout, clearTimeout, queueMicrotask, fetch, navigator: { userAgent: 'jest' } };
+    const window: Record<string, unknown> = {
+      TextDecoder,
+      TextEncoder,
+      URL,
+      console,
+      setTimeout,
+      clearTimeout,
+      queueMicrotask,
+      fetch,
+      navigator: { userAgent: 'jest' },
+    };
     window.window = window.self = window.globalThis = window;
     vm.createContext(window);
     for (const src of scripts) {
@@ -46,7 +62,11 @@ describe('GraphQL serving', () => {
       vm.runInContext(await js.text(), window, { filename: src });
     }
     // ...and define what the page's inline script uses.
-    const g = window as { React: { createElement: unknown }; ReactDOM: { createRoot: unknown }; GraphiQL: { createFetcher(o: { url: string }): (p: object) => Promise<{ data: { __schema: { queryType: { name: string } } } }> } };
+    const g = window as {
+      React: { createElement: unknown };
+      ReactDOM: { createRoot: unknown };
+      GraphiQL: { createFetcher(o: { url: string }): (p: object) => Promise<{ data: { __schema: { queryType: { name: string } } } }> };
+    };
     expect(typeof g.React.createElement).toBe('function');
     expect(typeof g.ReactDOM.createRoot).toBe('function');
     // GraphiQL's own fetcher reads this server's schema, as the IDE does when it opens.
@@ -65,7 +85,9 @@ describe('GraphQL serving', () => {
 
   it('gives NOT_FOUND with the field for an unknown id', async () => {
     const result = await h.gql('{ client(id: 4242) { id } }');
-    expect(result.errors).toEqual([expect.objectContaining({ message: 'client 4242 does not exist', path: ['client'], extensions: { code: 'NOT_FOUND', field: 'clientId' } })]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ message: 'client 4242 does not exist', path: ['client'], extensions: { code: 'NOT_FOUND', field: 'clientId' } }),
+    ]);
   });
 
   it('names the fields of an invalid input', async () => {
@@ -118,7 +140,13 @@ describe('GraphQL serving', () => {
 
   it('maps errors the same way over WebSocket', async () => {
     const ws = h.ws();
-    const cases = ['{ client(id: 4242) { id } }', 'mutation { createClient(input: { mqttClientId: "" }) { id } }', '{ jobs { nodes { groups { clients { groups { clients { groups { id } } } } } } } }', '{ nope }', '{ clients { '];
+    const cases = [
+      '{ client(id: 4242) { id } }',
+      'mutation { createClient(input: { mqttClientId: "" }) { id } }',
+      '{ jobs { nodes { groups { clients { groups { clients { groups { id } } } } } } } }',
+      '{ nope }',
+      '{ clients { ',
+    ];
     for (const query of cases) {
       const overHttp = await h.gql(query);
       const [overWs] = await wsTake(ws, { query }).results;

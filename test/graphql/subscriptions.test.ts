@@ -56,7 +56,14 @@ describe('GraphQL over WebSocket (graphql-ws)', () => {
     h.pubsub.publish('EXECUTION_PROGRESS', { level: 'REPORT', jobId: 1, runId: 10, clientId: 100, reportId: 'r-other', status: 'RUNNING', at: 1 });
     h.pubsub.publish('EXECUTION_PROGRESS', { level: 'REPORT', ...wanted, reportId: 'r-wanted', status: 'SUCCESS', startTime: 5, endTime: 9, at: 10 });
     const [event] = await sub.results;
-    expect(event.data?.executionProgress).toEqual({ level: 'REPORT', ...wanted, reportId: 'r-wanted', status: 'SUCCESS', startTime: new Date(5).toISOString(), endTime: new Date(9).toISOString() });
+    expect(event.data?.executionProgress).toEqual({
+      level: 'REPORT',
+      ...wanted,
+      reportId: 'r-wanted',
+      status: 'SUCCESS',
+      startTime: new Date(5).toISOString(),
+      endTime: new Date(9).toISOString(),
+    });
   });
 
   it('streams step messages of one report', async () => {

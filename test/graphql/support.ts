@@ -35,7 +35,10 @@ export interface GraphqlHarness {
  * The GraphQL front door as the gateway mounts it (express + http server + graphql-ws), on a
  * fresh migrated database, listening on a free port: tests speak real HTTP and WebSocket to it.
  */
-export function useGraphqlServer({ limits, logger = process.env.TEST_LOG ? createLogger({ name: 'graphql-test', level: 'debug' }) : silentLogger() }: { limits?: Partial<QueryLimits>; logger?: Logger } = {}): GraphqlHarness {
+export function useGraphqlServer({
+  limits,
+  logger = process.env.TEST_LOG ? createLogger({ name: 'graphql-test', level: 'debug' }) : silentLogger(),
+}: { limits?: Partial<QueryLimits>; logger?: Logger } = {}): GraphqlHarness {
   const h = { clock: new ManualClock(), pubsub: createLivePubSub(), logger } as GraphqlHarness;
   let server: http.Server;
   const sockets: WsClient[] = [];
@@ -55,7 +58,11 @@ export function useGraphqlServer({ limits, logger = process.env.TEST_LOG ? creat
     await h.db?.close();
   });
   h.gql = async (query, variables) => {
-    const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
     return (await res.json()) as GqlResult<any>;
   };
   h.ok = async (query, variables) => {
@@ -72,7 +79,11 @@ export function useGraphqlServer({ limits, logger = process.env.TEST_LOG ? creat
 }
 
 /** Runs one operation over graphql-ws and returns its single result (queries, mutations) or the first `count` events. */
-export function wsTake<T = Record<string, any>>(client: WsClient, payload: { query: string; variables?: Record<string, unknown> }, count = 1): { results: Promise<GqlResult<T>[]>; ready: Promise<void>; cancel: () => void } {
+export function wsTake<T = Record<string, any>>(
+  client: WsClient,
+  payload: { query: string; variables?: Record<string, unknown> },
+  count = 1,
+): { results: Promise<GqlResult<T>[]>; ready: Promise<void>; cancel: () => void } {
   const results: GqlResult<T>[] = [];
   let cancel = () => {};
   let markReady = () => {};

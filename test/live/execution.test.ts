@@ -130,13 +130,20 @@ describe('execution', () => {
   it('retries a failed report after retryWait, up to maxRetries, keeping the story in its message', async () => {
     const agent = await h.startAgent('retry');
     const id = await enabledClient(h, agent.clientId);
-    const { jobId } = await h.createJob([{ type: 'COPY_FILE', filePath: 'in/late.txt', targetFilePath: 'out/late.txt', createFilePath: true, retryTimes: 0 }], [id], {
-      maxRetries: 2,
-      retryWait: 60,
-    });
+    const { jobId } = await h.createJob(
+      [{ type: 'COPY_FILE', filePath: 'in/late.txt', targetFilePath: 'out/late.txt', createFilePath: true, retryTimes: 0 }],
+      [id],
+      {
+        maxRetries: 2,
+        retryWait: 60,
+      },
+    );
     const runId = await h.runJob(jobId);
     const failedAttempt = async (attempt: number) => {
-      await h.waitFor(`attempt ${attempt} FAILED`, async () => (await h.sql('select 1 from report where run_id = ? and attempt = ? and status = ?', [runId, attempt, 'FAILED'])).length > 0);
+      await h.waitFor(
+        `attempt ${attempt} FAILED`,
+        async () => (await h.sql('select 1 from report where run_id = ? and attempt = ? and status = ?', [runId, attempt, 'FAILED'])).length > 0,
+      );
       await h.idle();
       return (await runRecords(h, runId)).reports[0];
     };
@@ -187,7 +194,9 @@ describe('execution', () => {
     const absentId = await enabledClient(h, absent.id);
     await absent.offline();
     await h.waitFor('OFFLINE', async () => (await h.sql('select 1 from client where id = ? and status = ?', [absentId, 'OFFLINE'])).length > 0);
-    const { jobId } = await h.createJob([{ type: 'WAIT_FLAG_FILE', filePath: 'never.flag', interval: 20, timeOut: 120_000 }], [slowId, absentId], { duration: 60 });
+    const { jobId } = await h.createJob([{ type: 'WAIT_FLAG_FILE', filePath: 'never.flag', interval: 20, timeOut: 120_000 }], [slowId, absentId], {
+      duration: 60,
+    });
     const runId = await h.runJob(jobId);
     await h.waitFor('the step running', async () => (await runRecords(h, runId)).steps.some((s) => s.status === 'RUNNING'));
 

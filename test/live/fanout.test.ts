@@ -1,5 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { buildEventBatch, encodeMessage, eventsTopic, inSeqRanges, parseAgentTopic, parseCommand, type AgentEvent, type DispatchCommand } from '../../src/protocol';
+import {
+  buildEventBatch,
+  encodeMessage,
+  eventsTopic,
+  inSeqRanges,
+  parseAgentTopic,
+  parseCommand,
+  type AgentEvent,
+  type DispatchCommand,
+} from '../../src/protocol';
 import type { DispatchStats } from '../../src/live/dispatcher';
 import { intArray } from '../../src/services/filters';
 import { rawClient } from './support/broker';
@@ -53,7 +62,11 @@ describe('fan-out', () => {
         dispatches.set(where.clientId, command);
         lastDispatchAt = performance.now();
       }
-      if (command.type === 'ack') pending.set(where.clientId, (pending.get(where.clientId) ?? []).filter((e) => !inSeqRanges(e.seq, command.ranges)));
+      if (command.type === 'ack')
+        pending.set(
+          where.clientId,
+          (pending.get(where.clientId) ?? []).filter((e) => !inSeqRanges(e.seq, command.ranges)),
+        );
     });
     // QoS 0 for the watcher: a broker's per-subscriber queue limits must not hide dispatches from it.
     await fleetAgents.subscribeAsync('sdes/v1/agents/+/commands', { qos: 0 });
@@ -64,7 +77,6 @@ describe('fan-out', () => {
     await h.gateway!.dispatcher.idle();
     const pass = passes.find((p) => p.reports === FLEET)!;
     await h.waitFor('every dispatch', async () => dispatches.size === FLEET, 20_000);
-
 
     // Every agent answers with a full report: 11 events in one batch.
     const t = Date.now();
@@ -86,13 +98,18 @@ describe('fan-out', () => {
     }
     const answered = performance.now();
     const sendUnacked = () => {
-      for (const [clientId, events] of pending) if (events.length) fleetAgents.publish(eventsTopic(clientId), encodeMessage(buildEventBatch(stream, events)), { qos: 1 });
+      for (const [clientId, events] of pending)
+        if (events.length) fleetAgents.publish(eventsTopic(clientId), encodeMessage(buildEventBatch(stream, events)), { qos: 1 });
     };
     sendUnacked();
     // Like an agent (resendIntervalMs 10 s): a broker with small queues may drop some of the burst.
     const resend = setInterval(sendUnacked, 10_000);
     try {
-      await h.waitFor('the run to end', async () => (await h.sql<{ status: string }>('select status from job_run where id = ?', [runId]))[0].status !== 'RUNNING', 60_000);
+      await h.waitFor(
+        'the run to end',
+        async () => (await h.sql<{ status: string }>('select status from job_run where id = ?', [runId]))[0].status !== 'RUNNING',
+        60_000,
+      );
     } finally {
       clearInterval(resend);
     }

@@ -6,7 +6,17 @@ import { SettingsService } from '../../src/services/settings.service';
 import { rawClient } from './support/broker';
 import { clientIdOf, useLiveHarness } from './support/live-harness';
 
-type ClientRow = { id: number; status: string; enable: boolean; role: string; hostname: string | null; agent_version: string | null; ip: string | null; connected_at: Date | null; disconnected_at: Date | null };
+type ClientRow = {
+  id: number;
+  status: string;
+  enable: boolean;
+  role: string;
+  hostname: string | null;
+  agent_version: string | null;
+  ip: string | null;
+  connected_at: Date | null;
+  disconnected_at: Date | null;
+};
 
 describe('presence', () => {
   const h = useLiveHarness();
@@ -22,7 +32,9 @@ describe('presence', () => {
   const client = async (mqttClientId: string): Promise<ClientRow | undefined> => {
     const [row] = await h.sql<ClientRow>('select * from client where mqtt_client_id = ?', [mqttClientId]);
     // Raw rows carry timestamps as text.
-    return row && { ...row, connected_at: row.connected_at && new Date(row.connected_at), disconnected_at: row.disconnected_at && new Date(row.disconnected_at) };
+    return (
+      row && { ...row, connected_at: row.connected_at && new Date(row.connected_at), disconnected_at: row.disconnected_at && new Date(row.disconnected_at) }
+    );
   };
   const statusOf = async (mqttClientId: string) => (await client(mqttClientId))?.status;
 
@@ -33,7 +45,8 @@ describe('presence', () => {
     const mqtt = await rawClient(h.broker.url, id);
     return { id, mqtt, will };
   };
-  const online = (at: number) => encodeMessage(buildOnlineStatus({ at, role: 'SERVER', version: '9.9.9', ip: '10.0.0.9', hostname: 'fake', roots: ['/x'], stream: 's' }));
+  const online = (at: number) =>
+    encodeMessage(buildOnlineStatus({ at, role: 'SERVER', version: '9.9.9', ip: '10.0.0.9', hostname: 'fake', roots: ['/x'], stream: 's' }));
 
   it('registers an unknown agent on its first ONLINE, disabled while autoEnableNewClient is false', async () => {
     const agent = await h.startAgent('first');
@@ -126,10 +139,17 @@ describe('presence', () => {
   });
 
   it('moves clients in and out of dynamic groups on presence fields', async () => {
-    const group = await new GroupService(h.ctx()).create({ groupName: `${h.prefix}-online`, type: 1, queryProperty: 'status', queryOperation: 'EQ', queryValue: 'ONLINE' });
+    const group = await new GroupService(h.ctx()).create({
+      groupName: `${h.prefix}-online`,
+      type: 1,
+      queryProperty: 'status',
+      queryOperation: 'EQ',
+      queryValue: 'ONLINE',
+    });
     const agent = await h.startAgent('grouped');
     const id = await clientIdOf(h, agent.clientId);
-    const members = async () => (await h.sql<{ client_id: number }>('select client_id from group_client where group_id = ?', [group.id])).map((r) => r.client_id);
+    const members = async () =>
+      (await h.sql<{ client_id: number }>('select client_id from group_client where group_id = ?', [group.id])).map((r) => r.client_id);
     await h.waitFor('member while ONLINE', async () => (await members()).includes(id));
     await agent.agent.stop();
     await h.waitFor('not a member once OFFLINE', async () => !(await members()).includes(id));
@@ -141,7 +161,9 @@ describe('presence', () => {
     await h.stopGateway();
     // A client that died while broker and gateway were down: no Will, no retained status.
     const ghost = `${h.prefix}-ghost`;
-    await h.sql(`insert into client (mqtt_client_id, status, enable, connected_at, created_at, updated_at) values (?, 'ONLINE', true, now(), now(), now())`, [ghost]);
+    await h.sql(`insert into client (mqtt_client_id, status, enable, connected_at, created_at, updated_at) values (?, 'ONLINE', true, now(), now(), now())`, [
+      ghost,
+    ]);
     await h.startGateway({ presenceAuditMs: 300 });
     await h.waitFor('the ghost OFFLINE', async () => (await statusOf(ghost)) === 'OFFLINE');
     expect(await statusOf(alive.clientId)).toBe('ONLINE');

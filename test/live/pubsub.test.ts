@@ -44,6 +44,8 @@ describe('createLivePubSub', () => {
     await Promise.resolve();
     await sub.return?.();
     expect((await next).done).toBe(true);
-    expect(() => pubsub.publish('STEP_MESSAGE', { runId: 1, jobId: 1, reportId: 'r', clientId: 1, taskId: 1, stepId: 1, startTime: 0, endTime: 0, message: 'm' })).not.toThrow();
+    expect(() =>
+      pubsub.publish('STEP_MESSAGE', { runId: 1, jobId: 1, reportId: 'r', clientId: 1, taskId: 1, stepId: 1, startTime: 0, endTime: 0, message: 'm' }),
+    ).not.toThrow();
   });
 });

@@ -56,7 +56,14 @@ describe('two gateways on one broker', () => {
     // The second gateway shares the first one's database and broker (embedded ones included).
     b = await startE2eGateway({ databaseUrl: db.databaseUrl ?? String(a.db.orm.config.get('clientUrl')), dataDir: db.dataDir, mqttUrl: a.brokerUrl });
     base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-gw2-')));
-    agent = createAgent({ brokerUrl: a.brokerUrl, clientId: `${prefix}-store`, role: 'STORE', roots: [path.join(base, 'root')], stateDir: path.join(base, 'state'), reconnectPeriodMs: 100 });
+    agent = createAgent({
+      brokerUrl: a.brokerUrl,
+      clientId: `${prefix}-store`,
+      role: 'STORE',
+      roots: [path.join(base, 'root')],
+      stateDir: path.join(base, 'state'),
+      reconnectPeriodMs: 100,
+    });
     await agent.start();
   });
 
@@ -102,7 +109,10 @@ describe('two gateways on one broker', () => {
     expect(res.status).toBe(200);
 
     const runEnd = (seen: Progress[]) => seen.find((p) => p.level === 'RUN' && p.status !== 'RUNNING' && p.status !== 'PENDING');
-    const endB = await waitFor('the run ending, seen on the other gateway', () => runEnd(onB)).catch((err) => { console.log(JSON.stringify({ onA, onB })); throw err; });
+    const endB = await waitFor('the run ending, seen on the other gateway', () => runEnd(onB)).catch((err) => {
+      console.log(JSON.stringify({ onA, onB }));
+      throw err;
+    });
     await waitFor('the run ending, seen on the gateway that started it', () => runEnd(onA));
     expect(endB.status).toBe('SUCCESS');
     for (const seen of [onA, onB]) {
@@ -119,7 +129,11 @@ describe('two gateways on one broker', () => {
   it('drops malformed relay messages and keeps relaying', async () => {
     const installation = await new SettingsService(ctx(a)).installationId();
     const raw = await mqtt.connectAsync(a.brokerUrl, { clientId: `${prefix}-raw`, protocolVersion: 4 });
-    for (const payload of ['not json', '{"v":1}', JSON.stringify({ v: 1, origin: 'other', events: [{ topic: 'EXECUTION_PROGRESS', payload: { level: 'NOPE' } }] })]) {
+    for (const payload of [
+      'not json',
+      '{"v":1}',
+      JSON.stringify({ v: 1, origin: 'other', events: [{ topic: 'EXECUTION_PROGRESS', payload: { level: 'NOPE' } }] }),
+    ]) {
       await raw.publishAsync(liveRelayTopic(installation, 'intruder'), payload, { qos: 0 });
     }
     await raw.endAsync();

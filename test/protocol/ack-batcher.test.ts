@@ -12,7 +12,18 @@ describe('createAckBatcher', () => {
     expect(sent).toEqual([]);
     jest.advanceTimersByTime(50);
     expect(sent).toEqual([
-      ['store-1', { v: 1, type: 'ack', stream: 's1', ranges: [[1, 4], [6, 6]] }],
+      [
+        'store-1',
+        {
+          v: 1,
+          type: 'ack',
+          stream: 's1',
+          ranges: [
+            [1, 4],
+            [6, 6],
+          ],
+        },
+      ],
       ['store-2', { v: 1, type: 'ack', stream: 's2', ranges: [[1, 1]] }],
     ]);
   });

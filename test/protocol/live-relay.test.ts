@@ -1,7 +1,6 @@
 import { gatewayPresenceTopic, gatewaySubscriptionFor, liveRelayTopic, parseGatewayPresence, parseLiveRelay, parseLiveRelayTopic } from '../../src/protocol';
 
-const message = (origin: string, events: unknown[]) =>
-  JSON.stringify({ v: 1, origin, events });
+const message = (origin: string, events: unknown[]) => JSON.stringify({ v: 1, origin, events });
 const progress = { level: 'STEP', runId: 3, jobId: 2, reportId: 'r-1', clientId: 7, taskId: 4, stepId: 9, status: 'SUCCESS', startTime: 1, endTime: 2, at: 3 };
 
 describe('live relay topics', () => {
@@ -34,7 +33,10 @@ describe('parseLiveRelay', () => {
   it('reads the events of every live topic', () => {
     const events = [
       { topic: 'EXECUTION_PROGRESS', payload: progress },
-      { topic: 'STEP_MESSAGE', payload: { runId: 3, jobId: 2, reportId: 'r-1', clientId: 7, taskId: 4, stepId: 9, startTime: 1, endTime: 2, message: 'copied' } },
+      {
+        topic: 'STEP_MESSAGE',
+        payload: { runId: 3, jobId: 2, reportId: 'r-1', clientId: 7, taskId: 4, stepId: 9, startTime: 1, endTime: 2, message: 'copied' },
+      },
       { topic: 'CLIENT_STATUS', payload: { clientId: 7, mqttClientId: 'store-1', status: 'ONLINE', at: 5 } },
       { topic: 'ENTITY_CHANGED', payload: { entity: 'JOB', action: 'CREATED', id: 2, at: 6 } },
     ];
@@ -48,14 +50,17 @@ describe('parseLiveRelay', () => {
     ['no events', message('gw1', []), 'SCHEMA'],
     ['an unknown topic', message('gw1', [{ topic: 'OTHER', payload: {} }]), 'SCHEMA'],
     ['a payload of the wrong shape', message('gw1', [{ topic: 'EXECUTION_PROGRESS', payload: { ...progress, level: 'NOPE' } }]), 'SCHEMA'],
-    ['an origin that is not the topic\'s', message('gw2', [{ topic: 'EXECUTION_PROGRESS', payload: progress }]), 'SCHEMA'],
+    ["an origin that is not the topic's", message('gw2', [{ topic: 'EXECUTION_PROGRESS', payload: progress }]), 'SCHEMA'],
   ])('refuses %s', (_case, payload, code) => {
     const parsed = parseLiveRelay(topic, payload);
     expect(parsed).toMatchObject({ ok: false, code });
   });
 
   it('refuses another topic', () => {
-    expect(parseLiveRelay('sdes/v1/agents/a/status', message('gw1', [{ topic: 'EXECUTION_PROGRESS', payload: progress }]))).toMatchObject({ ok: false, code: 'TOPIC' });
+    expect(parseLiveRelay('sdes/v1/agents/a/status', message('gw1', [{ topic: 'EXECUTION_PROGRESS', payload: progress }]))).toMatchObject({
+      ok: false,
+      code: 'TOPIC',
+    });
   });
 });
 
@@ -63,7 +68,10 @@ describe('parseGatewayPresence', () => {
   const topic = gatewayPresenceTopic('inst1', 'gw1');
 
   it('reads a running gateway and a cleared presence', () => {
-    expect(parseGatewayPresence(topic, JSON.stringify({ v: 1, origin: 'gw1' }))).toEqual({ ok: true, value: { installation: 'inst1', origin: 'gw1', present: true } });
+    expect(parseGatewayPresence(topic, JSON.stringify({ v: 1, origin: 'gw1' }))).toEqual({
+      ok: true,
+      value: { installation: 'inst1', origin: 'gw1', present: true },
+    });
     expect(parseGatewayPresence(topic, Buffer.alloc(0))).toEqual({ ok: true, value: { installation: 'inst1', origin: 'gw1', present: false } });
   });
 

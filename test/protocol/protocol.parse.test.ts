@@ -48,7 +48,17 @@ describe('parseMessage', () => {
     expect(parseAgentMessage(status, encodeMessage(online))).toMatchObject({ ok: true, value: { channel: 'status', message: online } });
     const batch = buildEventBatch('s', [started]);
     expect(parseAgentMessage(events, encodeMessage(batch))).toMatchObject({ ok: true, value: { channel: 'events', message: batch } });
-    expect(parseCommand(commands, encodeMessage(buildAck('s', [1, 2, 3, 5])))).toMatchObject({ ok: true, value: { message: { ranges: [[1, 3], [5, 5]] } } });
+    expect(parseCommand(commands, encodeMessage(buildAck('s', [1, 2, 3, 5])))).toMatchObject({
+      ok: true,
+      value: {
+        message: {
+          ranges: [
+            [1, 3],
+            [5, 5],
+          ],
+        },
+      },
+    });
     expect(parseCommand(commands, encodeMessage(buildCancel('r', 'why')))).toMatchObject({ ok: true, value: { message: { type: 'cancel', reason: 'why' } } });
   });
 
@@ -58,7 +68,13 @@ describe('parseMessage', () => {
     ['text that is not JSON', events, '{oops', 'JSON', /not JSON/],
     ['JSON null', events, 'null', 'VERSION', /unsupported protocol version undefined/],
     ['another protocol version', events, '{"v":2}', 'VERSION', /unsupported protocol version 2 .*speaks v1/],
-    ['an unknown step type', commands, '{"v":1,"type":"dispatch","reportId":"r","tasks":[{"taskId":1,"steps":[{"id":1,"order":0,"type":"FORMAT"}]}]}', 'SCHEMA', /tasks\.0\.steps\.0\.type/],
+    [
+      'an unknown step type',
+      commands,
+      '{"v":1,"type":"dispatch","reportId":"r","tasks":[{"taskId":1,"steps":[{"id":1,"order":0,"type":"FORMAT"}]}]}',
+      'SCHEMA',
+      /tasks\.0\.steps\.0\.type/,
+    ],
     ['an unknown event type', events, '{"v":1,"stream":"s","events":[{"type":"x","seq":1,"reportId":"r","at":1}]}', 'SCHEMA', /events\.0\.type/],
   ])('refuses %s without throwing', (_what, topic, payload, code, error) => {
     const result = parseMessage(topic, Buffer.from(payload));
@@ -92,7 +108,11 @@ describe('protocol builders', () => {
   });
 
   it('compress acknowledged seqs into ranges', () => {
-    expect(toSeqRanges([5, 1, 2, 3, 3, 9, 8])).toEqual([[1, 3], [5, 5], [8, 9]]);
+    expect(toSeqRanges([5, 1, 2, 3, 3, 9, 8])).toEqual([
+      [1, 3],
+      [5, 5],
+      [8, 9],
+    ]);
   });
 
   it('give an event the same identity whatever its seq', () => {

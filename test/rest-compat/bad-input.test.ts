@@ -234,7 +234,13 @@ describe('no input makes the gateway answer 5xx', () => {
       const query = keys.map((k) => `${k}=${encodeURIComponent(g.query)}`).join('&');
       // fetch sends no body with a GET.
       const withBody = route.method !== 'get';
-      const answer = await call(t.base, route.method.toUpperCase(), `${path}${query ? `?${query}` : ''}`, withBody && g.raw === undefined ? g.body : undefined, withBody && g.raw !== undefined ? { raw: g.raw } : {});
+      const answer = await call(
+        t.base,
+        route.method.toUpperCase(),
+        `${path}${query ? `?${query}` : ''}`,
+        withBody && g.raw === undefined ? g.body : undefined,
+        withBody && g.raw !== undefined ? { raw: g.raw } : {},
+      );
       expect([g.label, answer.status < 500]).toEqual([g.label, true]);
       expect(answer.contentType).toMatch(/^application\/json/);
     }

@@ -34,13 +34,23 @@ describe('a legacy consumer', () => {
     expect(attribute).toEqual({ attributeName: 'region', attributesId: expect.any(Number), type: 0, defaultValue: 'north', display: 1, readOnly: 0 });
     ids.attribute = attribute.attributesId;
 
-    const hq = await ok('POST', '/clients', { mqttClientId: 'hq-1', username: 'hq', ip: '10.0.0.1', role: 'SERVER', enable: true, connnectedAt: 0, disconnnetedAt: 0 });
+    const hq = await ok('POST', '/clients', {
+      mqttClientId: 'hq-1',
+      username: 'hq',
+      ip: '10.0.0.1',
+      role: 'SERVER',
+      enable: true,
+      connnectedAt: 0,
+      disconnnetedAt: 0,
+    });
     expect(hq).toMatchObject({ mqttClientId: 'hq-1', role: 'SERVER', enable: true, status: 'OFFLINE', connnectedAt: null, disconnnetedAt: null });
     ids.hq = hq.clientId;
     ids.store1 = (await ok('POST', '/clients', { mqttClientId: 'store-1', username: 'store1', ip: '10.1.0.1', role: 'STORE', enable: true })).clientId;
     ids.store2 = (await ok('POST', '/clients', { mqttClientId: 'store-2', username: 'store2', ip: '10.1.0.2', role: 'STORE', enable: true })).clientId;
 
-    expect(await ok('POST', `/clients/${ids.store1}/attributes`, [{ clientId: ids.store1, attributeId: ids.attribute, attributeValue: 'south' }])).toEqual({ desc: null });
+    expect(await ok('POST', `/clients/${ids.store1}/attributes`, [{ clientId: ids.store1, attributeId: ids.attribute, attributeValue: 'south' }])).toEqual({
+      desc: null,
+    });
     const attrs = await ok<Page<{ attributeName: string; attributeValue: string }>>('GET', `/clients/${ids.store1}/attributes`);
     expect(attrs.list).toEqual([expect.objectContaining({ attributeName: 'region', attributeValue: 'south' })]);
     const list = await ok<Page<{ attributeName: string; type: string }>>('GET', '/settings/attributes');
@@ -48,7 +58,15 @@ describe('a legacy consumer', () => {
   });
 
   it('creates a dynamic group whose members follow the attribute', async () => {
-    const group = await ok('POST', '/groups', { type: 1, groupName: 'south stores', description: 'by region', enabled: true, queryProperty: 'region', queryOperation: 'EQ', queryValue: 'south' });
+    const group = await ok('POST', '/groups', {
+      type: 1,
+      groupName: 'south stores',
+      description: 'by region',
+      enabled: true,
+      queryProperty: 'region',
+      queryOperation: 'EQ',
+      queryValue: 'south',
+    });
     expect(group).toMatchObject({ type: 1, groupName: 'south stores', queryProperty: 'region', queryOperation: 'EQ', queryValue: 'south', enabled: true });
     ids.group = group.groupId;
     const members = async () => (await ok<Page<{ clientId: number }>>('GET', `/groups/${ids.group}/clients`)).list.map((c) => c.clientId).sort();
@@ -63,18 +81,38 @@ describe('a legacy consumer', () => {
   });
 
   it('creates a task with a script and reads the script back', async () => {
-    const task = await ok('POST', '/tasks', { taskName: 'send sales', priority: 1, disableValidation: false, lastRunAt: 0, assignmentsChangedAt: 0, enabled: true, description: 'sales to stores' });
+    const task = await ok('POST', '/tasks', {
+      taskName: 'send sales',
+      priority: 1,
+      disableValidation: false,
+      lastRunAt: 0,
+      assignmentsChangedAt: 0,
+      enabled: true,
+      description: 'sales to stores',
+    });
     expect(task).toMatchObject({ name: 'send sales', priority: 1, enabled: true, disableValidation: false, lastRunAt: null });
     ids.task = task.taskId;
     const saved = await ok<{ scriptId: number; scriptType: string }[]>('POST', `/tasks/${ids.task}/scripts`, [
       { type: 'COPY_FILE', order: 0, filePath: 'sales/*.csv', targetFilePath: 'outbox', createFilePath: true, overWrite: 'COMPARE_OVERWRITE' },
-      { type: 'IF', order: 1, conditions: [{ type: 'GET_FILE_STATUS', order: 0, filePath: 'outbox/ready' }], false: [{ type: 'EXECUTE_FILE', order: 0, filePath: 'bin/alert.sh' }] },
+      {
+        type: 'IF',
+        order: 1,
+        conditions: [{ type: 'GET_FILE_STATUS', order: 0, filePath: 'outbox/ready' }],
+        false: [{ type: 'EXECUTE_FILE', order: 0, filePath: 'bin/alert.sh' }],
+      },
     ]);
     expect(saved.map((s) => s.scriptType)).toEqual(['COPY_FILE', 'IF']);
     const { script } = await ok<{ script: string }>('GET', `/tasks/${ids.task}/scripts`);
     const tree = JSON.parse(script);
     expect(tree).toEqual([
-      expect.objectContaining({ scriptId: saved[0].scriptId, type: 'COPY_FILE', filePath: 'sales/*.csv', overWrite: 'COMPARE_OVERWRITE', retryTimes: 4, retryInterval: 20 }),
+      expect.objectContaining({
+        scriptId: saved[0].scriptId,
+        type: 'COPY_FILE',
+        filePath: 'sales/*.csv',
+        overWrite: 'COMPARE_OVERWRITE',
+        retryTimes: 4,
+        retryInterval: 20,
+      }),
       expect.objectContaining({
         scriptId: saved[1].scriptId,
         type: 'IF',
@@ -89,8 +127,30 @@ describe('a legacy consumer', () => {
   });
 
   it('creates a job, binds its task, group and a client, and lists and counts them', async () => {
-    const job = await ok('POST', '/jobs', { jobName: 'nightly', description: 'sales', enabled: true, maxRetries: 2, priority: 5, cycleType: 1, executionTime: '0 2 * * *', retryWait: 30, lastRunAt: 0, assignmentsChangedAt: 0 });
-    expect(job).toMatchObject({ jobName: 'nightly', enable: true, enabled: true, maxRetries: 2, maxRetryTimes: 2, priority: 5, cycleType: 1, executionTime: '0 2 * * *', tasks: 0, lastRunAt: null });
+    const job = await ok('POST', '/jobs', {
+      jobName: 'nightly',
+      description: 'sales',
+      enabled: true,
+      maxRetries: 2,
+      priority: 5,
+      cycleType: 1,
+      executionTime: '0 2 * * *',
+      retryWait: 30,
+      lastRunAt: 0,
+      assignmentsChangedAt: 0,
+    });
+    expect(job).toMatchObject({
+      jobName: 'nightly',
+      enable: true,
+      enabled: true,
+      maxRetries: 2,
+      maxRetryTimes: 2,
+      priority: 5,
+      cycleType: 1,
+      executionTime: '0 2 * * *',
+      tasks: 0,
+      lastRunAt: null,
+    });
     ids.job = job.jobId;
 
     expect(await ok('PUT', `/jobs/${ids.job}/tasks`, [ids.task])).toBeNull();
@@ -144,13 +204,16 @@ describe('a legacy consumer', () => {
     const reports = await ok<Page<{ clientId: number; reportId: string }>>('GET', `/logs/jobs/clients?status=ALL&jobId=${ids.job}`);
     expect(reports.list.map((r) => r.clientId).sort()).toEqual([ids.hq, ids.store1, ids.store2].sort());
     const report = reports.list.find((r) => r.clientId === ids.hq)!;
-    const tasks = await ok<Page<{ taskId: number; taskName: string }>>('GET', `/logs/jobs/clients/tasks?clientId=${ids.hq}&jobId=${ids.job}&reportId=${report.reportId}`);
+    const tasks = await ok<Page<{ taskId: number; taskName: string }>>(
+      'GET',
+      `/logs/jobs/clients/tasks?clientId=${ids.hq}&jobId=${ids.job}&reportId=${report.reportId}`,
+    );
     expect(tasks.list).toEqual([expect.objectContaining({ taskId: ids.task, taskName: 'send sales v2' })]);
     expect((await ok('GET', `/logs/clients?status=ALL&clientId=${ids.store1}`)).list).toEqual([
       expect.objectContaining({ clientId: ids.store1, mqttClientId: 'store-1', jobId: ids.job, jobName: 'nightly', role: 'STORE' }),
     ]);
     expect((await ok<Page<unknown>>('GET', '/logs/jobs?status=SUCCESS')).total).toBe(0);
-    expect((await ok('GET', '/dashboard/logs/count'))).toEqual({ clients: 3, jobs: 1 });
+    expect(await ok('GET', '/dashboard/logs/count')).toEqual({ clients: 3, jobs: 1 });
   });
 
   it('pages lists from pageNo 1 with the documented defaults', async () => {
@@ -195,14 +258,21 @@ describe('a legacy consumer', () => {
   });
 
   it('keeps the settings it is given', async () => {
-    expect(await ok('POST', '/settings', { managementServerTimeZone: 'Asia/Shanghai', communicationServerTimeZone: 'UTC', region: 'cn', adminTimeOut: 15 })).toEqual({
+    expect(
+      await ok('POST', '/settings', { managementServerTimeZone: 'Asia/Shanghai', communicationServerTimeZone: 'UTC', region: 'cn', adminTimeOut: 15 }),
+    ).toEqual({
       managementServerTimeZone: 'Asia/Shanghai',
       communicationServerTimeZone: 'UTC',
       region: 'cn',
       adminTimeOut: 15,
     });
     expect(await ok('POST', '/settings', { region: 'cn-east' })).toMatchObject({ region: 'cn-east', adminTimeOut: 15 });
-    expect(await ok('POST', '/jobs/settings', { enable: false, maxRetried: 3, retryWait: 120, maxConcurrentSession: 10 })).toEqual({ enable: false, maxRetried: 3, retryWait: 120, maxConcurrentSession: 10 });
+    expect(await ok('POST', '/jobs/settings', { enable: false, maxRetried: 3, retryWait: 120, maxConcurrentSession: 10 })).toEqual({
+      enable: false,
+      maxRetried: 3,
+      retryWait: 120,
+      maxConcurrentSession: 10,
+    });
     const job = await ok('POST', '/jobs', { jobName: 'with defaults' });
     expect(job).toMatchObject({ maxRetries: 3, retryWait: 120 });
     expect(await ok('POST', '/clients/settings', { autoEnableNewClient: true })).toMatchObject({ autoEnableNewClient: true });

@@ -44,9 +44,30 @@ const routes = [
     response: z.literal('special'),
     handler: async () => 'special' as const,
   }),
-  defineRoute({ method: 'get', path: '/boom', summary: 'a bug', tag: 'test', response: z.null(), handler: async () => Promise.reject(new Error('secret detail')) }),
-  defineRoute({ method: 'get', path: '/conflict', summary: 'a conflict', tag: 'test', response: z.null(), handler: async () => Promise.reject(errors.conflict('name', 'taken')) }),
-  defineRoute({ method: 'get', path: '/down', summary: 'unavailable', tag: 'test', response: z.null(), handler: async () => Promise.reject(errors.unavailable('broker down')) }),
+  defineRoute({
+    method: 'get',
+    path: '/boom',
+    summary: 'a bug',
+    tag: 'test',
+    response: z.null(),
+    handler: async () => Promise.reject(new Error('secret detail')),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/conflict',
+    summary: 'a conflict',
+    tag: 'test',
+    response: z.null(),
+    handler: async () => Promise.reject(errors.conflict('name', 'taken')),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/down',
+    summary: 'unavailable',
+    tag: 'test',
+    response: z.null(),
+    handler: async () => Promise.reject(errors.unavailable('broker down')),
+  }),
   defineRoute({ method: 'get', path: '/nothing', summary: 'null', tag: 'test', response: z.null(), handler: async () => null }),
 ];
 
@@ -67,7 +88,15 @@ afterAll(async () => {
 
 describe('the /v1 router', () => {
   it('matches a static segment before a parameter, whatever the table order', async () => {
-    expect(sortRoutes(routes).map((r) => r.path).indexOf('/things/special')).toBeLessThan(sortRoutes(routes).map((r) => r.path).indexOf('/things/:thingId'));
+    expect(
+      sortRoutes(routes)
+        .map((r) => r.path)
+        .indexOf('/things/special'),
+    ).toBeLessThan(
+      sortRoutes(routes)
+        .map((r) => r.path)
+        .indexOf('/things/:thingId'),
+    );
     expect((await call(base, 'GET', '/things/special')).body).toBe('special');
   });
 
@@ -106,10 +135,19 @@ describe('the /v1 router', () => {
 
 describe('the error mapper', () => {
   it('has a status for every service error code', () => {
-    expect(Object.fromEntries(ERROR_CODES.map((c) => [c, statusOf(c)]))).toEqual({ NOT_FOUND: 404, INVALID_INPUT: 400, CONFLICT: 409, FORBIDDEN: 403, UNAVAILABLE: 503 });
+    expect(Object.fromEntries(ERROR_CODES.map((c) => [c, statusOf(c)]))).toEqual({
+      NOT_FOUND: 404,
+      INVALID_INPUT: 400,
+      CONFLICT: 409,
+      FORBIDDEN: 403,
+      UNAVAILABLE: 503,
+    });
   });
 
   it('keeps the field of an AppError', () => {
-    expect(toHttpError(new AppError('FORBIDDEN', 'not yours', 'jobId'), logger)).toEqual({ status: 403, body: { code: 'FORBIDDEN', message: 'not yours', field: 'jobId' } });
+    expect(toHttpError(new AppError('FORBIDDEN', 'not yours', 'jobId'), logger)).toEqual({
+      status: 403,
+      body: { code: 'FORBIDDEN', message: 'not yours', field: 'jobId' },
+    });
   });
 });

@@ -63,7 +63,13 @@ describe('sdes serve (the real process)', () => {
     await new Promise<void>((r) => blocker.listen(0, '0.0.0.0', () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const { code, output } = await runCli(['serve'], { SDES_DATA_DIR: dataDir, PORT: '0', MQTT_PORT: String(port), DATABASE_URL: external.DATABASE_URL, MQTT_URL: '' });
+      const { code, output } = await runCli(['serve'], {
+        SDES_DATA_DIR: dataDir,
+        PORT: '0',
+        MQTT_PORT: String(port),
+        DATABASE_URL: external.DATABASE_URL,
+        MQTT_URL: '',
+      });
       expect(code).toBe(1);
       expect(output).toMatch(new RegExp(`MQTT_PORT ${port} is already in use.*MQTT_URL`));
     } finally {
@@ -78,7 +84,12 @@ describe('sdes serve (the real process)', () => {
   });
 
   it('ends with one line naming MQTT_URL when the broker cannot be reached', async () => {
-    const { code, output } = await runCli(['serve'], { SDES_DATA_DIR: dataDir, PORT: '0', DATABASE_URL: external.DATABASE_URL, MQTT_URL: 'mqtt://127.0.0.1:1' });
+    const { code, output } = await runCli(['serve'], {
+      SDES_DATA_DIR: dataDir,
+      PORT: '0',
+      DATABASE_URL: external.DATABASE_URL,
+      MQTT_URL: 'mqtt://127.0.0.1:1',
+    });
     expect(code).toBe(1);
     expect(output).toContain('cannot reach MQTT_URL=mqtt://127.0.0.1:1');
   });

@@ -156,8 +156,12 @@ describe('BindingService', () => {
 
     it('refuses unknown ids and dynamic groups for client membership', async () => {
       const j = await jobs().create({ name: 'mt-unknown' });
-      await expect(bindings().maintenance({ optionType: TASK, optionIds: [777777], targetType: JOB, targetId: j.id, opt: ADD })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      await expect(bindings().maintenance({ optionType: TASK, optionIds: [1], targetType: JOB, targetId: 777777, opt: ADD })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(bindings().maintenance({ optionType: TASK, optionIds: [777777], targetType: JOB, targetId: j.id, opt: ADD })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(bindings().maintenance({ optionType: TASK, optionIds: [1], targetType: JOB, targetId: 777777, opt: ADD })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       const dyn = await group('mt-dyn', GROUP_TYPES.DYNAMIC);
       const c = await client('mt-dyn-c');
       await expect(bindings().maintenance({ optionType: CLIENT, optionIds: [c.id], targetType: GROUP, targetId: dyn.id, opt: ADD })).rejects.toMatchObject({

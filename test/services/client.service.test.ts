@@ -113,7 +113,10 @@ describe('ClientService', () => {
       ]),
     ).rejects.toMatchObject({ field: '[1].attributeValue' });
     expect(await value(weight.id)).toBe('-12.5');
-    await clients().setAttributes(c.id, [{ attributeId: weight.id, attributeValue: null }, { attributeId: open.id, attributeValue: '' }]);
+    await clients().setAttributes(c.id, [
+      { attributeId: weight.id, attributeValue: null },
+      { attributeId: open.id, attributeValue: '' },
+    ]);
     expect([await value(weight.id), await value(open.id)]).toEqual([null, '']);
   });
 
@@ -147,10 +150,16 @@ describe('ClientService', () => {
     // The batch reads (dataloaders): many clients at once, a window of each list, in the order asked.
     const [ghost, window] = [999999, { offset: 0, limit: 10 }];
     expect((await clients().groupsByClient([ghost, c.id], window)).map((gs) => gs.map((x) => x.id))).toEqual([[], [g.id]]);
-    expect((await clients().jobsByClient([c.id, ghost], window)).map((js) => js.map((j) => j.id))).toEqual([[direct.id, viaGroup.id].sort((x, y) => x - y), []]);
+    expect((await clients().jobsByClient([c.id, ghost], window)).map((js) => js.map((j) => j.id))).toEqual([
+      [direct.id, viaGroup.id].sort((x, y) => x - y),
+      [],
+    ]);
     expect((await clients().jobsByClient([c.id], { offset: 1, limit: 1 }))[0]).toHaveLength(1);
     expect((await clients().tasksByClient([c.id], window))[0].map((t) => t.id)).toEqual([t1.id, t2.id]);
-    expect((await clients().attributesByClient([c.id, ghost])).map((v) => v.length)).toEqual([(await clients().attributes(c.id)).length, (await clients().attributes(c.id)).length]);
+    expect((await clients().attributesByClient([c.id, ghost])).map((v) => v.length)).toEqual([
+      (await clients().attributes(c.id)).length,
+      (await clients().attributes(c.id)).length,
+    ]);
     expect((await clients().getMany([c.id, ghost])).map((x) => x?.mqttClientId ?? null)).toEqual(['bind-1', null]);
     // Plain-row lists take the same filters, relations included.
     expect(await clients().listRows({}, {}, { groups: g.id })).toMatchObject({ items: [{ id: c.id, mqttClientId: 'bind-1' }], total: 1 });

@@ -28,9 +28,22 @@ describe('DashboardService', () => {
       await new JobService(h.ctx()).create({ name: 'dj' });
       const run = (status: ExecutionStatus, at: number) =>
         em.create(JobRun, { jobId: 1, jobName: 'dj', status, scheduledAt: new Date(at), startedAt: new Date(at), deadlineAt: new Date(at + HOUR) });
-      const runs = [run('SUCCESS', T0), run('FAILED', T0 + DAY), run('FAILED', T0 + 9.5 * DAY), run('NOT_EXECUTE', T0 + 9.6 * DAY), run('RUNNING', T0 + 9.9 * DAY)];
+      const runs = [
+        run('SUCCESS', T0),
+        run('FAILED', T0 + DAY),
+        run('FAILED', T0 + 9.5 * DAY),
+        run('NOT_EXECUTE', T0 + 9.6 * DAY),
+        run('RUNNING', T0 + 9.9 * DAY),
+      ];
       const report = (r: JobRun, c: Client, status: ExecutionStatus, endedAt: number | null) =>
-        em.create(Report, { reportId: `d-${r.startedAt.getTime()}-${c.mqttClientId}`, run: r, client: c, status, createdAt: r.startedAt, endedAt: endedAt === null ? null : new Date(endedAt) });
+        em.create(Report, {
+          reportId: `d-${r.startedAt.getTime()}-${c.mqttClientId}`,
+          run: r,
+          client: c,
+          status,
+          createdAt: r.startedAt,
+          endedAt: endedAt === null ? null : new Date(endedAt),
+        });
       const old = report(runs[1], clients[0], 'FAILED', T0 + DAY + HOUR);
       report(runs[2], clients[0], 'FAILED', T0 + 9.5 * DAY + HOUR);
       report(runs[2], clients[1], 'SUCCESS', T0 + 9.5 * DAY + HOUR);
@@ -98,7 +111,10 @@ describe('DashboardService', () => {
       expect(points).toHaveLength(24);
       expect(points[23]).toEqual({ time: new Date(T0 + 3 * HOUR), clientCount: 2 });
       await expect(dashboard().onlineClients({ interval: 10 })).rejects.toMatchObject({ field: 'interval' });
-      await expect(dashboard().onlineClients({ startTime: T0, endTime: T0 + DAY, interval: 1000 })).rejects.toMatchObject({ field: 'interval', message: expect.stringContaining('at most 2000 points') });
+      await expect(dashboard().onlineClients({ startTime: T0, endTime: T0 + DAY, interval: 1000 })).rejects.toMatchObject({
+        field: 'interval',
+        message: expect.stringContaining('at most 2000 points'),
+      });
       await expect(dashboard().onlineClients({ startTime: T0, endTime: T0 })).rejects.toMatchObject({ field: 'endTime' });
       await expect(dashboard().onlineClients({ startTime: Number.NaN })).rejects.toMatchObject({ field: 'startTime' });
     });
@@ -149,7 +165,11 @@ describe('DashboardService', () => {
         [jobIds.daily, DAY + 6 * HOUR, 'UPCOMING', 1],
         [jobIds.once, DAY + 12 * HOUR, 'UPCOMING', 0],
       ]);
-      expect(entries[0]).toMatchObject({ jobName: 'cal-daily', actualStartAt: new Date(C0 - 2 * DAY + 6 * HOUR + 500), actualEndAt: new Date(C0 - 2 * DAY + 6 * HOUR + 600_000) });
+      expect(entries[0]).toMatchObject({
+        jobName: 'cal-daily',
+        actualStartAt: new Date(C0 - 2 * DAY + 6 * HOUR + 500),
+        actualEndAt: new Date(C0 - 2 * DAY + 6 * HOUR + 600_000),
+      });
       expect(entries[0].endAt.getTime() - entries[0].startAt.getTime()).toBe(1800_000);
       expect(entries[2]).toMatchObject({ runId: null, actualStartAt: null, actualEndAt: null });
       expect(entries[2].endAt.getTime() - entries[2].startAt.getTime()).toBe(1800_000);
@@ -170,7 +190,10 @@ describe('DashboardService', () => {
 
     it('refuses bad windows', async () => {
       await expect(dashboard().scheduledJobs({ start: C0, end: C0 - 1 })).rejects.toMatchObject({ field: 'end' });
-      await expect(dashboard().scheduledJobs({ start: C0, end: C0 + 500 * DAY })).rejects.toMatchObject({ field: 'end', message: expect.stringContaining('400 days') });
+      await expect(dashboard().scheduledJobs({ start: C0, end: C0 + 500 * DAY })).rejects.toMatchObject({
+        field: 'end',
+        message: expect.stringContaining('400 days'),
+      });
       await expect(dashboard().scheduledJobs({ start: undefined as never, end: C0 })).rejects.toMatchObject({ field: 'start' });
       await expect(dashboard().scheduledJobs({ start: C0, end: C0, now: Number.NaN })).rejects.toMatchObject({ field: 'now' });
     });

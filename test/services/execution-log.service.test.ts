@@ -34,8 +34,21 @@ describe('ExecutionLogService', () => {
     await em.flush();
     s.goneJobId = s.job.id + 1000;
     const run = (jobId: number, jobName: string, at: number, status: ExecutionStatus) =>
-      em.create(JobRun, { jobId, jobName, jobDescription: `${jobName} desc`, status, scheduledAt: new Date(at), startedAt: new Date(at), deadlineAt: new Date(at + 15 * MIN), endedAt: status === 'RUNNING' ? null : new Date(at + 5 * MIN) });
-    s.runs = [run(s.job.id, 'nightly', T0, 'SUCCESS'), run(s.job.id, 'nightly', T0 + 60 * MIN, 'RUNNING'), run(s.goneJobId, 'old job', T0 + 120 * MIN, 'FAILED')];
+      em.create(JobRun, {
+        jobId,
+        jobName,
+        jobDescription: `${jobName} desc`,
+        status,
+        scheduledAt: new Date(at),
+        startedAt: new Date(at),
+        deadlineAt: new Date(at + 15 * MIN),
+        endedAt: status === 'RUNNING' ? null : new Date(at + 5 * MIN),
+      });
+    s.runs = [
+      run(s.job.id, 'nightly', T0, 'SUCCESS'),
+      run(s.job.id, 'nightly', T0 + 60 * MIN, 'RUNNING'),
+      run(s.goneJobId, 'old job', T0 + 120 * MIN, 'FAILED'),
+    ];
     const report = (key: string, runIndex: number, client: Client, status: ExecutionStatus, started: boolean) => {
       const r = s.runs[runIndex];
       const at = r.startedAt.getTime();
@@ -99,7 +112,14 @@ describe('ExecutionLogService', () => {
       ['nightly', 'RUNNING', 1],
       ['nightly', 'SUCCESS', 2],
     ]);
-    expect(all.items[2]).toMatchObject({ jobId: s.job.id, jobDesc: 'nightly desc', executionTime: '0 3 * * *', duration: 900, startTime: new Date(T0), endTime: new Date(T0 + 5 * MIN) });
+    expect(all.items[2]).toMatchObject({
+      jobId: s.job.id,
+      jobDesc: 'nightly desc',
+      executionTime: '0 3 * * *',
+      duration: 900,
+      startTime: new Date(T0),
+      endTime: new Date(T0 + 5 * MIN),
+    });
     expect(all.items[2].lastEditedAt).toBeInstanceOf(Date);
     expect(all.items[0]).toMatchObject({ executionTime: null, duration: null, lastEditedAt: null });
     expect(all.items[1].endTime).toBeNull();
@@ -120,7 +140,15 @@ describe('ExecutionLogService', () => {
       ['rep-a2', 'store-2', 'FAILED'],
       ['rep-a1', 'store-1', 'SUCCESS'],
     ]);
-    expect(byJob.items[1]).toMatchObject({ clientId: s.c2.id, username: 'u2', ipAddress: '10.0.0.2', role: 'SERVER', message: 'step 1 failed', jobName: 'nightly', startTime: new Date(T0 + MIN) });
+    expect(byJob.items[1]).toMatchObject({
+      clientId: s.c2.id,
+      username: 'u2',
+      ipAddress: '10.0.0.2',
+      role: 'SERVER',
+      message: 'step 1 failed',
+      jobName: 'nightly',
+      startTime: new Date(T0 + MIN),
+    });
     const byClient = await logs().clientLogs({ clientId: s.c2.id });
     expect(byClient.items.map((r) => [r.jobName, r.status])).toEqual([
       ['old job', 'NOT_EXECUTE'],
@@ -141,7 +169,15 @@ describe('ExecutionLogService', () => {
       ['copy sales', 0, 'SUCCESS'],
       ['deleted task', 1, 'SUCCESS'],
     ]);
-    expect(tasks.items[0]).toMatchObject({ reportId: 'rep-a1', taskId: s.task.id, taskDesc: 'copy sales desc', priority: 0, disableValidation: false, startTime: new Date(T0 + MIN), endTime: new Date(T0 + 2 * MIN) });
+    expect(tasks.items[0]).toMatchObject({
+      reportId: 'rep-a1',
+      taskId: s.task.id,
+      taskDesc: 'copy sales desc',
+      priority: 0,
+      disableValidation: false,
+      startTime: new Date(T0 + MIN),
+      endTime: new Date(T0 + 2 * MIN),
+    });
     const ofClientJob = await logs().taskLogs({ clientId: s.c1.id, jobId: s.job.id });
     expect(ofClientJob.items.map((t) => t.reportId)).toEqual(['rep-b1', 'rep-a1', 'rep-a1']);
     expect((await logs().taskLogs({ taskId: 9999 })).total).toBe(2);
@@ -183,16 +219,26 @@ describe('ExecutionLogService', () => {
   it('reads the reports, task results and step results of many parents at once, as the one-parent lists do', async () => {
     const [a, b, gone] = [s.runs[0].id, s.runs[1].id, 424242];
     const pages = await logs().reportsByRun([a, b, gone], {}, { pageNo: 1, pageSize: 1 });
-    expect(pages.map((p) => [p.items.map((r) => r.reportId), p.total])).toEqual([[['rep-a2'], 2], [['rep-b1'], 1], [[], 0]]);
+    expect(pages.map((p) => [p.items.map((r) => r.reportId), p.total])).toEqual([
+      [['rep-a2'], 2],
+      [['rep-b1'], 1],
+      [[], 0],
+    ]);
     expect(pages[0].items[0]).toEqual((await logs().clientLogs({ runId: a }, { pageSize: 1 })).items[0]);
     expect((await logs().reportsByRun([a], {}, { pageNo: 2, pageSize: 1 }))[0].items.map((r) => r.reportId)).toEqual(['rep-a1']);
-    expect((await logs().reportsByRun([b, a], { status: 'SUCCESS' })).map((p) => [p.items.map((r) => r.reportId), p.total])).toEqual([[[], 0], [['rep-a1'], 1]]);
+    expect((await logs().reportsByRun([b, a], { status: 'SUCCESS' })).map((p) => [p.items.map((r) => r.reportId), p.total])).toEqual([
+      [[], 0],
+      [['rep-a1'], 1],
+    ]);
     expect(await logs().reportCountsByRun([gone, a, b])).toEqual([0, 2, 1]);
     await expect(logs().reportsByRun([a], { status: 'DONE' })).rejects.toMatchObject({ field: 'status' });
 
     const tasks = await logs().taskResultsByReport(['rep-a1', 'rep-nope', 'rep-a2']);
     expect(tasks.map((list) => list.map((t) => [t.reportId, t.taskName, t.order]))).toEqual([
-      [['rep-a1', 'copy sales', 0], ['rep-a1', 'deleted task', 1]],
+      [
+        ['rep-a1', 'copy sales', 0],
+        ['rep-a1', 'deleted task', 1],
+      ],
       [],
       [['rep-a2', 'copy sales', 0]],
     ]);
@@ -213,7 +259,14 @@ describe('ExecutionLogService', () => {
       ['store-2', 'NOT_EXECUTE', 'rep-c2'],
       ['store-3', 'NOT_EXECUTE', null],
     ]);
-    expect(all.items[0]).toMatchObject({ clientId: s.c1.id, username: 'u1', ipAddress: '10.0.0.1', jobId: s.job.id, jobName: 'nightly', endTime: new Date(T0 + 4 * MIN) });
+    expect(all.items[0]).toMatchObject({
+      clientId: s.c1.id,
+      username: 'u1',
+      ipAddress: '10.0.0.1',
+      jobId: s.job.id,
+      jobName: 'nightly',
+      endTime: new Date(T0 + 4 * MIN),
+    });
     expect((await logs().clientOverview({ status: 'NOT_EXECUTE' })).total).toBe(2);
     expect((await logs().clientOverview({ status: 'SUCCESS' })).items.map((r) => r.clientId)).toEqual([s.c1.id]);
     // Since a later time store-1's finished report is too old.
@@ -233,7 +286,12 @@ describe('ExecutionLogService', () => {
       ['rep-b1', 'RUNNING', false],
       ['rep-a1', 'SUCCESS', false],
     ]);
-    expect(sales.items[1]).toMatchObject({ taskScript: [{ type: 'COPY_FILE', filePath: '/a' }], ts: new Date(T0 + 2 * MIN), jobName: 'nightly', clientId: s.c1.id });
+    expect(sales.items[1]).toMatchObject({
+      taskScript: [{ type: 'COPY_FILE', filePath: '/a' }],
+      ts: new Date(T0 + 2 * MIN),
+      jobName: 'nightly',
+      clientId: s.c1.id,
+    });
     expect((await logs().taskHistories({ taskNameContain: 'SALES' })).total).toBe(3);
     expect((await logs().taskHistories({ taskNameContain: '%' })).total).toBe(0);
     expect((await logs().taskHistories({ clientId: s.c2.id, status: 'FAILED' })).items.map((r) => r.reportId)).toEqual(['rep-a2']);

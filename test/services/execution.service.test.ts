@@ -48,7 +48,16 @@ describe('ExecutionService', () => {
     h.clock.advance(60_000);
     const now = h.clock.now();
     const run = await runs().createRun(f.job.id);
-    expect(run).toMatchObject({ jobId: f.job.id, jobName: 'run-job', jobDescription: 'desc', trigger: 'MANUAL', status: 'RUNNING', priority: 4, maxRetries: 2, retryWait: 30 });
+    expect(run).toMatchObject({
+      jobId: f.job.id,
+      jobName: 'run-job',
+      jobDescription: 'desc',
+      trigger: 'MANUAL',
+      status: 'RUNNING',
+      priority: 4,
+      maxRetries: 2,
+      retryWait: 30,
+    });
     expect(run.startedAt).toEqual(now);
     expect(run.scheduledAt).toEqual(now);
     expect(run.deadlineAt.getTime()).toBe(now.getTime() + 600_000);

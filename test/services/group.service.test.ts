@@ -70,8 +70,12 @@ describe('GroupService', () => {
     expect((await memberIds(g.id)).length).toBe(3);
     await groups().update(g.id, { queryValue: 'SERVER' });
     expect(await memberIds(g.id)).toContain('hq-01');
-    await expect(groups().create({ groupName: 'bad', type: 1, queryProperty: 'shoeSize', queryOperation: 'EQ', queryValue: '1' })).rejects.toMatchObject({ field: 'queryProperty' });
-    await expect(groups().create({ groupName: 'bad', type: 1, queryProperty: 'role', queryOperation: 'LIKE', queryValue: '1' })).rejects.toMatchObject({ field: 'queryOperation' });
+    await expect(groups().create({ groupName: 'bad', type: 1, queryProperty: 'shoeSize', queryOperation: 'EQ', queryValue: '1' })).rejects.toMatchObject({
+      field: 'queryProperty',
+    });
+    await expect(groups().create({ groupName: 'bad', type: 1, queryProperty: 'role', queryOperation: 'LIKE', queryValue: '1' })).rejects.toMatchObject({
+      field: 'queryOperation',
+    });
     await expect(groups().update(g.id, { queryOperation: 'NOPE' })).rejects.toMatchObject({ field: 'queryOperation' });
     await expect(groups().create({ groupName: 'bad', type: 7 })).rejects.toMatchObject({ field: 'type' });
     await expect(groups().create({ groupName: '' })).rejects.toMatchObject({ field: 'groupName' });

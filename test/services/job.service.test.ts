@@ -30,7 +30,16 @@ describe('JobService', () => {
     await new SettingsService(h.ctx()).update('job', { maxRetried: 3, retryWait: 45 });
     h.clock.set(Date.UTC(2026, 10, 29, 12, 0));
     const j = await jobs().create({ name: 'nightly', description: 'sync', cycleType: 1, executionTime: '0 3 * * *' });
-    expect(j).toMatchObject({ name: 'nightly', enabled: true, priority: 0, cycleType: 1, executionTime: '0 3 * * *', maxRetries: 3, retryWait: 45, duration: 3600 });
+    expect(j).toMatchObject({
+      name: 'nightly',
+      enabled: true,
+      priority: 0,
+      cycleType: 1,
+      executionTime: '0 3 * * *',
+      maxRetries: 3,
+      retryWait: 45,
+      duration: 3600,
+    });
     expect(j.nextRunAt?.toISOString()).toBe('2026-11-30T03:00:00.000Z');
     expect(j.lastRunAt).toBeNull();
     const manual = await jobs().create({ name: 'manual only', maxRetries: 0, retryWait: 0, duration: 60 });
@@ -103,10 +112,25 @@ describe('JobService', () => {
     const page = await jobs().list({ jobNameContain: 'jf_' }, { pageNo: 2, pageSize: 3 });
     expect(page).toMatchObject({ total: 4 });
     expect(page.items.map((j) => j.name)).toEqual(['jf_3']);
-    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'name', direction: 'desc' })).items.map((j) => j.name)).toEqual(['jf_3', 'jf_2', 'jf_1', 'jf_0']);
+    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'name', direction: 'desc' })).items.map((j) => j.name)).toEqual([
+      'jf_3',
+      'jf_2',
+      'jf_1',
+      'jf_0',
+    ]);
     // Jobs without a value come last in either direction; ties keep id order.
-    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'assignmentsChangedAt', direction: 'desc' })).items.map((j) => j.name)).toEqual(['jf_3', 'jf_0', 'jf_1', 'jf_2']);
-    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'assignmentsChangedAt' })).items.map((j) => j.name)).toEqual(['jf_3', 'jf_0', 'jf_1', 'jf_2']);
+    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'assignmentsChangedAt', direction: 'desc' })).items.map((j) => j.name)).toEqual([
+      'jf_3',
+      'jf_0',
+      'jf_1',
+      'jf_2',
+    ]);
+    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'assignmentsChangedAt' })).items.map((j) => j.name)).toEqual([
+      'jf_3',
+      'jf_0',
+      'jf_1',
+      'jf_2',
+    ]);
     await expect(jobs().list({}, {}, {}, { field: 'description' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'orderBy.field' });
     await expect(jobs().list({}, {}, {}, { field: 'name', direction: 'up' as never })).rejects.toMatchObject({ field: 'orderBy.direction' });
   });
@@ -114,7 +138,11 @@ describe('JobService', () => {
   it('lists tasks in job order, groups, direct clients and the effective targets, with counts', async () => {
     const j = await jobs().create({ name: 'targets' });
     const other = await jobs().create({ name: 'targets-other' });
-    const [t1, t2, t3] = [await tasks().create({ name: 'tt-1' }), await tasks().create({ name: 'tt-2', enabled: false }), await tasks().create({ name: 'tt-3' })];
+    const [t1, t2, t3] = [
+      await tasks().create({ name: 'tt-1' }),
+      await tasks().create({ name: 'tt-2', enabled: false }),
+      await tasks().create({ name: 'tt-3' }),
+    ];
     const [c1, c2, c3, c4] = [await client('tc-1'), await client('tc-2', false), await client('tc-3'), await client('tc-4')];
     const g = await group('targets-g', [c2.id, c3.id]);
     await bindings().bindJobTasks(j.id, [t3.id, t1.id]);
@@ -142,7 +170,13 @@ describe('JobService', () => {
     // The list as plain rows (one statement), alone or with each job's counts.
     const rows = await jobs().listRows({ jobNameContain: 'targets' });
     const entities = await jobs().list({ jobNameContain: 'targets' });
-    const pick = (x: { id: number; name: string; enabled: boolean; createdAt: Date; nextRunAt: Date | null }) => [x.id, x.name, x.enabled, x.createdAt.getTime(), x.nextRunAt];
+    const pick = (x: { id: number; name: string; enabled: boolean; createdAt: Date; nextRunAt: Date | null }) => [
+      x.id,
+      x.name,
+      x.enabled,
+      x.createdAt.getTime(),
+      x.nextRunAt,
+    ];
     expect(rows.total).toBe(entities.total);
     expect(rows.items.map(pick)).toEqual(entities.items.map(pick));
     expect(rows.items[0].createdAt).toBeInstanceOf(Date);
@@ -173,7 +207,13 @@ describe('JobService', () => {
       ['targets', 3],
       ['targets-other', 0],
     ]);
-    for (const call of [() => jobs().tasks(55555), () => jobs().groups(55555), () => jobs().clients(55555), () => jobs().countInfo(55555), () => jobs().targetClients(55555)]) {
+    for (const call of [
+      () => jobs().tasks(55555),
+      () => jobs().groups(55555),
+      () => jobs().clients(55555),
+      () => jobs().countInfo(55555),
+      () => jobs().targetClients(55555),
+    ]) {
       await expect(call()).rejects.toMatchObject({ code: 'NOT_FOUND' });
     }
   });

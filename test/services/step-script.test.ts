@@ -125,7 +125,9 @@ describe('step scripts', () => {
     const b = await tasks().create({ name: 'b' });
     const [savedA] = await tasks().saveScript(a.id, [{ type: 'RECV_FILE', targetFilePath: '/in/x' }]);
     const [savedB] = await tasks().saveScript(b.id, [{ type: 'DELETE_FILE', filePath: '/x' }]);
-    await expect(tasks().saveScript(b.id, [{ scriptId: savedA.scriptId, type: 'DELETE_FILE', filePath: '/y' }])).rejects.toMatchObject({ field: '[0].scriptId' });
+    await expect(tasks().saveScript(b.id, [{ scriptId: savedA.scriptId, type: 'DELETE_FILE', filePath: '/y' }])).rejects.toMatchObject({
+      field: '[0].scriptId',
+    });
     await expect(
       tasks().saveScript(b.id, [
         { id: savedB.scriptId, type: 'DELETE_FILE', filePath: '/y' },
@@ -153,7 +155,11 @@ describe('step scripts', () => {
     const task = await tasks().create({ name: 'deep' });
     const cond = [{ type: 'GET_FILE_STATUS', filePath: '/flag' }];
     await tasks().saveScript(task.id, [
-      { type: 'IF', conditions: cond, true: [{ type: 'IF', conditions: cond, false: [{ type: 'WAIT_FLAG_FILE', filePath: '/w', interval: 500, timeOut: 10000 }] }] },
+      {
+        type: 'IF',
+        conditions: cond,
+        true: [{ type: 'IF', conditions: cond, false: [{ type: 'WAIT_FLAG_FILE', filePath: '/w', interval: 500, timeOut: 10000 }] }],
+      },
     ]);
     const [root] = await tasks().script(task.id);
     expect(root.true![0].false![0]).toMatchObject({ type: 'WAIT_FLAG_FILE', interval: 500, timeOut: 10000 });

@@ -20,7 +20,15 @@ describe('TaskService', () => {
 
   it('creates a task with the task settings as defaults', async () => {
     const t = await tasks().create({ name: ' nightly copy ', description: 'copies' });
-    expect(t).toMatchObject({ name: 'nightly copy', description: 'copies', enabled: true, priority: 0, disableValidation: false, lastRunAt: null, assignmentsChangedAt: null });
+    expect(t).toMatchObject({
+      name: 'nightly copy',
+      description: 'copies',
+      enabled: true,
+      priority: 0,
+      disableValidation: false,
+      lastRunAt: null,
+      assignmentsChangedAt: null,
+    });
     expect(t.createdAt.getTime()).toBe(h.clock.now().getTime());
     await new SettingsService(h.ctx()).update('task', { enable: false, priority: 7, disableValidation: true });
     const d = await tasks().create({ name: 'from defaults' });

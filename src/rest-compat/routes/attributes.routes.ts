@@ -75,7 +75,7 @@ export const attributeRoutes: AnyRoute[] = [
     path: '/settings/attributes/:attributeId',
     summary: 'Delete Attributes',
     tag: 'settings',
-    description: 'Also deletes every client\'s value of the attribute; dynamic groups that query it then match nobody.',
+    description: "Also deletes every client's value of the attribute; dynamic groups that query it then match nobody.",
     params: z.object({ attributeId: q.id() }),
     response: successText,
     handler: async (ctx, { params }) => {

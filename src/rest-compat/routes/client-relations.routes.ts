@@ -33,11 +33,19 @@ export const clientRelationRoutes: AnyRoute[] = [
     path: '/clients/:clientId/attributes',
     summary: 'Client Attributes',
     tag: 'monitoring',
-    description: 'One row per attribute definition: the client\'s value, or the attribute\'s default when it holds none. `type` is the type index (0 STRING, 1 NUMBER, 2 BOOLEAN, 3 DATE).',
+    description:
+      "One row per attribute definition: the client's value, or the attribute's default when it holds none. `type` is the type index (0 STRING, 1 NUMBER, 2 BOOLEAN, 3 DATE).",
     params: clientIdParam,
     query: z.object(pagingQuery),
     response: pageOf(
-      z.object({ type: z.int(), attributeId: z.int(), attributeName: z.string(), attributeValue: z.string().nullable(), display: z.boolean(), readOnly: z.boolean() }),
+      z.object({
+        type: z.int(),
+        attributeId: z.int(),
+        attributeName: z.string(),
+        attributeValue: z.string().nullable(),
+        display: z.boolean(),
+        readOnly: z.boolean(),
+      }),
     ),
     handler: async (ctx, { params, query }) =>
       toPage(slicePage(await new ClientService(ctx).attributes(params.clientId), pageOfQuery(query)), (a) => ({
@@ -54,7 +62,7 @@ export const clientRelationRoutes: AnyRoute[] = [
     path: '/clients/:clientId/attributes',
     summary: 'Add Client Attributes',
     tag: 'settings',
-    description: 'Sets the values given, all or none; read-only attributes are refused. An item\'s `clientId`, when sent, must be the path\'s.',
+    description: "Sets the values given, all or none; read-only attributes are refused. An item's `clientId`, when sent, must be the path's.",
     params: clientIdParam,
     body: z.array(z.object({ clientId: b.id().optional(), attributeId: b.id(), attributeValue })).max(10_000),
     response: descNull,
@@ -70,7 +78,7 @@ export const clientRelationRoutes: AnyRoute[] = [
     path: '/clients/:clientId/attributes/count',
     summary: 'client attributes count',
     tag: 'monitoring',
-    description: 'Counts the attribute definitions (each client holds a value or the default for every one), as the attribute list\'s total.',
+    description: "Counts the attribute definitions (each client holds a value or the default for every one), as the attribute list's total.",
     params: clientIdParam,
     response: countBody,
     handler: async (ctx, { params }) => ({ count: (await new ClientService(ctx).countInfo(params.clientId)).attributes }),
@@ -165,7 +173,7 @@ export const clientRelationRoutes: AnyRoute[] = [
     path: '/clients/:clientId/tasks',
     summary: 'Client tasks',
     tag: 'monitoring',
-    description: 'The tasks of the jobs that reach the client, in the task-list shape (the document\'s example repeats the jobs one).',
+    description: "The tasks of the jobs that reach the client, in the task-list shape (the document's example repeats the jobs one).",
     params: clientIdParam,
     query: taskListQuery,
     response: pageOf(taskListItem),

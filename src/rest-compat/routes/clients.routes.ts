@@ -32,8 +32,8 @@ const clientFields = {
     .union([b.enum(CLIENT_STATUSES), z.literal('')], { error: () => `expected one of ${CLIENT_STATUSES.join(', ')}` })
     .optional()
     .openapi({ description: 'ONLINE or OFFLINE (default OFFLINE; the live connection overwrites it).' }),
-  connnectedAt: b.epochMs().nullable().optional().openapi({ description: 'Epoch ms (the document\'s spelling); 0 or null = never.' }),
-  disconnnetedAt: b.epochMs().nullable().optional().openapi({ description: 'Epoch ms (the document\'s spelling); 0 or null = never.' }),
+  connnectedAt: b.epochMs().nullable().optional().openapi({ description: "Epoch ms (the document's spelling); 0 or null = never." }),
+  disconnnetedAt: b.epochMs().nullable().optional().openapi({ description: "Epoch ms (the document's spelling); 0 or null = never." }),
   connectedAt: b.epochMs().nullable().optional().openapi({ description: 'Alias of connnectedAt.' }),
   disconnectedAt: b.epochMs().nullable().optional().openapi({ description: 'Alias of disconnnetedAt.' }),
   role: b.enum(CLIENT_ROLES).optional().openapi({ description: 'SERVER or STORE (default STORE).' }),
@@ -43,7 +43,11 @@ type ClientBody = Partial<z.output<z.ZodObject<typeof clientFields>>>;
 
 /** The document's spellings win over the aliases when both are sent. */
 function toClientInput({ connnectedAt, disconnnetedAt, connectedAt, disconnectedAt, ...rest }: ClientBody): ClientInput {
-  return { ...rest, connectedAt: connnectedAt !== undefined ? connnectedAt : connectedAt, disconnectedAt: disconnnetedAt !== undefined ? disconnnetedAt : disconnectedAt };
+  return {
+    ...rest,
+    connectedAt: connnectedAt !== undefined ? connnectedAt : connectedAt,
+    disconnectedAt: disconnnetedAt !== undefined ? disconnnetedAt : disconnectedAt,
+  };
 }
 
 const clientIdParam = z.object({ clientId: q.id() });
@@ -63,7 +67,7 @@ export const clientRoutes: AnyRoute[] = [
     path: '/clients',
     summary: 'create clients',
     tag: 'monitoring',
-    description: 'Registers an agent ahead of its first connection. The answer adds the new `clientId` (listed in the document\'s response table).',
+    description: "Registers an agent ahead of its first connection. The answer adds the new `clientId` (listed in the document's response table).",
     body: z.object(clientFields),
     response: clientCreated,
     handler: async (ctx, { body }) => toClientCreated(await new ClientService(ctx).create(toClientInput(body))),
@@ -109,7 +113,8 @@ export const clientRoutes: AnyRoute[] = [
     path: '/clients/:clientId/countInfo',
     summary: 'client count info',
     tag: 'monitoring',
-    description: '`attributes` counts the attribute definitions (every client holds a value or the default for each), `group` the client\'s groups, `jobs` the jobs reaching it directly or through a group, `tasks` the tasks of those jobs.',
+    description:
+      "`attributes` counts the attribute definitions (every client holds a value or the default for each), `group` the client's groups, `jobs` the jobs reaching it directly or through a group, `tasks` the tasks of those jobs.",
     params: clientIdParam,
     response: z.object({ attributes: z.int(), jobs: z.int(), tasks: z.int(), group: z.int() }),
     handler: async (ctx, { params }) => {
@@ -122,7 +127,7 @@ export const clientRoutes: AnyRoute[] = [
     path: '/clients/allInfo',
     summary: 'Client List all info',
     tag: 'monitoring',
-    description: 'The client list with each client\'s counts of groups, jobs (direct or through a group) and tasks.',
+    description: "The client list with each client's counts of groups, jobs (direct or through a group) and tasks.",
     query: clientListQuery,
     response: pageOf(clientAllInfo),
     handler: async (ctx, { query }) => toPage(await new ClientService(ctx).allInfo(toClientFilter(query), pageOfQuery(query)), toClientAllInfo),

@@ -72,7 +72,8 @@ export const dashboardRoutes: AnyRoute[] = [
       'Buckets of `interval` ms (default 1 hour, from 1000) from `startTime` to `endTime` (default: the last 24 hours); each holds the peak online count sampled in it, at most 2000 buckets.',
     query: z.object({ startTime: q.epochMs().optional(), endTime: q.epochMs().optional(), interval: q.int(1000).optional() }),
     response: z.array(z.object({ clientCount: z.int(), time: epochMs.openapi({ description: 'Start of the bucket, epoch ms.' }) })),
-    handler: async (ctx, { query }) => (await new DashboardService(ctx).onlineClients(query)).map((p) => ({ clientCount: p.clientCount, time: p.time.getTime() })),
+    handler: async (ctx, { query }) =>
+      (await new DashboardService(ctx).onlineClients(query)).map((p) => ({ clientCount: p.clientCount, time: p.time.getTime() })),
   }),
   defineRoute({
     method: 'get',
@@ -80,7 +81,7 @@ export const dashboardRoutes: AnyRoute[] = [
     summary: 'job 日程表 (job calendar)',
     tag: 'dashboard',
     description:
-      'Runs planned between `start` and `end` (SUCCESS, FAILED, RUNNING) and the fire times still to come after `now` (UPCOMING), from each enabled job\'s schedule in the management server\'s time zone. At most 400 days. `actualStartAt`/`actualEndAt` are null until they happen.',
+      "Runs planned between `start` and `end` (SUCCESS, FAILED, RUNNING) and the fire times still to come after `now` (UPCOMING), from each enabled job's schedule in the management server's time zone. At most 400 days. `actualStartAt`/`actualEndAt` are null until they happen.",
     query: z.object({ start: q.epochMs(), end: q.epochMs(), now: q.epochMs() }),
     response: z.array(
       z.object({

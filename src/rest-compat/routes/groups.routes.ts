@@ -19,7 +19,11 @@ const groupFields = {
   groupName: b.name(),
   description: b.str().nullable().optional(),
   enabled: b.bool().optional().openapi({ description: 'Default true.' }),
-  queryProperty: b.str(255).nullable().optional().openapi({ description: 'Dynamic groups: a client field (mqttClientId, username, ip, role, status, ...) or an attribute name.' }),
+  queryProperty: b
+    .str(255)
+    .nullable()
+    .optional()
+    .openapi({ description: 'Dynamic groups: a client field (mqttClientId, username, ip, role, status, ...) or an attribute name.' }),
   queryOperation: b.enum(GROUP_OPERATIONS).nullable().optional(),
   queryValue: b.str().nullable().optional().openapi({ description: 'IN takes a comma list or a JSON array.' }),
   assignmentsChangedAt: b.ignoredTime(),
@@ -38,8 +42,7 @@ export const groupRoutes: AnyRoute[] = [
     description: '`groupName` matches a case-insensitive part of the name (the document offers no groupNameContain).',
     query: z.object({ ...pagingQuery, groupName: q.str().optional() }),
     response: pageOf(groupListItem),
-    handler: async (ctx, { query }) =>
-      toPage(await new GroupService(ctx).list({ groupNameContain: query.groupName }, query), toGroupListItem),
+    handler: async (ctx, { query }) => toPage(await new GroupService(ctx).list({ groupNameContain: query.groupName }, query), toGroupListItem),
   }),
   defineRoute({
     method: 'post',

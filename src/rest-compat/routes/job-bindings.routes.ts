@@ -80,7 +80,8 @@ export const jobBindingRoutes: AnyRoute[] = [
     params: jobIdParam,
     query: z.object({ ...pagingQuery, groupName: q.str().optional() }),
     response: pageOf(groupOfJob),
-    handler: async (ctx, { params, query }) => toPage(await new JobService(ctx).groups(params.jobId, { groupNameContain: query.groupName }, pageOfQuery(query)), toGroupOfJob),
+    handler: async (ctx, { params, query }) =>
+      toPage(await new JobService(ctx).groups(params.jobId, { groupNameContain: query.groupName }, pageOfQuery(query)), toGroupOfJob),
   }),
   defineRoute({
     method: 'get',
@@ -91,14 +92,15 @@ export const jobBindingRoutes: AnyRoute[] = [
     params: jobIdParam,
     query: clientListQuery,
     response: pageOf(clientOfJob),
-    handler: async (ctx, { params, query }) => toPage(await new JobService(ctx).clients(params.jobId, toClientFilter(query), pageOfQuery(query)), toClientOfJob),
+    handler: async (ctx, { params, query }) =>
+      toPage(await new JobService(ctx).clients(params.jobId, toClientFilter(query), pageOfQuery(query)), toClientOfJob),
   }),
   defineRoute({
     method: 'get',
     path: '/jobs/:jobId/tasks',
     summary: 'Job Tasks',
     tag: 'config',
-    description: 'The job\'s tasks in the order they run.',
+    description: "The job's tasks in the order they run.",
     params: jobIdParam,
     query: taskListQuery,
     response: pageOf(taskListItem),

@@ -20,15 +20,14 @@ const jobFields = {
   description: b.str().nullable().optional(),
   enabled: b.bool().optional().openapi({ description: 'Default true.' }),
   enable: b.bool().optional().openapi({ description: 'Alias of enabled.' }),
-  maxRetries: b.int(0).optional().openapi({ description: 'Default: the job settings\' maxRetried.' }),
+  maxRetries: b.int(0).optional().openapi({ description: "Default: the job settings' maxRetried." }),
   priority: b.int32().optional(),
   cycleType: b.int(0, 4).optional().openapi({ description: '0 once (default), 1 daily, 2 weekly, 3 monthly, 4 yearly.' }),
-  executionTime: b
-    .str(255)
-    .nullable()
-    .optional()
-    .openapi({ description: 'Cron: minute hour day-of-month month day-of-week (a 6th "?" field and L are accepted); null or "" = run only when asked.', example: '0 2 * * *' }),
-  retryWait: b.int(0).optional().openapi({ description: 'Seconds; default: the job settings\' retryWait.' }),
+  executionTime: b.str(255).nullable().optional().openapi({
+    description: 'Cron: minute hour day-of-month month day-of-week (a 6th "?" field and L are accepted); null or "" = run only when asked.',
+    example: '0 2 * * *',
+  }),
+  retryWait: b.int(0).optional().openapi({ description: "Seconds; default: the job settings' retryWait." }),
   duration: b.int(1).optional().openapi({ description: 'The longest a run may take, seconds (default 3600).' }),
   lastRunAt: b.ignoredTime(),
   assignmentsChangedAt: b.ignoredTime(),
@@ -136,7 +135,7 @@ export const jobRoutes: AnyRoute[] = [
     summary: 'Run Job',
     tag: 'config',
     description:
-      'Starts a run now (a GET, as documented). 409 when the job is disabled, has no enabled task, or reaches no enabled client. Offline clients get the work when they connect, within the run\'s duration.',
+      "Starts a run now (a GET, as documented). 409 when the job is disabled, has no enabled task, or reaches no enabled client. Offline clients get the work when they connect, within the run's duration.",
     params: jobIdParam,
     response: successText,
     handler: async (ctx, { params }) => {

@@ -60,7 +60,10 @@ function reportRoutes(prefix: '/logs/clients/jobs' | '/logs/jobs/clients', names
       query: reportQuery,
       response: pageOf(reportTaskLogItem),
       handler: async (ctx, { query }) => {
-        const page = await logs(ctx).taskLogs({ reportId: query.reportId, clientId: query.clientId, jobId: query.jobId, startAt: query.startAt }, pageOfQuery(query));
+        const page = await logs(ctx).taskLogs(
+          { reportId: query.reportId, clientId: query.clientId, jobId: query.jobId, startAt: query.startAt },
+          pageOfQuery(query),
+        );
         return toPage(page, (r) => toReportTaskLogItem(r, now(ctx)));
       },
     }),
@@ -69,11 +72,15 @@ function reportRoutes(prefix: '/logs/clients/jobs' | '/logs/jobs/clients', names
       path: `${prefix}/tasks/scripts`,
       summary: names[1],
       tag: 'JobLogApi',
-      description: 'The step results, with their timed messages, of one task of one client execution, in the `{code, data}` envelope the document shows for this route.',
+      description:
+        'The step results, with their timed messages, of one task of one client execution, in the `{code, data}` envelope the document shows for this route.',
       query: reportTaskQuery,
       response: reportScriptLogBody,
       handler: async (ctx, { query }) => {
-        const page = await logs(ctx).stepLogs({ taskId: query.taskId, reportId: query.reportId, clientId: query.clientId, jobId: query.jobId }, pageOfQuery(query));
+        const page = await logs(ctx).stepLogs(
+          { taskId: query.taskId, reportId: query.reportId, clientId: query.clientId, jobId: query.jobId },
+          pageOfQuery(query),
+        );
         return { code: 'SUCCESS' as const, data: { total: page.total, list: page.items.map(toReportScriptLogItem) } };
       },
     }),
@@ -90,7 +97,10 @@ export const logRoutes: AnyRoute[] = [
     query: z.object({ status: statusFilter(), clientId: q.id().optional(), jobId: q.id().optional(), startAt: startAt(), ...pagingQuery }),
     response: pageOf(clientJobLogItem),
     handler: async (ctx, { query }) => {
-      const page = await logs(ctx).clientLogs({ status: query.status, clientId: query.clientId, jobId: query.jobId, startAt: query.startAt }, pageOfQuery(query));
+      const page = await logs(ctx).clientLogs(
+        { status: query.status, clientId: query.clientId, jobId: query.jobId, startAt: query.startAt },
+        pageOfQuery(query),
+      );
       return toPage(page, (r) => toClientJobLogItem(r, now(ctx)));
     },
   }),
@@ -99,13 +109,20 @@ export const logRoutes: AnyRoute[] = [
     path: '/logs/clients',
     summary: 'getJobLogsByClient / client logs',
     tag: 'JobLogApi',
-    description: 'Documented twice: one row per client execution, with the client fields of the first form and the job fields of the second. clientId and jobId are optional filters.',
+    description:
+      'Documented twice: one row per client execution, with the client fields of the first form and the job fields of the second. clientId and jobId are optional filters.',
     query: z.object({ status: statusFilter(), clientId: q.id().optional(), jobId: q.id().optional(), startAt: startAt(), ...pagingQuery }),
     response: pageOf(clientLogItem),
     handler: async (ctx, { query }) =>
-      toPage(await logs(ctx).clientLogs({ status: query.status, clientId: query.clientId, jobId: query.jobId, startAt: query.startAt }, pageOfQuery(query)), toClientLogItem),
+      toPage(
+        await logs(ctx).clientLogs({ status: query.status, clientId: query.clientId, jobId: query.jobId, startAt: query.startAt }, pageOfQuery(query)),
+        toClientLogItem,
+      ),
   }),
-  ...reportRoutes('/logs/clients/jobs', ['按客户端详细信息任务获取作业日志 (task logs of a client execution)', '通过客户端详细信息任务脚本获取作业日志 (script logs of a client execution)']),
+  ...reportRoutes('/logs/clients/jobs', [
+    '按客户端详细信息任务获取作业日志 (task logs of a client execution)',
+    '通过客户端详细信息任务脚本获取作业日志 (script logs of a client execution)',
+  ]),
   defineRoute({
     method: 'get',
     path: '/logs/jobs',
@@ -114,14 +131,15 @@ export const logRoutes: AnyRoute[] = [
     description: 'Documented twice: one row per run, with the fields of both forms. The second form types status as a number; it takes the status names.',
     query: z.object({ status: statusFilter(), jobId: q.id().optional(), startAt: startAt(), ...pagingQuery }),
     response: pageOf(jobLogItem),
-    handler: async (ctx, { query }) => toPage(await logs(ctx).jobLogs({ status: query.status, jobId: query.jobId, startAt: query.startAt }, pageOfQuery(query)), toJobLogItem),
+    handler: async (ctx, { query }) =>
+      toPage(await logs(ctx).jobLogs({ status: query.status, jobId: query.jobId, startAt: query.startAt }, pageOfQuery(query)), toJobLogItem),
   }),
   defineRoute({
     method: 'get',
     path: '/logs/jobs/clients',
     summary: 'getJobClientsByJob',
     tag: 'JobLogApi',
-    description: 'The client executions of one job\'s runs.',
+    description: "The client executions of one job's runs.",
     query: z.object({ status: statusFilter(), jobId: q.id(), startAt: startAt(), ...pagingQuery }),
     response: pageOf(jobClientLogItem),
     handler: async (ctx, { query }) =>
@@ -144,11 +162,15 @@ export const logRoutes: AnyRoute[] = [
     path: '/logs/scripts',
     summary: 'script logs',
     tag: 'dashboard',
-    description: 'The step results of the task in the latest execution of the job on the client that ran it (or of `reportId`, when given). `transferOperation` is always null, as documented.',
+    description:
+      'The step results of the task in the latest execution of the job on the client that ran it (or of `reportId`, when given). `transferOperation` is always null, as documented.',
     query: z.object({ clientId: q.id(), jobId: q.id(), taskId: q.id(), reportId: q.str().optional(), ...pagingQuery }),
     response: pageOf(scriptLogItem),
     handler: async (ctx, { query }) =>
-      toPage(await logs(ctx).stepLogs({ taskId: query.taskId, clientId: query.clientId, jobId: query.jobId, reportId: query.reportId }, pageOfQuery(query)), toScriptLogItem),
+      toPage(
+        await logs(ctx).stepLogs({ taskId: query.taskId, clientId: query.clientId, jobId: query.jobId, reportId: query.reportId }, pageOfQuery(query)),
+        toScriptLogItem,
+      ),
   }),
   defineRoute({
     method: 'get',
@@ -162,6 +184,7 @@ export const logRoutes: AnyRoute[] = [
       ...pagingQuery,
     }),
     response: pageOf(clientOverviewItem),
-    handler: async (ctx, { query }) => toPage(await logs(ctx).clientOverview({ status: query.status, startAt: query.startAt }, pageOfQuery(query)), toClientOverviewItem),
+    handler: async (ctx, { query }) =>
+      toPage(await logs(ctx).clientOverview({ status: query.status, startAt: query.startAt }, pageOfQuery(query)), toClientOverviewItem),
   }),
 ];

@@ -90,7 +90,7 @@ export const settingsRoutes: AnyRoute[] = [
     path: '/tasks/settings',
     summary: 'Task Settings',
     tag: 'settings',
-    description: '`jobsSettingId` is the id of the task settings record (the document\'s name, kept).',
+    description: "`jobsSettingId` is the id of the task settings record (the document's name, kept).",
     response: z.object({ enable: z.boolean(), priority: z.int(), disableValidation: z.boolean(), jobsSettingId: z.int() }),
     handler: async (ctx) => {
       const { id, value } = await settings(ctx).read('task');

@@ -30,7 +30,11 @@ const stepFields = {
   retryTimes: b.int(0).nullable().optional().openapi({ description: 'Default 4.' }),
   retryInterval: b.int(0).nullable().optional().openapi({ description: 'Seconds, default 20.' }),
   maxRetryTime: b.int(0).nullable().optional(),
-  filePath: b.str(4096).nullable().optional().openapi({ description: 'A path on the agent; relative paths resolve against its first root; may end in a * wildcard.' }),
+  filePath: b
+    .str(4096)
+    .nullable()
+    .optional()
+    .openapi({ description: 'A path on the agent; relative paths resolve against its first root; may end in a * wildcard.' }),
   targetFilePath: b.str(4096).nullable().optional(),
   createFilePath: b.bool().nullable().optional(),
   ignoreHiddenFile: b.bool().nullable().optional(),
@@ -61,7 +65,9 @@ export const taskRelationRoutes: AnyRoute[] = [
     summary: 'Task Script',
     tag: 'config',
     params: taskIdParam,
-    response: z.object({ script: z.string().openapi({ description: 'The script (a JSON array of steps, as POST takes it, each with its scriptId) as JSON text.' }) }),
+    response: z.object({
+      script: z.string().openapi({ description: 'The script (a JSON array of steps, as POST takes it, each with its scriptId) as JSON text.' }),
+    }),
     handler: async (ctx, { params }) => ({ script: JSON.stringify(await new TaskService(ctx).script(params.taskId)) }),
   }),
   defineRoute({
@@ -94,7 +100,7 @@ export const taskRelationRoutes: AnyRoute[] = [
     path: '/tasks/:taskId/jobs',
     summary: 'bind task job',
     tag: 'config',
-    description: 'Adds the task to each job, after the job\'s last task.',
+    description: "Adds the task to each job, after the job's last task.",
     params: taskIdParam,
     body: b.ids(),
     response: nullBody,
@@ -130,7 +136,7 @@ export const taskRelationRoutes: AnyRoute[] = [
     path: '/tasks/:taskId/clients',
     summary: 'task clients',
     tag: 'config',
-    description: 'The clients the task\'s jobs reach, directly or through groups.',
+    description: "The clients the task's jobs reach, directly or through groups.",
     params: taskIdParam,
     query: clientListQuery,
     response: pageOf(clientOfTask),

@@ -4,7 +4,18 @@ import { b, pagingQuery, q } from '../params';
 import { pageOfQuery, taskListQuery, toTaskFilter } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';
 import { DESC_NULL, descNull, pageOf, SUCCESS, successText, toPage } from '../shapes/common';
-import { taskAllInfo, taskCreated, taskDetail, taskHistory, taskListItem, toTaskAllInfo, toTaskCreated, toTaskDetail, toTaskHistory, toTaskListItem } from '../shapes/task.shapes';
+import {
+  taskAllInfo,
+  taskCreated,
+  taskDetail,
+  taskHistory,
+  taskListItem,
+  toTaskAllInfo,
+  toTaskCreated,
+  toTaskDetail,
+  toTaskHistory,
+  toTaskListItem,
+} from '../shapes/task.shapes';
 import { z } from '../zod';
 
 /*
@@ -30,7 +41,13 @@ const taskFields = {
 type TaskBody = z.output<z.ZodObject<typeof taskFields>>;
 
 function toTaskInput(body: TaskBody): TaskInput {
-  return { name: body.taskName ?? body.name, description: body.description, priority: body.priority, enabled: body.enabled, disableValidation: body.disableValidation };
+  return {
+    name: body.taskName ?? body.name,
+    description: body.description,
+    priority: body.priority,
+    enabled: body.enabled,
+    disableValidation: body.disableValidation,
+  };
 }
 
 export const taskIdParam = z.object({ taskId: q.id() });
@@ -118,7 +135,7 @@ export const taskRoutes: AnyRoute[] = [
     path: '/tasks/:taskId/countInfo',
     summary: 'task count info',
     tag: 'config',
-    description: 'The document\'s example is `{}`; the answer carries the counts of the all-info list: jobs, clients (reached by those jobs), scripts (steps).',
+    description: "The document's example is `{}`; the answer carries the counts of the all-info list: jobs, clients (reached by those jobs), scripts (steps).",
     params: taskIdParam,
     response: z.object({ jobs: z.int(), clients: z.int(), scripts: z.int() }),
     handler: async (ctx, { params }) => new TaskService(ctx).countInfo(params.taskId),
@@ -141,6 +158,9 @@ export const taskRoutes: AnyRoute[] = [
     query: z.object({ ...pagingQuery, mqttClientId: q.str().optional(), taskName: q.str().optional() }),
     response: pageOf(taskHistory),
     handler: async (ctx, { query }) =>
-      toPage(await new ExecutionLogService(ctx).taskHistories({ mqttClientId: query.mqttClientId, taskName: query.taskName }, pageOfQuery(query)), toTaskHistory),
+      toPage(
+        await new ExecutionLogService(ctx).taskHistories({ mqttClientId: query.mqttClientId, taskName: query.taskName }, pageOfQuery(query)),
+        toTaskHistory,
+      ),
   }),
 ];

@@ -116,7 +116,14 @@ export const toJobDetail = (j: Job): z.input<typeof jobDetail> => ({
     enabled: j.enabled,
     assignmentsChanged: ms(j.assignmentsChangedAt),
   },
-  executionOpt: { priority: j.priority, maxRetries: j.maxRetries, cycleType: j.cycleType, retryWait: j.retryWait, duration: j.duration, executionTime: j.executionTime },
+  executionOpt: {
+    priority: j.priority,
+    maxRetries: j.maxRetries,
+    cycleType: j.cycleType,
+    retryWait: j.retryWait,
+    duration: j.duration,
+    executionTime: j.executionTime,
+  },
 });
 
 /** GET /tasks/{id}/jobs and GET /clients/{id}/jobs: a summary with counts. */

@@ -24,7 +24,7 @@ export const jobLogItem = z.object({
   LastEditedAt: epochMsOrNull,
   priority: z.int(),
   executionTime: z.string().nullable(),
-  duration: z.int().nullable().openapi({ description: 'The job\'s longest run, seconds; null once the job is deleted.' }),
+  duration: z.int().nullable().openapi({ description: "The job's longest run, seconds; null once the job is deleted." }),
 });
 export const toJobLogItem = (r: JobLogRow): z.input<typeof jobLogItem> => ({
   status: r.status,
@@ -175,7 +175,7 @@ export const reportScriptLogBody = z.object({
         scriptId: z.int(),
         targetFilePath: z.string().nullable(),
         block: z.boolean(),
-        id: z.int().openapi({ description: 'The step result\'s id.' }),
+        id: z.int().openapi({ description: "The step result's id." }),
         createFilePath: z.boolean().nullable(),
         order: z.int(),
       }),

@@ -18,7 +18,7 @@ export const taskListItem = z.object({
   lastEditedAt: epochMs,
   taskId: z.int(),
   enabled: z.boolean(),
-  disableValidation: z.boolean().openapi({ description: 'The document\'s example shows null; the task\'s value is given.' }),
+  disableValidation: z.boolean().openapi({ description: "The document's example shows null; the task's value is given." }),
   lastRunAt: epochMsOrNull,
   assignmentsChangedAt: epochMsOrNull,
   description: z.string().nullable(),
@@ -95,7 +95,7 @@ export const taskAllInfo = z.object({
   lastEditedAt: epochMs,
   lastTimeRun: epochMsOrNull,
   jobs: z.int(),
-  clients: z.int().openapi({ description: 'Distinct clients the task\'s jobs reach, directly or through groups.' }),
+  clients: z.int().openapi({ description: "Distinct clients the task's jobs reach, directly or through groups." }),
   scripts: z.int().openapi({ description: 'Steps of the script, nested ones included.' }),
 });
 export const toTaskAllInfo = ({ task: t, counts }: { task: Task; counts: TaskCounts }): z.input<typeof taskAllInfo> => ({
@@ -115,7 +115,7 @@ export const toTaskAllInfo = ({ task: t, counts }: { task: Task; counts: TaskCou
 export const taskHistory = z.object({
   mqttClientId: z.string(),
   taskName: z.string(),
-  enabled: z.int().openapi({ description: 'The task\'s switch now: 1 or 0 (0 once the task is deleted).' }),
+  enabled: z.int().openapi({ description: "The task's switch now: 1 or 0 (0 once the task is deleted)." }),
   taskScript: z.string().openapi({ description: 'The script as it was run, as JSON text.' }),
   priority: z.int(),
   ts: epochMs.openapi({ description: 'When the task ended, else started, else when the run was created.' }),

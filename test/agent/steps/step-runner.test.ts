@@ -85,7 +85,15 @@ describe('a task run by the agent', () => {
     await write(path.join(root, 'a'));
     const copy = step('COPY_FILE', { filePath: 'a', targetFilePath: 'b' });
     const run = await runScript([[copy]], { roots: [root] });
-    expect(run.events.map((e) => e.type)).toEqual(['report.started', 'task.started', 'step.started', 'step.message', 'step.finished', 'task.finished', 'report.finished']);
+    expect(run.events.map((e) => e.type)).toEqual([
+      'report.started',
+      'task.started',
+      'step.started',
+      'step.message',
+      'step.finished',
+      'task.finished',
+      'report.finished',
+    ]);
     const finished = run.events.find((e) => e.type === 'step.finished');
     expect(finished).toMatchObject({ status: 'SUCCESS', stepType: 'COPY_FILE', attempts: 1 });
   });

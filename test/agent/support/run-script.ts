@@ -50,7 +50,11 @@ export async function write(file: string, content: string | Buffer = 'content'):
   return file;
 }
 export const read = (file: string) => fs.readFile(file, 'utf8');
-export const exists = (file: string) => fs.access(file).then(() => true, () => false);
+export const exists = (file: string) =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Runs tasks the way the agent does (same runners, real files, real clock) and collects the
@@ -58,7 +62,12 @@ export const exists = (file: string) => fs.access(file).then(() => true, () => f
  */
 export async function runScript(
   tasks: Array<Step[] | Omit<DispatchTask, 'taskId'>>,
-  { roots, limits = {}, signal = new AbortController().signal, continueOnTaskFailure }: {
+  {
+    roots,
+    limits = {},
+    signal = new AbortController().signal,
+    continueOnTaskFailure,
+  }: {
     roots: string[];
     limits?: Partial<StepLimits>;
     signal?: AbortSignal;
@@ -67,18 +76,14 @@ export async function runScript(
 ): Promise<ScriptRun> {
   const events: AgentEventDraft[] = [];
   const dispatchTasks: DispatchTask[] = tasks.map((task, index) => ({ taskId: `task-${index + 1}`, ...(Array.isArray(task) ? { steps: task } : task) }));
-  const result = await runReport(
-    { v: 1, type: 'dispatch', reportId: 'report-1', tasks: dispatchTasks, continueOnTaskFailure },
-    signal,
-    {
-      paths: await createPathGuard(roots),
-      clock: systemClock,
-      limits: { ...TEST_LIMITS, ...limits },
-      agentVersion: 'test',
-      emit: (event) => events.push(event),
-      logger: pino({ level: 'silent' }),
-    },
-  );
+  const result = await runReport({ v: 1, type: 'dispatch', reportId: 'report-1', tasks: dispatchTasks, continueOnTaskFailure }, signal, {
+    paths: await createPathGuard(roots),
+    clock: systemClock,
+    limits: { ...TEST_LIMITS, ...limits },
+    agentVersion: 'test',
+    emit: (event) => events.push(event),
+    logger: pino({ level: 'silent' }),
+  });
   return {
     result,
     events,

@@ -15,10 +15,7 @@ export interface TestAgent {
 let counter = 0;
 
 /** An agent in temporary folders with fast timers: resend after 200 ms, reconnect every 100 ms. */
-export async function startTestAgent(
-  brokerUrl: string,
-  overrides: Partial<AgentOptions> & { root?: string; stateDir?: string } = {},
-): Promise<TestAgent> {
+export async function startTestAgent(brokerUrl: string, overrides: Partial<AgentOptions> & { root?: string; stateDir?: string } = {}): Promise<TestAgent> {
   const root = overrides.root ?? (await tempDir('sdes-root-'));
   const stateDir = overrides.stateDir ?? path.join(await tempDir('sdes-state-'), 'state');
   const clientId = overrides.clientId ?? `store-${process.pid}-${++counter}`;

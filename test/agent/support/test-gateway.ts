@@ -34,7 +34,11 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(brokerUrl: string): Promise<TestGateway> {
-  const client: MqttClient = await mqtt.connectAsync(brokerUrl, { clientId: `gateway-${process.pid}-${Math.random().toString(16).slice(2)}`, protocolVersion: 4, reconnectPeriod: 100 });
+  const client: MqttClient = await mqtt.connectAsync(brokerUrl, {
+    clientId: `gateway-${process.pid}-${Math.random().toString(16).slice(2)}`,
+    protocolVersion: 4,
+    reconnectPeriod: 100,
+  });
   const statuses = new Map<string, StatusMessage[]>();
   const events = new Map<string, Map<string, AgentEvent>>();
   const deliveries = new Map<string, number>();

@@ -31,7 +31,11 @@ function newest(dir: string): number {
  */
 export function ensureBuilt(): void {
   const built = fsSync.existsSync(CLI) ? fsSync.statSync(CLI).mtimeMs : 0;
-  const sources = Math.max(newest(path.join(REPO, 'src/agent')), newest(path.join(REPO, 'src/protocol')), fsSync.statSync(path.join(REPO, 'src/cli.ts')).mtimeMs);
+  const sources = Math.max(
+    newest(path.join(REPO, 'src/agent')),
+    newest(path.join(REPO, 'src/protocol')),
+    fsSync.statSync(path.join(REPO, 'src/cli.ts')).mtimeMs,
+  );
   if (built && built >= sources) return;
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: 'inherit', timeout: 180_000 });
 }
@@ -59,11 +63,15 @@ export async function spawnAgent(brokerUrl: string, clientId: string, role: 'SER
   const agent = { clientId, role, root, stateDir, output: [] as string[] } as AgentProcess;
   let url = brokerUrl;
   const launch = () => {
-    const proc = spawn(process.execPath, [CLI, 'agent', '--broker', url, '--client-id', clientId, '--role', role, '--root', root, '--state-dir', stateDir, '--log-level', 'info'], {
-      cwd: REPO,
-      env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [CLI, 'agent', '--broker', url, '--client-id', clientId, '--role', role, '--root', root, '--state-dir', stateDir, '--log-level', 'info'],
+      {
+        cwd: REPO,
+        env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const keep = (chunk: Buffer) => {
       agent.output.push(chunk.toString());
       if (agent.output.length > 500) agent.output.shift();

@@ -135,7 +135,11 @@ async function startAedes(): Promise<TestBroker> {
 /** Clears the retained statuses of these agents so a shared broker does not collect them run after run. */
 export async function clearRetained(url: string, topics: string[]): Promise<void> {
   if (!topics.length) return;
-  const client = await mqtt.connectAsync(url, { clientId: `sdes-test-clear-${process.pid}-${Math.random().toString(36).slice(2)}`, protocolVersion: 4, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, {
+    clientId: `sdes-test-clear-${process.pid}-${Math.random().toString(36).slice(2)}`,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   try {
     await Promise.all(topics.map((t) => client.publishAsync(t, '', { qos: 1, retain: true })));
   } finally {

@@ -58,7 +58,11 @@ export async function startFakeAgent(h: LiveHarness, name: string): Promise<Fake
     dispatches: () => commands.filter((c): c is DispatchCommand => c.type === 'dispatch'),
     async online(at = Date.now()) {
       connectionAt = at;
-      await mqtt.publishAsync(statusTopic(id), encodeMessage(buildOnlineStatus({ at, role: 'STORE', version: '0.0.1', ip: null, hostname: 'fake', roots: ['/fake'], stream })), { qos: 1, retain: true });
+      await mqtt.publishAsync(
+        statusTopic(id),
+        encodeMessage(buildOnlineStatus({ at, role: 'STORE', version: '0.0.1', ip: null, hostname: 'fake', roots: ['/fake'], stream })),
+        { qos: 1, retain: true },
+      );
     },
     async offline(at = connectionAt) {
       await mqtt.publishAsync(statusTopic(id), encodeMessage(buildOfflineStatus({ at, reason: 'will' })), { qos: 1, retain: true });

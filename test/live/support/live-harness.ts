@@ -130,7 +130,17 @@ export function useLiveHarness({ privateBroker = false }: { privateBroker?: bool
     const root = path.join(base, 'root');
     const stateDir = path.join(base, 'state');
     const clientId = `${h.prefix}-${name}`;
-    const agent = createAgent({ brokerUrl: h.broker.url, clientId, role: 'STORE', roots: [root], stateDir, limits: LIMITS, resendIntervalMs: 300, reconnectPeriodMs: 100, ...overrides });
+    const agent = createAgent({
+      brokerUrl: h.broker.url,
+      clientId,
+      role: 'STORE',
+      roots: [root],
+      stateDir,
+      limits: LIMITS,
+      resendIntervalMs: 300,
+      reconnectPeriodMs: 100,
+      ...overrides,
+    });
     await agent.start();
     const started = { agent, clientId, root, stateDir };
     agents.push(started);
@@ -180,5 +190,8 @@ export function useLiveHarness({ privateBroker = false }: { privateBroker?: bool
 
 /** The id of a client by its MQTT client id, once the gateway has registered it. */
 export async function clientIdOf(h: LiveHarness, mqttClientId: string): Promise<number> {
-  return h.waitFor(`client ${mqttClientId} registered`, async () => (await h.sql<{ id: number }>('select id from client where mqtt_client_id = ?', [mqttClientId]))[0]?.id);
+  return h.waitFor(
+    `client ${mqttClientId} registered`,
+    async () => (await h.sql<{ id: number }>('select id from client where mqtt_client_id = ?', [mqttClientId]))[0]?.id,
+  );
 }

@@ -5,9 +5,32 @@ const ms = (v: unknown) => (v === null || v === undefined ? null : new Date(v as
 
 export interface RunRecords {
   run: { id: number; status: string; started_at: number; ended_at: number | null; deadline_at: number };
-  reports: { id: number; report_id: string; client_id: number; mqtt_client_id: string; status: string; attempt: number; message: string | null; started_at: number | null; ended_at: number | null; retry_at: number | null; dispatched_at: number | null }[];
+  reports: {
+    id: number;
+    report_id: string;
+    client_id: number;
+    mqtt_client_id: string;
+    status: string;
+    attempt: number;
+    message: string | null;
+    started_at: number | null;
+    ended_at: number | null;
+    retry_at: number | null;
+    dispatched_at: number | null;
+  }[];
   tasks: { id: number; report_id: number; task_id: number; status: string; started_at: number | null; ended_at: number | null }[];
-  steps: { id: number; report_id: number; task_id: number; step_id: number; parent_step_id: number | null; type: string; status: string; started_at: number | null; ended_at: number | null; step: Record<string, unknown> }[];
+  steps: {
+    id: number;
+    report_id: number;
+    task_id: number;
+    step_id: number;
+    parent_step_id: number | null;
+    type: string;
+    status: string;
+    started_at: number | null;
+    ended_at: number | null;
+    step: Record<string, unknown>;
+  }[];
   messages: { step_result_id: number; step_id: number; seq: number; message: string; start_time: number; end_time: number }[];
 }
 
@@ -36,12 +59,20 @@ export async function runRecords(h: Pick<LiveHarness, 'sql'>, runId: number): Pr
 
 /** Waits until the run has ended and returns its records. */
 export async function runEnded(h: Pick<LiveHarness, 'sql' | 'waitFor' | 'idle'>, runId: number, timeoutMs = 15_000): Promise<RunRecords> {
-  await h.waitFor(`run ${runId} to end`, async () => (await h.sql<{ status: string }>('select status from job_run where id = ?', [runId]))[0]?.status !== 'RUNNING', timeoutMs);
+  await h.waitFor(
+    `run ${runId} to end`,
+    async () => (await h.sql<{ status: string }>('select status from job_run where id = ?', [runId]))[0]?.status !== 'RUNNING',
+    timeoutMs,
+  );
   await h.idle();
   return runRecords(h, runId);
 }
 
 /** Waits until a report has this status. */
 export async function reportIs(h: Pick<LiveHarness, 'sql' | 'waitFor'>, runId: number, status: string, timeoutMs = 15_000): Promise<void> {
-  await h.waitFor(`a report of run ${runId} to be ${status}`, async () => (await h.sql('select 1 from report where run_id = ? and status = ?', [runId, status])).length > 0, timeoutMs);
+  await h.waitFor(
+    `a report of run ${runId} to be ${status}`,
+    async () => (await h.sql('select 1 from report where run_id = ? and status = ?', [runId, status])).length > 0,
+    timeoutMs,
+  );
 }

@@ -51,7 +51,13 @@ export async function seedFleet(orm: MikroORM, clock: Clock): Promise<Seed> {
   const groups = new GroupService(ctx());
   const staticGroup = await groups.create({ groupName: 'stores', type: 0, description: 'all stores' });
   await new GroupService(ctx()).bindClients(staticGroup.id, [store.id]);
-  const dynamicGroup = await new GroupService(ctx()).create({ groupName: 'servers', type: 1, queryProperty: 'role', queryOperation: 'EQ', queryValue: 'SERVER' });
+  const dynamicGroup = await new GroupService(ctx()).create({
+    groupName: 'servers',
+    type: 1,
+    queryProperty: 'role',
+    queryOperation: 'EQ',
+    queryValue: 'SERVER',
+  });
   const spareGroup = await new GroupService(ctx()).create({ groupName: 'spare group' });
 
   const tasks = new TaskService(ctx());
@@ -69,7 +75,13 @@ export async function seedFleet(orm: MikroORM, clock: Clock): Promise<Seed> {
   await new TaskService(ctx()).saveScript(secondTask.id, [{ type: 'DELETE_FILE', filePath: 'outbox/old' }]);
   const spareTask = await new TaskService(ctx()).create({ name: 'spare task' });
 
-  const job = await new JobService(ctx()).create({ name: 'nightly sales', description: 'collects sales', executionTime: '0 2 * * *', cycleType: 1, priority: 1 });
+  const job = await new JobService(ctx()).create({
+    name: 'nightly sales',
+    description: 'collects sales',
+    executionTime: '0 2 * * *',
+    cycleType: 1,
+    priority: 1,
+  });
   const spareJob = await new JobService(ctx()).create({ name: 'spare job' });
   const bindings = new BindingService(ctx());
   await bindings.bindJobTasks(job.id, [task.id, secondTask.id]);
@@ -130,7 +142,13 @@ async function finishRun(orm: MikroORM, runId: number, successClientId: number):
           endedAt: new Date(t0 + 90 + i * 100),
         });
         em.create(StepMessage, { stepResult: step, seq: 0, startTime: new Date(t0 + 30 + i * 100), endTime: new Date(t0 + 31 + i * 100), message: 'START' });
-        em.create(StepMessage, { stepResult: step, seq: 1, startTime: new Date(t0 + 89 + i * 100), endTime: new Date(t0 + 90 + i * 100), message: ok ? 'Successed' : 'Failed' });
+        em.create(StepMessage, {
+          stepResult: step,
+          seq: 1,
+          startTime: new Date(t0 + 89 + i * 100),
+          endTime: new Date(t0 + 90 + i * 100),
+          message: ok ? 'Successed' : 'Failed',
+        });
       });
     }
   }
@@ -150,8 +168,5 @@ interface ScriptNode {
 }
 
 function flatten(nodes: ScriptNode[], parent: number | null = null): { node: ScriptNode; parent: number | null }[] {
-  return nodes.flatMap((node) => [
-    { node, parent },
-    ...flatten([...(node.conditions ?? []), ...(node.true ?? []), ...(node.false ?? [])], node.scriptId),
-  ]);
+  return nodes.flatMap((node) => [{ node, parent }, ...flatten([...(node.conditions ?? []), ...(node.true ?? []), ...(node.false ?? [])], node.scriptId)]);
 }

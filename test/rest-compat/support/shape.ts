@@ -27,7 +27,9 @@ export function shapeProblems(value: unknown, shape: Shape, { allowEmpty = false
     return value.flatMap((item, i) => shapeProblems(item, shape[0], { allowEmpty, path: `${path}[${i}]` }));
   }
   if ('$literal' in shape && Object.keys(shape).length === 1) {
-    return JSON.stringify(value) === JSON.stringify(shape.$literal) ? [] : [`${path}: expected ${JSON.stringify(shape.$literal)}, got ${JSON.stringify(value)}`];
+    return JSON.stringify(value) === JSON.stringify(shape.$literal)
+      ? []
+      : [`${path}: expected ${JSON.stringify(shape.$literal)}, got ${JSON.stringify(value)}`];
   }
   if (typeOf(value) !== 'object') return [`${path}: expected an object, got ${typeOf(value)}`];
   const record = value as Record<string, unknown>;
