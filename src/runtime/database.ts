@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from './logger';
 import { ormOptions } from './orm.config';
@@ -33,22 +35,37 @@ function redact(url: string): string {
 /**
  * PGlite behind its socket server so that MikroORM talks to it through `pg` exactly as to a real
  * PostgreSQL. Connections are multiplexed onto the one PGlite instance, one transaction at a time.
+ * Both run on a worker thread (embedded-postgres.worker.js): PGlite executes synchronously, and
+ * on the gateway's own thread it would stall everything else while it works.
  */
 async function startEmbedded(dataDir: string, logger: Logger) {
   const dir = path.join(dataDir, 'pg');
   await fs.mkdir(dir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 32 });
-  await server.start();
-  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  const worker = new Worker(path.join(__dirname, 'embedded-postgres.worker.js'), { workerData: { dir } });
+  const conn = await new Promise<string>((resolve, reject) => {
+    const onMessage = (m: { type: string; conn?: string; error?: string }) => {
+      if (m.type === 'ready') resolve(m.conn!);
+      else if (m.type === 'failed') reject(new Error(m.error));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the embedded database thread exited (code ${code})`)));
+  });
+  worker.removeAllListeners();
+  let stopping = false;
+  worker.on('error', (err) => logger.error({ err }, 'embedded PostgreSQL failed'));
+  worker.on('exit', (code) => {
+    if (!stopping) logger.error({ code }, 'embedded PostgreSQL stopped unexpectedly');
+  });
   logger.info({ dataDir: dir }, 'embedded PostgreSQL (PGlite) ready');
   return {
-    url,
+    url: `postgres://postgres@${conn}/postgres`,
     async stop() {
-      await server.stop();
-      await db.close();
+      if (stopping) return;
+      stopping = true;
+      const exited = once(worker, 'exit');
+      worker.postMessage('stop');
+      await exited;
     },
   };
 }
