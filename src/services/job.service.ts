@@ -5,10 +5,19 @@ import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
 import { fireTimesBetween, managementTimeZone, nextRunOf, parseCron } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
+import {
+  CLIENTS_OF_JOBS,
+  GROUPS_OF_JOBS,
+  JOB_BINDING_COUNT_COLUMNS,
+  JOB_BINDING_COUNTS_SQL,
+  JOB_TARGET_COUNTS_SQL,
+  TARGET_CLIENTS_OF_JOBS,
+  TASKS_OF_JOBS,
+} from './job.relations';
 import { CLIENTS_OF_JOB_SQL } from './targeting';
 import { checkBool, checkDescription, checkInt, checkName, INT_MIN, taskWhere, type TaskFilter } from './task.service';
 
@@ -80,54 +89,6 @@ export function jobWhere(filter: JobFilter = {}): FilterQuery<Job> {
   });
   return where as FilterQuery<Job>;
 }
-
-/** A job's tasks in job order (position, then placement). */
-const TASKS_OF_JOBS: RelationQuery<Task> = {
-  entity: Task,
-  table: 'task',
-  children: 'select task_id as child_id, position, id as placement from job_task where job_id = p.id',
-  order: ['position', 'placement'],
-};
-
-const GROUPS_OF_JOBS: RelationQuery<Group> = {
-  entity: Group,
-  table: 'client_group',
-  children: 'select group_id as child_id from job_group where job_id = p.id',
-};
-
-const CLIENTS_OF_JOBS: RelationQuery<Client> = {
-  entity: Client,
-  table: 'client',
-  children: 'select client_id as child_id from job_client where job_id = p.id',
-};
-
-/** Everyone a job reaches: bound directly, plus the members of its groups. */
-const TARGET_CLIENTS_OF_JOBS: RelationQuery<Client> = {
-  entity: Client,
-  table: 'client',
-  children: `select client_id as child_id from job_client where job_id = p.id
-    union select gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = p.id`,
-};
-
-/** The task, group and direct-client counts of a job row `r`, as columns of a list (see listRowsWithCounts). */
-const JOB_BINDING_COUNT_COLUMNS: Record<keyof JobBindingCounts, string> = {
-  tasks: '(select count(*)::int from job_task x where x.job_id = r.id)',
-  groups: '(select count(*)::int from job_group x where x.job_id = r.id)',
-  clients: '(select count(*)::int from job_client x where x.job_id = r.id)',
-};
-
-/** Task, group and direct-client counts of many jobs in one statement (index lookups only). */
-const JOB_BINDING_COUNTS_SQL = `select j.id,
-    (select count(*)::int from job_task x where x.job_id = j.id) as tasks,
-    (select count(*)::int from job_group x where x.job_id = j.id) as groups,
-    (select count(*)::int from job_client x where x.job_id = j.id) as clients
-  from unnest(?::int[]) as j(id)`;
-
-/** Distinct clients each job reaches (a union per job: dearer, so read only when asked for). */
-const JOB_TARGET_COUNTS_SQL = `select j.id, (select count(*)::int from (
-       select jc.client_id from job_client jc where jc.job_id = j.id
-       union select gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = j.id) t) as n
-  from unnest(?::int[]) as j(id)`;
 
 const CYCLE_CODES = Object.values(CYCLE_TYPES) as number[];
 
