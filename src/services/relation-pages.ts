@@ -163,7 +163,9 @@ function plainKey(value: unknown): string | undefined {
   let plain = true;
   const key = JSON.stringify(value, function (this: Record<string, unknown>, k, v: unknown) {
     const raw = k === '' ? value : this[k];
+    // Tagged, so that a string can never read like a date (their SQL is the same, their binding not).
     if (raw instanceof Date) return `D:${raw.toISOString()}`;
+    if (typeof raw === 'string') return `S:${raw}`;
     if (raw === undefined) return v;
     if (typeof raw === 'bigint' || typeof raw === 'function' || typeof raw === 'symbol') plain = false;
     else if (
