@@ -7,7 +7,6 @@ import { openEventJournal, type EventJournal } from '../../src/agent/event-journ
 import { createEventSender, type EventSender } from '../../src/agent/event-sender';
 import type { AgentEventDraft, EventBatch } from '../../src/protocol';
 
-const tick = () => new Promise((resolve) => setImmediate(resolve));
 const draft = (stepId: number): AgentEventDraft => ({
   type: 'step.started',
   reportId: 'r-1',
@@ -24,12 +23,15 @@ describe('event sender: linger', () => {
   const sent: EventBatch[] = [];
 
   beforeEach(() => {
+    // Fake timers: the linger is about time, and a busy machine must not decide the outcome.
+    jest.useFakeTimers();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-sender-'));
     journal = openEventJournal({ stateDir: dir, clock: systemClock });
     sent.length = 0;
   });
   afterEach(() => {
     sender?.stop();
+    jest.useRealTimers();
     journal.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -39,24 +41,26 @@ describe('event sender: linger', () => {
     return sender;
   };
 
-  it('sends the events of several ticks within the linger in one message', async () => {
+  it('sends the events produced within the linger in one message', () => {
     const s = start(50);
     for (let i = 1; i <= 3; i++) {
       s.submit(draft(i));
-      await tick();
+      jest.advanceTimersByTime(20);
     }
-    expect(sent).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    // 0, 20 and 40 ms: all within the 50 ms the first one waits.
+    expect(sent.map((b) => b.events.map((e) => e.seq))).toEqual([[1, 2, 3]]);
+    s.submit(draft(4));
+    jest.advanceTimersByTime(49);
     expect(sent).toHaveLength(1);
-    expect(sent[0].events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    jest.advanceTimersByTime(1);
+    expect(sent.map((b) => b.events.map((e) => e.seq))).toEqual([[1, 2, 3], [4]]);
   });
 
-  it('without a linger sends each tick on its own', async () => {
+  it('without a linger sends each tick on its own', () => {
     const s = start(0);
     for (let i = 1; i <= 3; i++) {
       s.submit(draft(i));
-      await tick();
-      await tick();
+      jest.runOnlyPendingTimers();
     }
     expect(sent.map((b) => b.events.map((e) => e.seq))).toEqual([[1], [2], [3]]);
   });
