@@ -137,18 +137,18 @@ describe('two gateways on one broker', () => {
       await raw.publishAsync(liveRelayTopic(installation, 'intruder'), payload, { qos: 0 });
     }
     await raw.endAsync();
-    const seen: unknown[] = [];
+    const seen: { entity: string; action: string; id: number }[] = [];
     const iterator = b!.pubsub.subscribe('ENTITY_CHANGED');
     const reading = (async () => {
-      for await (const e of iterator) {
-        seen.push(e);
-        break;
-      }
+      for await (const e of iterator) seen.push(e);
     })();
-    const created = await new JobService(ctx(a)).create({ name: `${prefix}-after-junk` });
-    await waitFor('a change made through one gateway, seen on the other', () => seen.length > 0 || undefined);
+    const createdId = (await new JobService(ctx(a)).create({ name: `${prefix}-after-junk` })).id;
+    await waitFor(
+      'a change made through one gateway, seen on the other',
+      () => seen.some((e) => e.entity === 'JOB' && e.action === 'CREATED' && e.id === createdId) || undefined,
+    );
+    await iterator.return?.(undefined);
     await reading;
-    expect(seen[0]).toMatchObject({ entity: 'JOB', action: 'CREATED', id: created.id });
   });
 
   it('forgets a gateway that stops, and then relays nothing', async () => {
