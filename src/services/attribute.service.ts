@@ -2,7 +2,8 @@ import { Attribute, ATTRIBUTE_TYPES, Group, GROUP_TYPES } from '../entities';
 import { errors } from './errors';
 import { refreshDynamicGroups } from './group-membership';
 import { orderByOf, type AttributeOrderField, type OrderBy } from './ordering';
-import { pageWindow, type Page, type PageRequest } from './paging';
+import type { Page, PageRequest } from './paging';
+import { entityPage } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 
 export interface AttributeInput {
@@ -45,9 +46,7 @@ export class AttributeService {
 
   /** One page of the definitions, sorted by `orderBy` (default id ascending). */
   async list(page: PageRequest = {}, orderBy?: OrderBy<AttributeOrderField>): Promise<Page<Attribute>> {
-    const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.ctx.em.findAndCount(Attribute, {}, { orderBy: orderByOf('attribute', orderBy), offset, limit });
-    return { items, total };
+    return entityPage(this.ctx.em, Attribute, {}, orderByOf('attribute', orderBy), page);
   }
 
   async get(id: number): Promise<Attribute> {

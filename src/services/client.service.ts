@@ -6,7 +6,7 @@ import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './fi
 import { changeStaticMembers, refreshDynamicGroups } from './group-membership';
 import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { JOBS_OF_CLIENT_SQL } from './targeting';
 
@@ -106,13 +106,7 @@ export class ClientService {
 
   /** Clients matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
   async list(filter: ClientFilter = {}, page: PageRequest = {}, extra: FilterQuery<Client> = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
-    const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Client, { $and: [this.where(filter), extra] } as FilterQuery<Client>, {
-      orderBy: orderByOf('client', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(this.em, Client, { $and: [this.where(filter), extra] } as FilterQuery<Client>, orderByOf('client', orderBy), page);
   }
 
   async get(id: number): Promise<Client> {
@@ -205,9 +199,7 @@ export class ClientService {
   /** The client's groups (static and dynamic), paged. */
   async groups(id: number, page: PageRequest = {}): Promise<Page<Group>> {
     await this.get(id);
-    const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Group, { clients: id }, { orderBy: { id: 'asc' }, offset, limit });
-    return { items, total };
+    return entityPage(this.em, Group, { clients: id }, { id: 'asc' }, page);
   }
 
   /** Ids of the jobs that reach this client, directly or through its groups. */
@@ -219,27 +211,21 @@ export class ClientService {
   /** Jobs that reach this client, filtered, sorted and paged like the job list. */
   async jobs(id: number, where: FilterQuery<Job> = {}, page: PageRequest = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
     await this.get(id);
-    const { offset, limit } = pageWindow(page);
     const ids = await this.jobIds(id);
-    const [items, total] = await this.em.findAndCount(Job, { $and: [{ id: { $in: ids } }, where] } as FilterQuery<Job>, {
-      orderBy: orderByOf('job', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(this.em, Job, { $and: [{ id: { $in: ids } }, where] } as FilterQuery<Job>, orderByOf('job', orderBy), page);
   }
 
   /** Tasks of the jobs that reach this client, sorted and paged like the task list. */
   async tasks(id: number, where: FilterQuery<Task> = {}, page: PageRequest = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
     await this.get(id);
-    const { offset, limit } = pageWindow(page);
     const jobIds = await this.jobIds(id);
-    const [items, total] = await this.em.findAndCount(Task, { $and: [{ id: { $in: await this.taskIdsOfJobs(jobIds) } }, where] } as FilterQuery<Task>, {
-      orderBy: orderByOf('task', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(
+      this.em,
+      Task,
+      { $and: [{ id: { $in: await this.taskIdsOfJobs(jobIds) } }, where] } as FilterQuery<Task>,
+      orderByOf('task', orderBy),
+      page,
+    );
   }
 
   /** One window of each client's groups (by id) in one statement, in the order of `ids`. */

@@ -5,7 +5,7 @@ import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './fi
 import { changeStaticMembers, checkGroupQuery, refreshDynamicGroups } from './group-membership';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type OrderBy } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 
 export interface GroupFilter {
@@ -59,13 +59,7 @@ export class GroupService {
 
   /** Groups matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
   async list(filter: GroupFilter = {}, page: PageRequest = {}, extra: FilterQuery<Group> = {}, orderBy?: OrderBy<GroupOrderField>): Promise<Page<Group>> {
-    const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Group, { $and: [this.where(filter), extra] } as FilterQuery<Group>, {
-      orderBy: orderByOf('group', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(this.em, Group, { $and: [this.where(filter), extra] } as FilterQuery<Group>, orderByOf('group', orderBy), page);
   }
 
   async get(id: number): Promise<Group> {
@@ -160,13 +154,7 @@ export class GroupService {
   /** Members (bound or matched), paged, sorted like the client list. */
   async clients(id: number, page: PageRequest = {}, where: FilterQuery<Client> = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
     await this.get(id);
-    const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Client, { $and: [{ groups: id }, where] } as FilterQuery<Client>, {
-      orderBy: orderByOf('client', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(this.em, Client, { $and: [{ groups: id }, where] } as FilterQuery<Client>, orderByOf('client', orderBy), page);
   }
 
   /** One window of each group's members (by id) in one statement, in the order of `ids`. */

@@ -5,7 +5,7 @@ import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
+import { entityPage, entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
 import { fireTimesBetween, managementTimeZone, nextRunOf, parseCron } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
@@ -119,13 +119,7 @@ export class JobService {
 
   /** Jobs matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
   async list(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
-    const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, {
-      orderBy: orderByOf('job', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), page);
   }
 
   /**
@@ -308,16 +302,10 @@ export class JobService {
   /** The groups the job is aimed at, filtered by name, sorted like the group list. */
   async groups(id: number, filter: GroupFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<GroupOrderField>): Promise<Page<Group>> {
     await this.get(id);
-    const { offset, limit } = pageWindow(page);
     const where: Record<string, unknown> = {};
     applyNameFilter(where, 'name', filter.groupName, filter.groupNameContain);
     const rows = await this.em.execute<{ group_id: number }[]>('select group_id from job_group where job_id = ?', [id]);
-    const [items, total] = await this.em.findAndCount(Group, { ...where, id: { $in: rows.map((r) => r.group_id) } } as FilterQuery<Group>, {
-      orderBy: orderByOf('group', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(this.em, Group, { ...where, id: { $in: rows.map((r) => r.group_id) } } as FilterQuery<Group>, orderByOf('group', orderBy), page);
   }
 
   /** The clients bound to the job directly (what the bind routes change), filtered and sorted like the client list. */

@@ -2,7 +2,7 @@ import { ReferenceKind, type Collection, type EntityClass, type EntityMetadata, 
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { errors } from './errors';
 import { intArray } from './filters';
-import type { Page, PageWindow } from './paging';
+import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
 
 /**
  * Reads for pages of rows, a fixed number of statements whatever the page size: a window of the
@@ -271,6 +271,19 @@ export async function rowPage<T extends object, C extends string = never>(
     total,
     extras: rows.map((row) => Object.fromEntries(aliases.map((a) => [a, row[`__${a}`]])) as Record<C, unknown>),
   };
+}
+
+/** One page of managed entities matching `where`, sorted, with the total: `em.findAndCount` over a page request. */
+export async function entityPage<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  where: FilterQuery<T>,
+  orderBy: QueryOrderMap<T>[] | QueryOrderMap<T>,
+  page: PageRequest,
+): Promise<Page<T>> {
+  const { offset, limit } = pageWindow(page);
+  const [items, total] = await em.findAndCount(entity, where, { orderBy: orderBy as never, offset, limit });
+  return { items: items as T[], total };
 }
 
 /** Entities by id in one statement, in the order of `ids` (null where none). */

@@ -6,7 +6,7 @@ import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './fi
 import { jobWhere, type JobFilter } from './job.service';
 import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
 import { readScripts, saveScript, type SavedRootStep, type ScriptStep } from './step-script';
@@ -127,13 +127,7 @@ export class TaskService {
 
   /** Tasks matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
   async list(filter: TaskFilter = {}, page: PageRequest = {}, extra: FilterQuery<Task> = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
-    const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, {
-      orderBy: orderByOf('task', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(this.em, Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, orderByOf('task', orderBy), page);
   }
 
   /**
@@ -223,13 +217,7 @@ export class TaskService {
   /** The jobs the task is part of, filtered and sorted like the job list. */
   async jobs(id: number, filter: JobFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
     await this.get(id);
-    const { offset, limit } = pageWindow(page);
-    const [items, total] = await this.em.findAndCount(Job, { $and: [jobWhere(filter), { id: { $in: await this.jobIds(id) } }] } as FilterQuery<Job>, {
-      orderBy: orderByOf('job', orderBy),
-      offset,
-      limit,
-    });
-    return { items, total };
+    return entityPage(this.em, Job, { $and: [jobWhere(filter), { id: { $in: await this.jobIds(id) } }] } as FilterQuery<Job>, orderByOf('job', orderBy), page);
   }
 
   /** Jobs of many tasks in one statement (dataloaders), in the order of `ids`. */
