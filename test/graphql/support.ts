@@ -54,6 +54,8 @@ export function useGraphqlServer({
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.dispose()));
     await h.mount?.stop();
+    // Keep-alive sockets of fetch's pool would hold the server (and the jest worker) open for seconds.
+    server?.closeAllConnections();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await h.db?.close();
   });
