@@ -24,7 +24,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Client as PgClient } from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { startGateway, type Gateway } from '../../src/gateway';
@@ -37,6 +36,7 @@ import { TaskService } from '../../src/services/task.service';
 import { cpuMs, mergeStats, type FromAgents, type ToAgents } from './agents-process';
 import { processCpuMs, startCpuProfile, traceStatements, type StatementStats } from './profiling';
 import type { SimAgentStats } from './sim-agent';
+import { scratchDatabase } from '../support/scratch-database';
 
 interface BenchOptions {
   sizes: number[];
@@ -217,26 +217,6 @@ async function startMosquitto(limits: 'unlimited' | 'default', dir: string): Pro
             .slice(0, 3)
             .join('\n')}`,
         );
-    },
-  };
-}
-
-/** A database of its own on the server DATABASE_URL names, dropped at the end. */
-async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `sdes_bench_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new PgClient({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new PgClient({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
     },
   };
 }

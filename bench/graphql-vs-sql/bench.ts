@@ -29,6 +29,7 @@ import { createGraphqlContext } from '../../src/graphql/context';
 import { buildGraphqlSchema } from '../../src/graphql/schema';
 import { silentLogger } from '../../src/runtime/logger';
 import { summarize, writeResults, type BenchEntry, type Stats } from './results';
+import { scratchDatabase } from '../support/scratch-database';
 
 const SIZES = { clients: 10_000, jobs: 2_000, tasks: 5_000, groups: 500, membersPerGroup: 20 };
 const PAGE_SIZE = 20;
@@ -210,33 +211,13 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-/** A database of its own on the server DATABASE_URL names; dropped by `drop()`. */
-async function createBenchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sdes_bench_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new PgClient({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new PgClient({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.end();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const iterations = Number(process.env.BENCH_ITERATIONS || 200);
   const warmup = Number(process.env.BENCH_WARMUP || 40);
   const outDir = path.resolve(process.env.BENCH_OUT || 'bench/results');
   const serverUrl = process.env.DATABASE_URL;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-bench-gql-'));
-  const benchDb = serverUrl ? await createBenchDatabase(serverUrl) : undefined;
+  const benchDb = serverUrl ? await scratchDatabase(serverUrl) : undefined;
   const loadBefore = os.loadavg();
   const config = loadConfig({
     PORT: '0',

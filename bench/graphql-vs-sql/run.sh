@@ -1,5 +1,5 @@
 #!/bin/sh
-# GraphQL vs hand-written SQL benchmark (issue 3): compiles src/ and this folder with swc (the
+# GraphQL vs hand-written SQL benchmark (issue 3): compiles src/, this folder and bench/support with swc (the
 # build's settings, .swcrc) into .bench-dist/graphql-vs-sql (inside the project, so that packages
 # resolve from node_modules; ignored by git) and runs bench.ts from there. See the top of bench.ts.
 #   bench/graphql-vs-sql/run.sh                                                     embedded PGlite
@@ -10,5 +10,5 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/.bench-dist/graphql-vs-sql"
 cd "$ROOT"
 rm -rf "$OUT"
-npx swc src bench/graphql-vs-sql -d "$OUT" --copy-files --quiet
+npx swc src bench/graphql-vs-sql bench/support -d "$OUT" --copy-files --quiet
 exec node ${BENCH_NODE_ARGS:-} "$OUT/bench/graphql-vs-sql/bench.js"
