@@ -1,9 +1,9 @@
 import { Entity, Opt, PrimaryKey, Property, t } from '@mikro-orm/core';
 
-export const SETTING_KEYS = ['general', 'job', 'task', 'client'] as const;
+export const SETTING_KEYS = ['general', 'job', 'task', 'client', 'files'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
-/** One settings section (general, job, task, client) as a JSON document. */
+/** One settings section (general, job, task, client, files) as a JSON document. */
 @Entity({ tableName: 'setting' })
 export class Setting {
   @PrimaryKey({ type: t.integer })

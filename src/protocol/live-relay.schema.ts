@@ -60,7 +60,7 @@ const epochMs = z.number().int().nonnegative();
 const id = z.number().int().positive();
 
 export const entityChangedSchema = z.object({
-  entity: z.enum(['CLIENT', 'GROUP', 'JOB', 'TASK', 'ATTRIBUTE', 'SETTINGS']),
+  entity: z.enum(['CLIENT', 'GROUP', 'JOB', 'TASK', 'ATTRIBUTE', 'SETTINGS', 'FILE']),
   action: z.enum(['CREATED', 'UPDATED', 'DELETED']),
   id: z.number().int().nonnegative(),
   at: epochMs,

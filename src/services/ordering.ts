@@ -19,6 +19,7 @@ export const ORDER_FIELDS = {
   job: ['id', 'name', 'enabled', 'priority', 'createdAt', 'lastEditedAt', 'lastRunAt', 'nextRunAt', 'assignmentsChangedAt'],
   task: ['id', 'name', 'enabled', 'priority', 'createdAt', 'lastEditedAt', 'lastRunAt', 'assignmentsChangedAt'],
   attribute: ['id', 'name', 'type', 'createdAt'],
+  file: ['id', 'name', 'size', 'kind', 'status', 'createdAt', 'completedAt'],
 } as const;
 
 export type OrderedEntity = keyof typeof ORDER_FIELDS;
@@ -27,6 +28,7 @@ export type GroupOrderField = (typeof ORDER_FIELDS.group)[number];
 export type JobOrderField = (typeof ORDER_FIELDS.job)[number];
 export type TaskOrderField = (typeof ORDER_FIELDS.task)[number];
 export type AttributeOrderField = (typeof ORDER_FIELDS.attribute)[number];
+export type FileOrderField = (typeof ORDER_FIELDS.file)[number];
 
 type OrderMap = Record<string, QueryOrder>;
 

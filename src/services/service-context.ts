@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FileStoreService } from '../files/file-store.service';
 import type { LivePubSub, EntityChangedEvent } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
+import { errors } from './errors';
 
 /**
  * What every service method runs with: the request's own EntityManager (a fork per request),
@@ -12,6 +14,8 @@ export interface ServiceContext {
   pubsub?: LivePubSub;
   /** Hands a new run to the live layer for dispatch; absent where nothing dispatches (tests of the model alone). */
   dispatcher?: RunDispatcher;
+  /** The gateway's file store (src/files): one instance per gateway, it runs on its own EntityManager forks. */
+  files?: FileStoreService;
 }
 
 export interface RunDispatcher {
@@ -21,4 +25,10 @@ export interface RunDispatcher {
 
 export function publishChange(ctx: ServiceContext, entity: EntityChangedEvent['entity'], action: EntityChangedEvent['action'], id: number): void {
   ctx.pubsub?.publish('ENTITY_CHANGED', { entity, action, id, at: ctx.clock.now().getTime() });
+}
+
+/** The gateway's file store, or UNAVAILABLE where none runs (both doors call it through this). */
+export function fileStoreOf(ctx: ServiceContext): FileStoreService {
+  if (!ctx.files) throw errors.unavailable('the file store is not running on this gateway');
+  return ctx.files;
 }

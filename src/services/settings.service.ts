@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Setting, type SettingKey } from '../entities';
+import { FILE_STORE_CHECKS, FILE_STORE_DEFAULTS, type FileStoreSettings } from '../files/file-store.settings';
 import { errors } from './errors';
 import { publishChange, type ServiceContext } from './service-context';
+
+export type { FileStoreSettings };
 
 export interface GeneralSettings {
   managementServerTimeZone: string;
@@ -35,6 +38,7 @@ export interface SettingsSections {
   job: JobSettings;
   task: TaskSettings;
   client: ClientSettings;
+  files: FileStoreSettings;
 }
 
 /** What a fresh installation starts with. */
@@ -43,6 +47,7 @@ export const DEFAULT_SETTINGS: SettingsSections = {
   job: { enable: true, maxRetried: 0, retryWait: 60, maxConcurrentSession: 100 },
   task: { enable: true, priority: 0, disableValidation: false },
   client: { autoEnableNewClient: false },
+  files: FILE_STORE_DEFAULTS,
 };
 
 function isTimeZone(zone: string): boolean {
@@ -75,6 +80,7 @@ const CHECKS: { [K in SettingKey]: Checker<SettingsSections[K]> } = {
   },
   task: { enable: bool, priority: (v) => (Number.isInteger(v) ? null : 'an integer'), disableValidation: bool },
   client: { autoEnableNewClient: bool },
+  files: FILE_STORE_CHECKS,
 };
 
 /** Settings sections, each a JSON document with defaults filled in on first read. */
