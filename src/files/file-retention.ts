@@ -28,7 +28,8 @@ const NOT_KEPT = `("keep_until" is null or "keep_until" <= ?)`;
  * 1. age: COMPLETE files completed more than `maxAgeDays` ago;
  * 2. abandoned: PARTIAL and FAILED files whose last change is more than `partialGraceHours` old;
  * 3. size: while the COMPLETE files add up to more than `maxTotalBytes`, the oldest ones (by
- *    completion). Files kept by `keepUntil` count towards the total but are not removed.
+ *    completion). Newest first, each file carries its bytes, those of every newer file and those
+ *    of the files kept by `keepUntil` (they count, but are not removed): past the bound, it goes.
  */
 export async function deleteExpiredRows(em: EntityManager, settings: FileStoreSettings, now: Date): Promise<RemovedFile[]> {
   const conn = em.getConnection();
@@ -47,16 +48,18 @@ export async function deleteExpiredRows(em: EntityManager, settings: FileStoreSe
     ]),
   );
   if (settings.maxTotalBytes > 0) {
-    // Newest first, each row carries the bytes of itself and every newer file: past the bound, it goes.
     tag('size')(
       await conn.execute(
         `delete from "stored_file" where "id" in (
            select "id" from (
-             select "id", "keep_until", sum("size") over (order by "completed_at" desc, "id" desc) as "running"
-             from "stored_file" where "status" = 'COMPLETE'
-           ) ranked where "running" > ? and ("keep_until" is null or "keep_until" <= ?)
+             select "id", "kept",
+                    sum(case when "kept" then 0 else "size" end) over (order by "completed_at" desc, "id" desc)
+                      + sum(case when "kept" then "size" else 0 end) over () as "running"
+             from (select "id", "size", "completed_at", ("keep_until" is not null and "keep_until" > ?) as "kept"
+                   from "stored_file" where "status" = 'COMPLETE') complete
+           ) ranked where not "kept" and "running" > ?
          ) and "status" = 'COMPLETE' ${RETURNING}`,
-        [settings.maxTotalBytes, now],
+        [now, settings.maxTotalBytes],
       ),
     );
   }
