@@ -9,6 +9,8 @@ export interface GatewayConfig {
   /** External PostgreSQL; when absent the embedded PGlite under dataDir is used. */
   databaseUrl?: string;
   dataDir: string;
+  /** SDES_FILES_DIR: where the file store keeps the bytes of stored files (default `<dataDir>/files`). */
+  filesDir?: string;
   /** External broker; when absent the embedded broker listens on mqttPort. */
   mqttUrl?: string;
   mqttPort: number;
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     host: env.HOST || '0.0.0.0',
     databaseUrl: urlFrom(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(env.SDES_DATA_DIR || './data'),
+    filesDir: env.SDES_FILES_DIR ? path.resolve(env.SDES_FILES_DIR) : undefined,
     mqttUrl: urlFrom(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
     mqttPort: portFrom(env, 'MQTT_PORT', 1883),
     mqttHost: env.MQTT_HOST || '0.0.0.0',

@@ -1,9 +1,12 @@
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import express from 'express';
 import type { MqttClient } from 'mqtt';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GatewayConfig } from './config';
+import { createLocalBlobStorage, FileStoreService } from './files';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
 import { createDispatcher, type Dispatcher } from './live/dispatcher';
@@ -38,6 +41,8 @@ export interface Gateway {
   scheduler: Scheduler;
   /** Live events to and from the other gateways of the installation (src/live/live-relay.ts). */
   relay: LiveRelay;
+  /** The file store (src/files): uploads and transfer spools, retention. */
+  files: FileStoreService;
   stop(): Promise<void>;
 }
 
@@ -111,12 +116,15 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     const scheduler = createScheduler({ orm: db.orm, clock, logger, lifecycle, dispatcher, pubsub });
     scheduler.start();
     stoppers.push({ name: 'scheduler', stop: () => scheduler.stop() });
+    // Stopped after 'http' (pushed before it): downloads in progress read from it to the end.
+    const files = await startFileStore({ config, orm: db.orm, clock, logger, pubsub });
+    stoppers.push({ name: 'files', stop: () => files.stop() });
     const app = express();
     app.disable('x-powered-by');
     const httpServer = http.createServer(app);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
-    const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger, dispatcher } });
-    app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger, dispatcher }));
+    const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger, dispatcher, files } });
+    app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger, dispatcher, files }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>
@@ -143,9 +151,38 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     const url = `http://127.0.0.1:${port}`;
     logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl }, 'SDES gateway ready');
 
-    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, stop: stopAll };
+    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, files, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** The file store on local disk under SDES_FILES_DIR (default `<SDES_DATA_DIR>/files`), retention started. */
+async function startFileStore({
+  config,
+  orm,
+  clock,
+  logger,
+  pubsub,
+}: {
+  config: GatewayConfig;
+  orm: Database['orm'];
+  clock: Clock;
+  logger: Logger;
+  pubsub: LivePubSub;
+}): Promise<FileStoreService> {
+  const root = config.filesDir ?? path.join(config.dataDir, 'files');
+  try {
+    await fs.mkdir(root, { recursive: true });
+    await fs.access(root, fs.constants.W_OK);
+  } catch (err) {
+    const variable = config.filesDir ? 'SDES_FILES_DIR' : 'SDES_DATA_DIR';
+    throw new StartupError(
+      `cannot write the file store folder ${root} (${(err as Error).message}): fix its permissions or set ${variable} to a writable folder`,
+    );
+  }
+  const files = new FileStoreService({ orm, storage: createLocalBlobStorage({ root }), clock, logger, pubsub });
+  files.start();
+  return files;
 }

@@ -16,8 +16,8 @@ export interface GraphqlContext {
  * requests), the services built on it, and DataLoaders that batch within this operation only.
  * HTTP calls it per request; graphql-ws per subscribe message.
  */
-export function createGraphqlContext({ orm, clock, pubsub, logger, dispatcher }: FrontDoorDeps): GraphqlContext {
-  const svc: ServiceContext = { em: orm.em.fork(), clock, pubsub, dispatcher };
+export function createGraphqlContext({ orm, clock, pubsub, logger, dispatcher, files }: FrontDoorDeps): GraphqlContext {
+  const svc: ServiceContext = { em: orm.em.fork(), clock, pubsub, dispatcher, files };
   const services = createServices(svc);
   return { services, loaders: createLoaders(services), logger };
 }

@@ -1,7 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/paging';
 import { errorBodySchema } from './http-errors';
-import type { AnyRoute } from './route';
+import type { AnyRoute, RawResponses } from './route';
 
 /** `/jobs/:jobId/details` (express) -> `/v1/jobs/{jobId}/details` (OpenAPI). */
 export function openApiPath(expressPath: string): string {
@@ -9,6 +9,25 @@ export function openApiPath(expressPath: string): string {
 }
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: errorBodySchema } } });
+
+/** The answers of a route that answers bytes (a download), as its `raw` table describes them. */
+function rawResponses(raw: RawResponses) {
+  return Object.fromEntries(
+    Object.entries(raw).map(([status, r]) => [
+      status,
+      {
+        description: r.description,
+        headers:
+          r.headers && Object.fromEntries(Object.entries(r.headers).map(([name, description]) => [name, { description, schema: { type: 'string' as const } }])),
+        content: r.json
+          ? { 'application/json': { schema: r.json } }
+          : r.contentType
+            ? { [r.contentType]: { schema: { type: 'string' as const, format: 'binary' } } }
+            : undefined,
+      },
+    ]),
+  );
+}
 
 /**
  * The OpenAPI 3.1 document of the /v1 layer, generated from the route table (the schemas that
@@ -33,12 +52,13 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version = '1.0
       tags: [route.tag],
       request,
       responses: {
-        200: { description: "As the document's example shows.", content: { 'application/json': { schema: route.response } } },
+        ...(route.raw ? {} : { 200: { description: "As the document's example shows.", content: { 'application/json': { schema: route.response } } } }),
         400: errorResponse('A parameter or body field is missing or malformed; `field` names it.'),
         404: errorResponse('An id names nothing, or no such route.'),
         409: errorResponse('The change conflicts with existing records.'),
         500: errorResponse('An unexpected error; the body is masked and the gateway logs the details.'),
         503: errorResponse('A part the route needs (database, broker) is not available.'),
+        ...(route.raw ? rawResponses(route.raw) : {}),
       },
     });
   }
@@ -52,6 +72,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version = '1.0
         'The routes of the emqx-sdes REST document, answering as its examples show (field names, misspellings and all).',
         `Paging: pageNo starts at 1; pageSize defaults to ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}; total counts every matching row.`,
         'Timestamps are epoch milliseconds. Errors answer `{code, message, field}`.',
+        'Beside the documented routes, SDES adds the file store (`/v1/files...`, tag `files`): list, download with Range requests, delete, retention settings.',
         'See docs/rest-compat.md for every decision taken where the document is ambiguous.',
       ].join('\n\n'),
     },

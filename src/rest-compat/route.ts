@@ -1,5 +1,6 @@
+import type { Request, Response } from 'express';
 import type { ServiceContext } from '../services/service-context';
-import type { z } from './zod';
+import { z } from './zod';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
@@ -11,6 +12,21 @@ export interface RouteInput<P extends AnyObject | undefined, Q extends AnyObject
   query: Q extends AnyObject ? z.output<Q> : Record<string, never>;
   body: B extends z.ZodType ? z.output<B> : undefined;
 }
+
+/**
+ * The answer of a route that does not answer JSON (a file download): its handler returns one and
+ * the router lets it write the HTTP answer. Errors it throws before writing become the usual
+ * JSON errors.
+ */
+export abstract class RawAnswer {
+  abstract send(req: Request, res: Response): Promise<void>;
+}
+
+/** The `response` of a route whose handler returns a RawAnswer (its answers are documented by `raw`). */
+export const rawAnswer = z.custom<RawAnswer>((value) => value instanceof RawAnswer);
+
+/** How the answers of a raw route appear in OpenAPI, by status. */
+export type RawResponses = Record<number, { description: string; contentType?: string; headers?: Record<string, string>; json?: z.ZodType }>;
 
 /**
  * One documented route, defined once. The router validates requests from `params`, `query` and
@@ -35,8 +51,10 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
-  /** The shape of the document's 200 example. */
+  /** The shape of the document's 200 example (`rawAnswer` for a route that answers bytes). */
   response: R;
+  /** The answers of a route whose handler returns a RawAnswer, documented in OpenAPI instead of `response`. */
+  raw?: RawResponses;
   handler: (ctx: ServiceContext, input: RouteInput<P, Q, B>) => Promise<z.input<R>>;
 }
 

@@ -5,8 +5,8 @@ import type { ServiceContext } from '../services/service-context';
 import { createDocsRouter } from './docs-page';
 import { toHttpError } from './http-errors';
 import { buildOpenApiDocument } from './openapi';
-import type { AnyRoute } from './route';
-import { REST_ROUTES } from './routes';
+import { RawAnswer, type AnyRoute } from './route';
+import { SERVED_ROUTES } from './routes';
 import { parsePart } from './validation';
 
 /**
@@ -47,10 +47,16 @@ function isJsonRequest(req: Request): boolean {
  * request validation, `/v1/openapi.json`, the `/v1/docs` page, JSON 404/405 and one error mapper.
  * Mount it with `app.use('/v1', createRestRouter(deps))`.
  */
-export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[] = REST_ROUTES): Router {
+export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[] = SERVED_ROUTES): Router {
   const router = express.Router();
   const openApi = buildOpenApiDocument(routes);
-  const contextFor = (): ServiceContext => ({ em: deps.orm.em.fork(), clock: deps.clock, pubsub: deps.pubsub, dispatcher: deps.dispatcher });
+  const contextFor = (): ServiceContext => ({
+    em: deps.orm.em.fork(),
+    clock: deps.clock,
+    pubsub: deps.pubsub,
+    dispatcher: deps.dispatcher,
+    files: deps.files,
+  });
 
   router.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   router.get('/openapi.json', (_req, res) => {
@@ -72,7 +78,8 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
           body = parsePart('body', route.body, req.body);
         }
         const result = await route.handler(contextFor(), { params, query, body });
-        res.status(200).json(result ?? null);
+        if (result instanceof RawAnswer) await result.send(req, res);
+        else res.status(200).json(result ?? null);
       } catch (err) {
         next(err);
       }

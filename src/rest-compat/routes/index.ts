@@ -3,6 +3,7 @@ import { attributeRoutes } from './attributes.routes';
 import { clientRelationRoutes } from './client-relations.routes';
 import { clientRoutes } from './clients.routes';
 import { dashboardRoutes } from './dashboard.routes';
+import { fileRoutes } from './files.routes';
 import { groupRoutes } from './groups.routes';
 import { jobBindingRoutes } from './job-bindings.routes';
 import { jobRoutes } from './jobs.routes';
@@ -30,3 +31,9 @@ export const REST_ROUTES: readonly AnyRoute[] = [
   ...settingsRoutes,
   ...attributeRoutes,
 ];
+
+/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store. */
+export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes];
+
+/** What the /v1 router serves. */
+export const SERVED_ROUTES: readonly AnyRoute[] = [...REST_ROUTES, ...ADDED_ROUTES];
