@@ -10,6 +10,7 @@ import { GroupResolver } from '../resolvers/group.resolver';
 import { JobResolver } from '../resolvers/job.resolver';
 import { LiveResolver } from '../resolvers/live.resolver';
 import { SettingsResolver } from '../resolvers/settings.resolver';
+import { FileStoreSettingsResolver, StoredFileResolver } from '../resolvers/stored-file.resolver';
 import { TaskResolver } from '../resolvers/task.resolver';
 
 /** Every resolver of the graph. */
@@ -26,6 +27,8 @@ export const RESOLVERS = [
   TaskResultResolver,
   DashboardResolver,
   LiveResolver,
+  StoredFileResolver,
+  FileStoreSettingsResolver,
 ] as const;
 
 /**

@@ -130,8 +130,12 @@ export enum EntityKind {
   TASK = 'TASK',
   ATTRIBUTE = 'ATTRIBUTE',
   SETTINGS = 'SETTINGS',
+  FILE = 'FILE',
 }
-registerEnumType(EntityKind, { name: 'EntityKind', description: 'The kinds of configuration object whose changes are published.' });
+registerEnumType(EntityKind, {
+  name: 'EntityKind',
+  description: 'The kinds of object whose changes are published (FILE: a stored file was begun, completed, failed or removed).',
+});
 
 export enum ChangeAction {
   CREATED = 'CREATED',

@@ -248,7 +248,7 @@ describe('/v1/files/settings and /v1/files/usage', () => {
     const bad = await call<{ field: string; message: string }>(t.base, 'POST', '/files/settings', { partialGraceHours: 0 });
     expect(bad.status).toBe(400);
     expect(bad.body.field).toBe('partialGraceHours');
-    expect(bad.body.message).toMatch(/expected an integer from 1/);
+    expect(bad.body.message).toBe('partialGraceHours: expected an integer number of hours from 1, got 0');
   });
 
   it('counts what the store holds', async () => {

@@ -5,7 +5,7 @@ import { fileStoreOf } from '../../services/service-context';
 import { SettingsService } from '../../services/settings.service';
 import { FileContentAnswer } from '../file-content';
 import { errorBodySchema } from '../http-errors';
-import { b, pagingQuery, q } from '../params';
+import { pagingQuery, q } from '../params';
 import { defineRoute, rawAnswer, type AnyRoute } from '../route';
 import { epochMs, epochMsOrNull, SUCCESS, successText, toPage, pageOf } from '../shapes/common';
 import { z } from '../zod';
@@ -64,10 +64,17 @@ const fileSettings = z.object({
   partialGraceHours: z.int().openapi({ description: 'PARTIAL and FAILED files untouched this long are removed.' }),
 });
 
+// Ranges are the service's to check (settings.service.ts), so both doors refuse with one message.
+const anInteger = (description: string) =>
+  z
+    .int({ error: () => 'expected an integer' })
+    .optional()
+    .openapi({ description });
+
 const fileSettingsBody = z.object({
-  maxAgeDays: b.int(0).optional().openapi({ description: 'Days, from 0 (no bound).' }),
-  maxTotalBytes: b.int(0, Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'Bytes, from 0 (no bound).' }),
-  partialGraceHours: b.int(1).optional().openapi({ description: 'Hours, from 1.' }),
+  maxAgeDays: anInteger('Days, from 0 (no bound).'),
+  maxTotalBytes: anInteger('Bytes, from 0 (no bound).'),
+  partialGraceHours: anInteger('Hours, from 1.'),
 });
 
 const fileId = z.object({ fileId: q.id() });
