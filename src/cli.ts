@@ -16,7 +16,7 @@ program
   .description('start the gateway: GraphQL and REST on PORT, the embedded database and broker unless DATABASE_URL / MQTT_URL are set')
   .addHelpText(
     'after',
-    '\nEnvironment:\n  PORT (4000)  DATABASE_URL  SDES_DATA_DIR (./data)  MQTT_URL  MQTT_PORT (1883)  LOG_LEVEL (info)  LOG_FORMAT (json|pretty)',
+    '\nEnvironment:\n  PORT (4000)  DATABASE_URL  SDES_DATA_DIR (./data)  SDES_FILES_DIR (<SDES_DATA_DIR>/files)  MQTT_URL  MQTT_PORT (1883)  LOG_LEVEL (info)  LOG_FORMAT (json|pretty)',
   )
   .action(async () => {
     const logger = createLogger({ name: 'sdes' });
