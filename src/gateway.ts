@@ -74,6 +74,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
   };
 
   try {
+    // Before the database: a folder that cannot be written ends the start at once.
+    const filesRoot = await prepareFilesDir(config);
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     stoppers.push({ name: 'database', stop: () => db.close() });
 
@@ -117,7 +119,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     scheduler.start();
     stoppers.push({ name: 'scheduler', stop: () => scheduler.stop() });
     // Stopped after 'http' (pushed before it): downloads in progress read from it to the end.
-    const files = await startFileStore({ config, orm: db.orm, clock, logger, pubsub });
+    const files = new FileStoreService({ orm: db.orm, storage: createLocalBlobStorage({ root: filesRoot }), clock, logger, pubsub });
+    files.start();
     stoppers.push({ name: 'files', stop: () => files.stop() });
     const app = express();
     app.disable('x-powered-by');
@@ -158,20 +161,8 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
   }
 }
 
-/** The file store on local disk under SDES_FILES_DIR (default `<SDES_DATA_DIR>/files`), retention started. */
-async function startFileStore({
-  config,
-  orm,
-  clock,
-  logger,
-  pubsub,
-}: {
-  config: GatewayConfig;
-  orm: Database['orm'];
-  clock: Clock;
-  logger: Logger;
-  pubsub: LivePubSub;
-}): Promise<FileStoreService> {
+/** The file store's folder, SDES_FILES_DIR (default `<SDES_DATA_DIR>/files`), made and checked writable. */
+async function prepareFilesDir(config: GatewayConfig): Promise<string> {
   const root = config.filesDir ?? path.join(config.dataDir, 'files');
   try {
     await fs.mkdir(root, { recursive: true });
@@ -182,7 +173,5 @@ async function startFileStore({
       `cannot write the file store folder ${root} (${(err as Error).message}): fix its permissions or set ${variable} to a writable folder`,
     );
   }
-  const files = new FileStoreService({ orm, storage: createLocalBlobStorage({ root }), clock, logger, pubsub });
-  files.start();
-  return files;
+  return root;
 }
