@@ -1,6 +1,6 @@
 import type { AgentEvent } from '../../protocol';
 import { parseWireReportId } from './attempt-id';
-import type { EventsMessage } from './ingest.service';
+import type { EventsMessage } from '../../live/agent-inbox';
 import { retryAt } from './rules';
 import type { StepIndex } from './script-index';
 
