@@ -133,7 +133,9 @@ describe('closing what a final report leaves open', () => {
       expect(await closeStep({ reportId, taskId, stepId: del, message: 'again' })).toBe('ALREADY_FINAL');
       const { runId } = (await h.sql<{ run_id: number }>('select run_id from report where report_id = ?', [reportId])).map((r) => ({ runId: r.run_id }))[0];
       const rec = await runRecords(h, runId);
-      expect(rec.steps.map((s) => [s.step_id, s.status])).toEqual([
+      // (Rows come in start order; the gateway's clock is not the fake agent's.)
+      const byStep = [...rec.steps].sort((a, b) => a.step_id - b.step_id);
+      expect(byStep.map((s) => [s.step_id, s.status])).toEqual([
         [wait, 'RUNNING'],
         [del, 'FAILED'],
       ]);
