@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ProgressOutbox, ReportKey } from './progress-events';
-import { FINAL_SQL, stepClosingNote, taskClosingLine } from './rules';
+import { childClosingSql, FINAL_SQL, OPEN_CHILD_SQL, stepClosingNote, taskClosingLine } from './rules';
 import { indexScript } from './script-index';
 import { queryBound } from './sql';
 
@@ -18,7 +18,7 @@ export interface ReportClosing {
 type Row = Record<string, unknown>;
 
 /**
- * Closes every child a final report left open (rules.ts, childClosing): RUNNING task results and
+ * Closes every child a final report left open (rules.ts, CHILD_CLOSING): RUNNING task results and
  * open step results end FAILED, PENDING task results NOT_EXECUTE, all at the report's end time;
  * each closed step gets a last message saying why, each closed RUNNING task a line in the
  * report's message. Set-based (three statements whatever the number of reports). Children
@@ -40,10 +40,10 @@ export async function closeOpenChildren(
   );
   const tasks = await queryBound<Row[]>(
     em,
-    `update task_result t set status = case when t.status = 'RUNNING' then 'FAILED' else 'NOT_EXECUTE' end,
+    `update task_result t set status = ${childClosingSql('t.status')},
        ended_at = coalesce(t.ended_at, greatest(x.ended_at, coalesce(t.started_at, x.ended_at)))
      from jsonb_to_recordset(?::jsonb) as x(id int, ended_at timestamptz)
-     where t.report_id = x.id and t.status in ('PENDING', 'RUNNING')
+     where t.report_id = x.id and t.status in ${OPEN_CHILD_SQL}
      returning t.report_id, t.task_id, t.status, t.started_at, t.ended_at`,
     [x],
   );

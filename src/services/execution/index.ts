@@ -20,7 +20,7 @@ export {
   type ProgressRow,
   type ReportKey,
 } from './progress-events';
-export { childClosing, deadlineOutcome, initialRunStatus, isFinal, retryAt, runStatusOf } from './rules';
+export { CHILD_CLOSING, deadlineOutcome, initialRunStatus, isFinal, retryAt, runStatusOf } from './rules';
 export { indexScript, type StepIndex } from './script-index';
 export { queryBound } from './sql';
 export { ExecutionStateService, type CloseStepOutcome, type StepRef } from './state.service';

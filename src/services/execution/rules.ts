@@ -72,9 +72,18 @@ export function retryLine(attempt: number, maxRetries: number, failedSteps: { ty
  * each at the report's end time. The notes say why: the step's as its last message, a task's
  * (task results have no message of their own) as a line of the report's message.
  */
-export function childClosing(task: 'RUNNING' | 'PENDING'): ExecutionStatus {
-  return task === 'RUNNING' ? 'FAILED' : 'NOT_EXECUTE';
-}
+export const CHILD_CLOSING = { RUNNING: 'FAILED', PENDING: 'NOT_EXECUTE' } as const satisfies Record<string, ExecutionStatus>;
+
+/** The statuses CHILD_CLOSING closes, as an SQL list. */
+export const OPEN_CHILD_SQL = `(${Object.keys(CHILD_CLOSING)
+  .map((s) => `'${s}'`)
+  .join(', ')})`;
+
+/** CHILD_CLOSING as an SQL expression over a task result's status column. */
+export const childClosingSql = (column: string): string =>
+  `case ${Object.entries(CHILD_CLOSING)
+    .map(([from, to]) => `when ${column} = '${from}' then '${to}'`)
+    .join(' ')} end`;
 
 /** The step message of a step result the gateway closed. */
 export function stepClosingNote(reportStatus: string, reason: string | null): string {
