@@ -153,7 +153,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     stoppers.push({ name: 'graphql', stop: () => graphql.stop() });
     const port = (httpServer.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
-    logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl }, 'SDES gateway ready');
+    logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl, files: filesRoot }, 'SDES gateway ready');
 
     return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, files, stop: stopAll };
   } catch (err) {
