@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { MqttClient } from 'mqtt';
@@ -6,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GatewayConfig } from './config';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
+import { createHttpServer } from './http/server-limits';
 import { createDispatcher, type Dispatcher } from './live/dispatcher';
 import { createExecutionLifecycle, type ExecutionLifecycle } from './live/execution-lifecycle';
 import { createMqttBridge } from './live/mqtt-bridge';
@@ -74,7 +74,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
 
     let broker: EmbeddedBroker | undefined;
     if (!config.mqttUrl) {
-      broker = await startEmbeddedBroker({ port: config.mqttPort, host: config.mqttHost, logger });
+      broker = await startEmbeddedBroker({ port: config.mqttPort, host: config.mqttHost, logger, maxPacketBytes: config.mqttMaxPacketBytes });
       stoppers.push({ name: 'broker', stop: () => broker!.close() });
     }
     const brokerUrl = config.mqttUrl ?? broker!.url;
@@ -113,7 +113,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     stoppers.push({ name: 'scheduler', stop: () => scheduler.stop() });
     const app = express();
     app.disable('x-powered-by');
-    const httpServer = http.createServer(app);
+    const httpServer = createHttpServer(app, config.httpLimits);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
     const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger, dispatcher } });
     app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger, dispatcher }));
