@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
   getNamedType,
+  isEnumType,
   isInputObjectType,
   isLeafType,
   isNonNullType,
@@ -11,6 +12,7 @@ import {
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { GRAPHQL_CODES } from '../../src/graphql/errors';
+import { buildGraphqlSchema } from '../../src/graphql/schema';
 import { startTestGateway, type TestGateway } from '../rest-compat/support/gateway';
 import { seedFleet } from '../rest-compat/support/seed';
 import { fuzzOptions, tooDeep, tooDeepText, unstorableString, watchRecords, type RecordWatch } from './support';
@@ -32,7 +34,6 @@ beforeAll(async () => {
   await seedFleet(t.gateway.db.orm, t.gateway.clock);
   records = await watchRecords(t.gateway.db.orm);
   url = `${t.gateway.url}/graphql`;
-  const { buildGraphqlSchema } = await import('../../src/graphql/schema');
   schema = await buildGraphqlSchema({ pubsub: t.gateway.pubsub });
   ws = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
 }, 120_000);
@@ -97,7 +98,7 @@ function neutral(typeName: string): string | null {
   if (typeName === 'Boolean') return 'false';
   if (typeName === 'String') return '"fuzz"';
   const type = schema.getType(typeName);
-  if (type && 'getValues' in type) return (type as { getValues(): { name: string }[] }).getValues()[0].name;
+  if (isEnumType(type)) return type.getValues()[0].name;
   return null;
 }
 
