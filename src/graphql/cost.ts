@@ -133,8 +133,7 @@ export function estimateCost(
         else if (name === '__schema' || name === '__type') {
           total += ROOT_FIELD_COST;
           if (total <= budget) total += introspection.root(sel, budget - total);
-        }
-        else if (isObjectType(parent) || isInterfaceType(parent)) {
+        } else if (isObjectType(parent) || isInterfaceType(parent)) {
           const field = parent.getFields()[name];
           if (!field) continue;
           const type = getNullableType(field.type);

@@ -112,13 +112,11 @@ function operations(): fc.Arbitrary<Op> {
     // Too deep a variable (a JSON value where a String is expected).
     fc.tuple(site, tooDeep).map(([s, deep]): Op => ({ query: s.template('String'), variables: { s: deep }, mutation: s.mutation })),
     // Too deep, as JSON text (JSON.stringify cannot write the deepest).
-    fc
-      .tuple(site, tooDeepText)
-      .map(([s, text]): Op => ({
-        query: s.template('String'),
-        raw: `{"query":${JSON.stringify(s.template('String'))},"variables":{"s":${text}}}`,
-        mutation: s.mutation,
-      })),
+    fc.tuple(site, tooDeepText).map(([s, text]): Op => ({
+      query: s.template('String'),
+      raw: `{"query":${JSON.stringify(s.template('String'))},"variables":{"s":${text}}}`,
+      mutation: s.mutation,
+    })),
     // Junk documents.
     fc.string({ maxLength: 200 }).map((query): Op => ({ query, mutation: false })),
     // Alias floods of root fields, and fragment bombs.

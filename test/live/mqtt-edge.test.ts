@@ -60,7 +60,7 @@ describe("the gateway's MQTT edge", () => {
 
   it('closes a connection that sends a packet over MQTT_MAX_PACKET_BYTES, and keeps serving the others', async () => {
     const big = await connect();
-    const closed = new Promise((resolve) => big.once('close', resolve));
+    const closed = new Promise<void>((resolve) => big.once('close', () => resolve()));
     big.publish(statusTopic('edge-huge'), Buffer.alloc(MAX_PACKET + 1, 0x20), { qos: 0 });
     await closed;
     await until('the broker warning', () => lines.some((l) => l.msg.includes('MQTT_MAX_PACKET_BYTES')));

@@ -10,7 +10,8 @@ describe('presence ingestion: one odd status costs only itself', () => {
     await h.startGateway();
   });
 
-  const row = async (id: string): Promise<Row | undefined> => (await h.sql<Row>('select status, hostname, connected_at from client where mqtt_client_id = ?', [id]))[0];
+  const row = async (id: string): Promise<Row | undefined> =>
+    (await h.sql<Row>('select status, hostname, connected_at from client where mqtt_client_id = ?', [id]))[0];
   /** A status as an agent would send it, with fields it should not send. */
   const online = (at: number, extra: Record<string, unknown> = {}) =>
     JSON.stringify({ v: PROTOCOL_VERSION, status: 'ONLINE', at, role: 'STORE', version: '1.0.0', ip: null, hostname: 'h', roots: [], stream: 's', ...extra });
