@@ -72,7 +72,7 @@ export interface SavedRootStep {
 }
 
 /** Most steps one script may hold, branches included: a dispatch carries the whole script (docs/rest-compat.md). */
-export const MAX_SCRIPT_STEPS = 10_000;
+export const MAX_SCRIPT_STEPS = 2_000;
 
 /** DOMAIN.md: retries default to 4 attempts, 20 s apart. */
 export const DEFAULT_RETRY_TIMES = 4;
