@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { OVERWRITE_MODES, STEP_TYPES, Task, type OverwriteMode, type StepBranch, type StepType } from '../entities';
 import { MAX_STEP_DEPTH, stepTreeDepth } from '../protocol';
 import { errors } from './errors';
-import { queryBound } from './execution-progress.sql';
+import { queryBound } from './execution/sql';
 import { intArray } from './filters';
 
 /**

@@ -1,5 +1,5 @@
 import { MAX_STEP_DEPTH, buildDispatch, encodeMessage, parseCommand, commandsTopic } from '../../src/protocol';
-import { toDispatchTask } from '../../src/live/dispatch-message';
+import { toDispatchTask } from '../../src/services/execution/dispatch-message';
 import { checkScript, MAX_SCRIPT_STEPS } from '../../src/services/step-script';
 import { TaskService } from '../../src/services/task.service';
 import { captureSql } from '../graphql/support';
