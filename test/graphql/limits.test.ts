@@ -53,7 +53,8 @@ describe('cost limits that bound cost', () => {
     const { result, ms } = await timed(() => captureSql(() => h.gql(fragmentBomb(levels))));
     expect(codeOf(result.result)).toBe(GRAPHQL_CODES.QUERY_TOO_COMPLEX);
     expect(result.statements).toEqual([]);
-    expect(ms).toBeLessThan(1_000);
+    // Milliseconds on a quiet machine; the bound leaves room for a loaded CI one.
+    expect(ms).toBeLessThan(5_000);
   });
 
   it.each([
@@ -68,7 +69,7 @@ describe('cost limits that bound cost', () => {
     const { result, ms } = await timed(() => captureSql(() => h.gql(query)));
     expect(LIMIT_CODES).toContain(codeOf(result.result));
     expect(result.statements).toEqual([]);
-    expect(ms).toBeLessThan(2_000);
+    expect(ms).toBeLessThan(5_000);
   });
 
   it('admits the IDE introspection query and a dashboard page', async () => {
