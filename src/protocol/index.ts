@@ -10,3 +10,4 @@ export * from './protocol.parse';
 export * from './protocol.build';
 export * from './ack-batcher';
 export * from './text';
+export * from './storable';
