@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { HttpLimits } from './http/server-limits';
 import { StartupError } from './runtime/startup-error';
 
 /** Everything `sdes serve` reads from its environment. */
@@ -18,6 +19,18 @@ export interface GatewayConfig {
   /** SDES_SHARE_GROUP: gateways with the same group split the agents' messages (MQTT shared subscriptions). */
   shareGroup?: string;
   logLevel: string;
+  /** HTTP_MAX_HEADER_BYTES, HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS (src/http/server-limits.ts). */
+  httpLimits?: Partial<HttpLimits>;
+  /** MQTT_MAX_PACKET_BYTES: the embedded broker closes a connection that sends a larger packet. */
+  mqttMaxPacketBytes?: number;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw new StartupError(`${name}="${raw}" is not valid: expected an integer from ${min} to ${max}`);
+  return value;
 }
 
 function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -58,5 +71,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     mqttHost: env.MQTT_HOST || '0.0.0.0',
     shareGroup: env.SDES_SHARE_GROUP || undefined,
     logLevel: env.LOG_LEVEL || 'info',
+    httpLimits: withoutUndefined({
+      maxHeaderBytes: intFrom(env, 'HTTP_MAX_HEADER_BYTES', 1024, 1024 * 1024),
+      headersTimeoutMs: intFrom(env, 'HTTP_HEADERS_TIMEOUT_MS', 100, 600_000),
+      requestTimeoutMs: intFrom(env, 'HTTP_REQUEST_TIMEOUT_MS', 100, 600_000),
+      keepAliveTimeoutMs: intFrom(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000),
+    }),
+    mqttMaxPacketBytes: intFrom(env, 'MQTT_MAX_PACKET_BYTES', 64 * 1024, 256 * 1024 * 1024),
   };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

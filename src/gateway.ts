@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
@@ -9,6 +8,7 @@ import type { GatewayConfig } from './config';
 import { createLocalBlobStorage, FileStoreService } from './files';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
+import { createHttpServer } from './http/server-limits';
 import { createMqttBridge } from './live/mqtt-bridge';
 import { createLiveRelay, gatewayWill, newGatewayId, type LiveRelay } from './live/live-relay';
 import { createLivePubSub, type LivePubSub } from './live/pubsub';
@@ -81,7 +81,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
 
     let broker: EmbeddedBroker | undefined;
     if (!config.mqttUrl) {
-      broker = await startEmbeddedBroker({ port: config.mqttPort, host: config.mqttHost, logger });
+      broker = await startEmbeddedBroker({ port: config.mqttPort, host: config.mqttHost, logger, maxPacketBytes: config.mqttMaxPacketBytes });
       stoppers.push({ name: 'broker', stop: () => broker!.close() });
     }
     const brokerUrl = config.mqttUrl ?? broker!.url;
@@ -125,7 +125,7 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     stoppers.push({ name: 'files', stop: () => files.stop() });
     const app = express();
     app.disable('x-powered-by');
-    const httpServer = http.createServer(app);
+    const httpServer = createHttpServer(app, config.httpLimits);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
     const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger, dispatcher, files } });
     app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger, dispatcher, files }));

@@ -29,6 +29,8 @@ export type StepBranch = (typeof STEP_BRANCHES)[number];
  */
 @Entity({ tableName: 'step' })
 @Index({ properties: ['task', 'parent', 'branch', 'order'] })
+// The cascade from a deleted step to its children finds them by parent.
+@Index({ name: 'step_parent_id_index', properties: ['parent'] })
 export class Step {
   @PrimaryKey({ type: t.integer })
   id!: number;

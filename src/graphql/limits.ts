@@ -1,140 +1,91 @@
 import {
-  getNamedType,
-  getNullableType,
   GraphQLError,
-  isListType,
-  isObjectType,
-  isInterfaceType,
   Kind,
-  valueFromAST,
-  type DocumentNode,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type GraphQLCompositeType,
-  type GraphQLField,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-  type ValidationContext,
   type ASTVisitor,
+  type OperationDefinitionNode,
+  type ValueNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
 } from 'graphql';
+import { formatPath, textExpectation, textProblem } from '../http/input-guard';
+import { estimateCost, operationDepth, ROOT_FIELD_COST } from './cost';
 import { GRAPHQL_CODES } from './errors';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './request-guard';
 
-/** Limits that keep one operation from costing the server more than a dashboard page would. */
-export interface QueryLimits {
+/** Limits that keep one operation, or one WebSocket, from costing the server more than a dashboard would. docs/graphql.md, Limits. */
+export interface QueryLimits extends DocumentLimits {
   /** Deepest nesting of fields (introspection fields are not counted). Default 12. */
   maxDepth: number;
-  /** Highest estimated cost: every field is 1, list fields multiply what is under them by their page size. Default 100,000. */
+  /** Highest estimated cost (src/graphql/cost.ts). Default 100,000. */
   maxCost: number;
+  /** Largest answer, in bytes of JSON. Default 8 MiB. */
+  maxAnswerBytes: number;
+  /** Largest graphql-ws message, in bytes. Default 1 MiB (the HTTP body limit). */
+  maxMessageBytes: number;
+  /** Most operations (subscriptions included) running at once on one WebSocket. Default 100. */
+  maxOperationsPerSocket: number;
 }
 
-export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxCost: 100_000 };
-
-/** Arguments that bound how many items a list field returns, with the default used when absent. */
-const SIZE_ARGUMENTS = ['pageSize', 'first', 'limit'];
-/** A list field without a size argument is counted as this many items. */
-const UNBOUNDED_LIST_SIZE = 10;
-/** The items of a page (`{ nodes }`): the page's size argument has already multiplied them. */
-const PAGE_ITEMS_FIELD = 'nodes';
-
-function isIntrospection(name: string): boolean {
-  return name.startsWith('__');
-}
-
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const map = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) map.set(d.name.value, d);
-  return map;
-}
-
-function depthOf(set: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
-  if (!set) return 0;
-  let deepest = 0;
-  for (const sel of set.selections) {
-    if (sel.kind === Kind.FIELD) {
-      if (isIntrospection(sel.name.value)) continue;
-      deepest = Math.max(deepest, 1 + depthOf(sel.selectionSet, fragments, seen));
-    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      deepest = Math.max(deepest, depthOf(sel.selectionSet, fragments, seen));
-    } else {
-      const name = sel.name.value;
-      const fragment = fragments.get(name);
-      if (!fragment || seen.has(name)) continue; // unknown or cyclic: other rules report them
-      deepest = Math.max(deepest, depthOf(fragment.selectionSet, fragments, new Set(seen).add(name)));
-    }
-  }
-  return deepest;
-}
+export const DEFAULT_LIMITS: QueryLimits = {
+  ...DEFAULT_DOCUMENT_LIMITS,
+  maxDepth: 12,
+  maxCost: 100_000,
+  maxAnswerBytes: 8 * 1024 * 1024,
+  maxMessageBytes: 1024 * 1024,
+  maxOperationsPerSocket: 100,
+};
 
 /** A validation rule (runs with the standard rules) that refuses operations nested deeper than `maxDepth`. */
 export function depthLimitRule(maxDepth: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments = fragmentsOf(context.getDocument());
-    return {
-      OperationDefinition(node: OperationDefinitionNode) {
-        const depth = depthOf(node.selectionSet, fragments, new Set());
-        if (depth > maxDepth) {
-          context.reportError(
-            new GraphQLError(
-              `Query too deep: ${node.name ? `operation "${node.name.value}"` : 'the operation'} nests fields ${depth} levels deep; the limit is ${maxDepth}. Ask for fewer nested levels, or split it into several operations.`,
-              { nodes: [node], extensions: { code: GRAPHQL_CODES.QUERY_TOO_DEEP, depth, maxDepth } },
-            ),
-          );
-        }
-      },
-    };
-  };
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(node: OperationDefinitionNode) {
+      const depth = operationDepth(context.getDocument(), node);
+      if (depth > maxDepth) {
+        context.reportError(
+          new GraphQLError(
+            `Query too deep: ${node.name ? `operation "${node.name.value}"` : 'the operation'} nests fields ${depth} levels deep; the limit is ${maxDepth}. Ask for fewer nested levels, or split it into several operations.`,
+            { nodes: [node], extensions: { code: GRAPHQL_CODES.QUERY_TOO_DEEP, depth, maxDepth } },
+          ),
+        );
+      }
+    },
+  });
 }
 
-function argumentValue(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number | undefined {
-  for (const name of SIZE_ARGUMENTS) {
-    const def = field.args.find((a) => a.name === name);
-    if (!def) continue;
-    const arg = node.arguments?.find((a) => a.name.value === name);
-    const value = arg ? valueFromAST(arg.value, def.type, variables) : def.defaultValue;
-    if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, value);
+/** The first string of a literal argument value that PostgreSQL cannot store, with its path. Iterative. */
+function badLiteral(value: ValueNode, name: string): { path: (string | number)[]; problem: 'NUL' | 'SURROGATE' } | null {
+  const stack: { node: ValueNode; path: (string | number)[] }[] = [{ node: value, path: [name] }];
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
+    if (node.kind === Kind.STRING) {
+      const problem = textProblem(node.value);
+      if (problem) return { path, problem };
+    } else if (node.kind === Kind.LIST) {
+      for (let i = node.values.length - 1; i >= 0; i--) stack.push({ node: node.values[i], path: [...path, i] });
+    } else if (node.kind === Kind.OBJECT) {
+      for (let i = node.fields.length - 1; i >= 0; i--) stack.push({ node: node.fields[i].value, path: [...path, node.fields[i].name.value] });
+    }
   }
-  return undefined;
+  return null;
 }
 
 /**
- * Estimates what an operation costs: 1 per field, times the page size of each list around it
- * (`pageSize`/`first` arguments, their defaults, or 10 for lists without one; a page's `nodes` count once).
+ * Refuses string literals PostgreSQL cannot store (NUL; a lone surrogate, which the lexer lets
+ * through as an escape) in any argument, naming it: `filter.nameContains`. Variables get the
+ * same check before parsing (request-guard.ts).
  */
-export function estimateCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string | null): number {
-  const fragments = fragmentsOf(document);
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
-  if (!operation) return 0;
-  const root = schema.getRootType(operation.operation);
-  if (!root) return 0;
-
-  const costOf = (set: SelectionSetNode | undefined, parent: GraphQLCompositeType, seen: Set<string>): number => {
-    if (!set) return 0;
-    let total = 0;
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        if (isIntrospection(sel.name.value) || !(isObjectType(parent) || isInterfaceType(parent))) continue;
-        const field = parent.getFields()[sel.name.value];
-        if (!field) continue;
-        const type = getNullableType(field.type);
-        const named = getNamedType(field.type);
-        const size = argumentValue(field, sel, variables) ?? (isListType(type) && sel.name.value !== PAGE_ITEMS_FIELD ? UNBOUNDED_LIST_SIZE : 1);
-        const inner = isObjectType(named) || isInterfaceType(named) ? costOf(sel.selectionSet, named, seen) : 0;
-        total += 1 + size * inner;
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        const typed = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
-        total += costOf(sel.selectionSet, (typed as GraphQLCompositeType) ?? parent, seen);
-      } else {
-        const fragment = fragments.get(sel.name.value);
-        if (!fragment || seen.has(sel.name.value)) continue;
-        const typed = schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType | undefined;
-        total += costOf(fragment.selectionSet, typed ?? parent, new Set(seen).add(sel.name.value));
-      }
-    }
-    return total;
+export function storableTextRule(context: ValidationContext): ASTVisitor {
+  return {
+    Argument(node) {
+      const bad = badLiteral(node.value, node.name.value);
+      if (!bad) return;
+      const field = formatPath(bad.path);
+      context.reportError(
+        new GraphQLError(`${field}: expected ${textExpectation(bad.problem)}`, { nodes: [node], extensions: { code: GRAPHQL_CODES.BAD_USER_INPUT, field } }),
+      );
+    },
   };
-  return costOf(operation.selectionSet, root, new Set());
 }
 
 /** The cost check, run once variables are known (after validation); null when within the limit. */
@@ -145,10 +96,18 @@ export function costError(
   operationName: string | null | undefined,
   maxCost: number,
 ): GraphQLError | null {
-  const cost = estimateCost(schema, document, variables ?? {}, operationName);
+  const cost = estimateCost(schema, document, variables ?? {}, operationName, maxCost);
   if (cost <= maxCost) return null;
   return new GraphQLError(
-    `Query too complex: its estimated cost is ${cost}, the limit is ${maxCost} (each field costs 1, times the page size of every list around it). Ask for smaller pages or fewer nested lists.`,
-    { extensions: { code: GRAPHQL_CODES.QUERY_TOO_COMPLEX, cost, maxCost } },
+    `Query too complex: its estimated cost is over ${maxCost}, the limit (each field costs 1, each root field ${ROOT_FIELD_COST}, times the page size of every list around it; aliases and fragment spreads count each time). Ask for smaller pages, fewer nested lists or fewer aliases.`,
+    { extensions: { code: GRAPHQL_CODES.QUERY_TOO_COMPLEX, maxCost } },
   );
+}
+
+/** The answer-size check; null when within the limit. */
+export function answerSizeError(bytes: number, maxAnswerBytes: number): GraphQLError | null {
+  if (bytes <= maxAnswerBytes) return null;
+  return new GraphQLError(`Response too large: the answer has ${bytes} bytes of JSON; the limit is ${maxAnswerBytes}. Ask for smaller pages or fewer fields.`, {
+    extensions: { code: GRAPHQL_CODES.RESPONSE_TOO_LARGE, maxAnswerBytes },
+  });
 }

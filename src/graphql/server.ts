@@ -10,7 +10,9 @@ import type { FrontDoorDeps } from '../http/deps';
 import { createGraphqlContext, type GraphqlContext } from './context';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
 import { ideRouter } from './ide';
-import { costError, DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
+import { answerSizeError, costError, DEFAULT_LIMITS, depthLimitRule, storableTextRule, type QueryLimits } from './limits';
+import { checkGraphqlRequest } from './request-guard';
+import { MAX_BODY_BYTES } from '../http/server-limits';
 import { buildGraphqlSchema } from './schema';
 
 export interface MountGraphqlOptions {
@@ -28,14 +30,27 @@ export interface GraphqlMount {
   stop(): Promise<void>;
 }
 
-/** The cost check needs the variables, so it runs once the operation is resolved. */
-function costPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<GraphqlContext> {
+/**
+ * Over HTTP: subscriptions are refused (they need the WebSocket), the cost check runs once the
+ * variables are known, and an answer over `maxAnswerBytes` is replaced by an error.
+ */
+function limitsPlugin(schema: GraphQLSchema, { maxCost, maxAnswerBytes }: QueryLimits): ApolloServerPlugin<GraphqlContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, operationName }) {
+        async didResolveOperation({ document, request, operationName, operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (protocol graphql-transport-ws) on this same path, not over HTTP.', {
+              extensions: { code: GRAPHQL_CODES.BAD_REQUEST, http: { status: 400 } },
+            });
+          }
           const error = costError(schema, document, request.variables, operationName, maxCost);
           if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single' || !response.body.singleResult.data) return;
+          const tooLarge = answerSizeError(Buffer.byteLength(JSON.stringify(response.body.singleResult)), maxAnswerBytes);
+          if (tooLarge) response.body.singleResult = { errors: [tooLarge.toJSON()] };
         },
       };
     },
@@ -48,14 +63,16 @@ function costPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<
  * use the same context (an EntityManager fork per operation), limits and error mapping.
  */
 export async function mountGraphql({ app, httpServer, deps, path = '/graphql', limits }: MountGraphqlOptions): Promise<GraphqlMount> {
-  const { maxDepth, maxCost } = { ...DEFAULT_LIMITS, ...limits };
+  const all: QueryLimits = { ...DEFAULT_LIMITS, ...limits };
+  const { maxDepth, maxCost, maxTokens, maxAnswerBytes, maxMessageBytes, maxOperationsPerSocket } = all;
   const { logger } = deps;
   const schema = await buildGraphqlSchema({ pubsub: deps.pubsub });
   const depthRule = depthLimitRule(maxDepth);
 
   const apollo = new ApolloServer<GraphqlContext>({
     schema,
-    validationRules: [depthRule],
+    validationRules: [depthRule, storableTextRule],
+    parseOptions: { maxTokens },
     includeStacktraceInErrorResponses: false,
     // `sdes serve` owns SIGINT/SIGTERM and stops everything in order; Apollo must not re-raise them.
     stopOnTerminationSignals: false,
@@ -65,12 +82,27 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
         : (logger.error({ err: error }, 'unexpected GraphQL error'), { message: MASKED_MESSAGE, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } }),
     // Cache control is on by default and wraps every field resolver (willResolveField) to compute
     // an HTTP cache policy nobody reads here: off, it saves a hook call per resolved field.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), costPlugin(schema, maxCost)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), limitsPlugin(schema, all)],
   });
   await apollo.start();
 
   app.use(path, ideRouter(path));
-  app.use(path, express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => createGraphqlContext(deps) }));
+  // Size, tokens, nesting and variables before graphql-js parses anything (its parser recurses).
+  const guard = (req: Request, res: Response, next: NextFunction) => {
+    const params = (req.method === 'GET' ? req.query : req.body) as { query?: unknown; variables?: unknown } | undefined;
+    let variables = params?.variables;
+    if (typeof variables === 'string' && req.method === 'GET') {
+      try {
+        variables = JSON.parse(variables);
+      } catch {
+        variables = undefined; // Apollo answers the malformed JSON itself
+      }
+    }
+    const error = checkGraphqlRequest(params?.query, variables, all);
+    if (!error) return next();
+    res.status(error.extensions.code === GRAPHQL_CODES.QUERY_TOO_LARGE ? 413 : 400).json({ errors: [error.toJSON()] });
+  };
+  app.use(path, express.json({ limit: MAX_BODY_BYTES }), guard, expressMiddleware(apollo, { context: async () => createGraphqlContext(deps) }));
   // Malformed JSON and other body errors: a GraphQL-shaped JSON answer, never express's HTML page.
   app.use(path, (err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
@@ -86,16 +118,27 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
     });
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path });
-  const rules = [...specifiedRules, depthRule];
+  // A larger message closes the socket (1009) before it is buffered or parsed.
+  const wsServer = new WebSocketServer({ server: httpServer, path, maxPayload: maxMessageBytes });
+  const rules = [...specifiedRules, depthRule, storableTextRule];
   const ws = useServer<Record<string, unknown> | undefined>(
     {
       schema,
       // graphql-ws bypasses Apollo: parse, validate and limit here, with a fresh context per operation.
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
+        // Operations under way on this socket (this one is not among them yet).
+        if (Object.keys(ctx.subscriptions).length >= maxOperationsPerSocket) {
+          return [
+            new GraphQLError(`Too many operations on this WebSocket: at most ${maxOperationsPerSocket} at once. Complete some, or open another connection.`, {
+              extensions: { code: GRAPHQL_CODES.TOO_MANY_SUBSCRIPTIONS, maxOperationsPerSocket },
+            }),
+          ];
+        }
+        const refused = checkGraphqlRequest(payload.query, payload.variables, all);
+        if (refused) return [refused];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens });
         } catch (err) {
           const e = err as GraphQLError;
           return [new GraphQLError(e.message, { source: e.source, positions: e.positions, extensions: { code: GRAPHQL_CODES.GRAPHQL_PARSE_FAILED } })];
@@ -120,8 +163,11 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
         };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatClientError(e, logger)),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatClientError(e, logger)) } : undefined,
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        const tooLarge = result.data ? answerSizeError(Buffer.byteLength(JSON.stringify(result)), maxAnswerBytes) : null;
+        if (tooLarge) return { errors: [formatClientError(tooLarge, logger)] };
+        return result.errors ? { ...result, errors: result.errors.map((e) => formatClientError(e, logger)) } : undefined;
+      },
     },
     wsServer,
   );

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { commandsTopic, createAckBatcher, encodeMessage, gatewaySubscriptions, parseAgentMessage, parseLiveRelayTopic } from '../protocol';
+import { commandsTopic, createAckBatcher, encodeMessage, gatewaySubscriptions, parseAgentMessage, parseGatewayTopic } from '../protocol';
 import type { Logger } from '../runtime/logger';
 import type { AgentInbox, EventsMessage, PresenceChange, StatusUpdate } from './agent-inbox';
 import { createBatchQueue } from './batch-queue';
@@ -66,9 +66,25 @@ export function createMqttBridge({
     handle: async (batch) => {
       let updates: StatusUpdate[] = [];
       const changes: PresenceChange[] = [];
+      // One transaction per batch; should it fail, each status alone, so that one unstorable
+      // status costs only itself (the others would otherwise wait for their agents to reconnect).
       const flush = async () => {
-        if (updates.length) changes.push(...(await inbox.statuses(updates)));
+        const batch = updates;
         updates = [];
+        if (!batch.length) return;
+        try {
+          changes.push(...(await inbox.statuses(batch)));
+        } catch (err) {
+          if (batch.length === 1) return void logger.error({ err, clientId: batch[0].mqttClientId }, 'status not applied');
+          logger.warn({ err, statuses: batch.length }, 'a presence batch failed; applying its statuses one by one');
+          for (const update of batch) {
+            try {
+              changes.push(...(await inbox.statuses([update])));
+            } catch (e) {
+              logger.error({ err: e, clientId: update.mqttClientId }, 'status not applied');
+            }
+          }
+        }
       };
       for (const item of batch) {
         if (!('audit' in item)) {
@@ -151,13 +167,13 @@ export function createMqttBridge({
   });
 
   const onMessage = (topic: string, payload: Buffer) => {
-    // The other gateways' live events share the connection (live-relay.ts reads them).
-    if (parseLiveRelayTopic(topic) !== null) return;
+    // The gateways' own topics (live events, presence: this one's come back too) share the connection; live-relay.ts reads them.
+    if (parseGatewayTopic(topic) !== null) return;
     const parsed = parseAgentMessage(topic, payload);
     if (!parsed.ok) {
       if (parsed.clientId !== undefined && !acceptClient(parsed.clientId)) return;
-      // An empty retained status is a cleared one (a deleted client), not an error.
-      if (parsed.code === 'EMPTY') logger.debug({ topic }, 'empty status ignored');
+      // An empty retained status is a cleared one (a deleted client), not an error; empty events are.
+      if (parsed.code === 'EMPTY' && parsed.channel === 'status') logger.debug({ topic }, 'empty status ignored');
       else logger.warn({ topic, code: parsed.code, error: parsed.error }, 'malformed agent message dropped');
       return;
     }

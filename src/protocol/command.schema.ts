@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './protocol.topics';
-import { idSchema, stepSchema } from './step.schema';
+import { idSchema, MAX_STEP_DEPTH, stepSchema, stepTreeDepth } from './step.schema';
 
 const version = z.literal(PROTOCOL_VERSION);
 
@@ -10,7 +10,10 @@ export const dispatchTaskSchema = z.object({
   name: z.string().max(500).nullish(),
   /** When true the agent skips the after-task check of targets and checksums. */
   disableValidation: z.boolean().nullish(),
-  steps: z.array(stepSchema).max(10_000),
+  steps: z
+    .array(stepSchema)
+    .max(10_000)
+    .refine((steps) => stepTreeDepth(steps) <= MAX_STEP_DEPTH, { message: `steps nested at most ${MAX_STEP_DEPTH} levels deep` }),
 });
 export type DispatchTask = z.infer<typeof dispatchTaskSchema>;
 

@@ -9,3 +9,5 @@ export * from './seq-ranges';
 export * from './protocol.parse';
 export * from './protocol.build';
 export * from './ack-batcher';
+export * from './text';
+export * from './storable';

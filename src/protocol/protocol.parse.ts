@@ -4,6 +4,7 @@ import { eventBatchSchema, type EventBatch } from './event.schema';
 import { gatewayPresenceSchema, liveRelaySchema, parseGatewayTopic, parseLiveRelayTopic, type LiveRelayMessage } from './live-relay.schema';
 import { PROTOCOL_VERSION, parseAgentTopic, type AgentChannel } from './protocol.topics';
 import { statusMessageSchema, type StatusMessage } from './status.schema';
+import { MAX_STEP_DEPTH } from './step.schema';
 
 export type StatusEnvelope = { channel: 'status'; clientId: string; message: StatusMessage };
 export type EventsEnvelope = { channel: 'events'; clientId: string; message: EventBatch };
@@ -16,13 +17,24 @@ export type AgentMessage = StatusEnvelope | EventsEnvelope;
  * Why a message was refused. `EMPTY` on a status topic is a cleared retained message (the
  * gateway clears it when a client is deleted), not an error worth a warning.
  */
-export type ParseErrorCode = 'TOPIC' | 'EMPTY' | 'JSON' | 'VERSION' | 'SCHEMA';
+export type ParseErrorCode = 'TOPIC' | 'EMPTY' | 'TOO_LARGE' | 'JSON' | 'VERSION' | 'SCHEMA';
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ParseErrorCode; error: string; clientId?: string; channel?: AgentChannel };
 
 const schemas = { status: statusMessageSchema, events: eventBatchSchema, commands: commandSchema } as const;
 
-/** Deepest JSON nesting accepted: an IF tree about 60 levels deep, far beyond any real script. */
-const MAX_JSON_DEPTH = 128;
+/**
+ * Deepest JSON nesting accepted: a dispatch whose script is MAX_STEP_DEPTH levels deep (each
+ * level a step object in a branch array) inside its envelope (command, tasks, task, steps) with
+ * a step's `groups`, and a little room.
+ */
+export const MAX_JSON_DEPTH = 2 * MAX_STEP_DEPTH + 8;
+
+/**
+ * Largest payload read on each channel, in bytes, checked before JSON.parse: a status is a few
+ * hundred bytes; an agent cuts its event batches at 256 KiB (one large event may go alone);
+ * a dispatch carries whole scripts. Brokers should allow at least the largest (docs/protocol.md).
+ */
+export const MAX_PAYLOAD_BYTES = { status: 64 * 1024, events: 1024 * 1024, commands: 4 * 1024 * 1024, gateway: 4 * 1024 * 1024 } as const;
 
 /** Iterative, so a hostile payload cannot overflow the stack here. */
 function nestingExceeds(value: unknown, max: number): boolean {
@@ -49,7 +61,9 @@ function decodePayload<T>(
   payload: Buffer | Uint8Array | string,
   schema: z.ZodType<T>,
   what: string,
+  maxBytes: number,
 ): { ok: true; value: T } | { ok: false; code: ParseErrorCode; error: string } {
+  if (payload.length > maxBytes) return { ok: false, code: 'TOO_LARGE', error: `payload on ${what} is ${payload.length} bytes; the limit is ${maxBytes}` };
   const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
   if (text.length === 0) return { ok: false, code: 'EMPTY', error: `empty payload on ${what}` };
   let json: unknown;
@@ -83,7 +97,12 @@ export function parseMessage(topic: string, payload: Buffer | Uint8Array | strin
   const where = parseAgentTopic(topic);
   if (!where) return { ok: false, code: 'TOPIC', error: `not an SDES agent topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
   const { clientId, channel } = where;
-  const decoded = decodePayload<StatusMessage | EventBatch | Command>(payload, schemas[channel] as z.ZodType<StatusMessage | EventBatch | Command>, channel);
+  const decoded = decodePayload<StatusMessage | EventBatch | Command>(
+    payload,
+    schemas[channel] as z.ZodType<StatusMessage | EventBatch | Command>,
+    channel,
+    MAX_PAYLOAD_BYTES[channel],
+  );
   if (!decoded.ok) return { ...decoded, clientId, channel };
   return { ok: true, value: { channel, clientId, message: decoded.value } as ProtocolMessage };
 }
@@ -95,7 +114,7 @@ export function parseLiveRelay(
 ): ParseResult<{ installation: string; origin: string; message: LiveRelayMessage }> {
   const where = parseLiveRelayTopic(topic);
   if (where === null) return { ok: false, code: 'TOPIC', error: `not an SDES live relay topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
-  const decoded = decodePayload(payload, liveRelaySchema, 'live relay');
+  const decoded = decodePayload(payload, liveRelaySchema, 'live relay', MAX_PAYLOAD_BYTES.gateway);
   if (!decoded.ok) return decoded;
   if (decoded.value.origin !== where.origin)
     return { ok: false, code: 'SCHEMA', error: `live relay message of ${decoded.value.origin} on the topic of ${where.origin}` };
@@ -115,7 +134,7 @@ export function parseGatewayPresence(
     return { ok: false, code: 'TOPIC', error: `not an SDES gateway presence topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
   const { installation, origin } = where;
   if (payload.length === 0) return { ok: true, value: { installation, origin, present: false } };
-  const decoded = decodePayload(payload, gatewayPresenceSchema, 'gateway presence');
+  const decoded = decodePayload(payload, gatewayPresenceSchema, 'gateway presence', MAX_PAYLOAD_BYTES.gateway);
   if (!decoded.ok) return decoded;
   if (decoded.value.origin !== origin) return { ok: false, code: 'SCHEMA', error: `gateway presence of ${decoded.value.origin} on the topic of ${origin}` };
   return { ok: true, value: { installation, origin, present: true } };

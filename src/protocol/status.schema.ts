@@ -6,6 +6,19 @@ export type AgentRole = (typeof AGENT_ROLES)[number];
 
 const version = z.literal(PROTOCOL_VERSION);
 
+/**
+ * How far ahead of the gateway's clock an agent's time may be (docs/protocol.md, "Agent
+ * clocks"). A later time is taken as the gateway's time plus this: a status or event from the
+ * future (a wrong clock, or year 9999 on purpose) would otherwise win every comparison with the
+ * real ones that follow and pin its state, or not be storable at all.
+ */
+export const MAX_AGENT_CLOCK_AHEAD_MS = 60 * 1000;
+
+/** An agent's epoch ms as the gateway uses it: at most MAX_AGENT_CLOCK_AHEAD_MS after `nowMs`. */
+export function clampAgentTime(atMs: number, nowMs: number): number {
+  return Math.min(atMs, nowMs + MAX_AGENT_CLOCK_AHEAD_MS);
+}
+
 /** Published retained by the agent on every (re)connect, after it has subscribed to its commands. */
 export const onlineStatusSchema = z.object({
   v: version,

@@ -56,6 +56,33 @@ export interface Step {
   false?: Step[] | null;
 }
 
+/**
+ * Deepest script the protocol carries: a root step is level 1, a step in the branch of a level-1 IF
+ * is level 2, and so on. The management server refuses to save a deeper script (it could never be
+ * dispatched), and the JSON nesting limit of every message is derived from it (protocol.parse.ts).
+ */
+export const MAX_STEP_DEPTH = 60;
+
+/** The level of the deepest step of a script (0 for no steps). Iterative: any input is safe. */
+export function stepTreeDepth(steps: readonly unknown[] | null | undefined): number {
+  let deepest = 0;
+  const stack: { list: readonly unknown[]; level: number }[] = steps ? [{ list: steps, level: 1 }] : [];
+  while (stack.length) {
+    const { list, level } = stack.pop()!;
+    if (!list.length) continue;
+    deepest = Math.max(deepest, level);
+    for (const step of list) {
+      if (step === null || typeof step !== 'object') continue;
+      const s = step as Record<string, unknown>;
+      for (const key of ['conditions', 'true', 'false', 'whenTrue', 'whenFalse']) {
+        const branch = s[key];
+        if (Array.isArray(branch)) stack.push({ list: branch, level: level + 1 });
+      }
+    }
+  }
+  return deepest;
+}
+
 const count = z.number().int().min(0).max(1_000_000);
 const milliseconds = z
   .number()

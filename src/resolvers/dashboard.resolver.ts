@@ -1,8 +1,13 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Extensions, FieldResolver, Int, Query, Resolver } from 'type-graphql';
+import { ROOT_FIELD_COST } from '../graphql/cost';
+import { MAX_CHART_POINTS } from '../services/dashboard.service';
 import type { GraphqlContext } from '../graphql/context';
 import { Dashboard, DashboardInfo, DashboardLogsCount, DashboardReports, OnlineClientsPoint, ScheduledJobEntry } from './dashboard.type';
 
 const DASHBOARD = {};
+
+/** Each figure is a service call of its own (aggregates, not batched): costed like a root field (src/graphql/cost.ts). */
+const FIGURE = { complexity: ROOT_FIELD_COST };
 
 @Resolver(() => Dashboard)
 export class DashboardResolver {
@@ -11,22 +16,23 @@ export class DashboardResolver {
     return DASHBOARD;
   }
 
-  @FieldResolver(() => DashboardReports)
+  @FieldResolver(() => DashboardReports, FIGURE)
   reports(@Arg('startedAfter', () => Date, { nullable: true }) startedAfter: Date | null, @Ctx() { services }: GraphqlContext) {
     return services.dashboard.reports({ startAt: startedAfter?.getTime() });
   }
 
-  @FieldResolver(() => DashboardInfo)
+  @FieldResolver(() => DashboardInfo, FIGURE)
   info(@Ctx() { services }: GraphqlContext) {
     return services.dashboard.basicInfo();
   }
 
-  @FieldResolver(() => DashboardLogsCount)
+  @FieldResolver(() => DashboardLogsCount, FIGURE)
   logsCount(@Arg('startedAfter', () => Date, { nullable: true }) startedAfter: Date | null, @Ctx() { services }: GraphqlContext) {
     return services.dashboard.logsCount({ startAt: startedAfter?.getTime() });
   }
 
-  @FieldResolver(() => [OnlineClientsPoint], { description: 'Online clients per interval (default: the last 24 hours, hourly).' })
+  @FieldResolver(() => [OnlineClientsPoint], { ...FIGURE, description: 'Online clients per interval (default: the last 24 hours, hourly).' })
+  @Extensions({ maxItems: MAX_CHART_POINTS })
   onlineClients(
     @Arg('from', () => Date, { nullable: true }) from: Date | null,
     @Arg('to', () => Date, { nullable: true }) to: Date | null,
@@ -40,7 +46,7 @@ export class DashboardResolver {
     });
   }
 
-  @FieldResolver(() => [ScheduledJobEntry], { description: 'The job calendar between from and to: past runs and upcoming fires.' })
+  @FieldResolver(() => [ScheduledJobEntry], { ...FIGURE, description: 'The job calendar between from and to: past runs and upcoming fires.' })
   scheduledJobs(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() { services }: GraphqlContext) {
     return services.dashboard.scheduledJobs({ start: from.getTime(), end: to.getTime() });
   }

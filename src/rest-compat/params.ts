@@ -47,6 +47,17 @@ function queryBoolean(value: unknown): unknown {
   }
 }
 
+/**
+ * Ids in paths and queries: only the canonical form of a positive integer (`75`), so that one
+ * record has one URL; `75.0`, `+75`, `75e0`, ` 75 `, `075` are refused, not read as 75.
+ */
+const CANONICAL_ID = /^[1-9][0-9]{0,9}$/;
+function queryId(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (value === '') return undefined;
+  return CANONICAL_ID.test(value) ? Number(value) : value;
+}
+
 const queryString = (value: unknown) => (value === '' ? undefined : value);
 
 /** A repeated parameter arrives as an array, a single one as a string: both become an array. */
@@ -70,7 +81,7 @@ const msText = 'epoch milliseconds (an integer from 0 to 253402300799999, year 9
 
 /** Query and path parameters (strings on the wire). */
 export const q = {
-  id: () => z.preprocess(queryNumber, intSchema(1, MAX_ID, idText)),
+  id: () => z.preprocess(queryId, intSchema(1, MAX_ID, `${idText} in canonical form (digits, no sign, no leading zero)`)),
   int: (min: number, max: number = MAX_ID) => {
     const text = max === MAX_ID ? `an integer from ${min}` : `an integer from ${min} to ${max}`;
     return z.preprocess(queryNumber, intSchema(min, max, text));

@@ -7,7 +7,21 @@ import { toHttpError } from './http-errors';
 import { buildOpenApiDocument } from './openapi';
 import { RawAnswer, type AnyRoute } from './route';
 import { SERVED_ROUTES } from './routes';
-import { parsePart } from './validation';
+import { describeInputProblem, findInputProblem } from '../http/input-guard';
+import { fieldName, parsePart, type InputPart } from './validation';
+
+/**
+ * The edge check of every part a route reads, before its schema: nesting (iterative, so no body
+ * can overflow the stack in the schema's recursion) and text PostgreSQL cannot store.
+ */
+function guardInput(part: InputPart, value: unknown): void {
+  const problem = findInputProblem(value);
+  if (!problem) return;
+  const path = fieldName(part, problem.path);
+  // Too deep: the field is the part (the path to the bottom of a deep body says little).
+  const field = problem.kind === 'depth' ? (part === 'body' ? 'body' : fieldName(part, problem.path.slice(0, 1))) : path;
+  throw new AppError('INVALID_INPUT', describeInputProblem(problem, field, path), field);
+}
 
 /**
  * Express matches in registration order, so `/jobs/settings` must come before `/jobs/:jobId`:
@@ -67,6 +81,8 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
   for (const route of sortRoutes(routes)) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
+        guardInput('path', req.params);
+        guardInput('query', req.query);
         const params = route.params ? parsePart('path', route.params, req.params) : {};
         const query = route.query ? parsePart('query', route.query, withoutEmpty(req.query)) : {};
         let body: unknown;
@@ -75,6 +91,7 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
             const hint = isJsonRequest(req) ? '' : ' with Content-Type: application/json';
             throw new AppError('INVALID_INPUT', `body: required, expected a JSON body${hint}`, 'body');
           }
+          guardInput('body', req.body);
           body = parsePart('body', route.body, req.body);
         }
         const result = await route.handler(contextFor(), { params, query, body });

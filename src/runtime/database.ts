@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { Client as PgClient } from 'pg';
 import type { Logger } from './logger';
 import { ormOptions } from './orm.config';
 import { StartupError } from './startup-error';
@@ -92,19 +93,34 @@ export async function openDatabase({ databaseUrl, dataDir, logger, migrate = tru
     const applied = await orm.getMigrator().up();
     if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   }
+  // /healthz asks on a connection of its own: through the pool it would wait behind every query
+  // queued there, and report the load rather than whether the database answers.
+  let health: PgClient | undefined;
+  const healthClient = async (): Promise<PgClient> => {
+    if (health) return health;
+    const client = new PgClient({ connectionString: clientUrl });
+    client.on('error', () => undefined); // reported by the next ping
+    await client.connect();
+    return (health = client);
+  };
   return {
     orm,
     kind: embedded ? 'embedded' : 'external',
     displayUrl: embedded ? `embedded:${path.join(dataDir, 'pg')}` : redact(clientUrl),
     async ping() {
       try {
-        await orm.em.getConnection().execute('select 1');
+        await (await healthClient()).query('select 1');
         return true;
       } catch {
+        const dead = health;
+        health = undefined;
+        await dead?.end().catch(() => undefined);
         return false;
       }
     },
     async close() {
+      await health?.end().catch(() => undefined);
+      health = undefined;
       await orm.close(true);
       await embedded?.stop();
     },

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Logger } from './logger';
+import { limitPacketSize } from './mqtt-packet-limit';
 import { StartupError } from './startup-error';
 
 export interface EmbeddedBroker {
@@ -8,11 +9,33 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
+/**
+ * Largest MQTT packet the embedded broker takes by default (MQTT_MAX_PACKET_BYTES): above the
+ * protocol's largest payload (a 4 MiB dispatch, src/protocol/protocol.parse.ts) with its topic.
+ */
+export const DEFAULT_MAX_PACKET_BYTES = 8 * 1024 * 1024;
+
 /** An in-process MQTT 3.1.1 broker (aedes) for a machine with no broker of its own. */
-export async function startEmbeddedBroker({ port, host = '0.0.0.0', logger }: { port: number; host?: string; logger: Logger }): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker({
+  port,
+  host = '0.0.0.0',
+  logger,
+  maxPacketBytes = DEFAULT_MAX_PACKET_BYTES,
+}: {
+  port: number;
+  host?: string;
+  logger: Logger;
+  maxPacketBytes?: number;
+}): Promise<EmbeddedBroker> {
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();
-  const server = net.createServer(broker.handle);
+  const server = net.createServer((socket) =>
+    broker.handle(
+      limitPacketSize(socket, maxPacketBytes, (size) =>
+        logger.warn({ remote: socket.remoteAddress, size, maxPacketBytes }, 'MQTT packet larger than MQTT_MAX_PACKET_BYTES: connection closed'),
+      ),
+    ),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       broker.close();

@@ -1,4 +1,5 @@
 import type { PresenceChange, StatusUpdate } from '../live/agent-inbox';
+import { clampAgentTime, cleanText, MAX_AGENT_CLOCK_AHEAD_MS, type StatusMessage } from '../protocol';
 import { refreshDynamicGroups } from './group-membership';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
@@ -21,13 +22,30 @@ const ONLINE_SQL = `
   on conflict (mqtt_client_id) do update set
     role = excluded.role, ip = excluded.ip, hostname = excluded.hostname, agent_version = excluded.agent_version,
     status = 'ONLINE', connected_at = excluded.connected_at, updated_at = excluded.updated_at
-  where client.connected_at is null or client.connected_at < excluded.connected_at
+  where client.connected_at is null or client.connected_at < excluded.connected_at or client.connected_at > ?
   returning id, (xmax = 0) as created`;
 
 const OFFLINE_SQL = `
   update client set status = 'OFFLINE', disconnected_at = ?, updated_at = ?
   where mqtt_client_id = ? and status = 'ONLINE' and (connected_at is null or connected_at <= ?)
   returning id`;
+
+/**
+ * A status as it can be stored, whatever the agent sent: its time at most
+ * MAX_AGENT_CLOCK_AHEAD_MS ahead of ours, and its text without NUL or lone surrogates (replaced by
+ * U+FFFD). Per message, so that one agent's odd status never costs the others of its batch.
+ */
+export function storableStatus(message: StatusMessage, now: Date): StatusMessage {
+  const at = clampAgentTime(message.at, now.getTime());
+  if (message.status === 'OFFLINE') return { ...message, at };
+  return {
+    ...message,
+    at,
+    hostname: cleanText(message.hostname),
+    version: cleanText(message.version),
+    ip: message.ip === null ? null : cleanText(message.ip),
+  };
+}
 
 /**
  * Presence of agents from their retained status messages: registration of unknown clients,
@@ -48,7 +66,11 @@ export class PresenceService {
       const tx: ServiceContext = { ...this.ctx, em };
       const autoEnable = updates.some((u) => u.message.status === 'ONLINE') && (await new SettingsService(tx).get('client')).autoEnableNewClient;
       const changes: PresenceChange[] = [];
-      for (const { mqttClientId, message } of updates) {
+      // A stored connection time past the window is one an earlier gateway took on trust: any real status replaces it.
+      const aheadLimit = new Date(now.getTime() + MAX_AGENT_CLOCK_AHEAD_MS);
+      for (const update of updates) {
+        const { mqttClientId } = update;
+        const message = storableStatus(update.message, now);
         const at = new Date(message.at);
         if (message.status === 'ONLINE') {
           const rows = await em.execute<{ id: number; created: boolean }[]>(ONLINE_SQL, [
@@ -61,6 +83,7 @@ export class PresenceService {
             at,
             now,
             now,
+            aheadLimit,
           ]);
           if (rows[0]) changes.push({ clientId: rows[0].id, mqttClientId, status: 'ONLINE', at, created: rows[0].created });
         } else {

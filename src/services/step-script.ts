@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { OVERWRITE_MODES, Step, STEP_TYPES, Task, type OverwriteMode, type StepBranch, type StepType } from '../entities';
+import { OVERWRITE_MODES, STEP_TYPES, Task, type OverwriteMode, type StepBranch, type StepType } from '../entities';
+import { MAX_STEP_DEPTH, stepTreeDepth } from '../protocol';
 import { errors } from './errors';
+import { queryBound } from './execution/sql';
 import { intArray } from './filters';
 
 /**
@@ -69,6 +71,9 @@ export interface SavedRootStep {
   scriptType: StepType;
 }
 
+/** Most steps one script may hold, branches included: a dispatch carries the whole script (docs/rest-compat.md). */
+export const MAX_SCRIPT_STEPS = 2_000;
+
 /** DOMAIN.md: retries default to 4 attempts, 20 s apart. */
 export const DEFAULT_RETRY_TIMES = 4;
 export const DEFAULT_RETRY_INTERVAL = 20;
@@ -122,7 +127,32 @@ function optPath(path: string, field: string, v: unknown, required: boolean): st
  */
 export function checkScript(input: unknown): CheckedStep[] {
   if (!Array.isArray(input)) throw errors.invalid('script', 'an array of steps', typeof input);
+  // Before the recursive checks, so that they never meet a tree deeper than the protocol's.
+  const depth = stepTreeDepth(input);
+  if (depth > MAX_STEP_DEPTH) {
+    throw errors.invalid(
+      'script',
+      `steps nested at most ${MAX_STEP_DEPTH} levels deep (the deepest script an agent can be sent); this one is ${depth} levels deep`,
+    );
+  }
+  const total = countSteps(input);
+  if (total > MAX_SCRIPT_STEPS) throw errors.invalid('script', `at most ${MAX_SCRIPT_STEPS} steps in all; this one has ${total}`);
   return checkList('', input, null);
+}
+
+/** Every step of a raw tree, branches included (iterative). */
+function countSteps(input: unknown[]): number {
+  let total = 0;
+  const stack: unknown[][] = [input];
+  while (stack.length) {
+    const list = stack.pop()!;
+    total += list.length;
+    for (const step of list) {
+      if (!isObject(step)) continue;
+      for (const [key] of BRANCH_KEYS) if (Array.isArray(step[key])) stack.push(step[key] as unknown[]);
+    }
+  }
+  return total;
 }
 
 /**
@@ -253,10 +283,75 @@ async function checkReferences(em: EntityManager, taskId: number, checked: Check
   }
 }
 
+/** The columns of a step row, in the order of STEP_COLUMNS_SQL. */
+interface StepRow {
+  id: number;
+  task_id: number;
+  parent_id: number | null;
+  branch: StepBranch | null;
+  order: number;
+  type: StepType;
+  block: boolean;
+  retry_times: number | null;
+  retry_interval: number | null;
+  max_retry_time: number | null;
+  file_path: string | null;
+  target_file_path: string | null;
+  create_file_path: boolean | null;
+  ignore_hidden_file: boolean | null;
+  over_write: OverwriteMode | null;
+  interval: number | null;
+  time_out: number | null;
+  duration: number | null;
+  compress_file: boolean | null;
+  groups: number[] | null;
+  transfer_option: Record<string, unknown> | null;
+  recv_file_script_id: number | null;
+}
+
+const STEP_COLUMNS_SQL = `id int, task_id int, parent_id int, branch varchar(255), "order" int, type varchar(255), block boolean,
+  retry_times int, retry_interval int, max_retry_time int, file_path text, target_file_path text, create_file_path boolean,
+  ignore_hidden_file boolean, over_write varchar(255), "interval" int, time_out int, duration int, compress_file boolean,
+  groups jsonb, transfer_option jsonb, recv_file_script_id int`;
+const STEP_COLUMNS = STEP_COLUMNS_SQL.split(',').map((c) => c.trim().split(' ')[0]);
+
+function stepRow(id: number, taskId: number, parentId: number | null, branch: StepBranch | null, f: CheckedStep['fields']): StepRow {
+  return {
+    id,
+    task_id: taskId,
+    parent_id: parentId,
+    branch,
+    order: f.order,
+    type: f.type,
+    block: f.block,
+    retry_times: f.retryTimes,
+    retry_interval: f.retryInterval,
+    max_retry_time: f.maxRetryTime,
+    file_path: f.filePath,
+    target_file_path: f.targetFilePath,
+    create_file_path: f.createFilePath,
+    ignore_hidden_file: f.ignoreHiddenFile,
+    over_write: f.overWrite,
+    interval: f.interval,
+    time_out: f.timeOut,
+    duration: f.duration,
+    compress_file: f.compressFile,
+    groups: f.groups,
+    transfer_option: f.transferOption,
+    recv_file_script_id: f.recvFileScriptId,
+  };
+}
+
 /**
  * Replaces a task's whole script in one transaction. Steps sent with the `scriptId` (or `id`) of
  * one of the task's steps keep that id; others are created; steps not sent are deleted.
  * Moves the task's `lastEditedAt`. Returns the root steps.
+ *
+ * A fixed number of statements whatever the script's size or depth: ids for the new steps come
+ * from the sequence in one query, so every row (its parent's id included) is known before
+ * anything is written; then one insert and one update carry all rows as a JSON array. (Writing
+ * level by level through the unit of work cost a flush per level over every managed step:
+ * quadratic in deep scripts.)
  */
 export async function saveScript(em: EntityManager, task: Task, input: unknown, now: Date): Promise<SavedRootStep[]> {
   const checked = checkScript(input);
@@ -264,60 +359,75 @@ export async function saveScript(em: EntityManager, task: Task, input: unknown, 
     const rows = await tx.execute<{ id: number; type: string }[]>('select id, type from step where task_id = ?', [task.id]);
     const existing = new Map(rows.map((r) => [r.id, r.type]));
     await checkReferences(tx, task.id, checked, existing);
-    const keep = [...walk(checked)].map((s) => s.keepId).filter((id): id is number => id !== null);
+    const all = [...walk(checked)];
+    const keep = all.map((s) => s.keepId).filter((id): id is number => id !== null);
+    const fresh = all.length - keep.length;
+    const freshIds = fresh
+      ? (await tx.execute<{ id: number }[]>(`select nextval(pg_get_serial_sequence('step', 'id'))::int as id from generate_series(1, ?)`, [fresh])).map(
+          (r) => r.id,
+        )
+      : [];
+    const ids = new Map<CheckedStep, number>();
+    let next = 0;
+    for (const s of all) ids.set(s, s.keepId ?? freshIds[next++]);
+    const inserts: StepRow[] = [];
+    const updates: StepRow[] = [];
+    const place = (steps: CheckedStep[], parent: number | null, branch: StepBranch | null) => {
+      for (const s of steps) (s.keepId === null ? inserts : updates).push(stepRow(ids.get(s)!, task.id, parent, branch, s.fields));
+    };
+    place(checked, null, null);
+    for (const s of all) for (const c of s.children) place(c.steps, ids.get(s)!, c.branch);
+
     // Detach first: deleting a dropped IF must not cascade to a kept step that moved out of it.
-    await tx.nativeUpdate(Step, { task: task.id }, { parent: null, branch: null });
-    await tx.nativeDelete(Step, { task: task.id, id: { $nin: keep } });
-    const kept = new Map((keep.length ? await tx.find(Step, { id: { $in: keep } }, { refresh: true }) : []).map((s) => [s.id, s]));
-    const taskRef = tx.getReference(Task, task.id);
-    // Level by level, so every parent has its id before its children are written.
-    let level: { step: CheckedStep; parent: Step | null; branch: StepBranch | null }[] = checked.map((step) => ({ step, parent: null, branch: null }));
-    const roots: Step[] = [];
-    while (level.length) {
-      const written: { checked: CheckedStep; entity: Step }[] = [];
-      for (const { step, parent, branch } of level) {
-        let entity: Step;
-        if (step.keepId !== null) entity = Object.assign(kept.get(step.keepId)!, step.fields, { parent, branch });
-        else entity = tx.create(Step, { task: taskRef, ...step.fields, parent, branch });
-        if (!parent) roots.push(entity);
-        written.push({ checked: step, entity });
-      }
-      await tx.flush();
-      level = written.flatMap(({ checked: c, entity }) => c.children.flatMap((ch) => ch.steps.map((step) => ({ step, parent: entity, branch: ch.branch }))));
+    await tx.execute('update step set parent_id = null, branch = null where task_id = ?', [task.id]);
+    await tx.execute('delete from step where task_id = ? and not (id = any(?::int[]))', [task.id, intArray(keep)]);
+    // One statement: PostgreSQL checks the parent references at its end, so parents and children may come in any order.
+    if (inserts.length) {
+      await queryBound(
+        tx,
+        `insert into step (${STEP_COLUMNS.join(', ')}) select ${STEP_COLUMNS.map((c) => `x.${c}`).join(', ')} from jsonb_to_recordset(?::jsonb) as x(${STEP_COLUMNS_SQL})`,
+        [JSON.stringify(inserts)],
+      );
+    }
+    if (updates.length) {
+      const set = STEP_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = x.${c}`);
+      await queryBound(tx, `update step s set ${set.join(', ')} from jsonb_to_recordset(?::jsonb) as x(${STEP_COLUMNS_SQL}) where s.id = x.id`, [
+        JSON.stringify(updates),
+      ]);
     }
     await tx.nativeUpdate(Task, { id: task.id }, { lastEditedAt: now });
-    return roots.map((s) => ({ scriptId: s.id, scriptType: s.type }));
+    return checked.map((s) => ({ scriptId: ids.get(s)!, scriptType: s.fields.type }));
   });
 }
 
-function view(step: Step): ScriptStep {
+function view(row: StepRow): ScriptStep {
   return {
-    scriptId: step.id,
-    id: step.id,
-    type: step.type,
-    order: step.order,
-    block: step.block,
-    retryTimes: step.retryTimes,
-    retryInterval: step.retryInterval,
-    maxRetryTime: step.maxRetryTime,
-    filePath: step.filePath,
-    targetFilePath: step.targetFilePath,
-    createFilePath: step.createFilePath,
-    ignoreHiddenFile: step.ignoreHiddenFile,
-    overWrite: step.overWrite,
-    interval: step.interval,
-    timeOut: step.timeOut,
-    duration: step.duration,
-    compressFile: step.compressFile,
-    groups: step.groups,
-    transferOption: step.transferOption,
-    recvFileScriptId: step.recvFileScriptId,
+    scriptId: row.id,
+    id: row.id,
+    type: row.type,
+    order: row.order,
+    block: row.block,
+    retryTimes: row.retry_times,
+    retryInterval: row.retry_interval,
+    maxRetryTime: row.max_retry_time,
+    filePath: row.file_path,
+    targetFilePath: row.target_file_path,
+    createFilePath: row.create_file_path,
+    ignoreHiddenFile: row.ignore_hidden_file,
+    overWrite: row.over_write,
+    interval: row.interval,
+    timeOut: row.time_out,
+    duration: row.duration,
+    compressFile: row.compress_file,
+    groups: row.groups,
+    transferOption: row.transfer_option,
+    recvFileScriptId: row.recv_file_script_id,
   };
 }
 
 /** Builds the nested tree of one task's steps (each list sorted by order, then id). */
-export function buildTree(steps: Step[]): ScriptStep[] {
-  const sorted = [...steps].sort((a, b) => a.order - b.order || a.id - b.id);
+export function buildTree(rows: readonly StepRow[]): ScriptStep[] {
+  const sorted = [...rows].sort((a, b) => a.order - b.order || a.id - b.id);
   const views = new Map(sorted.map((s) => [s.id, view(s)]));
   for (const v of views.values()) {
     if (v.type !== 'IF') continue;
@@ -328,7 +438,7 @@ export function buildTree(steps: Step[]): ScriptStep[] {
   const roots: ScriptStep[] = [];
   for (const s of sorted) {
     const v = views.get(s.id)!;
-    const parent = s.parent ? views.get(s.parent.id) : undefined;
+    const parent = s.parent_id !== null ? views.get(s.parent_id) : undefined;
     if (!parent) {
       roots.push(v);
       continue;
@@ -339,15 +449,18 @@ export function buildTree(steps: Step[]): ScriptStep[] {
   return roots;
 }
 
-/** The scripts of many tasks in one query, as nested trees, in the order of `taskIds`. */
+/**
+ * The scripts of many tasks in one query, as nested trees, in the order of `taskIds`. Plain rows,
+ * not entities: hydrating a 10,000-step script into MikroORM entities held the event loop for seconds.
+ */
 export async function readScripts(em: EntityManager, taskIds: number[]): Promise<ScriptStep[][]> {
   if (!taskIds.length) return [];
-  const steps = await em.find(Step, { task: { $in: taskIds } }, { orderBy: { order: 'asc', id: 'asc' } });
-  const byTask = new Map<number, Step[]>();
-  for (const s of steps) {
-    const list = byTask.get(s.task.id) ?? [];
-    list.push(s);
-    byTask.set(s.task.id, list);
+  const rows = await em.execute<StepRow[]>(`select ${STEP_COLUMNS.join(', ')} from step where task_id = any(?::int[])`, [intArray(taskIds)]);
+  const byTask = new Map<number, StepRow[]>();
+  for (const r of rows) {
+    const list = byTask.get(r.task_id) ?? [];
+    list.push(r);
+    byTask.set(r.task_id, list);
   }
   return taskIds.map((id) => buildTree(byTask.get(id) ?? []));
 }

@@ -113,10 +113,10 @@ describe('a value of the wrong type or form', () => {
     expectRefusal(await call(t.base, method, path, body), 400, field, /NUL/);
   });
 
-  it('a value the database cannot store deep in a script is a 400, and the script is kept', async () => {
+  it('a value the database cannot store deep in a script is a 400 naming it, and the script is kept', async () => {
     const taskId = await make.task();
     const answer = await call(t.base, 'POST', `/tasks/${taskId}/scripts`, [{ type: 'DELETE_FILE', filePath: 'x', transferOption: { note: 'a\u0000b' } }]);
-    expectRefusal(answer, 400, undefined, /cannot be stored/);
+    expectRefusal(answer, 400, '[0].transferOption.note', /NUL/);
     expect((await call(t.base, 'GET', `/tasks/${taskId}/scripts`)).body).toEqual({ script: '[]' });
   });
 

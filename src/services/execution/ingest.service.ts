@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventsMessage, IngestOutcome } from '../../live/agent-inbox';
+import { storableEvent } from '../../protocol';
 import { intArray } from '../filters';
 import type { ServiceContext } from '../service-context';
 import { parseWireReportId } from './attempt-id';
@@ -47,8 +48,10 @@ export class ExecutionProgressService {
     private readonly scriptCache: Map<string, StepIndex> = new Map(),
   ) {}
 
-  async applyEvents(messages: EventsMessage[]): Promise<IngestOutcome> {
+  async applyEvents(received: EventsMessage[]): Promise<IngestOutcome> {
     const now = this.ctx.clock.now();
+    // Made storable event by event first (times clamped, text cleaned), so the transaction below meets nothing PostgreSQL refuses.
+    const messages = received.map((m) => ({ ...m, batch: { ...m.batch, events: m.batch.events.map((e) => storableEvent(e, now.getTime())) } }));
     const acks = new Map<string, IngestOutcome['acks'][number]>();
     for (const { mqttClientId, batch } of messages) {
       const key = `${mqttClientId}\u0000${batch.stream}`;

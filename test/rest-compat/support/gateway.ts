@@ -2,10 +2,11 @@ import { seedEmbeddedData } from '../../support/pg-template';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { GatewayConfig } from '../../../src/config';
 import { startGateway, type Gateway } from '../../../src/gateway';
 import type { Clock } from '../../../src/runtime/clock';
 import { Client as PgClient } from 'pg';
-import { silentLogger } from '../../../src/runtime/logger';
+import { silentLogger, type Logger } from '../../../src/runtime/logger';
 
 export interface TestGateway {
   gateway: Gateway;
@@ -19,7 +20,11 @@ export interface TestGateway {
  * fresh database on the PostgreSQL that DATABASE_URL points at (dropped afterwards); the embedded
  * broker always. One per test file: a start costs a few seconds.
  */
-export async function startTestGateway({ clock }: { clock?: Clock } = {}): Promise<TestGateway> {
+export async function startTestGateway({
+  clock,
+  config,
+  logger = silentLogger(),
+}: { clock?: Clock; config?: Partial<GatewayConfig>; logger?: Logger } = {}): Promise<TestGateway> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-rest-'));
   await seedEmbeddedData(dataDir);
   const server = process.env.DATABASE_URL;
@@ -45,8 +50,9 @@ export async function startTestGateway({ clock }: { clock?: Clock } = {}): Promi
       mqttPort: 0,
       mqttHost: '127.0.0.1',
       logLevel: 'silent',
+      ...config,
     },
-    logger: silentLogger(),
+    logger,
     clock,
   });
   return {
