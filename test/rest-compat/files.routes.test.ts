@@ -84,8 +84,8 @@ describe('GET and DELETE /v1/files/{fileId}', () => {
 
   it.each([
     ['an unknown id', '424242', 404, 'NOT_FOUND', 'file 424242 does not exist'],
-    ['a text id', 'abc', 400, 'INVALID_INPUT', 'fileId: expected a positive integer id, got "abc"'],
-    ['zero', '0', 400, 'INVALID_INPUT', 'fileId: expected a positive integer id, got "0"'],
+    ['a text id', 'abc', 400, 'INVALID_INPUT', 'fileId: expected a positive integer id in canonical form (digits, no sign, no leading zero), got "abc"'],
+    ['zero', '0', 400, 'INVALID_INPUT', 'fileId: expected a positive integer id in canonical form (digits, no sign, no leading zero), got "0"'],
   ])('refuses %s, the same through /content', async (_label, id, status, code, message) => {
     for (const url of [`/files/${id}`, `/files/${id}/content`]) {
       const answer = await call<{ code: string; message: string; field: string }>(t.base, 'GET', url);
