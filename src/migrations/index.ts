@@ -1,5 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { InitialSchema20261129 } from './20261129-initial-schema.migration';
+import { OperatorAccounts20261201 } from './20261201-0900-operator-accounts.migration';
 
 /** Committed migrations in the order they apply. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS: MigrationObject[] = [{ name: 'InitialSchema20261129', class: InitialSchema20261129 }];
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'InitialSchema20261129', class: InitialSchema20261129 },
+  { name: 'OperatorAccounts20261201', class: OperatorAccounts20261201 },
+];

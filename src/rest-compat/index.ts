@@ -1,3 +1,3 @@
 export { createRestRouter } from './router';
 export { buildOpenApiDocument } from './openapi';
-export { REST_ROUTES } from './routes';
+export { ADDED_ROUTES, REST_ROUTES, SERVED_ROUTES } from './routes';

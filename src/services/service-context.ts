@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LivePubSub, EntityChangedEvent } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
+import type { Actor } from '../auth/actor';
+import type { LoginLimiter } from '../auth/login-limiter';
 
 /**
  * What every service method runs with: the request's own EntityManager (a fork per request),
@@ -12,6 +14,14 @@ export interface ServiceContext {
   pubsub?: LivePubSub;
   /** Hands a new run to the live layer for dispatch; absent where nothing dispatches (tests of the model alone). */
   dispatcher?: RunDispatcher;
+  /**
+   * Who asks: set by the front doors (REST, GraphQL, CLI) from the request's credential; absent
+   * when the gateway itself acts (scheduler, live layer). src/auth/operation.ts authorises and
+   * audits with it.
+   */
+  actor?: Actor;
+  /** The login limits (per user, per address); absent where nobody logs in (tests of the model alone). */
+  loginLimiter?: LoginLimiter;
 }
 
 export interface RunDispatcher {

@@ -8,6 +8,7 @@ import { jobBindingRoutes } from './job-bindings.routes';
 import { jobRoutes } from './jobs.routes';
 import { logRoutes } from './logs.routes';
 import { maintenanceRoutes } from './maintenance.routes';
+import { authRoutes } from './operators.routes';
 import { settingsRoutes } from './settings.routes';
 import { taskRelationRoutes } from './task-relations.routes';
 import { taskRoutes } from './tasks.routes';
@@ -30,3 +31,9 @@ export const REST_ROUTES: readonly AnyRoute[] = [
   ...settingsRoutes,
   ...attributeRoutes,
 ];
+
+/** Routes beside the documented ones: logging in and out, accounts, API keys, the audit log (operators.routes.ts). */
+export const ADDED_ROUTES: readonly AnyRoute[] = [...authRoutes];
+
+/** What the /v1 router serves. */
+export const SERVED_ROUTES: readonly AnyRoute[] = [...REST_ROUTES, ...ADDED_ROUTES];
