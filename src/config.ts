@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loginLimitsFromEnv, type LoginLimits } from './auth/login-limiter';
 import { StartupError } from './runtime/startup-error';
 
 /** Everything `sdes serve` reads from its environment. */
@@ -16,6 +17,34 @@ export interface GatewayConfig {
   /** SDES_SHARE_GROUP: gateways with the same group split the agents' messages (MQTT shared subscriptions). */
   shareGroup?: string;
   logLevel: string;
+  /** SDES_ADMIN_USER / SDES_ADMIN_PASSWORD: the admin every start makes sure of (src/auth/initial-admin.ts). */
+  adminUser?: string;
+  adminPassword?: string;
+  /** SDES_ALLOWED_ORIGINS: browser origins, besides the gateway's own, that may change things and open WebSockets. */
+  allowedOrigins?: string[];
+  /** SDES_TRUST_PROXY=true: take client addresses from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy?: boolean;
+  /** SDES_LOGIN_MAX_FAILS_PER_USER, SDES_LOGIN_MAX_FAILS_PER_ADDRESS, SDES_LOGIN_WINDOW_SECONDS. */
+  loginLimits?: LoginLimits;
+}
+
+function originsFrom(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.SDES_ALLOWED_ORIGINS;
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let url: URL;
+      try {
+        url = new URL(o);
+      } catch {
+        throw new StartupError(`SDES_ALLOWED_ORIGINS: "${o}" is not an origin: expected https://host[:port], comma-separated`);
+      }
+      if (url.origin !== o.replace(/\/$/, '')) throw new StartupError(`SDES_ALLOWED_ORIGINS: "${o}" is not an origin: expected scheme://host[:port] without a path`);
+      return url.origin;
+    });
 }
 
 function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -55,5 +84,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     mqttHost: env.MQTT_HOST || '0.0.0.0',
     shareGroup: env.SDES_SHARE_GROUP || undefined,
     logLevel: env.LOG_LEVEL || 'info',
+    adminUser: env.SDES_ADMIN_USER || undefined,
+    adminPassword: env.SDES_ADMIN_PASSWORD || undefined,
+    allowedOrigins: originsFrom(env),
+    trustProxy: env.SDES_TRUST_PROXY === 'true' || env.SDES_TRUST_PROXY === '1',
+    loginLimits: (() => {
+      try {
+        return loginLimitsFromEnv(env);
+      } catch (err) {
+        throw new StartupError((err as Error).message);
+      }
+    })(),
   };
 }

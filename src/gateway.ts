@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { MqttClient } from 'mqtt';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ensureInitialAdmin } from './auth/initial-admin';
+import { createLoginLimiter } from './auth/login-limiter';
 import type { GatewayConfig } from './config';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
@@ -45,6 +47,8 @@ export interface StartGatewayOptions {
   config: GatewayConfig;
   logger: Logger;
   clock?: Clock;
+  /** How often open GraphQL WebSockets are checked for ended sessions and revoked keys (default 5 s). */
+  authSweepMs?: number;
 }
 
 /** Something started that must be stopped, in reverse order, on shutdown or a failed start. */
@@ -54,7 +58,7 @@ type Stopper = { name: string; stop: () => Promise<unknown> };
  * Starts everything `sdes serve` runs: database (+ migrations), broker (embedded unless
  * MQTT_URL), the gateway's MQTT client, HTTP with GraphQL, REST and /healthz.
  */
-export async function startGateway({ config, logger, clock = systemClock }: StartGatewayOptions): Promise<Gateway> {
+export async function startGateway({ config, logger, clock = systemClock, authSweepMs }: StartGatewayOptions): Promise<Gateway> {
   const startedAt = new Date();
   const stoppers: Stopper[] = [];
   const stopAll = async () => {
@@ -71,6 +75,14 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
   try {
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     stoppers.push({ name: 'database', stop: () => db.close() });
+    // Someone can always log in: SDES_ADMIN_PASSWORD, or a random first password (docs/security.md).
+    await ensureInitialAdmin({
+      orm: db.orm,
+      clock,
+      dataDir: config.dataDir,
+      env: { SDES_ADMIN_USER: config.adminUser, SDES_ADMIN_PASSWORD: config.adminPassword },
+      logger,
+    });
 
     let broker: EmbeddedBroker | undefined;
     if (!config.mqttUrl) {
@@ -115,8 +127,16 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     app.disable('x-powered-by');
     const httpServer = http.createServer(app);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
-    const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger, dispatcher } });
-    app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger, dispatcher }));
+    // Failed logins are counted in the database, so every gateway of the installation shares the limits.
+    const auth = {
+      loginLimiter: createLoginLimiter({ orm: db.orm, limits: config.loginLimits }),
+      allowedOrigins: config.allowedOrigins ?? [],
+      trustProxy: config.trustProxy ?? false,
+    };
+    const frontDoor = { orm: db.orm, clock, pubsub, logger, dispatcher, auth };
+    if (auth.trustProxy) app.set('trust proxy', true);
+    const graphql = await mountGraphql({ app, httpServer, deps: frontDoor, authSweepMs });
+    app.use('/v1', createRestRouter(frontDoor));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>

@@ -9,7 +9,11 @@ import { anonymous, type Actor, type RequestOrigin } from './actor';
  * `Basic base64(<keyId>:<secret>)`. Without one, or with one that is not valid, the actor is
  * anonymous and carries the reason (an operation that needs a credential answers 401 with it).
  */
-export async function authenticate({ em, clock }: { em: EntityManager; clock: Clock }, authorization: string | undefined, origin: RequestOrigin): Promise<Actor> {
+export async function authenticate(
+  { em, clock }: { em: EntityManager; clock: Clock },
+  authorization: string | undefined,
+  origin: RequestOrigin,
+): Promise<Actor> {
   if (!authorization) return anonymous(origin);
   const ctx = { em, clock };
   const [scheme, ...rest] = authorization.trim().split(/\s+/);

@@ -49,13 +49,38 @@ export function loginLimitsFromEnv(env: NodeJS.ProcessEnv): LoginLimits {
 
 const CLEAR_EVERY_MS = 5 * 60_000;
 
+type PgQuery = { text: string; values?: unknown[] };
+type PgConnection = { query(q: PgQuery): Promise<unknown> };
+type KnexClient = { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<unknown> };
+
+/**
+ * The library names its prepared statements; the embedded database serves every connection from
+ * one session, where a second connection preparing the same name fails. Unnamed statements,
+ * through the ORM's pool, work on both.
+ */
+function unnamedStatements(orm: MikroORM): PgConnection {
+  const client = (orm.em.getConnection() as PostgreSqlConnection).getKnex().client as unknown as KnexClient;
+  return {
+    async query({ text, values }) {
+      const conn = await client.acquireConnection();
+      try {
+        return await conn.query({ text, values });
+      } finally {
+        await client.releaseConnection(conn);
+      }
+    },
+  };
+}
+
 /** `orm` stores the counters in the database; without it they are kept in memory (tests of one process). */
 export function createLoginLimiter({ orm, limits = DEFAULT_LOGIN_LIMITS }: { orm?: MikroORM; limits?: LoginLimits } = {}): LoginLimiter {
+  const store = orm ? unnamedStatements(orm) : undefined;
   const make = (keyPrefix: string, points: number): RateLimiterAbstract | RateLimiterStoreAbstract =>
-    orm
+    store
       ? new RateLimiterPostgres({
-          storeClient: (orm.em.getConnection() as PostgreSqlConnection).getKnex(),
-          storeType: 'knex',
+          storeClient: store,
+          // Any name but the library's own (pool, knex, ...) makes it call storeClient.query directly.
+          storeType: 'client',
           tableName: 'login_limit',
           tableCreated: true,
           clearExpiredByTimeout: false,

@@ -21,7 +21,11 @@ interface PermissionSpec {
 
 export const PERMISSIONS = {
   public: { kind: 'auth', roles: 'anyone', covers: 'log in (`POST /v1/auth/login`, `login`)' },
-  session: { kind: 'auth', roles: ['admin', 'operator', 'viewer'], covers: 'log out, see who one is (`POST /v1/auth/logout`, `GET /v1/auth/me`, `logout`, `me`)' },
+  session: {
+    kind: 'auth',
+    roles: ['admin', 'operator', 'viewer'],
+    covers: 'log out, see who one is (`POST /v1/auth/logout`, `GET /v1/auth/me`, `logout`, `me`)',
+  },
   'password.change': { kind: 'change', roles: ['admin', 'operator', 'viewer'], covers: "change one's own password" },
   read: {
     kind: 'read',

@@ -6,12 +6,17 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { anonymous } from '../auth/actor';
+import { createLoginLimiter } from '../auth/login-limiter';
+import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
 import { createGraphqlContext, type GraphqlContext } from './context';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
 import { ideRouter } from './ide';
 import { costError, DEFAULT_LIMITS, depthLimitRule, type QueryLimits } from './limits';
+import { precheckOperation } from './requires';
 import { buildGraphqlSchema } from './schema';
+import { createWsAuth, type WsContext } from './ws-auth';
 
 export interface MountGraphqlOptions {
   app: Express;
@@ -20,6 +25,8 @@ export interface MountGraphqlOptions {
   /** Where GraphQL answers over HTTP and WebSocket (default /graphql). */
   path?: string;
   limits?: Partial<QueryLimits>;
+  /** How often open WebSockets are checked for ended, expired or revoked credentials (default 5 s). */
+  authSweepMs?: number;
 }
 
 export interface GraphqlMount {
@@ -28,12 +35,17 @@ export interface GraphqlMount {
   stop(): Promise<void>;
 }
 
-/** The cost check needs the variables, so it runs once the operation is resolved. */
-function costPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<GraphqlContext> {
+/**
+ * Once the operation is known: its root fields are authorised (401/403 before anything runs),
+ * then its cost is checked (it needs the variables).
+ */
+function operationPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<GraphqlContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, operationName }) {
+        async didResolveOperation({ document, request, operationName, contextValue }) {
+          const refused = await precheckOperation(schema, contextValue.services.ctx, document, operationName);
+          if (refused) throw refused;
           const error = costError(schema, document, request.variables, operationName, maxCost);
           if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
         },
@@ -47,8 +59,9 @@ function costPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin<
  * HTTP at `path`, graphql-ws on the same path and port, and the IDE for browsers. Both transports
  * use the same context (an EntityManager fork per operation), limits and error mapping.
  */
-export async function mountGraphql({ app, httpServer, deps, path = '/graphql', limits }: MountGraphqlOptions): Promise<GraphqlMount> {
+export async function mountGraphql({ app, httpServer, deps: given, path = '/graphql', limits, authSweepMs }: MountGraphqlOptions): Promise<GraphqlMount> {
   const { maxDepth, maxCost } = { ...DEFAULT_LIMITS, ...limits };
+  const deps: FrontDoorDeps = { ...given, auth: { ...given.auth, loginLimiter: given.auth?.loginLimiter ?? createLoginLimiter() } };
   const { logger } = deps;
   const schema = await buildGraphqlSchema({ pubsub: deps.pubsub });
   const depthRule = depthLimitRule(maxDepth);
@@ -65,12 +78,21 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
         : (logger.error({ err: error }, 'unexpected GraphQL error'), { message: MASKED_MESSAGE, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } }),
     // Cache control is on by default and wraps every field resolver (willResolveField) to compute
     // an HTTP cache policy nobody reads here: off, it saves a hook call per resolved field.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), costPlugin(schema, maxCost)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationPlugin(schema, maxCost)],
   });
   await apollo.start();
 
   app.use(path, ideRouter(path));
-  app.use(path, express.json({ limit: '1mb' }), expressMiddleware(apollo, { context: async () => createGraphqlContext(deps) }));
+  app.use(
+    path,
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const em = deps.orm.em.fork();
+        return createGraphqlContext(deps, await actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql'), em);
+      },
+    }),
+  );
   // Malformed JSON and other body errors: a GraphQL-shaped JSON answer, never express's HTML page.
   app.use(path, (err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
@@ -88,11 +110,13 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
 
   const wsServer = new WebSocketServer({ server: httpServer, path });
   const rules = [...specifiedRules, depthRule];
-  const ws = useServer<Record<string, unknown> | undefined>(
+  const wsAuth = createWsAuth(deps, { sweepMs: authSweepMs });
+  const ws = useServer<Record<string, unknown> | undefined, WsContext['extra']>(
     {
       schema,
-      // graphql-ws bypasses Apollo: parse, validate and limit here, with a fresh context per operation.
-      onSubscribe: (_ctx, _id, payload) => {
+      onConnect: (ctx) => wsAuth.connect(ctx),
+      // graphql-ws bypasses Apollo: authorise, parse, validate and limit here, with a fresh context per operation.
+      onSubscribe: async (ctx, _id, payload) => {
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -109,6 +133,11 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
             }),
           ];
         }
+        // Checked again on every operation: a logged-out or expired session closes the socket here.
+        const actor = (await wsAuth.actorFor(ctx)) ?? anonymous({ door: 'graphql-ws' }, 'the socket is closing');
+        const contextValue = createGraphqlContext(deps, actor);
+        const refused = await precheckOperation(schema, contextValue.services.ctx, document, payload.operationName);
+        if (refused) return [refused];
         const tooCostly = costError(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
         if (tooCostly) return [tooCostly];
         return {
@@ -116,7 +145,7 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
           document,
           variableValues: payload.variables,
           operationName: payload.operationName,
-          contextValue: createGraphqlContext(deps),
+          contextValue,
         };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatClientError(e, logger)),
@@ -129,6 +158,7 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
   return {
     schema,
     async stop() {
+      wsAuth.stop();
       await Promise.resolve(ws.dispose()).catch((err: unknown) => logger.warn({ err }, 'closing GraphQL WebSockets'));
       for (const socket of wsServer.clients) socket.terminate();
       await apollo.stop();

@@ -1,11 +1,13 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver } from 'type-graphql';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import { Dashboard, DashboardInfo, DashboardLogsCount, DashboardReports, OnlineClientsPoint, ScheduledJobEntry } from './dashboard.type';
 
 const DASHBOARD = {};
 
 @Resolver(() => Dashboard)
 export class DashboardResolver {
+  @Requires('read')
   @Query(() => Dashboard, { description: 'Dashboard figures: totals, basic info, the online-clients chart and the job calendar.' })
   dashboard(): object {
     return DASHBOARD;

@@ -18,8 +18,16 @@ const errorResponse = (description: string) => ({ description, content: { 'appli
 export function buildOpenApiDocument(routes: readonly AnyRoute[], version = '1.0.0'): object {
   const registry = new OpenAPIRegistry();
   registry.register('Error', errorBodySchema);
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A session token from POST /v1/auth/login, or an API key as keyId:secret.' });
-  registry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic', description: 'An API key: keyId as the user name, secret as the password.' });
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A session token from POST /v1/auth/login, or an API key as keyId:secret.',
+  });
+  registry.registerComponent('securitySchemes', 'basic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'An API key: keyId as the user name, secret as the password.',
+  });
   for (const route of routes) {
     const holders = PERMISSIONS[route.permission].roles;
     const open = holders === 'anyone';
@@ -43,7 +51,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version = '1.0
         200: { description: "As the document's example shows.", content: { 'application/json': { schema: route.response } } },
         400: errorResponse('A parameter or body field is missing or malformed; `field` names it.'),
         ...(open ? {} : { 401: errorResponse('No credential, or one that is unknown, expired, logged out, revoked or banned; `message` says which.') }),
-        403: errorResponse('The credential\'s role lacks the permission, or a browser sent a change from another site.'),
+        403: errorResponse("The credential's role lacks the permission, or a browser sent a change from another site."),
         404: errorResponse('An id names nothing, or no such route.'),
         409: errorResponse('The change conflicts with existing records.'),
         ...(open ? { 429: errorResponse('Too many failed logins for the username or from the address; Retry-After says when to try again.') } : {}),

@@ -73,7 +73,15 @@ export class SessionService {
     const session = this.ctx.em.create(Session, { tokenHash: sha256(token), user, createdAt: now, lastSeenAt: now, address: address ?? null });
     user.lastLoginAt = now;
     await this.ctx.em.flush();
-    const actor: Actor = { kind: 'user', userId: user.id, username: user.username, role: user.role, sessionId: session.id, door: this.ctx.actor?.door ?? 'rest', address };
+    const actor: Actor = {
+      kind: 'user',
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      sessionId: session.id,
+      door: this.ctx.actor?.door ?? 'rest',
+      address,
+    };
     await audit.record({ action: 'auth.login', outcome: 'ok' }, actor);
     await this.purgeOld();
     return { token, user, expiresAt: new Date(now.getTime() + (await this.timeoutMs())) };

@@ -38,7 +38,15 @@ const toUser = (u: User) => ({
 });
 
 const apiKeyShape = z
-  .object({ keyId: z.string(), name: z.string(), role: z.enum(ROLES), createdBy: z.string(), createdAt: epochMs, lastUsedAt: epochMsOrNull, revokedAt: epochMsOrNull })
+  .object({
+    keyId: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    createdBy: z.string(),
+    createdAt: epochMs,
+    lastUsedAt: epochMsOrNull,
+    revokedAt: epochMsOrNull,
+  })
   .openapi('ApiKey');
 const toApiKey = (k: ApiKey) => ({
   keyId: k.keyId,
@@ -128,7 +136,7 @@ export const authRoutes: AnyRoute[] = [
     permission: 'password.change',
     summary: 'Change my password',
     tag: 'auth',
-    description: 'Needs the current password; the account\'s other sessions end.',
+    description: "Needs the current password; the account's other sessions end.",
     body: z.object({ currentPassword: b.str(1024), newPassword: b.str(1024) }),
     response: success,
     handler: async (ctx, { body }) => {
@@ -163,7 +171,8 @@ export const authRoutes: AnyRoute[] = [
     permission: 'accounts.manage',
     summary: 'Update user',
     tag: 'accounts',
-    description: 'Changes role, banned and password (each optional). Banning or a new password ends the user\'s sessions. The last admin who is not banned cannot be demoted or banned (409).',
+    description:
+      "Changes role, banned and password (each optional). Banning or a new password ends the user's sessions. The last admin who is not banned cannot be demoted or banned (409).",
     params: userIdParam,
     body: z.object({ role: role.optional(), banned: b.bool().optional(), password: b.str(1024).optional() }),
     response: userShape,
@@ -201,7 +210,7 @@ export const authRoutes: AnyRoute[] = [
     summary: 'Create API key',
     tag: 'accounts',
     description:
-      'Answers the key with its `secret`, shown this once. Send `keyId:secret` as HTTP Basic (as EMQX 4\'s REST API takes its AppID:AppSecret) or as `Authorization: Bearer keyId:secret`. role defaults to operator.',
+      "Answers the key with its `secret`, shown this once. Send `keyId:secret` as HTTP Basic (as EMQX 4's REST API takes its AppID:AppSecret) or as `Authorization: Bearer keyId:secret`. role defaults to operator.",
     body: z.object({ name: b.name(100), role: role.optional() }),
     response: apiKeyShape.extend({ secret: z.string() }),
     handler: async (ctx, { body }) => {
