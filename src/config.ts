@@ -42,7 +42,8 @@ function originsFrom(env: NodeJS.ProcessEnv): string[] {
       } catch {
         throw new StartupError(`SDES_ALLOWED_ORIGINS: "${o}" is not an origin: expected https://host[:port], comma-separated`);
       }
-      if (url.origin !== o.replace(/\/$/, '')) throw new StartupError(`SDES_ALLOWED_ORIGINS: "${o}" is not an origin: expected scheme://host[:port] without a path`);
+      if (url.origin !== o.replace(/\/$/, ''))
+        throw new StartupError(`SDES_ALLOWED_ORIGINS: "${o}" is not an origin: expected scheme://host[:port] without a path`);
       return url.origin;
     });
 }

@@ -33,7 +33,14 @@ export type InitialAdminOutcome = 'created-from-env' | 'reset-from-env' | 'uncha
  * once and written to `$SDES_DATA_DIR/initial-admin-password` (mode 0600), which goes away
  * when the password is changed.
  */
-export async function ensureInitialAdmin({ orm, clock, dataDir, env, logger, print = (t) => process.stdout.write(t) }: InitialAdminOptions): Promise<InitialAdminOutcome> {
+export async function ensureInitialAdmin({
+  orm,
+  clock,
+  dataDir,
+  env,
+  logger,
+  print = (t) => process.stdout.write(t),
+}: InitialAdminOptions): Promise<InitialAdminOutcome> {
   const em = orm.em.fork() as EntityManager;
   // No actor: the audit log names the gateway itself.
   const ctx = { em, clock };
@@ -46,7 +53,8 @@ export async function ensureInitialAdmin({ orm, clock, dataDir, env, logger, pri
       username = checkUsername(env.SDES_ADMIN_USER || 'admin');
       checkPassword(given);
     } catch (err) {
-      if (isAppError(err)) throw new StartupError(`${err.field === 'username' ? 'SDES_ADMIN_USER' : 'SDES_ADMIN_PASSWORD'}: ${err.message.replace(/^\w+: /, '')}`);
+      if (isAppError(err))
+        throw new StartupError(`${err.field === 'username' ? 'SDES_ADMIN_USER' : 'SDES_ADMIN_PASSWORD'}: ${err.message.replace(/^\w+: /, '')}`);
       throw err;
     }
     const user = await users.findByUsername(username);

@@ -40,7 +40,8 @@ export const PERMISSIONS = {
   'runs.write': { kind: 'change', roles: ['admin', 'operator'], covers: 'start a run of a job now' },
   'files.write': { kind: 'change', roles: ['admin', 'operator'], covers: 'change or delete stored files' },
   'settings.write': { kind: 'change', roles: ['admin'], covers: 'change the general, job (scheduler switch), task and client settings' },
-  'accounts.manage': { kind: 'change', roles: ['admin'], covers: 'list, create, change, ban and delete accounts; create, list and revoke API keys' },
+  'accounts.read': { kind: 'read', roles: ['admin'], covers: 'list accounts and API keys (never passwords or secrets)' },
+  'accounts.manage': { kind: 'change', roles: ['admin'], covers: 'create, change, ban and delete accounts; create and revoke API keys' },
   'audit.read': { kind: 'read', roles: ['admin'], covers: 'read the audit log' },
 } as const satisfies Record<string, PermissionSpec>;
 

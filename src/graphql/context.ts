@@ -10,6 +10,11 @@ export interface GraphqlContext {
   services: Services;
   loaders: Loaders;
   logger: Logger;
+  /**
+   * Finds the actor of the request (HTTP): run once the operation has passed the cost check, so
+   * that a refused operation costs no database statement; it sets `services.ctx.actor`.
+   */
+  authenticate?: () => Promise<Actor>;
 }
 
 /**

@@ -44,10 +44,11 @@ function operationPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPl
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, operationName, contextValue }) {
-          const refused = await precheckOperation(schema, contextValue.services.ctx, document, operationName);
-          if (refused) throw refused;
           const error = costError(schema, document, request.variables, operationName, maxCost);
           if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+          if (contextValue.authenticate) contextValue.services.ctx.actor = await contextValue.authenticate();
+          const refused = await precheckOperation(schema, contextValue.services.ctx, document, operationName);
+          if (refused) throw refused;
         },
       };
     },
@@ -89,7 +90,9 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const em = deps.orm.em.fork();
-        return createGraphqlContext(deps, await actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql'), em);
+        const context = createGraphqlContext(deps, anonymous({ door: 'graphql' }), em);
+        context.authenticate = () => actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql');
+        return context;
       },
     }),
   );
@@ -133,13 +136,13 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
             }),
           ];
         }
+        const tooCostly = costError(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
+        if (tooCostly) return [tooCostly];
         // Checked again on every operation: a logged-out or expired session closes the socket here.
         const actor = (await wsAuth.actorFor(ctx)) ?? anonymous({ door: 'graphql-ws' }, 'the socket is closing');
         const contextValue = createGraphqlContext(deps, actor);
         const refused = await precheckOperation(schema, contextValue.services.ctx, document, payload.operationName);
         if (refused) return [refused];
-        const tooCostly = costError(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
-        if (tooCostly) return [tooCostly];
         return {
           schema,
           document,

@@ -56,8 +56,8 @@ export class OperatorResolver {
     return true;
   }
 
-  @Requires('accounts.manage')
-  @Query(() => UserPage)
+  @Requires('accounts.read')
+  @Query(() => UserPage, { description: "Operators' accounts, by id." })
   async users(@Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
     return toPage(await services.users.list(pageRequest(page)), page);
   }
@@ -77,13 +77,13 @@ export class OperatorResolver {
   }
 
   @Requires('accounts.manage')
-  @Mutation(() => Boolean)
+  @Mutation(() => Boolean, { description: 'Deletes an account and its sessions; not your own, nor the last admin (CONFLICT).' })
   async deleteUser(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<boolean> {
     await services.users.delete(id);
     return true;
   }
 
-  @Requires('accounts.manage')
+  @Requires('accounts.read')
   @Query(() => ApiKeyPage, { description: 'Newest first, revoked ones too.' })
   async apiKeys(@Args({ validateFn: checkPageArgs }) page: PageArgs, @Ctx() { services }: GraphqlContext) {
     return toPage(await services.apiKeys.list(pageRequest(page)), page);

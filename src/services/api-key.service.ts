@@ -1,10 +1,12 @@
 import { actorName, type Actor, type RequestOrigin } from '../auth/actor';
+import type { Role } from '../auth/permissions';
 import { newSecret, sameDigest, sha256 } from '../auth/secrets';
 import { ApiKey } from '../entities';
 import { errors } from './errors';
 import type { Page, PageRequest } from './paging';
 import { entityPage } from './relation-pages';
 import type { ServiceContext } from './service-context';
+import { AUTH_SQL_TAG } from './session.service';
 import { checkRole } from './user.service';
 
 export interface ApiKeyCreated {
@@ -59,12 +61,16 @@ export class ApiKeyService {
 
   async check(keyId: string, secret: string, origin: RequestOrigin): Promise<ApiKeyCheck> {
     if (!KEY_ID.test(keyId)) return { ok: false, problem: 'not an API key id (ak_ and 16 characters)' };
-    const apiKey = await this.ctx.em.fork().findOne(ApiKey, { keyId });
-    if (!apiKey || !sameDigest(apiKey.secretHash, sha256(secret))) return { ok: false, problem: 'unknown API key or wrong secret' };
-    if (apiKey.revokedAt) return { ok: false, problem: `the API key ${keyId} was revoked` };
+    const conn = this.ctx.em.getConnection();
+    const [apiKey] = await conn.execute<{ id: number; secret_hash: string; name: string; role: Role; last_used_at: Date | null; revoked_at: Date | null }[]>(
+      `${AUTH_SQL_TAG} select id, secret_hash, name, role, last_used_at, revoked_at from api_key where key_id = ?`,
+      [keyId],
+    );
+    if (!apiKey || !sameDigest(apiKey.secret_hash, sha256(secret))) return { ok: false, problem: 'unknown API key or wrong secret' };
+    if (apiKey.revoked_at) return { ok: false, problem: `the API key ${keyId} was revoked` };
     const now = this.ctx.clock.now();
-    if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
-      await this.ctx.em.nativeUpdate(ApiKey, { id: apiKey.id }, { lastUsedAt: now });
+    if (!apiKey.last_used_at || now.getTime() - new Date(apiKey.last_used_at).getTime() >= TOUCH_EVERY_MS) {
+      await conn.execute(`${AUTH_SQL_TAG} update api_key set last_used_at = ? where id = ?`, [now, apiKey.id]);
     }
     return { ok: true, actor: { kind: 'apikey', apiKeyId: apiKey.id, keyId, name: apiKey.name, role: apiKey.role, ...origin } };
   }

@@ -8,8 +8,12 @@ import { mountGraphql, type GraphqlMount } from '../../src/graphql/server';
 import type { QueryLimits } from '../../src/graphql/limits';
 import { createLivePubSub, type LivePubSub } from '../../src/live/pubsub';
 import { createLogger, silentLogger, type Logger } from '../../src/runtime/logger';
+import { bearer, loginOverGraphql, TEST_ADMIN, type Headers } from '../support/auth';
 import { ManualClock } from '../support/clock';
 import { openTestDatabase, type TestDatabase } from '../support/database';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { UserService } from '../../src/services/user.service';
+import { AUTH_SQL_TAG } from '../../src/services/session.service';
 
 export interface GqlResult<T = Record<string, any>> {
   data?: T | null;
@@ -23,12 +27,14 @@ export interface GraphqlHarness {
   logger: Logger;
   url: string;
   mount: GraphqlMount;
-  /** POSTs an operation to /graphql over real HTTP. */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  /** The session token of the admin the harness logs in as (with the `login` mutation). */
+  token: string;
+  /** POSTs an operation to /graphql over real HTTP, as the admin (or with `headers` instead). */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Headers): Promise<GqlResult<T>>;
   /** Like gql, but fails the test on any error and returns data. */
   ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T>;
-  /** A graphql-ws client on the same port (closed after the file's tests). */
-  ws(): WsClient;
+  /** A graphql-ws client on the same port, as the admin unless `connectionParams` says otherwise (closed after the file's tests). */
+  ws(connectionParams?: Record<string, unknown>): WsClient;
 }
 
 /**
@@ -37,8 +43,9 @@ export interface GraphqlHarness {
  */
 export function useGraphqlServer({
   limits,
+  authSweepMs,
   logger = process.env.TEST_LOG ? createLogger({ name: 'graphql-test', level: 'debug' }) : silentLogger(),
-}: { limits?: Partial<QueryLimits>; logger?: Logger } = {}): GraphqlHarness {
+}: { limits?: Partial<QueryLimits>; authSweepMs?: number; logger?: Logger } = {}): GraphqlHarness {
   const h = { clock: new ManualClock(), pubsub: createLivePubSub(), logger } as GraphqlHarness;
   let server: http.Server;
   const sockets: WsClient[] = [];
@@ -47,9 +54,12 @@ export function useGraphqlServer({
     h.db = await openTestDatabase();
     const app = express();
     server = http.createServer(app);
-    h.mount = await mountGraphql({ app, httpServer: server, deps: { orm: h.db.orm, clock: h.clock, pubsub: h.pubsub, logger: h.logger }, limits });
+    h.mount = await mountGraphql({ app, httpServer: server, deps: { orm: h.db.orm, clock: h.clock, pubsub: h.pubsub, logger: h.logger }, limits, authSweepMs });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     h.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    // Every operation of the suites runs as a logged-in admin, as an operator's console would.
+    await new UserService({ em: h.db.orm.em.fork() as EntityManager, clock: h.clock }).create({ ...TEST_ADMIN, role: 'admin' });
+    h.token = await loginOverGraphql(h.url, TEST_ADMIN);
   }, 180_000);
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.dispose()));
@@ -59,10 +69,10 @@ export function useGraphqlServer({
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await h.db?.close();
   });
-  h.gql = async (query, variables) => {
+  h.gql = async (query, variables, headers = bearer(h.token)) => {
     const res = await fetch(h.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
       body: JSON.stringify({ query, variables }),
     });
     return (await res.json()) as GqlResult<any>;
@@ -72,8 +82,8 @@ export function useGraphqlServer({
     if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors, null, 2)}`);
     return result.data as any;
   };
-  h.ws = () => {
-    const client = createClient({ url: h.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+  h.ws = (connectionParams = { authorization: `Bearer ${h.token}` }) => {
+    const client = createClient({ url: h.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams });
     sockets.push(client);
     return client;
   };
@@ -108,7 +118,11 @@ export function wsTake<T = Record<string, any>>(
   return { results: done, ready, cancel: () => cancel() };
 }
 
-/** Records the SQL statements sent through `pg` while `fn` runs (every client of the process). */
+/**
+ * Records the SQL statements sent through `pg` while `fn` runs (every client of the process).
+ * The credential check of each request (statements tagged AUTH_SQL_TAG) is the door's, not the
+ * operation's, and is left out: these counts are about what an operation's fields cost.
+ */
 export async function captureSql<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
   const statements: string[] = [];
   const proto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
@@ -116,7 +130,7 @@ export async function captureSql<T>(fn: () => Promise<T>): Promise<{ result: T; 
   proto.query = function (this: unknown, ...args: unknown[]) {
     const first = args[0];
     const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-    if (text) statements.push(text);
+    if (text && !text.startsWith(AUTH_SQL_TAG)) statements.push(text);
     return original.apply(this, args);
   };
   try {

@@ -147,7 +147,7 @@ export const authRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/users',
-    permission: 'accounts.manage',
+    permission: 'accounts.read',
     summary: 'User list',
     tag: 'accounts',
     query: z.object(pagingQuery),
@@ -195,7 +195,7 @@ export const authRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/apikeys',
-    permission: 'accounts.manage',
+    permission: 'accounts.read',
     summary: 'API key list',
     tag: 'accounts',
     description: 'Newest first, revoked keys too. Secrets are never shown again.',

@@ -6,11 +6,22 @@ import { startGateway, type Gateway } from '../../../src/gateway';
 import type { Clock } from '../../../src/runtime/clock';
 import { Client as PgClient } from 'pg';
 import { silentLogger } from '../../../src/runtime/logger';
+import { createTestApiKey, TEST_ADMIN, type Headers, type TestApiKey } from '../../support/auth';
+
+/** Where `call` sends a request, and with which credential. */
+export interface Endpoint {
+  base: string;
+  headers?: Headers;
+}
 
 export interface TestGateway {
   gateway: Gateway;
   /** http://127.0.0.1:port/v1 */
   base: string;
+  /** An admin API key, sent as HTTP Basic as a legacy REST consumer does. */
+  apiKey: TestApiKey;
+  /** `base` with that key: what the suites call. */
+  api: Endpoint;
   stop(): Promise<void>;
 }
 
@@ -19,7 +30,7 @@ export interface TestGateway {
  * fresh database on the PostgreSQL that DATABASE_URL points at (dropped afterwards); the embedded
  * broker always. One per test file: a start costs a few seconds.
  */
-export async function startTestGateway({ clock }: { clock?: Clock } = {}): Promise<TestGateway> {
+export async function startTestGateway({ clock, authSweepMs }: { clock?: Clock; authSweepMs?: number } = {}): Promise<TestGateway> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-rest-'));
   await seedEmbeddedData(dataDir);
   const server = process.env.DATABASE_URL;
@@ -45,13 +56,20 @@ export async function startTestGateway({ clock }: { clock?: Clock } = {}): Promi
       mqttPort: 0,
       mqttHost: '127.0.0.1',
       logLevel: 'silent',
+      adminPassword: TEST_ADMIN.password,
     },
     logger: silentLogger(),
     clock,
+    authSweepMs,
   });
+  // The REST suites run as a legacy consumer would: HTTP Basic with an API key. An admin's, since
+  // the settings routes are among the documented ones.
+  const apiKey = await createTestApiKey(gateway.db.orm, 'admin');
   return {
     gateway,
     base: `${gateway.url}/v1`,
+    apiKey,
+    api: { base: `${gateway.url}/v1`, headers: apiKey.headers },
     async stop() {
       await gateway.stop();
       if (server && dbName) await adminQuery(server, `drop database if exists "${dbName}" with (force)`);
@@ -76,15 +94,16 @@ export interface JsonAnswer<T = unknown> {
   contentType: string | null;
 }
 
-/** One JSON request over real HTTP (Node 20's fetch). */
+/** One JSON request over real HTTP (Node 20's fetch); a plain `base` string sends no credential. */
 export async function call<T = unknown>(
-  base: string,
+  endpoint: string | Endpoint,
   method: string,
   pathAndQuery: string,
   body?: unknown,
   { raw, headers }: { raw?: string; headers?: Record<string, string> } = {},
 ): Promise<JsonAnswer<T>> {
-  const init: RequestInit = { method, headers: { ...headers } };
+  const { base, headers: credential } = typeof endpoint === 'string' ? { base: endpoint, headers: undefined } : endpoint;
+  const init: RequestInit = { method, headers: { ...credential, ...headers } };
   if (raw !== undefined) {
     init.body = raw;
     (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
