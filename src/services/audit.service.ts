@@ -29,15 +29,18 @@ export interface AuditFilter {
 const SECRET_FIELDS = /pass(word)?|secret|token|authorization/i;
 const MAX_DETAIL_CHARS = 4000;
 
-/** The input as the log keeps it: secrets replaced by "***", long strings cut, the whole bounded. */
+// PostgreSQL's jsonb cannot hold NUL; a refused input may well contain one.
+const printable = (text: string) => text.replace(/\u0000/g, '\\u0000');
+
+/** The input as the log keeps it: secrets replaced by "***", long strings cut, NUL spelt out, the whole bounded. */
 export function redact(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value ?? null;
-  if (typeof value === 'string') return value.length > 500 ? `${value.slice(0, 500)}…` : value;
+  if (typeof value === 'string') return printable(value.length > 500 ? `${value.slice(0, 500)}…` : value);
   if (typeof value !== 'object') return value;
   if (value instanceof Date) return value.toISOString();
   if (depth > 5) return '…';
   if (Array.isArray(value)) return value.slice(0, 100).map((v) => redact(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_FIELDS.test(k) ? '***' : redact(v, depth + 1)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [printable(k), SECRET_FIELDS.test(k) ? '***' : redact(v, depth + 1)]));
 }
 
 function boundedDetail(detail: unknown): Record<string, unknown> | null {

@@ -146,6 +146,8 @@ describe('the error mapper', () => {
       NOT_FOUND: 404,
       INVALID_INPUT: 400,
       CONFLICT: 409,
+      UNAUTHENTICATED: 401,
+      RATE_LIMITED: 429,
       FORBIDDEN: 403,
       UNAVAILABLE: 503,
     });
