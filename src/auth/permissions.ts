@@ -20,7 +20,7 @@ interface PermissionSpec {
 }
 
 export const PERMISSIONS = {
-  public: { kind: 'auth', roles: 'anyone', covers: 'log in (`POST /v1/auth/login`, `login`)' },
+  public: { kind: 'auth', roles: 'anyone', covers: 'log in, without a credential (`POST /v1/auth/login`, `login`)' },
   session: {
     kind: 'auth',
     roles: ['admin', 'operator', 'viewer'],

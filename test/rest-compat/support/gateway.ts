@@ -6,6 +6,7 @@ import { startGateway, type Gateway } from '../../../src/gateway';
 import type { Clock } from '../../../src/runtime/clock';
 import { Client as PgClient } from 'pg';
 import { silentLogger } from '../../../src/runtime/logger';
+import type { LoginLimits } from '../../../src/auth/login-limiter';
 import { createTestApiKey, TEST_ADMIN, type Headers, type TestApiKey } from '../../support/auth';
 
 /** Where `call` sends a request, and with which credential. */
@@ -30,7 +31,12 @@ export interface TestGateway {
  * fresh database on the PostgreSQL that DATABASE_URL points at (dropped afterwards); the embedded
  * broker always. One per test file: a start costs a few seconds.
  */
-export async function startTestGateway({ clock, authSweepMs }: { clock?: Clock; authSweepMs?: number } = {}): Promise<TestGateway> {
+export async function startTestGateway({
+  clock,
+  authSweepMs,
+  loginLimits,
+  allowedOrigins,
+}: { clock?: Clock; authSweepMs?: number; loginLimits?: LoginLimits; allowedOrigins?: string[] } = {}): Promise<TestGateway> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-rest-'));
   await seedEmbeddedData(dataDir);
   const server = process.env.DATABASE_URL;
@@ -57,6 +63,8 @@ export async function startTestGateway({ clock, authSweepMs }: { clock?: Clock; 
       mqttHost: '127.0.0.1',
       logLevel: 'silent',
       adminPassword: TEST_ADMIN.password,
+      loginLimits,
+      allowedOrigins,
     },
     logger: silentLogger(),
     clock,
