@@ -87,6 +87,8 @@ export function createLoginLimiter({ orm, limits = DEFAULT_LOGIN_LIMITS }: { orm
           keyPrefix,
           points,
           duration: limits.windowSeconds,
+          // Should the database fail a count, memory keeps counting rather than the login failing.
+          insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: limits.windowSeconds }),
         })
       : new RateLimiterMemory({ keyPrefix, points, duration: limits.windowSeconds });
   const byUser = make('login-user', limits.perUser);
@@ -97,21 +99,25 @@ export function createLoginLimiter({ orm, limits = DEFAULT_LOGIN_LIMITS }: { orm
   return {
     limits,
     async check(username, address) {
-      const [u, a] = await Promise.all([byUser.get(userKey(username)), address ? byAddress.get(address) : null]);
+      const u = await byUser.get(userKey(username));
+      const a = address ? await byAddress.get(address) : null;
       const over = [u && u.consumedPoints >= limits.perUser ? u : null, a && a.consumedPoints >= limits.perAddress ? a : null].filter((r) => r !== null);
       if (!over.length) return;
       const seconds = Math.max(1, Math.ceil(Math.max(...over.map((r) => r.msBeforeNext)) / 1000));
       throw errors.rateLimited(`too many failed logins for this username or from this address: try again in ${seconds} s`, seconds);
     },
     async failed(username, address) {
-      await Promise.all([byUser.penalty(userKey(username)), address ? byAddress.penalty(address) : undefined]);
+      // A count the store could not write is lost rather than turned into a failed request; the
+      // insurance limiter keeps reads going meanwhile.
+      await byUser.penalty(userKey(username)).catch(() => undefined);
+      if (address) await byAddress.penalty(address).catch(() => undefined);
       if (orm && Date.now() - lastClear > CLEAR_EVERY_MS) {
         lastClear = Date.now();
         await (byUser as RateLimiterPostgres & { clearExpired(before: number): Promise<void> }).clearExpired(Date.now());
       }
     },
     async succeeded(username) {
-      await byUser.delete(userKey(username));
+      await byUser.delete(userKey(username)).catch(() => undefined);
     },
   };
 }

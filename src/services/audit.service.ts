@@ -30,7 +30,7 @@ const SECRET_FIELDS = /pass(word)?|secret|token|authorization/i;
 const MAX_DETAIL_CHARS = 4000;
 
 // PostgreSQL's jsonb cannot hold NUL; a refused input may well contain one.
-const printable = (text: string) => text.replace(/\u0000/g, '\\u0000');
+const printable = (text: string) => text.split(String.fromCharCode(0)).join('\\u0000');
 
 /** The input as the log keeps it: secrets replaced by "***", long strings cut, NUL spelt out, the whole bounded. */
 export function redact(value: unknown, depth = 0): unknown {

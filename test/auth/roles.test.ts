@@ -49,7 +49,8 @@ describe('the one definition of permissions', () => {
   });
 
   it('names a known permission on every REST route', () => {
-    for (const route of SERVED_ROUTES) expect([route.method, route.path, PERMISSION_NAMES.includes(route.permission)]).toEqual([route.method, route.path, true]);
+    for (const route of SERVED_ROUTES)
+      expect([route.method, route.path, PERMISSION_NAMES.includes(route.permission)]).toEqual([route.method, route.path, true]);
   });
 
   it('names a permission on every query, mutation and subscription', async () => {
@@ -73,7 +74,12 @@ describe('every REST route, as each role', () => {
   it.each(cases)('%s', async (_name, route, role) => {
     // Ids that name nothing: an allowed role reaches the route and is told so (404) or refused its input (400).
     const url = route.path.replace(/:[A-Za-z]+/g, '999999');
-    const answer = await call<{ code?: string }>({ base: t.base, headers: keys[role].headers }, route.method.toUpperCase(), url, route.method === 'get' ? undefined : {});
+    const answer = await call<{ code?: string }>(
+      { base: t.base, headers: keys[role].headers },
+      route.method.toUpperCase(),
+      url,
+      route.method === 'get' ? undefined : {},
+    );
     if (roleMay(role, route.permission)) {
       expect([answer.status, answer.body?.code]).not.toEqual([403, 'FORBIDDEN']);
       expect(answer.status).not.toBe(401);
@@ -107,7 +113,7 @@ function operationOf(kind: 'query' | 'mutation', field: GraphQLField<unknown, un
 }
 
 describe('every GraphQL query and mutation, as each role', () => {
-  let graphqlCases: (readonly [string, string, string, Role])[] = [];
+  const graphqlCases: (readonly [string, string, string, Role])[] = [];
   beforeAll(async () => {
     const schema = await buildGraphqlSchema({ pubsub: createLivePubSub() });
     for (const [kind, type] of [
