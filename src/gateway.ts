@@ -8,8 +8,6 @@ import { createLoginLimiter } from './auth/login-limiter';
 import type { GatewayConfig } from './config';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
-import { createDispatcher, type Dispatcher } from './live/dispatcher';
-import { createExecutionLifecycle, type ExecutionLifecycle } from './live/execution-lifecycle';
 import { createMqttBridge } from './live/mqtt-bridge';
 import { createLiveRelay, gatewayWill, newGatewayId, type LiveRelay } from './live/live-relay';
 import { createLivePubSub, type LivePubSub } from './live/pubsub';
@@ -21,6 +19,8 @@ import type { Logger } from './runtime/logger';
 import { connectMqtt } from './runtime/mqtt-connection';
 import { StartupError } from './runtime/startup-error';
 import { createScheduler, type Scheduler } from './scheduler';
+import { createAgentInbox } from './services/agent-inbox';
+import { createDispatcher, createExecutionLifecycle, type Dispatcher, type ExecutionLifecycle } from './services/execution';
 import { SettingsService } from './services/settings.service';
 
 export interface Gateway {
@@ -107,9 +107,10 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     await relay.start();
     stoppers.push({ name: 'live relay', stop: () => relay.stop() });
     const pubsub = relay.pubsub;
-    // The live layer: presence and progress in from agents, dispatches out (src/live).
+    // Agents' messages in and out (src/live); what they mean: presence and execution (src/services).
     const dispatcher = createDispatcher({ orm: db.orm, mqtt, clock, logger });
-    const bridge = createMqttBridge({ mqtt, orm: db.orm, clock, logger, pubsub, dispatcher, shareGroup: config.shareGroup });
+    const inbox = createAgentInbox({ orm: db.orm, clock, pubsub, dispatcher });
+    const bridge = createMqttBridge({ mqtt, logger, inbox, shareGroup: config.shareGroup });
     await bridge.start();
     stoppers.push({
       name: 'live',

@@ -19,7 +19,7 @@ interface Profile {
 
 const SPECIAL = new Set(['(idle)', '(garbage collector)', '(program)', '(root)']);
 
-/** `src/live/dispatcher.js`, `mikro-orm/core`, `node:net`, ... */
+/** `src/services/execution/dispatcher.js`, `mikro-orm/core`, `node:net`, ... */
 function ownerOf(node: ProfileNode): string {
   const { url, functionName } = node.callFrame;
   if (SPECIAL.has(functionName)) return functionName;

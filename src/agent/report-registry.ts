@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ResultStatus } from '../protocol';
+import type { ReportResultStatus } from '../protocol';
 
 /** What the agent remembers of a report, so a repeated dispatch is answered instead of run again. */
 export interface ReportRecord {
   reportId: string;
-  state: 'RUNNING' | ResultStatus;
+  state: 'RUNNING' | ReportResultStatus;
   startTime: number;
   endTime?: number;
   message?: string;
@@ -14,7 +14,7 @@ export interface ReportRecord {
 export interface ReportRegistry {
   get(reportId: string): ReportRecord | undefined;
   markRunning(reportId: string, startTime: number): void;
-  markFinished(record: ReportRecord & { state: ResultStatus; endTime: number }): void;
+  markFinished(record: ReportRecord & { state: ReportResultStatus; endTime: number }): void;
   /** Reports left RUNNING by a previous process (a crash or kill); the caller closes them as FAILED. */
   interrupted(): ReportRecord[];
 }

@@ -1,15 +1,8 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { MqttClient } from 'mqtt';
 import { commandsTopic, createAckBatcher, encodeMessage, gatewaySubscriptions, parseAgentMessage, parseLiveRelayTopic } from '../protocol';
-import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
-import type { StepIndex } from '../services/execution-progress.fold';
-import { ExecutionProgressService, type EventsMessage } from '../services/execution-progress.service';
-import { PresenceService, type PresenceChange, type StatusUpdate } from '../services/presence.service';
-import type { ServiceContext } from '../services/service-context';
+import type { AgentInbox, EventsMessage, PresenceChange, StatusUpdate } from './agent-inbox';
 import { createBatchQueue } from './batch-queue';
-import type { Dispatcher } from './dispatcher';
-import type { LivePubSub } from './pubsub';
 
 export interface MqttBridge {
   /** Subscribes to the agents' status and events, then sends the work that waits for ONLINE clients. */
@@ -23,11 +16,9 @@ export interface MqttBridge {
 export interface MqttBridgeOptions {
   /** The gateway's connected MQTT client (it reconnects and resubscribes by itself). */
   mqtt: MqttClient;
-  orm: MikroORM;
-  clock: Clock;
   logger: Logger;
-  pubsub: LivePubSub;
-  dispatcher: Dispatcher;
+  /** What the messages mean: presence, execution records, dispatch (src/services/agent-inbox.ts). */
+  inbox: AgentInbox;
   /** SDES_SHARE_GROUP: subscribe as `$share/{group}/...` so several gateways split the fleet. */
   shareGroup?: string;
   /** How long stored seqs gather before one ack per agent goes out. */
@@ -45,27 +36,23 @@ export interface MqttBridgeOptions {
 }
 
 /**
- * The gateway's side of docs/protocol.md: agents' statuses feed presence (and dispatch of the
- * work waiting for them), their events feed the execution records, which are then acknowledged.
+ * The gateway's side of docs/protocol.md as transport: agents' statuses and events go to the
+ * inbox (presence, dispatch of the work waiting for them, execution records), events are then
+ * acknowledged.
  * Each kind goes through its own serial queue, in batches, so a burst from a large fleet costs a
  * few transactions and one agent's messages keep the broker's order. Malformed messages are
  * logged and dropped.
  */
 export function createMqttBridge({
   mqtt,
-  orm,
-  clock,
   logger,
-  pubsub,
-  dispatcher,
+  inbox,
   shareGroup,
   ackDelayMs = 50,
   sampleIntervalMs = 5_000,
   presenceAuditMs = 6_000,
   acceptClient = () => true,
 }: MqttBridgeOptions): MqttBridge {
-  const ctx = (): ServiceContext => ({ em: orm.em.fork() as EntityManager, clock, pubsub, dispatcher });
-  const scriptCache = new Map<string, StepIndex>();
   const acks = createAckBatcher({
     delayMs: ackDelayMs,
     // QoS 0: a lost ack only costs a resend of events already stored (docs/protocol.md 3.2).
@@ -80,7 +67,7 @@ export function createMqttBridge({
       let updates: StatusUpdate[] = [];
       const changes: PresenceChange[] = [];
       const flush = async () => {
-        if (updates.length) changes.push(...(await new PresenceService(ctx()).applyStatuses(updates)));
+        if (updates.length) changes.push(...(await inbox.statuses(updates)));
         updates = [];
       };
       for (const item of batch) {
@@ -89,15 +76,13 @@ export function createMqttBridge({
           continue;
         }
         await flush();
-        const presence = new PresenceService(ctx());
-        const gone = (await presence.onlineClientIds()).filter((id) => acceptClient(id) && !item.audit.has(id));
+        const gone = await inbox.audit(item.audit, acceptClient);
         if (gone.length) logger.warn({ clients: gone.length }, 'clients ONLINE in the database but without a status on the broker: marked OFFLINE');
-        changes.push(...(await presence.markGone(gone)));
+        changes.push(...gone);
       }
       await flush();
       for (const c of changes)
         logger.info({ clientId: c.mqttClientId, created: c.created || undefined }, `client ${c.mqttClientId} ${c.status}${c.created ? ' (registered)' : ''}`);
-      dispatcher.clientsOnline(changes.filter((c) => c.status === 'ONLINE').map((c) => c.clientId));
       if (changes.length) sampler.request();
     },
   });
@@ -117,7 +102,7 @@ export function createMqttBridge({
 
   const apply = async (batch: EventsMessage[]) => {
     const started = performance.now();
-    const outcome = await new ExecutionProgressService(ctx(), scriptCache).applyEvents(batch);
+    const outcome = await inbox.events(batch);
     logger.debug(
       { messages: batch.length, events: outcome.acks.reduce((n, a) => n + a.seqs.length, 0), ms: Math.round(performance.now() - started) },
       'events stored',
@@ -161,8 +146,8 @@ export function createMqttBridge({
   const sampler = createSampler({
     intervalMs: sampleIntervalMs,
     logger,
-    take: () => new PresenceService(ctx()).onlineCount(),
-    record: () => new PresenceService(ctx()).recordOnlineSample(),
+    take: () => inbox.onlineCount(),
+    record: () => inbox.recordOnlineSample(),
   });
 
   const onMessage = (topic: string, payload: Buffer) => {
@@ -188,7 +173,7 @@ export function createMqttBridge({
   let connectedOnce = false;
   const onConnect = () => {
     if (!connectedOnce) return;
-    dispatcher.allPending();
+    inbox.connected();
     startAudit();
   };
   // Events may be shared among gateways; statuses are not: a shared subscription gets no retained
@@ -201,7 +186,7 @@ export function createMqttBridge({
     for (let i = 0; i < 3; i++) {
       await statuses.idle();
       await Promise.all(eventQueues.map((q) => q.idle()));
-      await dispatcher.idle();
+      await inbox.idle();
       await sampler.idle();
     }
     acks.flush();
@@ -215,7 +200,7 @@ export function createMqttBridge({
       await mqtt.subscribeAsync([subscriptions.status, subscriptions.events], { qos: 1 });
       connectedOnce = true;
       logger.info({ status: subscriptions.status, events: subscriptions.events }, 'listening to agents');
-      dispatcher.allPending();
+      inbox.connected();
       sampler.request();
     },
     async stop() {

@@ -7,6 +7,12 @@ export const EXECUTION_STATUSES = ['RUNNING', 'SUCCESS', 'FAILED'] as const;
 export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export const resultStatusSchema = z.enum(['SUCCESS', 'FAILED']);
 export type ResultStatus = z.infer<typeof resultStatusSchema>;
+/**
+ * A report may also end NOT_EXECUTE: the agent dropped it before it started (a `cancel` of a
+ * queued or unseen report). Tasks and steps only end SUCCESS or FAILED.
+ */
+export const reportResultStatusSchema = z.enum(['SUCCESS', 'FAILED', 'NOT_EXECUTE']);
+export type ReportResultStatus = z.infer<typeof reportResultStatusSchema>;
 
 const epochMs = z.number().int().nonnegative();
 const text = z.string().max(256 * 1024);
@@ -27,7 +33,7 @@ export const reportStartedSchema = z.object({
 export const reportFinishedSchema = z.object({
   ...base,
   type: z.literal('report.finished'),
-  status: resultStatusSchema,
+  status: reportResultStatusSchema,
   startTime: epochMs,
   endTime: epochMs,
   message: text.optional(),

@@ -9,7 +9,7 @@ import type { RunDispatcher, ServiceContext } from '../services/service-context'
 import { SettingsService } from '../services/settings.service';
 import { planFire, planSkip } from './fire-plan';
 
-/** The part of the execution lifecycle (src/live/execution-lifecycle.ts) the scheduler drives. */
+/** The part of the execution lifecycle (src/services/execution/lifecycle.ts) the scheduler drives. */
 export interface SweepingLifecycle {
   /** Retries failed reports whose retryWait is over and ends what ran past its deadline. */
   sweep(): Promise<void>;
@@ -56,10 +56,11 @@ const defaultSetTimer: SetTimer = (fn, ms) => {
  * job with an `executionTime` whose `nextRunAt` has come, highest `priority` first, as a
  * SCHEDULE run; then it calls `lifecycle.sweep()`.
  *
- * A fire time is claimed before the run is created, with one conditional statement
- * (`update job set next_run_at = <next> where id = <id> and next_run_at = <due>`): of several
- * schedulers on one database (several gateways), exactly one wins each fire time. A run whose
- * creation fails after the claim is logged and not retried (at most one run per fire time).
+ * A fire time is claimed by the run's creation, in its transaction, with one conditional
+ * statement (`update job set next_run_at = <next> where id = <id> and next_run_at = <due>`): of
+ * several schedulers on one database (several gateways), exactly one wins each fire time, and
+ * `nextRunAt` is written once per fire. A creation that fails rolls its claim back: the next tick
+ * tries again (still at most one run per fire time).
  *
  * `nextRunAt` itself is set by JobService when a job is created, enabled or its schedule edited;
  * the scheduler only moves it forward once it has come.
@@ -107,7 +108,10 @@ export function createScheduler({
       }
       return;
     }
-    if (!(await claim(em, job.id, due, plan.next))) {
+    // The run's creation claims the fire time: it moves `nextRunAt` from `due` (to `plan.next`,
+    // the same time computed from `scheduledAt`) in its own transaction, or finds it moved.
+    const run = await new ExecutionService(context(em)).fireScheduled(job.id, { due, scheduledAt: plan.scheduledAt });
+    if (!run) {
       logger.debug({ jobId: job.id, due }, 'fire time taken by another scheduler');
       return;
     }
@@ -117,7 +121,6 @@ export function createScheduler({
         `job ${job.id}: ${plan.missed} fire time(s) passed while no scheduler ran; running once for the latest`,
       );
     }
-    const run = await new ExecutionService(context(fork())).createRun(job.id, { trigger: 'SCHEDULE', scheduledAt: plan.scheduledAt });
     logger.info({ jobId: job.id, runId: run.id, scheduledAt: plan.scheduledAt, next: plan.next, status: run.status }, `job ${job.id} fired (run ${run.id})`);
   }
 

@@ -1,5 +1,6 @@
 import { CYCLE_TYPES, Job, JobRun, JobTask, Report, RUN_TRIGGERS, TaskResult, type RunTrigger } from '../entities';
 import { errors } from './errors';
+import { createProgressOutbox, initialRunStatus } from './execution';
 import { intArray } from './filters';
 import { JobService } from './job.service';
 import { entitiesByIds } from './relation-pages';
@@ -27,7 +28,8 @@ export interface CreateRunOptions {
  *   are skipped, offline ones get a PENDING report (they get the work when they connect, within
  *   the run's duration). Disabled tasks are skipped.
  * - A SCHEDULE run moves the job's `nextRunAt` to the next fire after `scheduledAt` (none for a
- *   not-repeating job); a MANUAL run leaves the schedule alone.
+ *   not-repeating job), in the run's own transaction and with one statement; a MANUAL run leaves
+ *   the schedule alone.
  */
 export class ExecutionService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -37,7 +39,21 @@ export class ExecutionService {
    * per enabled task in job order with a snapshot of its script; moves `lastRunAt` of the job and
    * of those tasks; all in one transaction. Then hands the run to the dispatcher.
    */
-  async createRun(jobId: number, { trigger = 'MANUAL', scheduledAt }: CreateRunOptions = {}): Promise<JobRun> {
+  async createRun(jobId: number, options: CreateRunOptions = {}): Promise<JobRun> {
+    return (await this.create(jobId, options))!;
+  }
+
+  /**
+   * The scheduler's fire of a due job: a SCHEDULE run for `scheduledAt`, created only if the job's
+   * `nextRunAt` is still `due`, which the same statement moves on (one write of `nextRunAt` per
+   * fire). Of several schedulers (gateways) firing the same time, one creates the run; the others
+   * get null. Run and claim are one transaction: a failure loses neither (the next tick tries again).
+   */
+  async fireScheduled(jobId: number, { due, scheduledAt }: { due: Date; scheduledAt: Date }): Promise<JobRun | null> {
+    return this.create(jobId, { trigger: 'SCHEDULE', scheduledAt }, due);
+  }
+
+  private async create(jobId: number, { trigger = 'MANUAL', scheduledAt }: CreateRunOptions, due?: Date): Promise<JobRun | null> {
     if (!(RUN_TRIGGERS as readonly string[]).includes(trigger)) throw errors.invalid('trigger', RUN_TRIGGERS.join(' or '), trigger);
     if (scheduledAt !== undefined && !(scheduledAt instanceof Date && Number.isFinite(scheduledAt.getTime()))) {
       throw errors.invalid('scheduledAt', 'a date', scheduledAt);
@@ -45,13 +61,23 @@ export class ExecutionService {
     const job = await new JobService(this.ctx).get(jobId);
     if (!job.enabled) throw errors.conflict('jobId', `job ${jobId} is disabled: enable it before running it`);
     const now = this.ctx.clock.now();
-    const { run, reports } = await this.ctx.em.transactional(async (em) => {
+    const created = await this.ctx.em.transactional(async (em) => {
+      const j = await em.findOneOrFail(Job, jobId);
+      if (trigger === 'SCHEDULE') {
+        // The claim comes first: it locks the job's row, so a second scheduler waits for this
+        // transaction and then finds `nextRunAt` moved.
+        const next = nextRunOf(j, scheduledAt ?? now, await managementTimeZone({ ...this.ctx, em }), j.cycleType === CYCLE_TYPES.ONCE);
+        const claimed = await em.execute<{ id: number }[]>(
+          `update job set next_run_at = ? where id = ? and enabled and (?::timestamptz is null or next_run_at = ?) returning id`,
+          [next, jobId, due ?? null, due ?? null],
+        );
+        if (!claimed.length) return null;
+      }
       const jobs = new JobService({ ...this.ctx, em });
       const placements = await em.find(JobTask, { job: jobId }, { populate: ['task'], orderBy: { position: 'asc', id: 'asc' } });
       const tasks = placements.map((p) => p.task).filter((t) => t.enabled);
       const clientIds = await jobs.targetClientIds(jobId, { enabledOnly: true });
-      const empty = !tasks.length || !clientIds.length;
-      if (empty && trigger === 'MANUAL') {
+      if ((!tasks.length || !clientIds.length) && trigger === 'MANUAL') {
         throw errors.conflict(
           'jobId',
           !tasks.length
@@ -59,12 +85,14 @@ export class ExecutionService {
             : `job ${jobId} reaches no enabled client: bind a client or a group with enabled clients first`,
         );
       }
+      const status = initialRunStatus(tasks.length, clientIds.length);
+      const empty = status === 'NOT_EXECUTE';
       const run = em.create(JobRun, {
         jobId,
         jobName: job.name,
         jobDescription: job.description,
         trigger,
-        status: empty ? 'NOT_EXECUTE' : 'RUNNING',
+        status,
         priority: job.priority,
         maxRetries: job.maxRetries,
         retryWait: job.retryWait,
@@ -73,10 +101,6 @@ export class ExecutionService {
         deadlineAt: new Date(now.getTime() + job.duration * 1000),
         endedAt: empty ? now : null,
       });
-      const j = await em.findOneOrFail(Job, jobId);
-      if (trigger === 'SCHEDULE') {
-        j.nextRunAt = nextRunOf(j, scheduledAt ?? now, await managementTimeZone({ ...this.ctx, em }), j.cycleType === CYCLE_TYPES.ONCE);
-      }
       if (!empty) {
         j.lastRunAt = now;
         for (const t of tasks) t.lastRunAt = now;
@@ -114,16 +138,12 @@ export class ExecutionService {
       }
       return { run, reports: empty ? 0 : clientIds.length };
     });
+    if (!created) return null;
+    const { run, reports } = created;
     publishChange(this.ctx, 'JOB', 'UPDATED', jobId);
-    this.ctx.pubsub?.publish('EXECUTION_PROGRESS', {
-      level: 'RUN',
-      runId: run.id,
-      jobId,
-      status: run.status,
-      startTime: run.startedAt.getTime(),
-      endTime: run.endedAt?.getTime() ?? null,
-      at: now.getTime(),
-    });
+    const outbox = createProgressOutbox(now);
+    outbox.run(run);
+    outbox.publish(this.ctx.pubsub);
     if (reports) this.ctx.dispatcher?.runCreated(run.id);
     return run;
   }

@@ -1,24 +1,9 @@
-import type { StatusMessage } from '../protocol';
+import type { PresenceChange, StatusUpdate } from '../live/agent-inbox';
 import { refreshDynamicGroups } from './group-membership';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
 
-/** One status message as the bridge received it. */
-export interface StatusUpdate {
-  mqttClientId: string;
-  message: StatusMessage;
-}
-
-/** A client whose presence changed. */
-export interface PresenceChange {
-  clientId: number;
-  mqttClientId: string;
-  status: 'ONLINE' | 'OFFLINE';
-  /** connectedAt for ONLINE (the agent's connection time), disconnectedAt for OFFLINE (ours). */
-  at: Date;
-  /** Registered by this status (it was unknown). */
-  created: boolean;
-}
+export type { PresenceChange, StatusUpdate };
 
 /** Client fields a status changes: dynamic groups on them follow presence (both spellings the API uses). */
 const PRESENCE_FIELDS = ['status', 'connectedAt', 'disconnectedAt', 'ip', 'ipAddress', 'hostname', 'role'];

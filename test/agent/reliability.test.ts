@@ -154,6 +154,42 @@ describe('agent reliability', () => {
     expect(await gateway.reportFinished(clientId, 'r-7')).toMatchObject({ status: 'FAILED', message: 'cancelled: operator asked' });
   });
 
+  it('drops a queued report on cancel: it ends NOT_EXECUTE, started and ended at the cancel', async () => {
+    const { clientId } = await start();
+    gateway.dispatch(clientId, { reportId: 'r-9', tasks: [{ taskId: 1, steps: [step('WAIT_FLAG_FILE', { filePath: 'never', timeOut: 30_000 })] }] });
+    gateway.dispatch(clientId, { reportId: 'r-10', tasks: [{ taskId: 1, steps: [step('GET_FILE_STATUS', { filePath: '.' })] }] });
+    await gateway.waitFor('the first report to start', () => gateway.events(clientId).some((e) => e.type === 'step.started'));
+    gateway.sendRaw(clientId, JSON.stringify({ v: 1, type: 'cancel', reportId: 'r-10', reason: 'job duration exceeded' }));
+    const dropped = await gateway.reportFinished(clientId, 'r-10');
+    expect(dropped).toMatchObject({ status: 'NOT_EXECUTE', message: 'cancelled before it started: job duration exceeded' });
+    expect(dropped.endTime).toBe(dropped.startTime);
+    expect(
+      gateway
+        .events(clientId)
+        .filter((e) => e.reportId === 'r-10')
+        .map((e) => e.type),
+    ).toEqual(['report.finished']);
+  });
+
+  it('answers a dispatch of a report cancelled before it arrived with NOT_EXECUTE, without running it', async () => {
+    const { clientId, root } = await start();
+    gateway.sendRaw(clientId, JSON.stringify({ v: 1, type: 'cancel', reportId: 'r-11', reason: 'late' }));
+    await gateway.reportFinished(clientId, 'r-11');
+    gateway.dispatch(clientId, { reportId: 'r-11', tasks: [{ taskId: 1, steps: [step('COPY_FILE', { filePath: '.', targetFilePath: 'copy' })] }] });
+    await gateway.waitFor('the answer', () => gateway.events(clientId).filter((e) => e.type === 'report.finished').length === 2);
+    const answers = gateway.events(clientId).filter((e) => e.reportId === 'r-11');
+    expect(answers.map((e) => [e.type, 'status' in e ? e.status : undefined])).toEqual([
+      ['report.finished', 'NOT_EXECUTE'],
+      ['report.finished', 'NOT_EXECUTE'],
+    ]);
+    expect(
+      await fs.access(path.join(root, 'copy')).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
+  });
+
   it('closes a report left running by a crash as FAILED when it starts again', async () => {
     const { clientId, root, stateDir } = await start();
     await agents.pop()!.agent.stop();

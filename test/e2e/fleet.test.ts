@@ -296,6 +296,23 @@ describe('fleet (end to end)', () => {
     expect(done.reports[0]).toMatchObject({ status: 'SUCCESS', attempt: 1 });
   });
 
+  it('closes the task and step an agent killed mid-step left RUNNING once it restarts; every row has an end', async () => {
+    const job = await createJob([[{ type: 'WAIT_FLAG_FILE', filePath: 'in/crash.flag', interval: 50, timeOut: 60_000 }]], [agents.s2], { duration: 120 });
+    const runId = await runJob(job.jobId);
+    await t.waitFor('the step running', async () => (await runRecords(t, runId)).steps.some((s) => s.status === 'RUNNING'));
+    await agents.s2.kill(); // SIGKILL: no clean stop, nothing closed by the agent
+    await t.waitFor('OFFLINE by the Will', async () => (await t.statusOf(agents.s2.clientId)) === 'OFFLINE');
+    await agents.s2.restart();
+    const rec = await runEnded(t, runId, 30_000);
+    expect(rec.run.status).toBe('FAILED');
+    expect(rec.reports[0].message).toMatch(/^the agent stopped while the report was running/);
+    const rows = [...rec.reports, ...rec.tasks, ...rec.steps];
+    expect(rows.map((r) => r.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
+    expect(rows.filter((r) => r.ended_at === null)).toEqual([]);
+    expect(rec.steps[0].ended_at).toBe(rec.reports[0].ended_at);
+    expect(rec.messages.at(-1)?.message).toMatch(/^closed FAILED by the gateway: the report ended FAILED before this step finished: the agent stopped/);
+  });
+
   it('ends the report of an agent killed mid-step FAILED at the deadline; nothing stays RUNNING', async () => {
     const job = await createJob([[{ type: 'WAIT_FLAG_FILE', filePath: 'in/never.flag', interval: 50, timeOut: 60_000 }]], [agents.s2], { duration: 4 });
     const runId = await runJob(job.jobId);

@@ -2,18 +2,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createClient, type Client as WsClient } from 'graphql-ws';
-import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
 import { mountGraphql, type GraphqlMount } from '../../src/graphql/server';
 import type { QueryLimits } from '../../src/graphql/limits';
 import { createLivePubSub, type LivePubSub } from '../../src/live/pubsub';
 import { createLogger, silentLogger, type Logger } from '../../src/runtime/logger';
 import { bearer, loginOverGraphql, TEST_ADMIN, type Headers } from '../support/auth';
+export { captureSql } from '../support/capture-sql';
 import { ManualClock } from '../support/clock';
 import { openTestDatabase, type TestDatabase } from '../support/database';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserService } from '../../src/services/user.service';
-import { AUTH_SQL_TAG } from '../../src/services/session.service';
 
 export interface GqlResult<T = Record<string, any>> {
   data?: T | null;
@@ -116,27 +115,4 @@ export function wsTake<T = Record<string, any>>(
   // The server subscribes to the pub/sub once it has processed the subscribe message; give it a moment.
   setTimeout(markReady, 100);
   return { results: done, ready, cancel: () => cancel() };
-}
-
-/**
- * Records the SQL statements sent through `pg` while `fn` runs (every client of the process).
- * The credential check of each request (statements tagged AUTH_SQL_TAG) is the door's, not the
- * operation's, and is left out: these counts are about what an operation's fields cost.
- */
-export async function captureSql<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
-  const statements: string[] = [];
-  const proto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const first = args[0];
-    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-    if (text && !text.startsWith(AUTH_SQL_TAG)) statements.push(text);
-    return original.apply(this, args);
-  };
-  try {
-    const result = await fn();
-    return { result, statements };
-  } finally {
-    proto.query = original;
-  }
 }

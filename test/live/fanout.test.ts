@@ -9,7 +9,7 @@ import {
   type AgentEvent,
   type DispatchCommand,
 } from '../../src/protocol';
-import type { DispatchStats } from '../../src/live/dispatcher';
+import type { DispatchStats } from '../../src/services/execution';
 import { intArray } from '../../src/services/filters';
 import { rawClient } from './support/broker';
 import { useLiveHarness } from './support/live-harness';

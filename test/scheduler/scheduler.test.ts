@@ -7,6 +7,7 @@ import { BindingService } from '../../src/services/binding.service';
 import { JobService, type JobInput } from '../../src/services/job.service';
 import { SettingsService } from '../../src/services/settings.service';
 import { TaskService } from '../../src/services/task.service';
+import { captureSql } from '../support/capture-sql';
 import { useServiceHarness } from '../support/services';
 
 const HOUR = 3600_000;
@@ -160,6 +161,34 @@ describe('Scheduler', () => {
     h.clock.set(utc('2026-12-03T13:00:00Z'));
     await s.tick();
     expect(await scheduledTimes(id)).toEqual(['2026-12-02T13:00:00.000Z', '2026-12-03T13:00:00.000Z']);
+  });
+
+  it('writes nextRunAt once per fire, in the transaction that creates the run', async () => {
+    const id = await job({ cycleType: 1, executionTime: '0 13 * * *' });
+    h.clock.set(utc('2026-11-29T13:00:00Z'));
+    const { statements } = await captureSql(() => scheduler().tick());
+    expect(statements.filter((sql) => /^update "?job"? set[^]*next_run_at/i.test(sql.trim()))).toHaveLength(1);
+    expect(await scheduledTimes(id)).toEqual(['2026-11-29T13:00:00.000Z']);
+    expect((await nextRunAt(id))?.toISOString()).toBe('2026-11-30T13:00:00.000Z');
+  });
+
+  it('keeps a fire time due when its run cannot be created, and fires it on the next tick', async () => {
+    const id = await job({ cycleType: 1, executionTime: '0 13 * * *' });
+    h.clock.set(utc('2026-11-29T13:00:00Z'));
+    // The database refuses the run (a real failure inside the run's transaction, after the claim).
+    await h.em().execute(`create function refuse_run() returns trigger language plpgsql as $$ begin raise exception 'no runs today'; end $$`);
+    await h.em().execute('create trigger refuse_run before insert on job_run for each row execute function refuse_run()');
+    try {
+      await scheduler().tick();
+      expect(await runs(id)).toHaveLength(0);
+      expect((await nextRunAt(id))?.toISOString()).toBe('2026-11-29T13:00:00.000Z');
+    } finally {
+      await h.em().execute('drop trigger refuse_run on job_run; drop function refuse_run()');
+    }
+    h.clock.set(utc('2026-11-29T13:00:01Z'));
+    await scheduler().tick();
+    expect(await scheduledTimes(id)).toEqual(['2026-11-29T13:00:00.000Z']);
+    expect((await nextRunAt(id))?.toISOString()).toBe('2026-11-30T13:00:00.000Z');
   });
 
   it('never fires one fire time twice with two schedulers (two gateways) on one database', async () => {

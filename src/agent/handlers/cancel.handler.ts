@@ -3,7 +3,9 @@ import type { CommandDeps } from './command-handler';
 
 /**
  * Aborts a running report (it ends FAILED "cancelled: …" through its runner) or removes a
- * queued one. A report the agent has not seen yet is recorded as cancelled, so a dispatch that
+ * queued one, which ends NOT_EXECUTE: it never ran (docs/protocol.md 3.3). Its `report.finished`
+ * carries the moment of the cancel as both `startTime` and `endTime`; the gateway records no
+ * start for it. A report the agent has not seen yet is recorded the same way, so a dispatch that
  * arrives late, or again, does not run it.
  */
 export function handleCancel(command: CancelCommand, { queue, registry, sender, clock, logger }: CommandDeps): void {
@@ -21,7 +23,7 @@ export function handleCancel(command: CancelCommand, { queue, registry, sender, 
   }
   const now = clock.now();
   const message = `cancelled before it started: ${reason}`;
-  registry.markFinished({ reportId, state: 'FAILED', startTime: now, endTime: now, message });
-  sender.submit({ type: 'report.finished', reportId, status: 'FAILED', startTime: now, endTime: now, message });
+  registry.markFinished({ reportId, state: 'NOT_EXECUTE', startTime: now, endTime: now, message });
+  sender.submit({ type: 'report.finished', reportId, status: 'NOT_EXECUTE', startTime: now, endTime: now, message });
   logger.info({ reportId }, `report ${reportId} ${message}`);
 }

@@ -6,14 +6,14 @@ import type { MqttClient } from 'mqtt';
 import pino from 'pino';
 import { createAgent, type Agent, type AgentOptions } from '../../../src/agent/agent';
 import { DEFAULT_STEP_LIMITS } from '../../../src/agent/steps/step-executor';
-import { createDispatcher, type Dispatcher, type DispatchStats } from '../../../src/live/dispatcher';
-import { createExecutionLifecycle, type ExecutionLifecycle } from '../../../src/live/execution-lifecycle';
 import { createMqttBridge, type MqttBridge, type MqttBridgeOptions } from '../../../src/live/mqtt-bridge';
 import { createLivePubSub, type LivePubSub } from '../../../src/live/pubsub';
 import { statusTopic } from '../../../src/protocol';
 import { silentLogger } from '../../../src/runtime/logger';
 import { connectMqtt } from '../../../src/runtime/mqtt-connection';
+import { createAgentInbox } from '../../../src/services/agent-inbox';
 import { BindingService } from '../../../src/services/binding.service';
+import { createDispatcher, createExecutionLifecycle, type Dispatcher, type DispatchStats, type ExecutionLifecycle } from '../../../src/services/execution';
 import { ExecutionService } from '../../../src/services/execution.service';
 import { JobService, type JobInput } from '../../../src/services/job.service';
 import type { ServiceContext } from '../../../src/services/service-context';
@@ -47,7 +47,7 @@ export interface LiveHarness {
   /** Client ids of this file's agents start with it, so runs that share a broker never meet. */
   prefix: string;
   gateway: LiveGateway | undefined;
-  startGateway(options?: Partial<MqttBridgeOptions> & { onDispatch?: (stats: DispatchStats) => void }): Promise<LiveGateway>;
+  startGateway(options?: Partial<Omit<MqttBridgeOptions, 'inbox'>> & { onDispatch?: (stats: DispatchStats) => void }): Promise<LiveGateway>;
   stopGateway(): Promise<void>;
   /** A service context as a request gets one (fresh EntityManager fork, the gateway's dispatcher). */
   ctx(): ServiceContext;
@@ -92,17 +92,15 @@ export function useLiveHarness({ privateBroker = false }: { privateBroker?: bool
     const logger = process.env.LIVE_LOG ? pino({ level: process.env.LIVE_LOG }) : silentLogger();
     const mqtt = await connectMqtt({ url: h.broker.url, clientId: `${h.prefix}-gw-${Math.random().toString(36).slice(2, 6)}`, logger, fromEnv: false });
     const dispatcher = createDispatcher({ orm: h.db.orm, mqtt, clock: h.clock, logger, onPass: options.onDispatch });
+    const { onDispatch: _onDispatch, ...bridgeOptions } = options;
     const bridge = createMqttBridge({
       mqtt,
-      orm: h.db.orm,
-      clock: h.clock,
       logger,
-      pubsub: h.pubsub,
-      dispatcher,
+      inbox: createAgentInbox({ orm: h.db.orm, clock: h.clock, pubsub: h.pubsub, dispatcher }),
       ackDelayMs: 10,
       sampleIntervalMs: 0,
       acceptClient: (id) => id.startsWith(h.prefix),
-      ...options,
+      ...bridgeOptions,
     });
     await bridge.start();
     const lifecycle = createExecutionLifecycle({ orm: h.db.orm, clock: h.clock, logger, pubsub: h.pubsub, dispatcher, redispatchAfterMs: 1_000 });

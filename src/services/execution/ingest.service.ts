@@ -1,24 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { parseWireReportId } from '../live/report-wire-id';
-import type { AgentEvent, EventBatch } from '../protocol';
-import { queryBound } from './execution-progress.sql';
-import { intArray } from './filters';
-import { completeRuns, FINAL_SQL, progressEvent, publishRunsEnded, type ReportKey } from './run-completion';
-import type { ServiceContext } from './service-context';
-import { foldEvents, type ReportRow, type StepIndex } from './execution-progress.fold';
+import type { EventsMessage, IngestOutcome } from '../../live/agent-inbox';
+import { intArray } from '../filters';
+import type { ServiceContext } from '../service-context';
+import { parseWireReportId } from './attempt-id';
+import { closeOpenChildren, type ReportClosing } from './close';
+import { completeRuns } from './completion';
+import { foldEvents, type ReportRow } from './ingest.fold';
+import { createProgressOutbox, type ReportKey } from './progress-events';
+import { FINAL_SQL, isFinal } from './rules';
+import { indexScript, type StepIndex } from './script-index';
+import { queryBound } from './sql';
 
-/** One events message as the bridge received it. */
-export interface EventsMessage {
-  mqttClientId: string;
-  batch: EventBatch;
-}
-
-export interface IngestOutcome {
-  /** Every event of the messages, applied or not: all may be acknowledged once this resolves. */
-  acks: { mqttClientId: string; stream: string; seqs: number[] }[];
-  /** Events that changed nothing because they were not for a current report of their sender. */
-  dropped: { event: AgentEvent; mqttClientId: string; reason: string }[];
-}
+export type { EventsMessage, IngestOutcome };
 
 const SCRIPT_CACHE_MAX = 2000;
 
@@ -34,8 +27,11 @@ type Row = Record<string, unknown>;
  *   (step result, index), so a resent event never makes a second row;
  * - an event implies its parents are RUNNING (a lost `report.started` does not leave a report
  *   PENDING while its steps report);
- * - events of another attempt of the report (see report-wire-id.ts), of an unknown report, or of
- *   a report of another client are dropped (and still acknowledged: resending cannot help).
+ * - events of another attempt of the report (see attempt-id.ts), of an unknown report, or of
+ *   a report of another client are dropped (and still acknowledged: resending cannot help);
+ * - a report that is final after the batch has no open child left (closeOpenChildren): what its
+ *   agent never closed (a crash) the gateway closes, and a late `*.started` of a report already
+ *   final is closed again at once.
  *
  * All messages given are applied in one transaction, with a handful of set-based statements
  * whatever their number. Then the run ends when all its reports are final (completeRuns).
@@ -60,14 +56,13 @@ export class ExecutionProgressService {
       entry.seqs.push(...batch.events.map((e) => e.seq));
       acks.set(key, entry);
     }
-    const publish = await this.ctx.em.transactional((em) => this.apply(em, messages, now));
-    for (const p of publish.progress) this.ctx.pubsub?.publish('EXECUTION_PROGRESS', p);
-    for (const m of publish.messages) this.ctx.pubsub?.publish('STEP_MESSAGE', m);
-    publishRunsEnded(this.ctx.pubsub, publish.runs, now);
-    return { acks: [...acks.values()], dropped: publish.dropped };
+    const outbox = createProgressOutbox(now);
+    const dropped = await this.ctx.em.transactional((em) => this.apply(em, messages, now, outbox));
+    outbox.publish(this.ctx.pubsub);
+    return { acks: [...acks.values()], dropped };
   }
 
-  private async apply(em: EntityManager, messages: EventsMessage[], now: Date) {
+  private async apply(em: EntityManager, messages: EventsMessage[], now: Date, outbox: ReturnType<typeof createProgressOutbox>) {
     const reports = await this.lockReports(em, messages);
     const needTasks = new Set<number>();
     for (const { batch } of messages) {
@@ -91,19 +86,8 @@ export class ExecutionProgressService {
     const keyOfReport = new Map<number, ReportKey>(
       [...reports.values()].map((r) => [r.id, { runId: r.runId, jobId: r.jobId, reportId: r.reportId, clientId: r.clientId }]),
     );
+    const keyOf = (reportRowId: number) => keyOfReport.get(reportRowId)!;
     const taskOf = new Map(taskRows.map((t) => [t.id, { reportRowId: t.report_id, taskId: t.task_id }]));
-    const progress: ReturnType<typeof progressEvent>[] = [];
-    const stepMessages: {
-      runId: number;
-      jobId: number;
-      reportId: string;
-      clientId: number;
-      taskId: number;
-      stepId: number;
-      startTime: number;
-      endTime: number;
-      message: string;
-    }[] = [];
 
     if (steps.length) {
       const changed = await queryBound<Row[]>(
@@ -122,14 +106,7 @@ export class ExecutionProgressService {
       );
       for (const s of changed) {
         const task = taskOf.get(s.task_result_id as number)!;
-        progress.push(
-          progressEvent(
-            'STEP',
-            keyOfReport.get(task.reportRowId)!,
-            { ...s, status: s.status as string, taskId: task.taskId, stepId: s.step_id as number },
-            now,
-          ),
-        );
+        outbox.step(keyOf(task.reportRowId), task.taskId, s.step_id as number, s as never);
       }
     }
     if (fold.messages.length) {
@@ -146,13 +123,11 @@ export class ExecutionProgressService {
       );
       for (const m of inserted) {
         const task = taskOf.get(m.task_result_id as number)!;
-        const key = keyOfReport.get(task.reportRowId)!;
-        stepMessages.push({
-          ...key,
+        outbox.message(keyOf(task.reportRowId), {
           taskId: task.taskId,
           stepId: m.step_id as number,
-          startTime: new Date(m.start_time as Date).getTime(),
-          endTime: new Date(m.end_time as Date).getTime(),
+          startTime: m.start_time as Date,
+          endTime: m.end_time as Date,
           message: m.message as string,
         });
       }
@@ -170,14 +145,14 @@ export class ExecutionProgressService {
       );
       const noteOf = new Map(fold.tasks.map((t) => [t.id, t.note]));
       for (const t of changed) {
-        progress.push(progressEvent('TASK', keyOfReport.get(t.report_id as number)!, { ...t, status: t.status as string, taskId: t.task_id as number }, now));
+        outbox.task(keyOf(t.report_id as number), t.task_id as number, t as never);
         const note = noteOf.get(t.id as number);
         // Why a task failed is kept on its report (task results have no message of their own).
         if (note && t.status === 'FAILED') notes.set(t.report_id as number, [...(notes.get(t.report_id as number) ?? []), `task ${t.task_id}: ${note}`]);
       }
     }
     const reportUpdates = fold.reports.map((r) => ({ ...r, message: [...(notes.get(r.id) ?? []), ...(r.message ? [r.message] : [])].join('\n') || null }));
-    const finals: number[] = [];
+    const closings = new Map<number, ReportClosing>();
     const runsToCheck = new Set<number>();
     if (reportUpdates.length) {
       const changed = await queryBound<Row[]>(
@@ -190,26 +165,29 @@ export class ExecutionProgressService {
          returning r.id, r.run_id, r.status, r.started_at, r.ended_at, r.retry_at`,
         [JSON.stringify(reportUpdates)],
       );
+      const reasonOf = new Map(fold.reports.map((r) => [r.id, r.message]));
       for (const r of changed) {
-        progress.push(progressEvent('REPORT', keyOfReport.get(r.id as number)!, { ...r, status: r.status as string }, now));
-        if (r.status !== 'RUNNING' && r.status !== 'PENDING') {
-          finals.push(r.id as number);
+        outbox.report(keyOf(r.id as number), r as never);
+        if (isFinal(r.status as string)) {
+          closings.set(r.id as number, {
+            reportRowId: r.id as number,
+            status: r.status as string,
+            endedAt: r.ended_at as Date,
+            reason: reasonOf.get(r.id as number) ?? null,
+          });
           if (r.retry_at === null) runsToCheck.add(r.run_id as number);
         }
       }
     }
-    if (finals.length) {
-      // Tasks a finished report never started (an earlier task failed) did not execute.
-      const skipped = await queryBound<Row[]>(
-        em,
-        `update task_result set status = 'NOT_EXECUTE' where report_id = any(?::int[]) and status = 'PENDING' returning report_id, task_id, status, started_at, ended_at`,
-        [intArray(finals)],
-      );
-      for (const t of skipped)
-        progress.push(progressEvent('TASK', keyOfReport.get(t.report_id as number)!, { ...t, status: t.status as string, taskId: t.task_id as number }, now));
+    // A report final before this batch whose events reopened nothing needs no closing; one whose
+    // late `*.started` created a RUNNING child gets it closed again (its agent will not).
+    for (const row of reports.values()) {
+      if (fold.childReports.has(row.id) && isFinal(row.status) && !closings.has(row.id))
+        closings.set(row.id, { reportRowId: row.id, status: row.status, endedAt: row.endedAt ?? now, reason: null });
     }
-    const runs = await completeRuns(em, runsToCheck, now);
-    return { progress, messages: stepMessages, runs, dropped: fold.dropped };
+    await closeOpenChildren(em, [...closings.values()], keyOf, outbox);
+    await completeRuns(em, runsToCheck, now, outbox);
+    return fold.dropped;
   }
 
   /** The reports the events name, locked so a concurrent retry or time-out waits for this batch. */
@@ -218,7 +196,7 @@ export class ExecutionProgressService {
     for (const { batch } of messages) for (const e of batch.events) ids.add(parseWireReportId(e.reportId).reportId);
     const rows = await queryBound<Row[]>(
       em,
-      `select r.id, r.report_id, r.attempt, r.run_id, r.client_id, c.mqtt_client_id, jr.job_id, jr.max_retries, jr.retry_wait, jr.deadline_at
+      `select r.id, r.report_id, r.attempt, r.status, r.ended_at, r.run_id, r.client_id, c.mqtt_client_id, jr.job_id, jr.max_retries, jr.retry_wait, jr.deadline_at
        from report r join client c on c.id = r.client_id join job_run jr on jr.id = r.run_id
        where r.report_id in (select jsonb_array_elements_text(?::jsonb)) order by r.id for update of r`,
       [JSON.stringify([...ids])],
@@ -230,6 +208,8 @@ export class ExecutionProgressService {
           id: r.id as number,
           reportId: r.report_id as string,
           attempt: r.attempt as number,
+          status: r.status as string,
+          endedAt: r.ended_at === null ? null : new Date(r.ended_at as Date),
           runId: r.run_id as number,
           clientId: r.client_id as number,
           mqttClientId: r.mqtt_client_id as string,
@@ -266,22 +246,4 @@ export class ExecutionProgressService {
       this.scriptCache.set(key, indexScript(scriptOf.get(id)));
     }
   }
-}
-
-/** Every step of a script snapshot (a ScriptStep tree) by id, with its parent IF and its fields. */
-export function indexScript(script: unknown): StepIndex {
-  const index: StepIndex = new Map();
-  const walk = (steps: unknown, parent: number | null) => {
-    if (!Array.isArray(steps)) return;
-    for (const s of steps as Record<string, unknown>[]) {
-      if (!s || typeof s !== 'object' || typeof s.id !== 'number') continue;
-      // Branch steps have results of their own; conditions stay in their IF (their results are its messages).
-      const { true: yes, false: no, ...snap } = s;
-      index.set(s.id, { parent, order: typeof s.order === 'number' ? s.order : 0, type: String(s.type), snap });
-      walk(yes, s.id);
-      walk(no, s.id);
-    }
-  };
-  walk(script, null);
-  return index;
 }

@@ -1,12 +1,17 @@
-import { parseWireReportId } from '../live/report-wire-id';
-import type { AgentEvent } from '../protocol';
-import type { EventsMessage } from './execution-progress.service';
+import type { AgentEvent } from '../../protocol';
+import { parseWireReportId } from './attempt-id';
+import type { EventsMessage } from '../../live/agent-inbox';
+import { retryAt } from './rules';
+import type { StepIndex } from './script-index';
 
 /** A report an event names, as locked for the batch. */
 export interface ReportRow {
   id: number;
   reportId: string;
   attempt: number;
+  /** Its status and end when the batch locked it. */
+  status: string;
+  endedAt: Date | null;
   runId: number;
   clientId: number;
   mqttClientId: string;
@@ -16,10 +21,7 @@ export interface ReportRow {
   deadlineAt: Date;
 }
 
-/** Steps of one task's script snapshot by step id. */
-export type StepIndex = Map<number, { parent: number | null; order: number; type: string; snap: Record<string, unknown> }>;
-
-type Status = 'RUNNING' | 'SUCCESS' | 'FAILED';
+type Status = 'RUNNING' | 'SUCCESS' | 'FAILED' | 'NOT_EXECUTE';
 
 /** The new state of one record, folded from all its events in the batch (times as ISO strings for jsonb_to_recordset). */
 export interface ReportFold {
@@ -81,6 +83,7 @@ export function foldEvents(messages: EventsMessage[], reports: Map<string, Repor
   const stepFolds = new Map<string, Omit<StepFold, 'parent' | 'type' | 'ord' | 'snap'> & { runId: number; taskId: number; eventType: string }>();
   const messageFolds = new Map<string, MessageFold>();
   const dropped: { event: AgentEvent; mqttClientId: string; reason: string }[] = [];
+  const childReports = new Set<number>();
 
   const reportFold = (row: ReportRow) => {
     let f = reportFolds.get(row.id);
@@ -106,7 +109,8 @@ export function foldEvents(messages: EventsMessage[], reports: Map<string, Repor
 
       const report = reportFold(row);
       if (event.type === 'report.started' || event.type === 'report.finished') {
-        report.started_at = earlier(report.started_at, event.startTime);
+        // A report the agent dropped before starting it (a cancel) never ran: it has no start.
+        if (event.type === 'report.started' || event.status !== 'NOT_EXECUTE') report.started_at = earlier(report.started_at, event.startTime);
         if (event.type === 'report.finished' && report.status === 'RUNNING') {
           report.status = event.status;
           report.ended_at = iso(event.endTime);
@@ -115,6 +119,7 @@ export function foldEvents(messages: EventsMessage[], reports: Map<string, Repor
         }
         continue;
       }
+      childReports.add(row.id);
       const taskId = toInt(event.taskId);
       const tr = taskId === null ? undefined : taskResults.get(`${row.id}|${taskId}`);
       if (tr === undefined || taskId === null) {
@@ -168,6 +173,8 @@ export function foldEvents(messages: EventsMessage[], reports: Map<string, Repor
     tasks: [...taskFolds.values()],
     messages: [...messageFolds.values()],
     dropped,
+    /** Reports (database ids) with task or step events in the batch. */
+    childReports,
     /** Task results whose steps reported: their scripts are needed for the step snapshots. */
     stepTaskResults: new Set([...stepFolds.values()].map((s) => s.tr)),
     /** Step folds completed with what the script snapshot says of each step. */
@@ -180,15 +187,4 @@ export function foldEvents(messages: EventsMessage[], reports: Map<string, Repor
       });
     },
   };
-}
-
-/**
- * When a failed report is due for its next attempt: `retryWait` seconds from now (the gateway's
- * clock, so an agent's clock cannot move it), if attempts are left and that is still within the
- * run's duration; otherwise null, and the failure is final.
- */
-export function retryAt(row: Pick<ReportRow, 'attempt' | 'maxRetries' | 'retryWait' | 'deadlineAt'>, now: Date): string | null {
-  if (row.attempt >= row.maxRetries) return null;
-  const at = now.getTime() + row.retryWait * 1000;
-  return at < row.deadlineAt.getTime() ? iso(at) : null;
 }

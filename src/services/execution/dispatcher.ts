@@ -1,18 +1,18 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { MqttClient } from 'mqtt';
-import { buildCancel, commandsTopic, encodeMessage } from '../protocol';
-import type { Clock } from '../runtime/clock';
-import type { Logger } from '../runtime/logger';
-import { intArray } from '../services/filters';
-import type { RunDispatcher } from '../services/service-context';
+import { createAgentCommands } from '../../live/agent-commands';
+import type { Clock } from '../../runtime/clock';
+import type { Logger } from '../../runtime/logger';
+import { intArray } from '../filters';
+import type { RunDispatcher } from '../service-context';
 import { dispatchTemplate, toDispatchTask } from './dispatch-message';
-import { wireReportId } from './report-wire-id';
+import { wireReportId } from './attempt-id';
 
 /**
  * Sends `dispatch` commands to agents. Only reports that are PENDING, of an ONLINE and enabled
  * client, of a RUNNING run within its deadline, of an enabled job, are sent; the others wait
  * (an offline client's report goes out when the client comes ONLINE, see the MQTT bridge) or end
- * at the deadline (execution-lifecycle.ts). Sending again is harmless: agents run a report once
+ * at the deadline (lifecycle.ts). Sending again is harmless: agents run a report once
  * per id (docs/protocol.md 3.1).
  */
 export interface Dispatcher extends RunDispatcher {
@@ -58,6 +58,7 @@ const emptyScope = (): Scope => ({ runs: new Set(), clients: new Set(), reports:
 
 /** Creates the dispatcher. Work asked for in one tick is coalesced into one pass (one query, one publish each). */
 export function createDispatcher({ orm, mqtt, clock, logger, onPass }: DispatcherOptions): Dispatcher {
+  const commands = createAgentCommands({ mqtt, logger });
   let pending = emptyScope();
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -120,7 +121,7 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
 
     const templates = new Map<string, (reportId: string) => Buffer>();
     const sent: number[] = [];
-    const messages: { topic: string; payload: Buffer }[] = [];
+    const messages: { mqttClientId: string; payload: Buffer }[] = [];
     for (const r of reports) {
       const own = tasksOf.get(r.id) ?? [];
       if (!own.length) {
@@ -151,7 +152,7 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
       }
       const payload = build(wireReportId(r.report_id, r.attempt));
       if (!payload.length) continue;
-      messages.push({ topic: commandsTopic(r.mqtt_client_id), payload });
+      messages.push({ mqttClientId: r.mqtt_client_id, payload });
       sent.push(r.id);
     }
     if (!sent.length) return;
@@ -165,11 +166,7 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
     ]);
     const built = performance.now();
     // Published without waiting for each PUBACK: a 2,000-client fan-out is one burst.
-    for (const m of messages) {
-      mqtt.publish(m.topic, m.payload, { qos: 1 }, (err) => {
-        if (err) logger.warn({ err, topic: m.topic }, 'dispatch not confirmed by the broker; it is sent again when the client reconnects');
-      });
-    }
+    commands.send(messages);
     const published = performance.now();
     const ms = (from: number, to: number) => Math.round(to - from);
     const stats: DispatchStats = {
@@ -204,11 +201,10 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
     },
     allPending: () => add((s) => (s.all = true)),
     cancel(targets, reason) {
-      for (const t of targets) {
-        mqtt.publish(commandsTopic(t.mqttClientId), encodeMessage(buildCancel(wireReportId(t.reportId, t.attempt), reason)), { qos: 1 }, (err) => {
-          if (err) logger.debug({ err, reportId: t.reportId }, 'cancel not confirmed by the broker');
-        });
-      }
+      commands.cancel(
+        targets.map((t) => ({ mqttClientId: t.mqttClientId, reportId: wireReportId(t.reportId, t.attempt) })),
+        reason,
+      );
     },
     idle,
     async stop() {

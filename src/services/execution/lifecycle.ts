@@ -1,10 +1,13 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Clock } from '../runtime/clock';
-import type { Logger } from '../runtime/logger';
-import { intArray } from '../services/filters';
-import { completeRuns, FINAL_SQL, progressEvent, publishRunsEnded, reportKeys, type CompletedRun } from '../services/run-completion';
+import type { LivePubSub } from '../../live/pubsub';
+import type { Clock } from '../../runtime/clock';
+import type { Logger } from '../../runtime/logger';
+import { intArray } from '../filters';
+import { closeOpenChildren } from './close';
+import { completeRuns } from './completion';
 import type { Dispatcher } from './dispatcher';
-import type { ExecutionProgressEvent, LivePubSub } from './pubsub';
+import { createProgressOutbox, reportKeys } from './progress-events';
+import { DEADLINE_CANCEL_REASON, deadlineOutcome, FINAL_SQL, retryLine } from './rules';
 
 export interface ExecutionLifecycle {
   /**
@@ -30,8 +33,6 @@ export interface ExecutionLifecycleOptions {
 }
 
 type Row = Record<string, unknown>;
-const DEADLINE_ISO = `to_char(jr.deadline_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
-const CANCEL_REASON = "the job run's duration ended";
 
 export function createExecutionLifecycle({
   orm,
@@ -44,82 +45,60 @@ export function createExecutionLifecycle({
   const fork = () => orm.em.fork() as EntityManager;
   let running: Promise<void> | undefined;
 
-  const publish = async (em: EntityManager, rows: { level: 'REPORT' | 'TASK' | 'STEP'; row: Row }[], runs: CompletedRun[], now: Date) => {
-    if (!pubsub) return;
-    const keys = await reportKeys(
-      em,
-      rows.map((r) => r.row.report_row as number),
-    );
-    const events: ExecutionProgressEvent[] = rows.map(({ level, row }) =>
-      progressEvent(
-        level,
-        keys.get(row.report_row as number)!,
-        {
-          status: row.status as string,
-          started_at: row.started_at as Date | null,
-          ended_at: row.ended_at as Date | null,
-          taskId: level === 'REPORT' ? undefined : (row.task_id as number),
-          stepId: level === 'STEP' ? (row.step_id as number) : undefined,
-        },
-        now,
-      ),
-    );
-    for (const e of events) pubsub.publish('EXECUTION_PROGRESS', e);
-    publishRunsEnded(pubsub, runs, now);
-  };
-
   /** 1. Deadlines. */
   async function endOverdueRuns(now: Date): Promise<void> {
-    const em = fork();
-    const result = await em.transactional(async (tx) => {
+    const outbox = createProgressOutbox(now);
+    const result = await fork().transactional(async (tx) => {
       const due = await tx.execute<{ id: number }[]>(`select id from job_run where status not in ${FINAL_SQL} and deadline_at <= ? order by id limit 200`, [
         now,
       ]);
       if (!due.length) return undefined;
       // Reports before runs, each in id order: the order ingestion takes its locks in, so the two never deadlock.
-      await tx.execute('select id from report where run_id = any(?::int[]) order by id for update', [intArray(due.map((r) => r.id))]);
+      const open = await tx.execute<{ id: number; status: string; deadline_at: Date }[]>(
+        `select r.id, r.status, jr.deadline_at from report r join job_run jr on jr.id = r.run_id
+         where r.run_id = any(?::int[]) order by r.id for update of r`,
+        [intArray(due.map((r) => r.id))],
+      );
       const overdue = await tx.execute<{ id: number }[]>(
         `select id from job_run where id = any(?::int[]) and status not in ${FINAL_SQL} order by id for update`,
         [intArray(due.map((r) => r.id))],
       );
       if (!overdue.length) return undefined;
       const runs = intArray(overdue.map((r) => r.id));
+      const ends = open
+        .filter((r) => r.status === 'PENDING' || r.status === 'RUNNING')
+        .map((r) => ({ id: r.id, ...deadlineOutcome(r.status, new Date(r.deadline_at)) }));
       const reports = await tx.execute<Row[]>(
-        `update report r set
-           status = case when r.status = 'RUNNING' then 'FAILED' else 'NOT_EXECUTE' end, ended_at = ?, retry_at = null,
-           message = concat_ws(E'\\n', r.message, case when r.status = 'RUNNING'
-             then 'timed out: still running when the run''s duration ended at ' || ${DEADLINE_ISO}
-             else 'not executed: the client had not started when the run''s duration ended at ' || ${DEADLINE_ISO} || ' (offline, disabled or busy)' end)
-         from client c, job_run jr
-         where c.id = r.client_id and jr.id = r.run_id and r.run_id = any(?::int[]) and r.status in ('PENDING', 'RUNNING')
-         returning r.id as report_row, r.report_id, r.attempt, r.status, r.started_at, r.ended_at, r.dispatched_at, c.mqtt_client_id`,
-        [now, runs],
+        `update report r set status = x.status, ended_at = ?, retry_at = null, message = concat_ws(E'\\n', r.message, x.message)
+         from jsonb_to_recordset(?::jsonb) as x(id int, status text, message text), client c
+         where r.id = x.id and c.id = r.client_id and r.run_id = any(?::int[]) and r.status in ('PENDING', 'RUNNING')
+         returning r.id, r.report_id, r.attempt, r.status, r.started_at, r.ended_at, r.dispatched_at, c.mqtt_client_id, x.message as reason`,
+        [now, JSON.stringify(ends), runs],
       );
       // A failure waiting for a retry that can no longer come is final now.
       await tx.execute('update report set retry_at = null where run_id = any(?::int[]) and retry_at is not null', [runs]);
-      const tasks = await tx.execute<Row[]>(
-        `update task_result t set status = case when t.status = 'RUNNING' then 'FAILED' else 'NOT_EXECUTE' end,
-           ended_at = case when t.status = 'RUNNING' then ? else t.ended_at end
-         from report r where r.id = t.report_id and r.run_id = any(?::int[]) and t.status in ('PENDING', 'RUNNING')
-         returning t.report_id as report_row, t.task_id, t.status, t.started_at, t.ended_at`,
-        [now, runs],
+      const keys = await reportKeys(
+        tx,
+        reports.map((r) => r.id as number),
       );
-      const steps = await tx.execute<Row[]>(
-        `update step_result s set status = 'FAILED', ended_at = ?
-         from task_result t join report r on r.id = t.report_id
-         where t.id = s.task_result_id and r.run_id = any(?::int[]) and s.status not in ${FINAL_SQL}
-         returning t.report_id as report_row, t.task_id, s.step_id, s.status, s.started_at, s.ended_at`,
-        [now, runs],
+      for (const r of reports) outbox.report(keys.get(r.id as number)!, r as never);
+      // Nothing of theirs stays open: not a task that was running, not a step.
+      await closeOpenChildren(
+        tx,
+        reports.map((r) => ({ reportRowId: r.id as number, status: r.status as string, endedAt: now, reason: r.reason as string })),
+        (id) => keys.get(id)!,
+        outbox,
       );
       const ended = await completeRuns(
         tx,
         overdue.map((r) => r.id),
         now,
+        outbox,
       );
-      return { reports, tasks, steps, ended };
+      return { reports, ended };
     });
     if (!result) return;
-    const { reports, tasks, steps, ended } = result;
+    const { reports, ended } = result;
     logger.info(
       {
         runs: ended.length,
@@ -132,24 +111,15 @@ export function createExecutionLifecycle({
     const cancel = reports.filter((r) => r.status === 'FAILED' || r.dispatched_at !== null);
     dispatcher.cancel(
       cancel.map((r) => ({ mqttClientId: r.mqtt_client_id as string, reportId: r.report_id as string, attempt: r.attempt as number })),
-      CANCEL_REASON,
+      DEADLINE_CANCEL_REASON,
     );
-    await publish(
-      em,
-      [
-        ...steps.map((row) => ({ level: 'STEP' as const, row })),
-        ...tasks.map((row) => ({ level: 'TASK' as const, row })),
-        ...reports.map((row) => ({ level: 'REPORT' as const, row })),
-      ],
-      ended,
-      now,
-    );
+    outbox.publish(pubsub);
   }
 
   /** 2. Retries: the failed attempt's step results give way to the next attempt's; its story stays in the report's message. */
   async function retryDue(now: Date): Promise<void> {
-    const em = fork();
-    const reset = await em.transactional(async (tx) => {
+    const outbox = createProgressOutbox(now);
+    const reset = await fork().transactional(async (tx) => {
       const due = await tx.execute<Row[]>(
         `select r.id, r.attempt, jr.max_retries from report r join job_run jr on jr.id = r.run_id
          where r.status = 'FAILED' and r.retry_at is not null and r.retry_at <= ? and jr.status not in ${FINAL_SQL} and jr.deadline_at > ?
@@ -163,36 +133,37 @@ export function createExecutionLifecycle({
          from step_result s join task_result t on t.id = s.task_result_id where t.report_id = any(?::int[]) and s.status = 'FAILED' order by s.id`,
         [ids],
       );
-      const lines = due.map((r) => {
-        const failed = failedSteps
-          .filter((s) => s.report_id === r.id)
-          .map((s) => `${s.type} step ${s.step_id}${s.last ? `: ${String(s.last).slice(0, 300)}` : ''}`);
-        const attempt = (r.attempt as number) + 1;
-        return {
-          id: r.id,
-          line: `attempt ${attempt} of ${(r.max_retries as number) + 1} failed${failed.length ? ` (${failed.join('; ')})` : ''}; attempt ${attempt + 1} at ${now.toISOString()}`,
-        };
-      });
+      const lines = due.map((r) => ({
+        id: r.id,
+        line: retryLine(
+          r.attempt as number,
+          r.max_retries as number,
+          failedSteps
+            .filter((s) => s.report_id === r.id)
+            .map((s) => ({ type: s.type as string, stepId: s.step_id as number, last: (s.last as string | null) ?? null })),
+          now,
+        ),
+      }));
       const rows = await tx.execute<Row[]>(
         `update report r set status = 'PENDING', attempt = r.attempt + 1, retry_at = null, started_at = null, ended_at = null, dispatched_at = null,
            message = concat_ws(E'\\n', r.message, x.line)
          from jsonb_to_recordset(?::jsonb) as x(id int, line text) where r.id = x.id
-         returning r.id as report_row, r.status, r.started_at, r.ended_at`,
+         returning r.id, r.status, r.started_at, r.ended_at`,
         [JSON.stringify(lines)],
       );
       await tx.execute('delete from step_result where task_result_id in (select id from task_result where report_id = any(?::int[]))', [ids]);
       await tx.execute(`update task_result set status = 'PENDING', started_at = null, ended_at = null where report_id = any(?::int[])`, [ids]);
+      const keys = await reportKeys(
+        tx,
+        rows.map((r) => r.id as number),
+      );
+      for (const r of rows) outbox.report(keys.get(r.id as number)!, r as never);
       return rows;
     });
     if (!reset.length) return;
     logger.info({ reports: reset.length }, 'failed reports retried');
-    dispatcher.reportsDue(reset.map((r) => r.report_row as number));
-    await publish(
-      em,
-      reset.map((row) => ({ level: 'REPORT' as const, row })),
-      [],
-      now,
-    );
+    dispatcher.reportsDue(reset.map((r) => r.id as number));
+    outbox.publish(pubsub);
   }
 
   /** 3. Dispatches that may have been lost (agents answer a repeated dispatch harmlessly). */
@@ -220,14 +191,16 @@ export function createExecutionLifecycle({
          and not exists (select 1 from report x where x.run_id = jr.id and (x.status not in ${FINAL_SQL} or x.retry_at is not null))`,
     );
     if (!done.length) return;
-    const ended = await em.transactional((tx) =>
+    const outbox = createProgressOutbox(now);
+    await em.transactional((tx) =>
       completeRuns(
         tx,
         done.map((r) => r.id),
         now,
+        outbox,
       ),
     );
-    publishRunsEnded(pubsub, ended, now);
+    outbox.publish(pubsub);
   }
 
   async function sweepOnce(): Promise<void> {

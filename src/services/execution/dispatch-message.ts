@@ -1,5 +1,5 @@
-import { buildDispatch, type DispatchCommand, type DispatchTask, type Step } from '../protocol';
-import type { ScriptStep } from '../services/step-script';
+import { buildDispatch, type DispatchCommand, type DispatchTask, type Step } from '../../protocol';
+import type { ScriptStep } from '../step-script';
 
 /** A task result's script snapshot as createRun stored it (a ScriptStep tree). */
 type Snapshot = Partial<ScriptStep> & Record<string, unknown>;
