@@ -83,11 +83,15 @@ export function useGraphqlServer({
   };
   h.ws = (connectionParams = { authorization: `Bearer ${h.token}` }) => {
     const client = createClient({ url: h.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams });
+    // The server acknowledges once it has checked the credential (a database round trip).
+    acknowledged.set(client, new Promise<void>((resolve) => client.on('connected', () => resolve())));
     sockets.push(client);
     return client;
   };
   return h;
 }
+
+const acknowledged = new WeakMap<WsClient, Promise<void>>();
 
 /** Runs one operation over graphql-ws and returns its single result (queries, mutations) or the first `count` events. */
 export function wsTake<T = Record<string, any>>(
@@ -112,7 +116,8 @@ export function wsTake<T = Record<string, any>>(
       complete: () => resolve(results),
     });
   });
-  // The server subscribes to the pub/sub once it has processed the subscribe message; give it a moment.
-  setTimeout(markReady, 100);
+  // The server subscribes to the pub/sub once it has processed the subscribe message (sent once the
+  // connection is acknowledged); give it a moment.
+  void (acknowledged.get(client) ?? Promise.resolve()).then(() => setTimeout(markReady, 100));
   return { results: done, ready, cancel: () => cancel() };
 }
