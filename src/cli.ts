@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerAgentCommand } from './agent/agent.command';
+import { registerAccountCommands } from './auth/accounts.command';
 import { loadConfig } from './config';
 import { startGateway } from './gateway';
 import { openDatabase } from './runtime/database';
@@ -16,7 +17,7 @@ program
   .description('start the gateway: GraphQL and REST on PORT, the embedded database and broker unless DATABASE_URL / MQTT_URL are set')
   .addHelpText(
     'after',
-    '\nEnvironment:\n  PORT (4000)  DATABASE_URL  SDES_DATA_DIR (./data)  SDES_FILES_DIR (<SDES_DATA_DIR>/files)  MQTT_URL  MQTT_PORT (1883)  LOG_LEVEL (info)  LOG_FORMAT (json|pretty)',
+    '\nEnvironment:\n  PORT (4000)  DATABASE_URL  SDES_DATA_DIR (./data)  SDES_FILES_DIR (<SDES_DATA_DIR>/files)  MQTT_URL  MQTT_PORT (1883)  LOG_LEVEL (info)  LOG_FORMAT (json|pretty)\n  SDES_ADMIN_USER (admin)  SDES_ADMIN_PASSWORD  SDES_ALLOWED_ORIGINS  SDES_TRUST_PROXY\n  SDES_LOGIN_MAX_FAILS_PER_USER (10)  SDES_LOGIN_MAX_FAILS_PER_ADDRESS (30)  SDES_LOGIN_WINDOW_SECONDS (900)',
   )
   .action(async () => {
     const logger = createLogger({ name: 'sdes' });
@@ -51,6 +52,7 @@ program
   });
 
 registerAgentCommand(program);
+registerAccountCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof StartupError) {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { HttpLimits } from './http/server-limits';
+import { loginLimitsFromEnv, type LoginLimits } from './auth/login-limiter';
 import { StartupError } from './runtime/startup-error';
 
 /** Everything `sdes serve` reads from its environment. */
@@ -23,6 +24,15 @@ export interface GatewayConfig {
   httpLimits?: Partial<HttpLimits>;
   /** MQTT_MAX_PACKET_BYTES: the embedded broker closes a connection that sends a larger packet. */
   mqttMaxPacketBytes?: number;
+  /** SDES_ADMIN_USER / SDES_ADMIN_PASSWORD: the admin every start makes sure of (src/auth/initial-admin.ts). */
+  adminUser?: string;
+  adminPassword?: string;
+  /** SDES_ALLOWED_ORIGINS: browser origins, besides the gateway's own, that may change things and open WebSockets. */
+  allowedOrigins?: string[];
+  /** SDES_TRUST_PROXY=true: take client addresses from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy?: boolean;
+  /** SDES_LOGIN_MAX_FAILS_PER_USER, SDES_LOGIN_MAX_FAILS_PER_ADDRESS, SDES_LOGIN_WINDOW_SECONDS. */
+  loginLimits?: LoginLimits;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
@@ -31,6 +41,26 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, min: number, max: number)
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) throw new StartupError(`${name}="${raw}" is not valid: expected an integer from ${min} to ${max}`);
   return value;
+}
+
+function originsFrom(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.SDES_ALLOWED_ORIGINS;
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let url: URL;
+      try {
+        url = new URL(o);
+      } catch {
+        throw new StartupError(`SDES_ALLOWED_ORIGINS: "${o}" is not an origin: expected https://host[:port], comma-separated`);
+      }
+      if (url.origin !== o.replace(/\/$/, ''))
+        throw new StartupError(`SDES_ALLOWED_ORIGINS: "${o}" is not an origin: expected scheme://host[:port] without a path`);
+      return url.origin;
+    });
 }
 
 function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -78,6 +108,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       keepAliveTimeoutMs: intFrom(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000),
     }),
     mqttMaxPacketBytes: intFrom(env, 'MQTT_MAX_PACKET_BYTES', 64 * 1024, 256 * 1024 * 1024),
+    adminUser: env.SDES_ADMIN_USER || undefined,
+    adminPassword: env.SDES_ADMIN_PASSWORD || undefined,
+    allowedOrigins: originsFrom(env),
+    trustProxy: env.SDES_TRUST_PROXY === 'true' || env.SDES_TRUST_PROXY === '1',
+    loginLimits: (() => {
+      try {
+        return loginLimitsFromEnv(env);
+      } catch (err) {
+        throw new StartupError((err as Error).message);
+      }
+    })(),
   };
 }
 

@@ -4,6 +4,8 @@ import path from 'node:path';
 import express from 'express';
 import type { MqttClient } from 'mqtt';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ensureInitialAdmin } from './auth/initial-admin';
+import { createLoginLimiter } from './auth/login-limiter';
 import type { GatewayConfig } from './config';
 import { createLocalBlobStorage, FileStoreService } from './files';
 import { mountGraphql } from './graphql/server';
@@ -50,6 +52,8 @@ export interface StartGatewayOptions {
   config: GatewayConfig;
   logger: Logger;
   clock?: Clock;
+  /** How often open GraphQL WebSockets are checked for ended sessions and revoked keys (default 5 s). */
+  authSweepMs?: number;
 }
 
 /** Something started that must be stopped, in reverse order, on shutdown or a failed start. */
@@ -59,7 +63,7 @@ type Stopper = { name: string; stop: () => Promise<unknown> };
  * Starts everything `sdes serve` runs: database (+ migrations), broker (embedded unless
  * MQTT_URL), the gateway's MQTT client, HTTP with GraphQL, REST and /healthz.
  */
-export async function startGateway({ config, logger, clock = systemClock }: StartGatewayOptions): Promise<Gateway> {
+export async function startGateway({ config, logger, clock = systemClock, authSweepMs }: StartGatewayOptions): Promise<Gateway> {
   const startedAt = new Date();
   const stoppers: Stopper[] = [];
   const stopAll = async () => {
@@ -78,6 +82,14 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     const filesRoot = await prepareFilesDir(config);
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     stoppers.push({ name: 'database', stop: () => db.close() });
+    // Someone can always log in: SDES_ADMIN_PASSWORD, or a random first password (docs/security.md).
+    await ensureInitialAdmin({
+      orm: db.orm,
+      clock,
+      dataDir: config.dataDir,
+      env: { SDES_ADMIN_USER: config.adminUser, SDES_ADMIN_PASSWORD: config.adminPassword },
+      logger,
+    });
 
     let broker: EmbeddedBroker | undefined;
     if (!config.mqttUrl) {
@@ -127,8 +139,16 @@ export async function startGateway({ config, logger, clock = systemClock }: Star
     app.disable('x-powered-by');
     const httpServer = createHttpServer(app, config.httpLimits);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
-    const graphql = await mountGraphql({ app, httpServer, deps: { orm: db.orm, clock, pubsub, logger, dispatcher, files } });
-    app.use('/v1', createRestRouter({ orm: db.orm, clock, pubsub, logger, dispatcher, files }));
+    // Failed logins are counted in the database, so every gateway of the installation shares the limits.
+    const auth = {
+      loginLimiter: createLoginLimiter({ orm: db.orm, limits: config.loginLimits }),
+      allowedOrigins: config.allowedOrigins ?? [],
+      trustProxy: config.trustProxy ?? false,
+    };
+    const frontDoor = { orm: db.orm, clock, pubsub, logger, dispatcher, files, auth };
+    if (auth.trustProxy) app.set('trust proxy', true);
+    const graphql = await mountGraphql({ app, httpServer, deps: frontDoor, authSweepMs });
+    app.use('/v1', createRestRouter(frontDoor));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>

@@ -26,6 +26,7 @@ import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
+import { createTestApiKey } from '../../test/support/auth';
 import { startGateway, type Gateway } from '../../src/gateway';
 import type { ExecutionProgressEvent } from '../../src/live/pubsub';
 import { BindingService } from '../../src/services/binding.service';
@@ -369,6 +370,8 @@ async function main(): Promise<void> {
     });
     const gateway = await startGateway({ config, logger });
     cleanups.push(() => gateway.stop());
+    // The run is asked for as a script would: HTTP Basic with an operator's API key.
+    const apiKey = await createTestApiKey(gateway.db.orm, 'operator');
     const ctx = (): ServiceContext => ({
       em: gateway.db.orm.em.fork() as EntityManager,
       clock: gateway.clock,
@@ -440,7 +443,7 @@ async function main(): Promise<void> {
       statements?.reset();
       const profile = options.profileDir && repeat > 0 ? await startCpuProfile() : undefined;
       const t0 = Date.now();
-      const response = await fetch(`${gateway.url}/v1/jobs/${jobId}/run`);
+      const response = await fetch(`${gateway.url}/v1/jobs/${jobId}/run`, { headers: apiKey.headers });
       const runRequestMs = Date.now() - t0;
       if (!response.ok) throw new Error(`GET /v1/jobs/${jobId}/run answered ${response.status}: ${await response.text()}`);
       let runId: number | undefined;

@@ -11,6 +11,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/node_modules/.cache/sdes-bench"
 cd "$ROOT"
 rm -rf "$OUT"
-npx swc src bench -d "$OUT" --copy-files --quiet
+npx swc src bench test/support/auth.ts -d "$OUT" --copy-files --quiet
 # BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the bench and its agent processes.
 exec node ${BENCH_NODE_ARGS:-} "$OUT/bench/fanout/fanout.js"

@@ -10,5 +10,5 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/.bench-dist/graphql-vs-sql"
 cd "$ROOT"
 rm -rf "$OUT"
-npx swc src bench/graphql-vs-sql bench/support -d "$OUT" --copy-files --quiet
+npx swc src bench/graphql-vs-sql bench/support test/support/auth.ts -d "$OUT" --copy-files --quiet
 exec node ${BENCH_NODE_ARGS:-} "$OUT/bench/graphql-vs-sql/bench.js"

@@ -31,6 +31,9 @@ import { JobService } from '../services/job.service';
 import type { ServiceContext } from '../services/service-context';
 import { SettingsService } from '../services/settings.service';
 import { TaskService } from '../services/task.service';
+import { newPassword } from '../auth/secrets';
+import { ApiKeyService } from '../services/api-key.service';
+import { SessionService } from '../services/session.service';
 
 const AGENTS: { clientId: string; role: AgentRole }[] = [
   { clientId: 'demo-server', role: 'SERVER' },
@@ -132,6 +135,9 @@ async function main(): Promise<void> {
     MQTT_PORT: String(mqttPort),
     MQTT_HOST: mqttHost,
     SDES_DATA_DIR: path.join(dataDir, 'gateway'),
+    // The demo's admin: SDES_ADMIN_PASSWORD when given, else a fresh random one (printed below).
+    SDES_ADMIN_USER: process.env.SDES_ADMIN_USER || 'admin',
+    SDES_ADMIN_PASSWORD: process.env.SDES_ADMIN_PASSWORD || newPassword(),
   };
   delete env.DATABASE_URL;
   delete env.MQTT_URL;
@@ -231,11 +237,19 @@ async function main(): Promise<void> {
     await bindings.bindJobClients(job.id, [idOf.get('demo-server')!]);
     await bindings.bindJobGroups(job.id, [group.id]);
 
+    // A session for the IDE and an API key for curl, so that both work at once.
+    const login = await new SessionService({ ...ctx(), actor: { kind: 'anonymous', door: 'cli' } }).login(env.SDES_ADMIN_USER!, env.SDES_ADMIN_PASSWORD!);
+    const key = await new ApiKeyService(ctx()).create({ name: 'demo curl', role: 'operator' });
+    const basic = `${key.apiKey.keyId}:${key.secret}`;
+
     const url = `http://localhost:${gw.port}`;
     say('');
     say('SDES demo is running.');
     say(`  GraphQL IDE   ${url}/graphql`);
     say(`  REST          ${url}/v1   (API docs: ${url}/v1/docs)`);
+    say(`  log in        username ${env.SDES_ADMIN_USER}, password ${env.SDES_ADMIN_PASSWORD}   (POST ${url}/v1/auth/login, or the login mutation)`);
+    say(`  IDE headers   {"Authorization": "Bearer ${login.token}"}`);
+    say(`  API key       curl -u ${basic} ${url}/v1/jobs   (operator role)`);
     say(`  MQTT broker   ${gw.brokerUrl.replace('127.0.0.1', 'localhost')} (embedded)`);
     if (port !== wantedPort) say(`  note: PORT ${wantedPort} is in use, so the gateway listens on ${gw.port} instead (set PORT to choose)`);
     if (mqttPort !== wantedMqttPort)
@@ -273,7 +287,11 @@ async function main(): Promise<void> {
         printer.add(at, rank(e.level, final), `${time(at)}  ${e.level.padEnd(6)} ${who.padEnd(13)} ${what.padEnd(22)} ${e.status}`);
         if (e.level === 'RUN' && final) {
           printer.add(at, 99, `\nRun ${e.runId} ended ${e.status}. The four levels are in the IDE and under ${url}/v1/logs/jobs.`);
-          printer.add(at, 100, `Run the job again: curl ${url}/v1/jobs/${job.id}/run   (the subscription in the IDE shows it live). Ctrl-C stops the demo.`);
+          printer.add(
+            at,
+            100,
+            `Run the job again: curl -u ${basic} ${url}/v1/jobs/${job.id}/run   (the subscription in the IDE shows it live). Ctrl-C stops the demo.`,
+          );
         }
       }
     })();

@@ -6,6 +6,7 @@ import { Group } from './group.entity';
 import { JobClient, JobGroup, JobTask } from './job-binding.entity';
 import { Job } from './job.entity';
 import { OnlineSample } from './online-sample.entity';
+import { ApiKey, AuditEntry, Session, User } from './operator.entity';
 import { Setting } from './setting.entity';
 import { Step } from './step.entity';
 import { StoredFile } from './stored-file.entity';
@@ -19,6 +20,7 @@ export * from './group.entity';
 export * from './job-binding.entity';
 export * from './job.entity';
 export * from './online-sample.entity';
+export * from './operator.entity';
 export * from './setting.entity';
 export * from './step.entity';
 export * from './stored-file.entity';
@@ -44,4 +46,8 @@ export const ENTITIES = [
   Setting,
   OnlineSample,
   StoredFile,
+  User,
+  Session,
+  ApiKey,
+  AuditEntry,
 ];

@@ -60,8 +60,16 @@ function graphiqlPage(base: string): string {
 <script>
   const url = new URL(${JSON.stringify(base)}, location.href);
   const ws = url.href.replace(/^http/, 'ws');
-  const fetcher = GraphiQL.createFetcher({ url: url.href, subscriptionUrl: ws });
-  ReactDOM.createRoot(document.getElementById('ide')).render(React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true }));
+  // The Authorization header of the headers pane goes over HTTP and, for subscriptions, in connection_init.
+  const fetcher = (params, opts) => {
+    const h = (opts && opts.headers) || {};
+    const authorization = h.Authorization || h.authorization || '';
+    return GraphiQL.createFetcher({ url: url.href, subscriptionUrl: ws, wsConnectionParams: { authorization } })(params, opts);
+  };
+  const defaultHeaders = '{\n  "Authorization": "Bearer <token: POST /v1/auth/login, or the login mutation>"\n}';
+  ReactDOM.createRoot(document.getElementById('ide')).render(
+    React.createElement(GraphiQL, { fetcher, defaultHeaders, shouldPersistHeaders: true, defaultEditorToolsVisibility: 'headers' }),
+  );
 </script></body></html>`;
 }
 
@@ -78,7 +86,7 @@ function builtinPage(base: string): string {
   button{padding:4px 14px}
 </style></head>
 <body>
-<header><strong>SDES GraphQL</strong><button id="run">Run ▶ (Ctrl+Enter)</button><button id="stop" disabled>Stop subscription</button><span id="state"></span></header>
+<header><strong>SDES GraphQL</strong><input id="token" type="password" placeholder="session token or keyId:secret" size="30"><button id="run">Run ▶ (Ctrl+Enter)</button><button id="stop" disabled>Stop subscription</button><span id="state"></span></header>
 <textarea id="query" spellcheck="false">query Dashboard {\n  jobs(pageSize: 5) {\n    totalCount\n    nodes { id name enabled tasksCount groupsCount clientsCount }\n  }\n}</textarea>
 <textarea id="vars" spellcheck="false" placeholder="variables (JSON)">{}</textarea>
 <pre id="result"></pre>
@@ -87,6 +95,9 @@ function builtinPage(base: string): string {
 const url = new URL(${JSON.stringify(base)}, location.href).href;
 const $ = (id) => document.getElementById(id);
 let socket = null;
+$('token').value = sessionStorage.getItem('sdes-token') || '';
+$('token').onchange = () => { sessionStorage.setItem('sdes-token', $('token').value); docs().catch(() => {}); };
+function auth() { const t = $('token').value.trim(); return t ? { authorization: 'Bearer ' + t } : {}; }
 function show(value) { $('result').textContent = JSON.stringify(value, null, 2); }
 function stop() { if (socket) socket.close(); socket = null; $('stop').disabled = true; $('state').textContent = ''; }
 async function run() {
@@ -95,14 +106,14 @@ async function run() {
   try { variables = JSON.parse($('vars').value || '{}'); } catch (e) { return show({ error: 'variables are not JSON: ' + e.message }); }
   const query = $('query').value;
   if (/^\\s*subscription\\b/.test(query.replace(/#.*$/gm, ''))) return subscribe(query, variables);
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...auth() }, body: JSON.stringify({ query, variables }) });
   show(await res.json());
 }
 function subscribe(query, variables) {
   const events = [];
   socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   $('stop').disabled = false; $('state').textContent = 'subscribed, waiting for events…';
-  socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init' }));
+  socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: auth() }));
   socket.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     if (msg.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
@@ -110,12 +121,13 @@ function subscribe(query, variables) {
     else if (msg.type === 'error') { show(msg.payload); stop(); }
     else if (msg.type === 'complete') stop();
   };
-  socket.onclose = () => { $('state').textContent = 'closed'; $('stop').disabled = true; };
+  socket.onclose = (e) => { $('state').textContent = 'closed' + (e.code >= 4000 ? ' (' + e.code + ' ' + e.reason + ')' : ''); $('stop').disabled = true; };
 }
 async function docs() {
   const q = '{ __schema { queryType { name } mutationType { name } subscriptionType { name } types { name kind description fields { name description args { name } } } } }';
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
-  const { data } = await res.json();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify({ query: q }) });
+  const { data, errors } = await res.json();
+  if (!data) { $('docs').textContent = 'Enter a token above to read the schema (' + (errors && errors[0] ? errors[0].message : res.status) + ')'; return; }
   const roots = [data.__schema.queryType, data.__schema.mutationType, data.__schema.subscriptionType].filter(Boolean).map((t) => t.name);
   const el = $('docs'); el.textContent = '';
   for (const name of roots) {

@@ -9,6 +9,7 @@ import { ReportResolver, RunResolver, TaskResultResolver } from '../resolvers/ex
 import { GroupResolver } from '../resolvers/group.resolver';
 import { JobResolver } from '../resolvers/job.resolver';
 import { LiveResolver } from '../resolvers/live.resolver';
+import { OperatorResolver } from '../resolvers/operator.resolver';
 import { SettingsResolver } from '../resolvers/settings.resolver';
 import { FileStoreSettingsResolver, StoredFileResolver } from '../resolvers/stored-file.resolver';
 import { TaskResolver } from '../resolvers/task.resolver';
@@ -29,6 +30,7 @@ export const RESOLVERS = [
   LiveResolver,
   StoredFileResolver,
   FileStoreSettingsResolver,
+  OperatorResolver,
 ] as const;
 
 /**

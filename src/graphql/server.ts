@@ -6,6 +6,9 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { anonymous } from '../auth/actor';
+import { createLoginLimiter } from '../auth/login-limiter';
+import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
 import { createGraphqlContext, type GraphqlContext } from './context';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
@@ -13,7 +16,9 @@ import { ideRouter } from './ide';
 import { answerSizeError, costError, DEFAULT_LIMITS, depthLimitRule, storableTextRule, type QueryLimits } from './limits';
 import { checkGraphqlRequest } from './request-guard';
 import { MAX_BODY_BYTES } from '../http/server-limits';
+import { precheckOperation } from './requires';
 import { buildGraphqlSchema } from './schema';
+import { createWsAuth, type WsContext } from './ws-auth';
 
 export interface MountGraphqlOptions {
   app: Express;
@@ -22,6 +27,8 @@ export interface MountGraphqlOptions {
   /** Where GraphQL answers over HTTP and WebSocket (default /graphql). */
   path?: string;
   limits?: Partial<QueryLimits>;
+  /** How often open WebSockets are checked for ended, expired or revoked credentials (default 5 s). */
+  authSweepMs?: number;
 }
 
 export interface GraphqlMount {
@@ -31,14 +38,15 @@ export interface GraphqlMount {
 }
 
 /**
- * Over HTTP: subscriptions are refused (they need the WebSocket), the cost check runs once the
- * variables are known, and an answer over `maxAnswerBytes` is replaced by an error.
+ * Once the operation is known: subscriptions are refused over HTTP (they need the WebSocket), its
+ * cost is checked (it needs the variables), then its root fields are authorised (401/403 before
+ * anything runs); an answer over `maxAnswerBytes` is replaced by an error.
  */
-function limitsPlugin(schema: GraphQLSchema, { maxCost, maxAnswerBytes }: QueryLimits): ApolloServerPlugin<GraphqlContext> {
+function operationPlugin(schema: GraphQLSchema, { maxCost, maxAnswerBytes }: QueryLimits): ApolloServerPlugin<GraphqlContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, operationName, operation }) {
+        async didResolveOperation({ document, request, operationName, operation, contextValue }) {
           if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are served over WebSocket (protocol graphql-transport-ws) on this same path, not over HTTP.', {
               extensions: { code: GRAPHQL_CODES.BAD_REQUEST, http: { status: 400 } },
@@ -46,6 +54,9 @@ function limitsPlugin(schema: GraphQLSchema, { maxCost, maxAnswerBytes }: QueryL
           }
           const error = costError(schema, document, request.variables, operationName, maxCost);
           if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+          if (contextValue.authenticate) contextValue.services.ctx.actor = await contextValue.authenticate();
+          const refused = await precheckOperation(schema, contextValue.services.ctx, document, operationName);
+          if (refused) throw refused;
         },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single' || !response.body.singleResult.data) return;
@@ -62,9 +73,10 @@ function limitsPlugin(schema: GraphQLSchema, { maxCost, maxAnswerBytes }: QueryL
  * HTTP at `path`, graphql-ws on the same path and port, and the IDE for browsers. Both transports
  * use the same context (an EntityManager fork per operation), limits and error mapping.
  */
-export async function mountGraphql({ app, httpServer, deps, path = '/graphql', limits }: MountGraphqlOptions): Promise<GraphqlMount> {
+export async function mountGraphql({ app, httpServer, deps: given, path = '/graphql', limits, authSweepMs }: MountGraphqlOptions): Promise<GraphqlMount> {
   const all: QueryLimits = { ...DEFAULT_LIMITS, ...limits };
   const { maxDepth, maxCost, maxTokens, maxAnswerBytes, maxMessageBytes, maxOperationsPerSocket } = all;
+  const deps: FrontDoorDeps = { ...given, auth: { ...given.auth, loginLimiter: given.auth?.loginLimiter ?? createLoginLimiter() } };
   const { logger } = deps;
   const schema = await buildGraphqlSchema({ pubsub: deps.pubsub });
   const depthRule = depthLimitRule(maxDepth);
@@ -82,7 +94,7 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
         : (logger.error({ err: error }, 'unexpected GraphQL error'), { message: MASKED_MESSAGE, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } }),
     // Cache control is on by default and wraps every field resolver (willResolveField) to compute
     // an HTTP cache policy nobody reads here: off, it saves a hook call per resolved field.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), limitsPlugin(schema, all)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationPlugin(schema, all)],
   });
   await apollo.start();
 
@@ -102,7 +114,19 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
     if (!error) return next();
     res.status(error.extensions.code === GRAPHQL_CODES.QUERY_TOO_LARGE ? 413 : 400).json({ errors: [error.toJSON()] });
   };
-  app.use(path, express.json({ limit: MAX_BODY_BYTES }), guard, expressMiddleware(apollo, { context: async () => createGraphqlContext(deps) }));
+  app.use(
+    path,
+    express.json({ limit: MAX_BODY_BYTES }),
+    guard,
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const em = deps.orm.em.fork();
+        const context = createGraphqlContext(deps, anonymous({ door: 'graphql' }), em);
+        context.authenticate = () => actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql');
+        return context;
+      },
+    }),
+  );
   // Malformed JSON and other body errors: a GraphQL-shaped JSON answer, never express's HTML page.
   app.use(path, (err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
@@ -121,11 +145,13 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
   // A larger message closes the socket (1009) before it is buffered or parsed.
   const wsServer = new WebSocketServer({ server: httpServer, path, maxPayload: maxMessageBytes });
   const rules = [...specifiedRules, depthRule, storableTextRule];
-  const ws = useServer<Record<string, unknown> | undefined>(
+  const wsAuth = createWsAuth(deps, { sweepMs: authSweepMs });
+  const ws = useServer<Record<string, unknown> | undefined, WsContext['extra']>(
     {
       schema,
-      // graphql-ws bypasses Apollo: parse, validate and limit here, with a fresh context per operation.
-      onSubscribe: (ctx, _id, payload) => {
+      onConnect: (ctx) => wsAuth.connect(ctx),
+      // graphql-ws bypasses Apollo: authorise, parse, validate and limit here, with a fresh context per operation.
+      onSubscribe: async (ctx, _id, payload) => {
         // Operations under way on this socket (this one is not among them yet).
         if (Object.keys(ctx.subscriptions).length >= maxOperationsPerSocket) {
           return [
@@ -154,12 +180,17 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
         }
         const tooCostly = costError(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
         if (tooCostly) return [tooCostly];
+        // Checked again on every operation (in the background): a logged-out or expired session closes the socket.
+        const actor = wsAuth.actorFor(ctx) ?? anonymous({ door: 'graphql-ws' }, 'the socket is closing');
+        const contextValue = createGraphqlContext(deps, actor);
+        const forbidden = await precheckOperation(schema, contextValue.services.ctx, document, payload.operationName);
+        if (forbidden) return [forbidden];
         return {
           schema,
           document,
           variableValues: payload.variables,
           operationName: payload.operationName,
-          contextValue: createGraphqlContext(deps),
+          contextValue,
         };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatClientError(e, logger)),
@@ -175,6 +206,7 @@ export async function mountGraphql({ app, httpServer, deps, path = '/graphql', l
   return {
     schema,
     async stop() {
+      wsAuth.stop();
       await Promise.resolve(ws.dispose()).catch((err: unknown) => logger.warn({ err }, 'closing GraphQL WebSockets'));
       for (const socket of wsServer.clients) socket.terminate();
       await apollo.stop();

@@ -1,4 +1,6 @@
+import { ApiKeyService } from '../services/api-key.service';
 import { AttributeService } from '../services/attribute.service';
+import { AuditService } from '../services/audit.service';
 import { BindingService } from '../services/binding.service';
 import { DashboardService } from '../services/dashboard.service';
 import { ExecutionLogService } from '../services/execution-log.service';
@@ -8,7 +10,9 @@ import { GroupService } from '../services/group.service';
 import { JobService } from '../services/job.service';
 import type { ServiceContext } from '../services/service-context';
 import { SettingsService } from '../services/settings.service';
+import { SessionService } from '../services/session.service';
 import { TaskService } from '../services/task.service';
+import { UserService } from '../services/user.service';
 
 /** The services of one operation, built on first use over the operation's ServiceContext. */
 export interface Services {
@@ -23,6 +27,10 @@ export interface Services {
   readonly execution: ExecutionService;
   readonly executionLogs: ExecutionLogService;
   readonly dashboard: DashboardService;
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  readonly apiKeys: ApiKeyService;
+  readonly audit: AuditService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -62,6 +70,18 @@ export function createServices(ctx: ServiceContext): Services {
     },
     get dashboard() {
       return lazy('dashboard', () => new DashboardService(ctx));
+    },
+    get users() {
+      return lazy('users', () => new UserService(ctx));
+    },
+    get sessions() {
+      return lazy('sessions', () => new SessionService(ctx));
+    },
+    get apiKeys() {
+      return lazy('apiKeys', () => new ApiKeyService(ctx));
+    },
+    get audit() {
+      return lazy('audit', () => new AuditService(ctx));
     },
   };
 }

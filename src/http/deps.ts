@@ -1,9 +1,20 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FileStoreService } from '../files/file-store.service';
+import type { LoginLimiter } from '../auth/login-limiter';
 import type { LivePubSub } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { RunDispatcher } from '../services/service-context';
+
+/** How the front doors tell who is asking (src/auth). */
+export interface FrontDoorAuth {
+  /** Failed-login counters (default: in memory, for one process; the gateway uses PostgreSQL). */
+  loginLimiter?: LoginLimiter;
+  /** Browser origins besides the gateway's own that may change things and open WebSockets (SDES_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
+  /** Take the client's address from X-Forwarded-For (SDES_TRUST_PROXY=true behind a reverse proxy). */
+  trustProxy?: boolean;
+}
 
 /** What the two front doors (GraphQL, REST) are built from. */
 export interface FrontDoorDeps {
@@ -14,4 +25,5 @@ export interface FrontDoorDeps {
   dispatcher?: RunDispatcher;
   /** The file store (src/files); the /v1/files routes and the GraphQL file fields answer UNAVAILABLE without it. */
   files?: FileStoreService;
+  auth?: FrontDoorAuth;
 }

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Attribute } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import type { AttributeInput } from '../services/attribute.service';
 import { AttributePage, AttributeObject } from './attribute.type';
 import { CreateAttributeInput, UpdateAttributeInput } from './attribute.input';
@@ -13,11 +14,13 @@ function attributeInput(input: CreateAttributeInput | UpdateAttributeInput): Att
 
 @Resolver(() => AttributeObject)
 export class AttributeResolver {
+  @Requires('read')
   @Query(() => AttributeObject, { description: 'One attribute definition by id (NOT_FOUND when there is none).' })
   attribute(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Attribute> {
     return services.attributes.get(id);
   }
 
+  @Requires('read')
   @Query(() => AttributePage, { description: 'Attribute definitions, sorted (by id unless orderBy says otherwise) and paged.' })
   async attributes(
     @Arg('orderBy', () => AttributeOrderInput, { nullable: true }) order: AttributeOrderInput | null,
@@ -27,16 +30,19 @@ export class AttributeResolver {
     return toPage(await services.attributes.list(pageRequest(page), orderOf(order)), page);
   }
 
+  @Requires('config.write')
   @Mutation(() => AttributeObject, { description: 'Defines a client attribute; names are unique.' })
   createAttribute(@Arg('input') input: CreateAttributeInput, @Ctx() { services }: GraphqlContext): Promise<Attribute> {
     return services.attributes.create(attributeInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => AttributeObject, { description: 'Changes a definition; dynamic groups that query it are re-evaluated.' })
   updateAttribute(@Arg('input') input: UpdateAttributeInput, @Ctx() { services }: GraphqlContext): Promise<Attribute> {
     return services.attributes.update(input.id, attributeInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => Int, { description: "Deletes a definition and every client's value of it; returns its id." })
   async deleteAttribute(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
     await services.attributes.delete(id);

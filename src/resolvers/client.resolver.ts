@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import type { EntityRow } from '../services/relation-pages';
 import type { ClientFilter, ClientInput } from '../services/client.service';
 import { errors } from '../services/errors';
@@ -53,16 +54,19 @@ export function oneScope(scopes: Record<string, number | null | undefined>): [st
 
 @Resolver(() => ClientType)
 export class ClientResolver {
+  @Requires('read')
   @Query(() => ClientType, { description: 'One client by id (NOT_FOUND when there is none).' })
   client(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Client> {
     return services.clients.get(id);
   }
 
+  @Requires('read')
   @Query(() => ClientType, { nullable: true, description: 'The client with this MQTT client id, or null.' })
   clientByMqttClientId(@Arg('mqttClientId') mqttClientId: string, @Ctx() { services }: GraphqlContext): Promise<Client | null> {
     return services.clients.getByMqttClientId(mqttClientId);
   }
 
+  @Requires('read')
   @Query(() => ClientPage, { description: 'Clients, filtered, sorted (by id unless orderBy says otherwise) and paged.' })
   async clients(
     @Arg('filter', () => ClientFilterInput, { nullable: true }) filter: ClientFilterInput | null,
@@ -132,32 +136,38 @@ export class ClientResolver {
     return (await loaders.clientCounts().load(client.id)).attributes;
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType, { description: 'Registers a client by hand (agents register themselves when they first connect).' })
   createClient(@Arg('input') input: CreateClientInput, @Ctx() { services }: GraphqlContext): Promise<Client> {
     return services.clients.create(clientInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType)
   updateClient(@Arg('input') input: UpdateClientInput, @Ctx() { services }: GraphqlContext): Promise<Client> {
     return services.clients.update(input.id, clientInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => Int, { description: 'Deletes a client with its attribute values, memberships and bindings; returns its id.' })
   async deleteClient(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
     await services.clients.delete(id);
     return id;
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType)
   enableClient(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Client> {
     return services.clients.setEnabled(id, true);
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType, { description: 'Disabled clients are skipped by runs.' })
   disableClient(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Client> {
     return services.clients.setEnabled(id, false);
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType, { description: 'Sets attribute values of a client, all or none (read-only attributes are refused); dynamic groups follow.' })
   async setClientAttributes(
     @Arg('clientId', () => Int) clientId: number,
@@ -171,6 +181,7 @@ export class ClientResolver {
     return services.clients.get(clientId);
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType, { description: 'Adds the client to static groups.' })
   async bindClientGroups(
     @Arg('clientId', () => Int) clientId: number,
@@ -181,6 +192,7 @@ export class ClientResolver {
     return services.clients.get(clientId);
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType, { description: 'Removes the client from static groups.' })
   async unbindClientGroups(
     @Arg('clientId', () => Int) clientId: number,
@@ -191,6 +203,7 @@ export class ClientResolver {
     return services.clients.get(clientId);
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType, { description: 'Aims jobs at the client directly.' })
   async bindClientJobs(
     @Arg('clientId', () => Int) clientId: number,
@@ -201,6 +214,7 @@ export class ClientResolver {
     return services.clients.get(clientId);
   }
 
+  @Requires('config.write')
   @Mutation(() => ClientType, { description: 'Removes direct job bindings of the client (jobs reaching it through groups stay).' })
   async unbindClientJobs(
     @Arg('clientId', () => Int) clientId: number,

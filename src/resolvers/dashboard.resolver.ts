@@ -2,6 +2,7 @@ import { Arg, Ctx, Extensions, FieldResolver, Int, Query, Resolver } from 'type-
 import { ROOT_FIELD_COST } from '../graphql/cost';
 import { MAX_CHART_POINTS } from '../services/dashboard.service';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import { Dashboard, DashboardInfo, DashboardLogsCount, DashboardReports, OnlineClientsPoint, ScheduledJobEntry } from './dashboard.type';
 
 const DASHBOARD = {};
@@ -11,6 +12,7 @@ const FIGURE = { complexity: ROOT_FIELD_COST };
 
 @Resolver(() => Dashboard)
 export class DashboardResolver {
+  @Requires('read')
   @Query(() => Dashboard, { description: 'Dashboard figures: totals, basic info, the online-clients chart and the job calendar.' })
   dashboard(): object {
     return DASHBOARD;

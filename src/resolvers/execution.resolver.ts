@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Job, JobRun, Report } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import { errors } from '../services/errors';
 import type { PageRequest } from '../services/paging';
 import type { ClientLogRow, JobLogRow, StepLogRow, TaskLogRow } from '../services/execution-log.rows';
@@ -84,11 +85,13 @@ const opt = <T>(v: T | null | undefined) => (v === null ? undefined : v);
 /** Execution records (runs, reports, task and step results) and running a job. */
 @Resolver(() => RunObject)
 export class RunResolver {
+  @Requires('read')
   @Query(() => RunObject, { description: 'One run by id (NOT_FOUND when there is none).' })
   async run(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<RunView> {
     return runFromEntity(await services.execution.getRun(id));
   }
 
+  @Requires('read')
   @Query(() => RunPage, { description: 'Runs of jobs, newest first: filter by job, status and start time (the REST job logs).' })
   async runs(
     @Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null,
@@ -123,6 +126,7 @@ export class RunResolver {
     return run.reportsCount ?? loaders.runReportCounts().load(run.id);
   }
 
+  @Requires('runs.write')
   @Mutation(() => RunObject, {
     description:
       'Runs a job now: creates the run, a report per enabled target client and the task results, then hands it to the live layer. A disabled job, or one without enabled tasks or clients, is refused (CONFLICT).',
@@ -131,6 +135,7 @@ export class RunResolver {
     return runFromEntity(await services.execution.createRun(id, { trigger: 'MANUAL' }));
   }
 
+  @Requires('read')
   @Query(() => ClientLogOverviewPage, { description: 'Every client with the status of its latest finished report.' })
   async clientLogOverview(
     @Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null,
@@ -141,6 +146,7 @@ export class RunResolver {
     return toPage(await services.executionLogs.clientOverview({ status: opt(f.status), startAt: startAt(f.startedAfter) }, pageRequest(page)), page);
   }
 
+  @Requires('read')
   @Query(() => TaskHistoryPage, { description: 'Every task execution, newest first.' })
   async taskHistory(
     @Arg('filter', () => TaskHistoryFilterInput, { nullable: true }) filter: TaskHistoryFilterInput | null,
@@ -166,11 +172,13 @@ export class RunResolver {
 
 @Resolver(() => ReportObject)
 export class ReportResolver {
+  @Requires('read')
   @Query(() => ReportObject, { description: 'One report by its reportId (NOT_FOUND when there is none).' })
   async report(@Arg('reportId') reportId: string, @Ctx() { services }: GraphqlContext): Promise<ReportObject> {
     return reportFromEntity(await services.execution.getReport(reportId));
   }
 
+  @Requires('read')
   @Query(() => ReportPage, { description: 'Reports (client executions): filter by run, job, client, status and start time (the REST client logs).' })
   async reports(
     @Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null,
@@ -203,6 +211,7 @@ export class ReportResolver {
     return loaders.reportTasks().load(report.reportId);
   }
 
+  @Requires('read')
   @Query(() => TaskResultPage, { description: 'Task results: filter by report, client, job, task and status (the REST task logs).' })
   async taskResults(
     @Arg('filter', () => ExecutionFilterInput, { nullable: true }) filter: ExecutionFilterInput | null,
@@ -224,6 +233,7 @@ export class ReportResolver {
     return toPage(rows, page);
   }
 
+  @Requires('read')
   @Query(() => StepResultPage, { description: 'Step results of a task with their messages (the REST script logs).' })
   async stepResults(
     @Arg('taskId', () => Int) taskId: number,

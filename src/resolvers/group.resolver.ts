@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import type { EntityRow } from '../services/relation-pages';
 import { errors } from '../services/errors';
 import type { GroupFilter, GroupInput } from '../services/group.service';
@@ -38,11 +39,13 @@ function groupInput(input: CreateGroupInput | UpdateGroupInput): GroupInput {
 
 @Resolver(() => GroupObject)
 export class GroupResolver {
+  @Requires('read')
   @Query(() => GroupObject, { description: 'One group by id (NOT_FOUND when there is none).' })
   group(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Group> {
     return services.groups.get(id);
   }
 
+  @Requires('read')
   @Query(() => GroupPage, { description: 'Groups, filtered, sorted (by id unless orderBy says otherwise) and paged.' })
   async groups(
     @Arg('filter', () => GroupFilterInput, { nullable: true }) filter: GroupFilterInput | null,
@@ -93,32 +96,38 @@ export class GroupResolver {
     return loaders.groupJobCounts().load(group.id);
   }
 
+  @Requires('config.write')
   @Mutation(() => GroupObject)
   createGroup(@Arg('input') input: CreateGroupInput, @Ctx() { services }: GraphqlContext): Promise<Group> {
     return services.groups.create(groupInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => GroupObject)
   updateGroup(@Arg('input') input: UpdateGroupInput, @Ctx() { services }: GraphqlContext): Promise<Group> {
     return services.groups.update(input.id, groupInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => Int, { description: 'Deletes a group (its members stay); returns its id.' })
   async deleteGroup(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
     await services.groups.delete(id);
     return id;
   }
 
+  @Requires('config.write')
   @Mutation(() => GroupObject)
   enableGroup(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Group> {
     return services.groups.setEnabled(id, true);
   }
 
+  @Requires('config.write')
   @Mutation(() => GroupObject, { description: 'A disabled group keeps its members and bindings.' })
   disableGroup(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Group> {
     return services.groups.setEnabled(id, false);
   }
 
+  @Requires('config.write')
   @Mutation(() => GroupObject, { description: 'Binds clients to a static group (a dynamic group is refused: its members follow its query).' })
   async bindGroupClients(
     @Arg('groupId', () => Int) groupId: number,
@@ -129,6 +138,7 @@ export class GroupResolver {
     return services.groups.get(groupId);
   }
 
+  @Requires('config.write')
   @Mutation(() => GroupObject, { description: 'Removes clients from a static group.' })
   async unbindGroupClients(
     @Arg('groupId', () => Int) groupId: number,
@@ -139,6 +149,7 @@ export class GroupResolver {
     return services.groups.get(groupId);
   }
 
+  @Requires('config.write')
   @Mutation(() => GroupObject, { description: 'Aims jobs at the group.' })
   async bindGroupJobs(
     @Arg('groupId', () => Int) groupId: number,
@@ -149,6 +160,7 @@ export class GroupResolver {
     return services.groups.get(groupId);
   }
 
+  @Requires('config.write')
   @Mutation(() => GroupObject)
   async unbindGroupJobs(
     @Arg('groupId', () => Int) groupId: number,
@@ -159,6 +171,7 @@ export class GroupResolver {
     return services.groups.get(groupId);
   }
 
+  @Requires('config.write')
   @Mutation(() => [Int], { description: 'Re-evaluates dynamic groups now (all, or those given); returns the ids of the groups whose members changed.' })
   refreshGroups(@Arg('ids', () => [Int], { nullable: true }) ids: number[] | null, @Ctx() { services }: GraphqlContext): Promise<number[]> {
     return services.groups.refreshDynamic(ids ?? undefined);

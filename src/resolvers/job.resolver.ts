@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import type { Loaders } from '../graphql/loaders';
 import { ownFieldsSelected, selectedArguments, selectsAny } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
@@ -65,11 +66,13 @@ function bindingCount(loaders: Loaders, job: Job, key: keyof JobBindingCounts): 
 
 @Resolver(() => JobObject)
 export class JobResolver {
+  @Requires('read')
   @Query(() => JobObject, { description: 'One job by id (NOT_FOUND when there is none).' })
   job(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Job> {
     return services.jobs.get(id);
   }
 
+  @Requires('read')
   @Query(() => JobPage, { description: 'Jobs, filtered, sorted (by id unless orderBy says otherwise) and paged.' })
   async jobs(
     @Arg('filter', () => JobFilterInput, { nullable: true }) filter: JobFilterInput | null,
@@ -175,32 +178,38 @@ export class JobResolver {
     return services.jobs.upcoming(job.id, count);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject, { description: 'Creates a job; an invalid executionTime is refused with the expected form.' })
   createJob(@Arg('input') input: CreateJobInput, @Ctx() { services }: GraphqlContext): Promise<Job> {
     return services.jobs.create(jobInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject)
   updateJob(@Arg('input') input: UpdateJobInput, @Ctx() { services }: GraphqlContext): Promise<Job> {
     return services.jobs.update(input.id, jobInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => Int, { description: 'Deletes a job and its bindings (its run history stays); returns its id.' })
   async deleteJob(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
     await services.jobs.delete(id);
     return id;
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject)
   enableJob(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Job> {
     return services.jobs.setEnabled(id, true);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject, { description: 'Disabled jobs are not scheduled.' })
   disableJob(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Job> {
     return services.jobs.setEnabled(id, false);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject, { description: "Appends tasks (in the order given) after the job's last task; tasks already in it stay where they are." })
   async bindJobTasks(
     @Arg('jobId', () => Int) jobId: number,
@@ -211,6 +220,7 @@ export class JobResolver {
     return services.jobs.get(jobId);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject)
   async unbindJobTasks(
     @Arg('jobId', () => Int) jobId: number,
@@ -221,6 +231,7 @@ export class JobResolver {
     return services.jobs.get(jobId);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject, { description: "Sets the order of the job's tasks: taskIds must name each of its tasks once." })
   async reorderJobTasks(
     @Arg('jobId', () => Int) jobId: number,
@@ -231,6 +242,7 @@ export class JobResolver {
     return services.jobs.get(jobId);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject)
   async bindJobGroups(
     @Arg('jobId', () => Int) jobId: number,
@@ -241,6 +253,7 @@ export class JobResolver {
     return services.jobs.get(jobId);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject)
   async unbindJobGroups(
     @Arg('jobId', () => Int) jobId: number,
@@ -251,6 +264,7 @@ export class JobResolver {
     return services.jobs.get(jobId);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject)
   async bindJobClients(
     @Arg('jobId', () => Int) jobId: number,
@@ -261,6 +275,7 @@ export class JobResolver {
     return services.jobs.get(jobId);
   }
 
+  @Requires('config.write')
   @Mutation(() => JobObject)
   async unbindJobClients(
     @Arg('jobId', () => Int) jobId: number,

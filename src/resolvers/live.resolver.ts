@@ -1,3 +1,4 @@
+import { Requires } from '../graphql/requires';
 import { Args, Resolver, Root, Subscription } from 'type-graphql';
 import type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent, StepMessageEvent } from '../live/pubsub';
 import type { ChangeAction, ClientStatus, EntityKind, ExecutionLevel, ExecutionStatus } from './enums';
@@ -19,6 +20,7 @@ const date = (ms: number | null | undefined) => (ms === null || ms === undefined
 /** Live topics of src/live/pubsub.ts, filtered per subscriber by its arguments. */
 @Resolver()
 export class LiveResolver {
+  @Requires('read')
   @Subscription(() => EntityChange, {
     topics: 'ENTITY_CHANGED',
     description: 'Jobs, tasks, groups, clients, attributes and settings as they are created, updated and deleted.',
@@ -31,6 +33,7 @@ export class LiveResolver {
     return { entity: event.entity as EntityKind, action: event.action as ChangeAction, id: event.id, at: new Date(event.at) };
   }
 
+  @Requires('read')
   @Subscription(() => ClientStatusChange, {
     topics: 'CLIENT_STATUS',
     description: 'Clients going ONLINE or OFFLINE.',
@@ -41,6 +44,7 @@ export class LiveResolver {
     return { clientId: event.clientId, mqttClientId: event.mqttClientId, status: event.status as ClientStatus, at: new Date(event.at) };
   }
 
+  @Requires('read')
   @Subscription(() => ExecutionProgress, {
     topics: 'EXECUTION_PROGRESS',
     description: 'Status changes of runs, reports, task results and step results; filter by job, run or client.',
@@ -61,6 +65,7 @@ export class LiveResolver {
     };
   }
 
+  @Requires('read')
   @Subscription(() => StepMessageEventType, {
     topics: 'STEP_MESSAGE',
     description: 'Step messages (START, output lines, results) as agents report them.',

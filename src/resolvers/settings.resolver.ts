@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import type { SettingsSections } from '../services/settings.service';
 import { defined } from './common.type';
 import { ClientSettingsInput, GeneralSettingsInput, JobSettingsInput, TaskSettingsInput } from './settings.input';
@@ -10,6 +11,7 @@ const SETTINGS = {};
 
 @Resolver(() => Settings)
 export class SettingsResolver {
+  @Requires('read')
   @Query(() => Settings, { description: 'Every settings section: general, job (with the scheduler switch), task and client defaults.' })
   settings(): object {
     return SETTINGS;
@@ -35,21 +37,25 @@ export class SettingsResolver {
     return services.settings.get('client');
   }
 
+  @Requires('settings.write')
   @Mutation(() => GeneralSettings, { description: 'Merges the given fields into the general settings.' })
   async updateGeneralSettings(@Arg('input') input: GeneralSettingsInput, @Ctx() { services }: GraphqlContext) {
     return (await services.settings.update('general', defined(input))).value;
   }
 
+  @Requires('settings.write')
   @Mutation(() => JobSettings, { description: 'Merges the given fields into the job settings (enable is the scheduler switch).' })
   async updateJobSettings(@Arg('input') input: JobSettingsInput, @Ctx() { services }: GraphqlContext) {
     return (await services.settings.update('job', defined(input))).value;
   }
 
+  @Requires('settings.write')
   @Mutation(() => TaskSettings)
   async updateTaskSettings(@Arg('input') input: TaskSettingsInput, @Ctx() { services }: GraphqlContext) {
     return (await services.settings.update('task', defined(input))).value;
   }
 
+  @Requires('settings.write')
   @Mutation(() => ClientSettings)
   async updateClientSettings(@Arg('input') input: ClientSettingsInput, @Ctx() { services }: GraphqlContext) {
     return (await services.settings.update('client', defined(input))).value;

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } f
 import type { Client } from '../entities';
 import { contentPathOf, type StoredFileFilter, type StoredFileRow } from '../files';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import { fileStoreOf } from '../services/service-context';
 import type { FileStoreSettings as FileStoreSettingsValue } from '../services/settings.service';
 import { ClientType } from './client.type';
@@ -30,11 +31,13 @@ function fileFilter(input: StoredFileFilterInput | null | undefined): StoredFile
 /** Stored files (src/files): the same FileStoreService methods as the /v1/files routes. */
 @Resolver(() => StoredFileObject)
 export class StoredFileResolver {
+  @Requires('read')
   @Query(() => StoredFileObject, { description: 'One stored file by id (NOT_FOUND when there is none).' })
   storedFile(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<StoredFileRow> {
     return fileStoreOf(services.ctx).get(id);
   }
 
+  @Requires('read')
   @Query(() => StoredFilePage, { description: 'Stored files, newest first unless orderBy says otherwise, filtered and paged.' })
   async storedFiles(
     @Arg('filter', () => StoredFileFilterInput, { nullable: true }) filter: StoredFileFilterInput | null,
@@ -46,11 +49,13 @@ export class StoredFileResolver {
     return toPage(await fileStoreOf(services.ctx).list(fileFilter(filter), pageRequest(page), orderBy), page);
   }
 
+  @Requires('read')
   @Query(() => FileStoreUsage, { description: 'How many files and bytes the store holds.' })
   fileStoreUsage(@Ctx() { services }: GraphqlContext) {
     return fileStoreOf(services.ctx).usage();
   }
 
+  @Requires('files.write')
   @Mutation(() => Int, { description: 'Deletes a stored file (the record, then the bytes); returns its id.' })
   async deleteStoredFile(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
     await fileStoreOf(services.ctx).delete(id);
@@ -76,6 +81,7 @@ export class FileStoreSettingsResolver {
     return services.settings.get('files');
   }
 
+  @Requires('settings.write')
   @Mutation(() => FileStoreSettings, { description: 'Merges the given fields into the file store retention settings.' })
   async updateFileStoreSettings(@Arg('input') input: FileStoreSettingsInput, @Ctx() { services }: GraphqlContext) {
     return (await services.settings.update('files', defined(input))).value;

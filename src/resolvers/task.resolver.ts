@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { Requires } from '../graphql/requires';
 import type { EntityRow } from '../services/relation-pages';
 import type { ScriptStep, StepInput as ServiceStepInput } from '../services/step-script';
 import type { TaskFilter, TaskInput } from '../services/task.service';
@@ -48,11 +49,13 @@ function scriptInput(steps: StepInput[] | null | undefined): ServiceStepInput[] 
 
 @Resolver(() => TaskObject)
 export class TaskResolver {
+  @Requires('read')
   @Query(() => TaskObject, { description: 'One task by id (NOT_FOUND when there is none).' })
   task(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Task> {
     return services.tasks.get(id);
   }
 
+  @Requires('read')
   @Query(() => TaskPage, {
     description: 'Tasks, filtered, sorted and paged (by id unless orderBy says otherwise; with filter.jobId, in job order unless orderBy says otherwise).',
   })
@@ -108,32 +111,38 @@ export class TaskResolver {
     return (await loaders.taskCounts().load(task.id)).clients;
   }
 
+  @Requires('config.write')
   @Mutation(() => TaskObject)
   createTask(@Arg('input') input: CreateTaskInput, @Ctx() { services }: GraphqlContext): Promise<Task> {
     return services.tasks.create(taskInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => TaskObject)
   updateTask(@Arg('input') input: UpdateTaskInput, @Ctx() { services }: GraphqlContext): Promise<Task> {
     return services.tasks.update(input.id, taskInput(input));
   }
 
+  @Requires('config.write')
   @Mutation(() => Int, { description: 'Deletes a task, its script and its places in jobs (execution history stays); returns its id.' })
   async deleteTask(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<number> {
     await services.tasks.delete(id);
     return id;
   }
 
+  @Requires('config.write')
   @Mutation(() => TaskObject)
   enableTask(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Task> {
     return services.tasks.setEnabled(id, true);
   }
 
+  @Requires('config.write')
   @Mutation(() => TaskObject, { description: 'Disabled tasks are skipped by runs.' })
   disableTask(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Task> {
     return services.tasks.setEnabled(id, false);
   }
 
+  @Requires('config.write')
   @Mutation(() => TaskObject, {
     description:
       'Replaces the task\'s script in one transaction after checking every step (errors name the step, e.g. "[0].true[1].filePath"). Steps given with their id keep it.',
@@ -147,6 +156,7 @@ export class TaskResolver {
     return services.tasks.get(taskId);
   }
 
+  @Requires('config.write')
   @Mutation(() => TaskObject, { description: "Adds the task to jobs (after each job's last task)." })
   async bindTaskJobs(
     @Arg('taskId', () => Int) taskId: number,
@@ -157,6 +167,7 @@ export class TaskResolver {
     return services.tasks.get(taskId);
   }
 
+  @Requires('config.write')
   @Mutation(() => TaskObject)
   async unbindTaskJobs(
     @Arg('taskId', () => Int) taskId: number,

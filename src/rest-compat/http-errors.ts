@@ -9,7 +9,7 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { Logger } from '../runtime/logger';
-import { AppError, isAppError, type ErrorCode } from '../services/errors';
+import { AppError, ERROR_CODES, isAppError, type ErrorCode } from '../services/errors';
 import { z } from './zod';
 
 /** Codes the REST layer adds to the service codes: routing problems and the masked failure. */
@@ -25,7 +25,7 @@ export interface ErrorBody {
 
 export const errorBodySchema = z
   .object({
-    code: z.enum(['NOT_FOUND', 'INVALID_INPUT', 'CONFLICT', 'FORBIDDEN', 'UNAVAILABLE', 'METHOD_NOT_ALLOWED', 'INTERNAL']),
+    code: z.enum([...ERROR_CODES, 'METHOD_NOT_ALLOWED', 'INTERNAL']),
     message: z.string().openapi({ example: 'pageSize: expected an integer from 1 to 500, got "abc"' }),
     field: z.string().optional().openapi({ example: 'pageSize' }),
   })
@@ -40,8 +40,12 @@ export function statusOf(code: ErrorCode): number {
       return 400;
     case 'CONFLICT':
       return 409;
+    case 'UNAUTHENTICATED':
+      return 401;
     case 'FORBIDDEN':
       return 403;
+    case 'RATE_LIMITED':
+      return 429;
     case 'UNAVAILABLE':
       return 503;
     default: {

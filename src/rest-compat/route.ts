@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { Permission } from '../auth/permissions';
 import type { ServiceContext } from '../services/service-context';
 import { z } from './zod';
 
@@ -46,6 +47,11 @@ export interface RouteSpec<
   summary: string;
   /** The document's section: JobLogApi, dashboard, config, monitoring, settings. */
   tag: string;
+  /**
+   * Who may call it: the one declaration the router authorises and audits with
+   * (src/auth/permissions.ts says which roles hold it; docs/security.md lists every route).
+   */
+  permission: Permission;
   /** Decisions taken where the document is silent or contradicts itself (also in docs/rest-compat.md). */
   description?: string;
   params?: P;

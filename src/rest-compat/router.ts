@@ -1,6 +1,9 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { createLoginLimiter } from '../auth/login-limiter';
+import { runOperation } from '../auth/operation';
+import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
-import { AppError } from '../services/errors';
+import { AppError, isAppError } from '../services/errors';
 import type { ServiceContext } from '../services/service-context';
 import { createDocsRouter } from './docs-page';
 import { toHttpError } from './http-errors';
@@ -56,21 +59,31 @@ function isJsonRequest(req: Request): boolean {
   return !!req.is(['application/json', 'application/*+json']);
 }
 
+/** The parts of a request the audit log keeps (empty ones left out). */
+function auditInput(req: Request, query: Record<string, unknown>): Record<string, unknown> | undefined {
+  const input: Record<string, unknown> = {};
+  if (Object.keys(req.params).length) input.params = req.params;
+  if (Object.keys(query).length) input.query = query;
+  if (req.body !== undefined) input.body = req.body;
+  return Object.keys(input).length ? input : undefined;
+}
+
 /**
  * The /v1 router: every route of the REST document from one table (src/rest-compat/routes), with
  * request validation, `/v1/openapi.json`, the `/v1/docs` page, JSON 404/405 and one error mapper.
+ * Every route is authorised and audited by its declared permission (src/auth/operation.ts); only
+ * the OpenAPI document and the docs page are open without a credential.
  * Mount it with `app.use('/v1', createRestRouter(deps))`.
  */
 export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[] = SERVED_ROUTES): Router {
   const router = express.Router();
   const openApi = buildOpenApiDocument(routes);
-  const contextFor = (): ServiceContext => ({
-    em: deps.orm.em.fork(),
-    clock: deps.clock,
-    pubsub: deps.pubsub,
-    dispatcher: deps.dispatcher,
-    files: deps.files,
-  });
+  const loginLimiter = deps.auth?.loginLimiter ?? createLoginLimiter();
+  const contextFor = async (req: Request): Promise<ServiceContext> => {
+    const em = deps.orm.em.fork();
+    const actor = await actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'rest');
+    return { em, clock: deps.clock, pubsub: deps.pubsub, dispatcher: deps.dispatcher, files: deps.files, actor, loginLimiter };
+  };
 
   router.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   router.get('/openapi.json', (_req, res) => {
@@ -81,20 +94,25 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
   for (const route of sortRoutes(routes)) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
-        guardInput('path', req.params);
-        guardInput('query', req.query);
-        const params = route.params ? parsePart('path', route.params, req.params) : {};
-        const query = route.query ? parsePart('query', route.query, withoutEmpty(req.query)) : {};
-        let body: unknown;
-        if (route.body) {
-          if (req.body === undefined) {
-            const hint = isJsonRequest(req) ? '' : ' with Content-Type: application/json';
-            throw new AppError('INVALID_INPUT', `body: required, expected a JSON body${hint}`, 'body');
+        const ctx = await contextFor(req);
+        const rawQuery = withoutEmpty(req.query);
+        const operation = { name: `${route.method.toUpperCase()} ${req.baseUrl}${route.path}`, permission: route.permission, input: auditInput(req, rawQuery) };
+        const result = await runOperation(ctx, operation, async () => {
+          guardInput('path', req.params);
+          guardInput('query', req.query);
+          const params = route.params ? parsePart('path', route.params, req.params) : {};
+          const query = route.query ? parsePart('query', route.query, rawQuery) : {};
+          let body: unknown;
+          if (route.body) {
+            if (req.body === undefined) {
+              const hint = isJsonRequest(req) ? '' : ' with Content-Type: application/json';
+              throw new AppError('INVALID_INPUT', `body: required, expected a JSON body${hint}`, 'body');
+            }
+            guardInput('body', req.body);
+            body = parsePart('body', route.body, req.body);
           }
-          guardInput('body', req.body);
-          body = parsePart('body', route.body, req.body);
-        }
-        const result = await route.handler(contextFor(), { params, query, body });
+          return route.handler(ctx, { params, query, body });
+        });
         if (result instanceof RawAnswer) await result.send(req, res);
         else res.status(200).json(result ?? null);
       } catch (err) {
@@ -120,6 +138,8 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const { status, body } = toHttpError(err, deps.logger);
     if (res.headersSent) return;
+    if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="SDES"');
+    if (isAppError(err) && err.retryAfterSeconds) res.set('Retry-After', String(err.retryAfterSeconds));
     res.status(status).json(body);
   });
   return router;

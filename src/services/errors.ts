@@ -1,5 +1,5 @@
 /** The codes every front door translates: REST to an HTTP status, GraphQL to `extensions.code`. */
-export const ERROR_CODES = ['NOT_FOUND', 'INVALID_INPUT', 'CONFLICT', 'FORBIDDEN', 'UNAVAILABLE'] as const;
+export const ERROR_CODES = ['NOT_FOUND', 'INVALID_INPUT', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'UNAVAILABLE'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The one application error. `field` names the input at fault, where there is one. */
@@ -9,6 +9,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    /** RATE_LIMITED: seconds until a new try may succeed (REST sends it as Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -22,6 +24,10 @@ export const errors = {
     new AppError('INVALID_INPUT', `${field}: expected ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`, field),
   conflict: (field: string, message: string) => new AppError('CONFLICT', `${field}: ${message}`, field),
   unavailable: (message: string) => new AppError('UNAVAILABLE', message),
+  /** No credential, or one that is unknown, expired, revoked or banned: `reason` says which and what to do. */
+  unauthenticated: (reason: string) => new AppError('UNAUTHENTICATED', reason),
+  forbidden: (message: string) => new AppError('FORBIDDEN', message),
+  rateLimited: (message: string, retryAfterSeconds: number) => new AppError('RATE_LIMITED', message, undefined, retryAfterSeconds),
 };
 
 export function isAppError(err: unknown): err is AppError {

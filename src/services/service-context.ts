@@ -3,6 +3,8 @@ import type { FileStoreService } from '../files/file-store.service';
 import type { LivePubSub, EntityChangedEvent } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
 import { errors } from './errors';
+import type { Actor } from '../auth/actor';
+import type { LoginLimiter } from '../auth/login-limiter';
 
 /**
  * What every service method runs with: the request's own EntityManager (a fork per request),
@@ -16,6 +18,14 @@ export interface ServiceContext {
   dispatcher?: RunDispatcher;
   /** The gateway's file store (src/files): one instance per gateway, it runs on its own EntityManager forks. */
   files?: FileStoreService;
+  /**
+   * Who asks: set by the front doors (REST, GraphQL, CLI) from the request's credential; absent
+   * when the gateway itself acts (scheduler, live layer). src/auth/operation.ts authorises and
+   * audits with it.
+   */
+  actor?: Actor;
+  /** The login limits (per user, per address); absent where nobody logs in (tests of the model alone). */
+  loginLimiter?: LoginLimiter;
 }
 
 export interface RunDispatcher {

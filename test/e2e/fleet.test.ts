@@ -139,7 +139,13 @@ describe('fleet (end to end)', () => {
     );
 
     // A dashboard watching the job through graphql-ws.
-    const ws: WsClient = createClient({ url: `${gateway.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false });
+    const token = await t.login();
+    const ws: WsClient = createClient({
+      url: `${gateway.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
     const progress: { level: string; status: string; clientId: number | null }[] = [];
     const messages: string[] = [];
     const ended = new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { createLocalBlobStorage, FileStoreService } from '../../src/files';
+import { bearer, loginOverRest, TEST_ADMIN } from '../support/auth';
 import { openDatabase } from '../../src/runtime/database';
 import { silentLogger } from '../../src/runtime/logger';
 import { systemClock } from '../../src/runtime/clock';
@@ -27,6 +28,7 @@ jest.setTimeout(600_000);
 let dataDir: string;
 let dbName: string | undefined;
 let databaseUrl: string | undefined;
+let token: string;
 let serve: ServeProcess | undefined;
 let fileId: number;
 let expected: string;
@@ -84,7 +86,8 @@ beforeAll(async () => {
     await store.stop();
     await db.close();
   }
-  serve = await startServeProcess({ SDES_DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? '', MQTT_URL: '' });
+  serve = await startServeProcess({ SDES_DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? '', MQTT_URL: '', SDES_ADMIN_PASSWORD: TEST_ADMIN.password });
+  token = await loginOverRest(serve.url);
 });
 
 afterAll(async () => {
@@ -110,7 +113,7 @@ describe(`a ${SIZE / MB} MB stored file`, () => {
     try {
       await new Promise<void>((resolve, reject) => {
         http
-          .get(`${serve!.url}/v1/files/${fileId}/content`, (res) => {
+          .get(`${serve!.url}/v1/files/${fileId}/content`, { headers: bearer(token) }, (res) => {
             if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
             digestHeader = res.headers.etag;
             let paused = false;

@@ -35,7 +35,13 @@ beforeAll(async () => {
   records = await watchRecords(t.gateway.db.orm);
   url = `${t.gateway.url}/graphql`;
   schema = await buildGraphqlSchema({ pubsub: t.gateway.pubsub });
-  ws = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+  ws = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    connectionParams: { authorization: t.api.headers!.authorization },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -149,7 +155,7 @@ function expectClean(result: Result): void {
 async function overHttp(op: Op): Promise<{ status: number; result: Result }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...t.api.headers },
     body: op.raw ?? JSON.stringify({ query: op.query, variables: op.variables }),
   });
   return { status: res.status, result: (await res.json()) as Result };

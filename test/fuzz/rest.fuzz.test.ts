@@ -63,7 +63,7 @@ describe('REST under generated bad input', () => {
       await fc.assert(
         fc.asyncProperty(badRequests(route), async (bad) => {
           const before = await records.counts();
-          const answer = await call<ErrorBody>(t.base, route.method.toUpperCase(), bad.path, bad.body, bad.raw === undefined ? {} : { raw: bad.raw });
+          const answer = await call<ErrorBody>(t.api, route.method.toUpperCase(), bad.path, bad.body, bad.raw === undefined ? {} : { raw: bad.raw });
           const body = answer.body;
           expect(answer.status).toBeGreaterThanOrEqual(400);
           expect(answer.status).toBeLessThan(500);

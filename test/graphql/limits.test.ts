@@ -97,7 +97,9 @@ describe('deep input', () => {
   });
   /** POSTs the request as JSON text: JSON.stringify overflows on thousands of levels. */
   const rawGql = async (body: string): Promise<GqlResult> =>
-    (await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json() as Promise<GqlResult>;
+    (
+      await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}` }, body })
+    ).json() as Promise<GqlResult>;
   const save = (steps: unknown) =>
     h.gql('mutation ($taskId: Int!, $steps: [StepInput!]!) { saveTaskScript(taskId: $taskId, steps: $steps) { id } }', { taskId, steps });
 
@@ -155,7 +157,7 @@ describe('subscriptions over plain HTTP', () => {
   it('answers a clean BAD_REQUEST that says to use the WebSocket', async () => {
     const res = await fetch(h.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}` },
       body: JSON.stringify({ query: 'subscription { clientStatusChanged { mqttClientId } }' }),
     });
     const result = (await res.json()) as GqlResult;

@@ -17,7 +17,7 @@ describe('GraphQL serving', () => {
 
   it('answers a query over HTTP GET', async () => {
     const res = await fetch(`${h.url}?query=${encodeURIComponent('{ attributes { totalCount } }')}`, {
-      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true', authorization: `Bearer ${h.token}` },
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { attributes: { totalCount: 0 } } });
@@ -65,12 +65,14 @@ describe('GraphQL serving', () => {
     const g = window as {
       React: { createElement: unknown };
       ReactDOM: { createRoot: unknown };
-      GraphiQL: { createFetcher(o: { url: string }): (p: object) => Promise<{ data: { __schema: { queryType: { name: string } } } }> };
+      GraphiQL: {
+        createFetcher(o: { url: string; headers?: Record<string, string> }): (p: object) => Promise<{ data: { __schema: { queryType: { name: string } } } }>;
+      };
     };
     expect(typeof g.React.createElement).toBe('function');
     expect(typeof g.ReactDOM.createRoot).toBe('function');
-    // GraphiQL's own fetcher reads this server's schema, as the IDE does when it opens.
-    const fetcher = g.GraphiQL.createFetcher({ url: h.url });
+    // GraphiQL's own fetcher reads this server's schema, as the IDE does once its headers pane holds a token.
+    const fetcher = g.GraphiQL.createFetcher({ url: h.url, headers: { authorization: `Bearer ${h.token}` } });
     const introspection = await fetcher({ query: getIntrospectionQuery(), operationName: 'IntrospectionQuery' });
     expect(introspection.data.__schema.queryType.name).toBe('Query');
     expect((await fetch(`${h.url}/ide/nope.js`)).status).toBe(404);

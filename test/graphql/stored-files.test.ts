@@ -17,7 +17,7 @@ let upload: StoredFileRow;
 async function gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> {
   const res = await fetch(`${t.gateway.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...t.api.headers },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as GqlResult<T>;
@@ -87,7 +87,7 @@ describe('storedFiles', () => {
 
   it('gives a download URL the REST door serves with the same bytes', async () => {
     const data = await ok(`query($id: Int!) { storedFile(id: $id) { downloadUrl sha256 } }`, { id: upload.id });
-    const res = await fetch(`${t.gateway.url}${data.storedFile.downloadUrl}`);
+    const res = await fetch(`${t.gateway.url}${data.storedFile.downloadUrl}`, { headers: t.api.headers });
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(data.storedFile.sha256);
   });
 });
@@ -95,13 +95,13 @@ describe('storedFiles', () => {
 describe('errors, the same through both doors', () => {
   it('NOT_FOUND for an unknown id, with the REST message', async () => {
     const result = await gql(`{ storedFile(id: 424242) { id } }`);
-    const rest = await call<{ message: string }>(t.base, 'GET', '/files/424242');
+    const rest = await call<{ message: string }>(t.api, 'GET', '/files/424242');
     expect(result.errors?.[0]).toMatchObject({ message: rest.body.message, extensions: { code: 'NOT_FOUND', field: 'fileId' } });
   });
 
   it('BAD_USER_INPUT for a bad retention setting, with the REST message', async () => {
     const result = await gql(`mutation { updateFileStoreSettings(input: { partialGraceHours: 0 }) { partialGraceHours } }`);
-    const rest = await call<{ message: string }>(t.base, 'POST', '/files/settings', { partialGraceHours: 0 });
+    const rest = await call<{ message: string }>(t.api, 'POST', '/files/settings', { partialGraceHours: 0 });
     expect(rest.status).toBe(400);
     expect(result.errors?.[0]).toMatchObject({ message: rest.body.message, extensions: { code: 'BAD_USER_INPUT', field: 'partialGraceHours' } });
   });
@@ -116,7 +116,7 @@ describe('deleteStoredFile', () => {
   it('deletes the file for both doors and answers its id; a second delete is NOT_FOUND', async () => {
     const doomed = await putFile(files, bytesOf(10), { name: 'doomed.bin' });
     expect(await ok(`mutation($id: Int!) { deleteStoredFile(id: $id) }`, { id: doomed.id })).toEqual({ deleteStoredFile: doomed.id });
-    expect((await call(t.base, 'GET', `/files/${doomed.id}`)).status).toBe(404);
+    expect((await call(t.api, 'GET', `/files/${doomed.id}`)).status).toBe(404);
     const again = await gql(`mutation($id: Int!) { deleteStoredFile(id: $id) }`, { id: doomed.id });
     expect(again.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
@@ -129,11 +129,11 @@ describe('settings.files and fileStoreUsage', () => {
     });
     const changed = await ok(`mutation { updateFileStoreSettings(input: { maxTotalBytes: 5000000000 }) { maxAgeDays maxTotalBytes } }`);
     expect(changed.updateFileStoreSettings).toEqual({ maxAgeDays: 30, maxTotalBytes: 5000000000 });
-    expect((await call(t.base, 'GET', '/files/settings')).body).toMatchObject({ maxTotalBytes: 5000000000 });
+    expect((await call(t.api, 'GET', '/files/settings')).body).toMatchObject({ maxTotalBytes: 5000000000 });
   });
 
   it('counts files and bytes as REST does', async () => {
     const data = await ok(`{ fileStoreUsage { completeFiles completeBytes partialFiles partialBytes failedFiles } }`);
-    expect(data.fileStoreUsage).toEqual((await call(t.base, 'GET', '/files/usage')).body);
+    expect(data.fileStoreUsage).toEqual((await call(t.api, 'GET', '/files/usage')).body);
   });
 });

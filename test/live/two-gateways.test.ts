@@ -15,6 +15,7 @@ import { SettingsService } from '../../src/services/settings.service';
 import { TaskService } from '../../src/services/task.service';
 import { createE2eDatabase, gatewayTools, startE2eGateway } from '../e2e/support/fleet';
 import { clearRetained } from './support/broker';
+import { bearer, loginOverRest } from '../support/auth';
 
 type Progress = { level: string; status: string; runId: number; reportId: string | null; taskId: number | null; stepId: number | null };
 
@@ -34,7 +35,13 @@ describe('two gateways on one broker', () => {
 
   /** Collects executionProgress events of a job from a gateway's graphql-ws endpoint. */
   const watch = async (gw: Gateway, jobId: number) => {
-    const ws = createClient({ url: `${gw.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const token = await loginOverRest(gw.url);
+    const ws = createClient({
+      url: `${gw.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
     sockets.push(ws);
     const seen: Progress[] = [];
     let subscribed!: () => void;
@@ -105,7 +112,8 @@ describe('two gateways on one broker', () => {
     await waitFor('the gateways to know each other', () => (a.relay.peers().length === 1 && b!.relay.peers().length === 1) || undefined);
     const onB = await watch(b!, job.id);
     const onA = await watch(a, job.id);
-    const res = await fetch(`${a.url}/v1/jobs/${job.id}/run`);
+    // Logged in on b, run through a: the session lives in the database both share.
+    const res = await fetch(`${a.url}/v1/jobs/${job.id}/run`, { headers: bearer(await loginOverRest(b!.url)) });
     expect(res.status).toBe(200);
 
     const runEnd = (seen: Progress[]) => seen.find((p) => p.level === 'RUN' && p.status !== 'RUNNING' && p.status !== 'PENDING');

@@ -41,7 +41,7 @@ describe('a missing required parameter', () => {
     ['GET', '/dashboard/scheduledJobs?start=1&end=2', 'now', /epoch milliseconds/],
     ['GET', '/logs/scripts?clientId=1&jobId=1', 'taskId', /positive integer id/],
   ])('%s %s is refused naming %s', async (method, path, field, message) => {
-    expectRefusal(await call(t.base, method, path), 400, field, message);
+    expectRefusal(await call(t.api, method, path), 400, field, message);
   });
 
   it.each([
@@ -54,17 +54,17 @@ describe('a missing required parameter', () => {
     ['PUT', '/config/maintenance', { optionType: 0, optionIds: [1], targetType: 1, opt: 1 }, 'targetId'],
     ['POST', '/clients/1/attributes', [{ attributeValue: 'x' }], '[0].attributeId'],
   ])('%s %s %j is refused naming %s', async (method, path, body, field) => {
-    expectRefusal(await call(t.base, method, path, body), 400, field, /required body field missing/);
+    expectRefusal(await call(t.api, method, path, body), 400, field, /required body field missing/);
   });
 
   it('refuses a bind without a body, and says how to send one', async () => {
-    expectRefusal(await call(t.base, 'PUT', `/jobs/${seed.spareJobId}/tasks`), 400, 'body', /JSON body with Content-Type: application\/json/);
+    expectRefusal(await call(t.api, 'PUT', `/jobs/${seed.spareJobId}/tasks`), 400, 'body', /JSON body with Content-Type: application\/json/);
   });
 });
 
 describe('a value of the wrong type or form', () => {
   it('names the parameter and the expected form', async () => {
-    const answer = await call(t.base, 'GET', '/clients?pageSize=abc');
+    const answer = await call(t.api, 'GET', '/clients?pageSize=abc');
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ code: 'INVALID_INPUT', message: 'pageSize: expected an integer from 1 to 500, got "abc"', field: 'pageSize' });
   });
@@ -86,7 +86,7 @@ describe('a value of the wrong type or form', () => {
     ['/dashboard/onlineClients?interval=10', 'interval'],
     ['/clients?createAtGte=253402300800000', 'createAtGte'],
   ])('GET %s is refused naming %s', async (path, field) => {
-    expectRefusal(await call(t.base, 'GET', path), 400, field, /expected/);
+    expectRefusal(await call(t.api, 'GET', path), 400, field, /expected/);
   });
 
   it.each([
@@ -102,7 +102,7 @@ describe('a value of the wrong type or form', () => {
     ['POST', '/settings', { managementServerTimeZone: 'Mars/Olympus' }, 'managementServerTimeZone'],
     ['POST', '/tasks/1/scripts', { type: 'COPY_FILE' }, 'body'],
   ])('%s %s %j is refused naming %s', async (method, path, body, field) => {
-    expectRefusal(await call(t.base, method, path, body), 400, field, /expected/);
+    expectRefusal(await call(t.api, method, path, body), 400, field, /expected/);
   });
 
   it.each([
@@ -110,20 +110,20 @@ describe('a value of the wrong type or form', () => {
     ['GET', '/clients?username=%00', undefined, 'username'],
     ['GET', '/clients?mqttClientId=ok&mqttClientId=%00', undefined, 'mqttClientId[1]'],
   ])('%s %s with a NUL character is refused naming %s', async (method, path, body, field) => {
-    expectRefusal(await call(t.base, method, path, body), 400, field, /NUL/);
+    expectRefusal(await call(t.api, method, path, body), 400, field, /NUL/);
   });
 
   it('a value the database cannot store deep in a script is a 400 naming it, and the script is kept', async () => {
     const taskId = await make.task();
-    const answer = await call(t.base, 'POST', `/tasks/${taskId}/scripts`, [{ type: 'DELETE_FILE', filePath: 'x', transferOption: { note: 'a\u0000b' } }]);
+    const answer = await call(t.api, 'POST', `/tasks/${taskId}/scripts`, [{ type: 'DELETE_FILE', filePath: 'x', transferOption: { note: 'a\u0000b' } }]);
     expectRefusal(answer, 400, '[0].transferOption.note', /NUL/);
-    expect((await call(t.base, 'GET', `/tasks/${taskId}/scripts`)).body).toEqual({ script: '[]' });
+    expect((await call(t.api, 'GET', `/tasks/${taskId}/scripts`)).body).toEqual({ script: '[]' });
   });
 
   it('refuses a schedule it cannot read, showing the cron form, and creates nothing', async () => {
-    const answer = await call(t.base, 'POST', '/jobs', { jobName: 'bad schedule', executionTime: '0 25 * * *' });
+    const answer = await call(t.api, 'POST', '/jobs', { jobName: 'bad schedule', executionTime: '0 25 * * *' });
     expectRefusal(answer, 400, 'executionTime', /hour/);
-    const list = await call<{ total: number }>(t.base, 'GET', '/jobs?jobName=bad%20schedule');
+    const list = await call<{ total: number }>(t.api, 'GET', '/jobs?jobName=bad%20schedule');
     expect(list.body.total).toBe(0);
   });
 });
@@ -140,7 +140,7 @@ describe('an unknown enum value', () => {
     ['POST', '/tasks/1/scripts', [{ type: 'FORMAT_DISK', filePath: 'c:/' }], '[0].type', /COPY_FILE/],
     ['PUT', '/config/maintenance', { optionType: 1, optionIds: [1], targetType: 2, targetId: 1, opt: 1 }, 'targetType', /job–task/],
   ])('%s %s is refused naming %s', async (method, path, body, field, message) => {
-    expectRefusal(await call(t.base, method, path, body), 400, field, message);
+    expectRefusal(await call(t.api, method, path, body), 400, field, message);
   });
 });
 
@@ -154,58 +154,58 @@ describe('an unknown id', () => {
     ['PUT', '/tasks', { taskId: 987654, name: 'x' }, 'taskId'],
     ['GET', '/logs/clients/jobs/tasks?clientId=1&jobId=1&reportId=nope', undefined, 'reportId'],
   ])('%s %s answers 404 naming %s', async (method, path, body, field) => {
-    expectRefusal(await call(t.base, method, path, body), 404, field, /does not exist/);
+    expectRefusal(await call(t.api, method, path, body), 404, field, /does not exist/);
   });
 
   it('in a bind body: 404, and none of the other ids is bound', async () => {
     const jobId = await make.job();
-    const answer = await call(t.base, 'PUT', `/jobs/${jobId}/tasks`, [seed.taskId, 987654]);
+    const answer = await call(t.api, 'PUT', `/jobs/${jobId}/tasks`, [seed.taskId, 987654]);
     expectRefusal(answer, 404, 'taskId', /task 987654 does not exist/);
-    expect((await call<{ count: number }>(t.base, 'GET', `/jobs/${jobId}/tasks/count`)).body).toEqual({ count: 0 });
+    expect((await call<{ count: number }>(t.api, 'GET', `/jobs/${jobId}/tasks/count`)).body).toEqual({ count: 0 });
   });
 
   it('in attribute values: refused, and none of the values is written', async () => {
     const clientId = await make.client();
-    const answer = await call(t.base, 'POST', `/clients/${clientId}/attributes`, [
+    const answer = await call(t.api, 'POST', `/clients/${clientId}/attributes`, [
       { attributeId: seed.attributeId, attributeValue: 'west' },
       { attributeId: 987654, attributeValue: 'x' },
     ]);
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
-    const values = await call<{ list: { attributeId: number; attributeValue: string }[] }>(t.base, 'GET', `/clients/${clientId}/attributes`);
+    const values = await call<{ list: { attributeId: number; attributeValue: string }[] }>(t.api, 'GET', `/clients/${clientId}/attributes`);
     expect(values.body.list.find((a) => a.attributeId === seed.attributeId)?.attributeValue).toBe('north');
   });
 });
 
 describe('a body that is not JSON', () => {
   it('answers 400 JSON (not an HTML page) naming the body', async () => {
-    const answer = await call(t.base, 'POST', '/jobs', undefined, { raw: '{"jobName": ' });
+    const answer = await call(t.api, 'POST', '/jobs', undefined, { raw: '{"jobName": ' });
     expectRefusal(answer, 400, 'body', /expected valid JSON/);
   });
 
   it('tells a caller that forgot the content type', async () => {
-    const answer = await call(t.base, 'POST', '/jobs', undefined, { raw: '{"jobName":"x"}', headers: { 'content-type': 'text/plain' } });
+    const answer = await call(t.api, 'POST', '/jobs', undefined, { raw: '{"jobName":"x"}', headers: { 'content-type': 'text/plain' } });
     expectRefusal(answer, 400, 'body', /Content-Type: application\/json/);
   });
 
   it('keeps a script intact when a new one is refused', async () => {
-    const before = await call<{ script: string }>(t.base, 'GET', `/tasks/${seed.taskId}/scripts`);
-    const answer = await call(t.base, 'POST', `/tasks/${seed.taskId}/scripts`, [
+    const before = await call<{ script: string }>(t.api, 'GET', `/tasks/${seed.taskId}/scripts`);
+    const answer = await call(t.api, 'POST', `/tasks/${seed.taskId}/scripts`, [
       { type: 'COPY_FILE', filePath: 'a', targetFilePath: 'b' },
       { type: 'IF', conditions: [{ type: 'GET_FILE_STATUS', filePath: 'f' }], true: [{ type: 'COPY_FILE', filePath: 'x' }] },
     ]);
     expectRefusal(answer, 400, '[1].true[0].targetFilePath', /path/);
-    expect((await call(t.base, 'GET', `/tasks/${seed.taskId}/scripts`)).body).toEqual(before.body);
+    expect((await call(t.api, 'GET', `/tasks/${seed.taskId}/scripts`)).body).toEqual(before.body);
   });
 });
 
 describe('conflicts and routing', () => {
   it('a second client with the same mqttClientId is a conflict', async () => {
-    expectRefusal(await call(t.base, 'POST', '/clients', { mqttClientId: 'hq-server-1' }), 409, 'mqttClientId', /already exists/);
+    expectRefusal(await call(t.api, 'POST', '/clients', { mqttClientId: 'hq-server-1' }), 409, 'mqttClientId', /already exists/);
   });
 
   it('an unknown route is a JSON 404', async () => {
-    const answer = await call(t.base, 'GET', '/no/such/route');
+    const answer = await call(t.api, 'GET', '/no/such/route');
     expectRefusal(answer, 404, undefined, /no route GET \/v1\/no\/such\/route/);
   });
 
@@ -235,7 +235,7 @@ describe('no input makes the gateway answer 5xx', () => {
       // fetch sends no body with a GET.
       const withBody = route.method !== 'get';
       const answer = await call(
-        t.base,
+        t.api,
         route.method.toUpperCase(),
         `${path}${query ? `?${query}` : ''}`,
         withBody && g.raw === undefined ? g.body : undefined,

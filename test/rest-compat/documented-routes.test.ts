@@ -47,7 +47,7 @@ describe('the route table written from the REST document', () => {
 describe('every documented route answers as its example shows', () => {
   it.each(DOCUMENTED_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s', async (_name, route) => {
     const request = (await route.request?.(seed, make)) ?? {};
-    const answer = await call(t.base, route.method, urlOf(route, request.path, request.query), request.body);
+    const answer = await call(t.api, route.method, urlOf(route, request.path, request.query), request.body);
     if (answer.status !== 200) throw new Error(`${route.method} ${route.path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     expect(answer.contentType).toMatch(/^application\/json/);
     expect(shapeProblems(answer.body, route.response, { allowEmpty: route.allowEmpty })).toEqual([]);

@@ -26,12 +26,13 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const content = (id: number, headers: Record<string, string> = {}, method = 'GET') => fetch(`${t.base}/files/${id}/content`, { method, headers });
+const content = (id: number, headers: Record<string, string> = {}, method = 'GET') =>
+  fetch(`${t.base}/files/${id}/content`, { method, headers: { ...t.api.headers, ...headers } });
 const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 
 describe('GET /v1/files', () => {
   it('lists files as {list, total}, with the download URL', async () => {
-    const { status, body } = await call<{ list: Record<string, unknown>[]; total: number }>(t.base, 'GET', '/files?mqttClientId=store-042');
+    const { status, body } = await call<{ list: Record<string, unknown>[]; total: number }>(t.api, 'GET', '/files?mqttClientId=store-042');
     expect(status).toBe(200);
     expect(body.total).toBe(1);
     expect(body.list[0]).toMatchObject({
@@ -52,11 +53,11 @@ describe('GET /v1/files', () => {
   it('filters by kind, status and name, and pages', async () => {
     await putFile(files, bytesOf(10), { name: 'spool.bin', kind: 'transfer' });
     await putFile(files, bytesOf(10), { name: 'half.bin' }, { complete: false });
-    const kinds = await call<{ list: { name: string }[] }>(t.base, 'GET', '/files?kind=transfer');
+    const kinds = await call<{ list: { name: string }[] }>(t.api, 'GET', '/files?kind=transfer');
     expect(kinds.body.list.map((f) => f.name)).toEqual(['spool.bin']);
-    const partial = await call<{ list: { name: string }[] }>(t.base, 'GET', '/files?status=PARTIAL&nameContains=HALF');
+    const partial = await call<{ list: { name: string }[] }>(t.api, 'GET', '/files?status=PARTIAL&nameContains=HALF');
     expect(partial.body.list.map((f) => f.name)).toEqual(['half.bin']);
-    const page = await call<{ list: unknown[]; total: number }>(t.base, 'GET', '/files?pageNo=2&pageSize=1&orderBy=size&order=desc');
+    const page = await call<{ list: unknown[]; total: number }>(t.api, 'GET', '/files?pageNo=2&pageSize=1&orderBy=size&order=desc');
     expect(page.body.list).toHaveLength(1);
     expect(page.body.total).toBeGreaterThanOrEqual(3);
   });
@@ -68,7 +69,7 @@ describe('GET /v1/files', () => {
     ['clientId=abc', 'clientId', /clientId: expected a positive integer id/],
     ['pageSize=0', 'pageSize', /pageSize: expected an integer from 1 to 500/],
   ])('refuses ?%s naming the parameter', async (qs, field, message) => {
-    const { status, body } = await call<{ field: string; message: string }>(t.base, 'GET', `/files?${qs}`);
+    const { status, body } = await call<{ field: string; message: string }>(t.api, 'GET', `/files?${qs}`);
     expect(status).toBe(400);
     expect(body.field).toBe(field);
     expect(body.message).toMatch(message);
@@ -77,7 +78,7 @@ describe('GET /v1/files', () => {
 
 describe('GET and DELETE /v1/files/{fileId}', () => {
   it('answers one file', async () => {
-    const { status, body } = await call(t.base, 'GET', `/files/${file.id}`);
+    const { status, body } = await call(t.api, 'GET', `/files/${file.id}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ fileId: file.id, sha256: sha256(bytes) });
   });
@@ -88,7 +89,7 @@ describe('GET and DELETE /v1/files/{fileId}', () => {
     ['zero', '0', 400, 'INVALID_INPUT', 'fileId: expected a positive integer id in canonical form (digits, no sign, no leading zero), got "0"'],
   ])('refuses %s, the same through /content', async (_label, id, status, code, message) => {
     for (const url of [`/files/${id}`, `/files/${id}/content`]) {
-      const answer = await call<{ code: string; message: string; field: string }>(t.base, 'GET', url);
+      const answer = await call<{ code: string; message: string; field: string }>(t.api, 'GET', url);
       expect([url, answer.status, answer.body]).toEqual([url, status, { code, message, field: 'fileId' }]);
     }
   });
@@ -96,10 +97,10 @@ describe('GET and DELETE /v1/files/{fileId}', () => {
   it('deletes a file: record and bytes gone, then 404', async () => {
     const doomed = await putFile(files, bytesOf(10), { name: 'doomed.csv' });
     const blob = path.join(files.storage.location, doomed.storagePath);
-    expect(await call(t.base, 'DELETE', `/files/${doomed.id}`)).toMatchObject({ status: 200, body: 'success' });
+    expect(await call(t.api, 'DELETE', `/files/${doomed.id}`)).toMatchObject({ status: 200, body: 'success' });
     await expect(fs.stat(blob)).rejects.toMatchObject({ code: 'ENOENT' });
-    expect((await call(t.base, 'GET', `/files/${doomed.id}`)).status).toBe(404);
-    expect((await call(t.base, 'DELETE', `/files/${doomed.id}`)).status).toBe(404);
+    expect((await call(t.api, 'GET', `/files/${doomed.id}`)).status).toBe(404);
+    expect((await call(t.api, 'DELETE', `/files/${doomed.id}`)).status).toBe(404);
   });
 });
 
@@ -224,7 +225,7 @@ describe('GET /v1/files/{fileId}/content', () => {
   it('keeps serving after a client goes away mid-download', async () => {
     const big = await putFile(files, bytesOf(8 * 1024 * 1024), { name: 'big.bin' }, { chunkSize: 1024 * 1024 });
     await new Promise<void>((resolve, reject) => {
-      const req = http.get(`${t.base}/files/${big.id}/content`, (res) => {
+      const req = http.get(`${t.base}/files/${big.id}/content`, { headers: t.api.headers }, (res) => {
         res.once('data', () => {
           req.destroy();
           resolve();
@@ -240,19 +241,19 @@ describe('GET /v1/files/{fileId}/content', () => {
 
 describe('/v1/files/settings and /v1/files/usage', () => {
   it('reads and changes the retention settings, refusing a bad value by name', async () => {
-    expect(await call(t.base, 'GET', '/files/settings')).toMatchObject({
+    expect(await call(t.api, 'GET', '/files/settings')).toMatchObject({
       status: 200,
       body: { maxAgeDays: 30, maxTotalBytes: 10737418240, partialGraceHours: 24 },
     });
-    expect(await call(t.base, 'POST', '/files/settings', { maxAgeDays: 7 })).toMatchObject({ status: 200, body: { maxAgeDays: 7, partialGraceHours: 24 } });
-    const bad = await call<{ field: string; message: string }>(t.base, 'POST', '/files/settings', { partialGraceHours: 0 });
+    expect(await call(t.api, 'POST', '/files/settings', { maxAgeDays: 7 })).toMatchObject({ status: 200, body: { maxAgeDays: 7, partialGraceHours: 24 } });
+    const bad = await call<{ field: string; message: string }>(t.api, 'POST', '/files/settings', { partialGraceHours: 0 });
     expect(bad.status).toBe(400);
     expect(bad.body.field).toBe('partialGraceHours');
     expect(bad.body.message).toBe('partialGraceHours: expected an integer number of hours from 1, got 0');
   });
 
   it('counts what the store holds', async () => {
-    const { status, body } = await call<Record<string, number>>(t.base, 'GET', '/files/usage');
+    const { status, body } = await call<Record<string, number>>(t.api, 'GET', '/files/usage');
     expect(status).toBe(200);
     expect(body.completeFiles).toBeGreaterThanOrEqual(1);
     expect(body.completeBytes).toBeGreaterThanOrEqual(100);
@@ -261,17 +262,17 @@ describe('/v1/files/settings and /v1/files/usage', () => {
 
 describe('the OpenAPI document', () => {
   it('describes the file routes, with the download answers', async () => {
-    const { body } = await call<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>(t.base, 'GET', '/openapi.json');
+    const { body } = await call<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>(t.api, 'GET', '/openapi.json');
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/v1/files', '/v1/files/{fileId}', '/v1/files/{fileId}/content']));
     expect(Object.keys(body.paths['/v1/files/{fileId}/content'].get.responses)).toEqual(expect.arrayContaining(['200', '206', '304', '404', '409', '416']));
   });
 });
 
-/** The status of a GET sent with node:http (nothing added to the headers given). */
+/** The status of a GET sent with node:http (nothing added to the headers given but the credential). */
 function statusOf(id: number, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     http
-      .get(`${t.base}/files/${id}/content`, { headers }, (res) => {
+      .get(`${t.base}/files/${id}/content`, { headers: { ...t.api.headers, ...headers } }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode!));
       })

@@ -21,7 +21,7 @@ type Page<T> = { list: T[]; total: number };
 
 /** A call that must succeed: answers the body. */
 async function ok<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-  const answer = await call<T>(t.base, method, path, body);
+  const answer = await call<T>(t.api, method, path, body);
   if (answer.status !== 200) throw new Error(`${method} ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
@@ -76,7 +76,7 @@ describe('a legacy consumer', () => {
     expect(await members()).toEqual([ids.store1, ids.store2].sort());
     expect((await ok('GET', `/clients/${ids.store2}/groups`)).list).toEqual([{ groupId: ids.group, type: 1, lastEditedAt: expect.any(Number) }]);
 
-    const bind = await call(t.base, 'PUT', `/groups/${ids.group}/clients`, [ids.hq]);
+    const bind = await call(t.api, 'PUT', `/groups/${ids.group}/clients`, [ids.hq]);
     expect(bind.status).toBe(400);
   });
 
@@ -244,11 +244,11 @@ describe('a legacy consumer', () => {
     expect(await ok('GET', `/jobs/${ids.job}/tasks/count`)).toEqual({ count: 0 });
 
     expect(await ok('DELETE', `/jobs/${ids.job}`)).toBe('success');
-    expect((await call(t.base, 'GET', `/jobs/${ids.job}/details`)).status).toBe(404);
+    expect((await call(t.api, 'GET', `/jobs/${ids.job}/details`)).status).toBe(404);
     expect(await ok('DELETE', `/tasks/${ids.task}`)).toBe('success');
     expect(await ok('DELETE', `/groups/${ids.group}`)).toBe('success');
     expect(await ok('DELETE', `/clients/${ids.store2}`)).toEqual({ clientId: ids.store2 });
-    expect((await call(t.base, 'GET', `/clients/${ids.store2}/details`)).status).toBe(404);
+    expect((await call(t.api, 'GET', `/clients/${ids.store2}/details`)).status).toBe(404);
     expect(await ok('DELETE', `/settings/attributes/${ids.attribute}`)).toBe('success');
     expect((await ok<Page<unknown>>('GET', '/settings/attributes')).total).toBe(0);
 

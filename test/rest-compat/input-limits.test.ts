@@ -41,7 +41,7 @@ function refused(answer: { status: number; body: unknown }, status = 400): Error
 describe('deep input', () => {
   it('refuses ~4,100 nested arrays (8 KB) with a 400 naming the limit, not a stack overflow', async () => {
     const raw = '['.repeat(4_100) + ']'.repeat(4_100);
-    const body = refused(await call(t.base, 'POST', '/clients', undefined, { raw }));
+    const body = refused(await call(t.api, 'POST', '/clients', undefined, { raw }));
     expect(body).toMatchObject({ code: 'INVALID_INPUT' });
     expect(body.message).toContain(`nested deeper than ${MAX_INPUT_DEPTH} levels`);
   });
@@ -49,23 +49,23 @@ describe('deep input', () => {
   it.each([6_000, 1_200])('refuses %i nested IFs at once, and nothing is saved', async (levels) => {
     const taskId = await make.task();
     const started = performance.now();
-    const body = refused(await call(t.base, 'POST', `/tasks/${taskId}/scripts`, undefined, { raw: nestedIfsJson(levels) }));
+    const body = refused(await call(t.api, 'POST', `/tasks/${taskId}/scripts`, undefined, { raw: nestedIfsJson(levels) }));
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(body.message).toMatch(/nested deeper than/);
-    expect((await call(t.base, 'GET', `/tasks/${taskId}/scripts`)).body).toEqual({ script: '[]' });
+    expect((await call(t.api, 'GET', `/tasks/${taskId}/scripts`)).body).toEqual({ script: '[]' });
   });
 
   it.each([MAX_STEP_DEPTH + 1, 70])('refuses a script deeper than the protocol dispatches (%i levels), naming the limit', async (levels) => {
     const taskId = await make.task();
-    const body = refused(await call(t.base, 'POST', `/tasks/${taskId}/scripts`, nestedIfs(levels)));
+    const body = refused(await call(t.api, 'POST', `/tasks/${taskId}/scripts`, nestedIfs(levels)));
     expect(body.code).toBe('INVALID_INPUT');
     expect(body.message).toContain(`${MAX_STEP_DEPTH} levels`);
-    expect((await call(t.base, 'GET', `/tasks/${taskId}/scripts`)).body).toEqual({ script: '[]' });
+    expect((await call(t.api, 'GET', `/tasks/${taskId}/scripts`)).body).toEqual({ script: '[]' });
   });
 
   it('saves a script exactly as deep as the protocol dispatches', async () => {
     const taskId = await make.task();
-    expect((await call(t.base, 'POST', `/tasks/${taskId}/scripts`, nestedIfs(MAX_STEP_DEPTH))).status).toBe(200);
+    expect((await call(t.api, 'POST', `/tasks/${taskId}/scripts`, nestedIfs(MAX_STEP_DEPTH))).status).toBe(200);
   });
 });
 
@@ -74,34 +74,34 @@ describe('text the database cannot store', () => {
     ['a NUL', 'a\u0000b', /NUL/],
     ['a lone surrogate', 'a\ud800b', /surrogate/],
   ])('refuses %s in a body field, naming it', async (_what, value, pattern) => {
-    const body = refused(await call(t.base, 'POST', '/clients', { mqttClientId: value }));
+    const body = refused(await call(t.api, 'POST', '/clients', { mqttClientId: value }));
     expect(body).toMatchObject({ code: 'INVALID_INPUT', field: 'mqttClientId' });
     expect(body.message).toMatch(pattern);
   });
 
   it('refuses a lone surrogate in a field name of a JSON option', async () => {
     const taskId = await make.task();
-    const body = refused(await call(t.base, 'POST', `/tasks/${taskId}/scripts`, [{ type: 'DELETE_FILE', filePath: 'x', transferOption: { 'k\udc00': 1 } }]));
+    const body = refused(await call(t.api, 'POST', `/tasks/${taskId}/scripts`, [{ type: 'DELETE_FILE', filePath: 'x', transferOption: { 'k\udc00': 1 } }]));
     expect(body.field).toBe('[0].transferOption.k\udc00');
   });
 
   it('refuses a NUL in a path parameter, naming it', async () => {
-    const body = refused(await call(t.base, 'GET', '/jobs/%00/details'));
+    const body = refused(await call(t.api, 'GET', '/jobs/%00/details'));
     expect(body.field).toBe('jobId');
   });
 });
 
 describe('path ids', () => {
   it.each(['75.0', '+75', '75e0', '%2075%20', '00075', '0x4b', '-75', '0', '2147483648'])('refuses /v1/jobs/%s with a 400 naming jobId', async (id) => {
-    const body = refused(await call(t.base, 'GET', `/jobs/${id}/details`));
+    const body = refused(await call(t.api, 'GET', `/jobs/${id}/details`));
     expect(body).toMatchObject({ code: 'INVALID_INPUT', field: 'jobId' });
     expect(body.message).toMatch(/positive integer id/);
   });
 
   it('does not delete a job through a non-canonical id', async () => {
     const jobId = await make.job();
-    refused(await call(t.base, 'DELETE', `/jobs/${jobId}.0`));
-    expect((await call(t.base, 'GET', `/jobs/${jobId}/details`)).status).toBe(200);
+    refused(await call(t.api, 'DELETE', `/jobs/${jobId}.0`));
+    expect((await call(t.api, 'GET', `/jobs/${jobId}/details`)).status).toBe(200);
   });
 });
 
@@ -124,12 +124,12 @@ describe('slow clients', () => {
   });
 
   it('refuses request headers larger than the limit with 431', async () => {
-    const answer = await call(t.base, 'GET', '/jobs', undefined, { headers: { 'x-big': 'a'.repeat(20_000) } });
+    const answer = await call(t.api, 'GET', '/jobs', undefined, { headers: { 'x-big': 'a'.repeat(20_000) } });
     expect(answer.status).toBe(431);
   });
 
   it('refuses a body over 1 MiB with 413 naming the limit', async () => {
-    const body = refused(await call(t.base, 'POST', '/clients', { mqttClientId: 'x', pad: 'a'.repeat(1_100_000) }), 413);
+    const body = refused(await call(t.api, 'POST', '/clients', { mqttClientId: 'x', pad: 'a'.repeat(1_100_000) }), 413);
     expect(body.message).toMatch(/at most 1048576 bytes/);
   });
 });

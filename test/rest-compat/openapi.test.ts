@@ -30,12 +30,30 @@ describe('GET /v1/openapi.json', () => {
     const { body } = await call<OpenApiDoc>(t.base, 'GET', '/openapi.json');
     const operations = Object.entries(body.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => routeKey(method, path)));
     expect(operations.sort()).toEqual(SERVED_ROUTES.map((r) => routeKey(r.method, `/v1${r.path}`)).sort());
-    expect(REST_ROUTES).toHaveLength(93);
     expect(operations).toHaveLength(93 + ADDED_ROUTES.length);
+    expect(REST_ROUTES.map((r) => routeKey(r.method, `/v1${r.path}`))).toHaveLength(93);
     for (const ops of Object.values(body.paths)) {
       for (const op of Object.values(ops)) {
         expect(op.summary).toBeTruthy();
-        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '404']));
+        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '403', '404']));
+      }
+    }
+  });
+});
+
+describe('the credentials the document declares', () => {
+  it('names HTTP Basic and Bearer, and every route but the login needs one of them (401 documented)', async () => {
+    type Doc = OpenApiDoc & { components: { securitySchemes: Record<string, { scheme: string }> } };
+    const { body } = await call<Doc>(t.base, 'GET', '/openapi.json');
+    expect(body.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ scheme: 'bearer' }),
+      basic: expect.objectContaining({ scheme: 'basic' }),
+    });
+    for (const [path, ops] of Object.entries(body.paths)) {
+      for (const [method, op] of Object.entries(ops) as [string, { security?: unknown[]; responses: Record<string, unknown> }][]) {
+        const open = path === '/v1/auth/login';
+        expect([method, path, op.security]).toEqual([method, path, open ? [] : [{ bearer: [] }, { basic: [] }]]);
+        expect([method, path, '401' in op.responses]).toEqual([method, path, !open]);
       }
     }
   });

@@ -25,12 +25,14 @@ const logger = Object.assign(silentLogger(), { error: (...args: unknown[]) => vo
 const fakeOrm = { em: { fork: () => ({}) } } as unknown as MikroORM;
 const deps: FrontDoorDeps = { orm: fakeOrm, clock: systemClock, pubsub: createLivePubSub(), logger };
 
+// The machinery alone: routes open to anyone, so no credential (and no database) is involved.
 const routes = [
   defineRoute({
     method: 'get',
     path: '/things/:thingId',
     summary: 'a thing',
     tag: 'test',
+    permission: 'public',
     params: z.object({ thingId: q.id() }),
     query: z.object({ flag: q.bool().optional(), tags: q.strArray().optional(), n: q.int(0, 10).optional() }),
     response: z.object({ thingId: z.int(), flag: z.boolean().nullable(), tags: z.array(z.string()), n: z.int().nullable() }),
@@ -41,6 +43,7 @@ const routes = [
     path: '/things/special',
     summary: 'a static segment registered after the parameter',
     tag: 'test',
+    permission: 'public',
     response: z.literal('special'),
     handler: async () => 'special' as const,
   }),
@@ -49,6 +52,7 @@ const routes = [
     path: '/boom',
     summary: 'a bug',
     tag: 'test',
+    permission: 'public',
     response: z.null(),
     handler: async () => Promise.reject(new Error('secret detail')),
   }),
@@ -57,6 +61,7 @@ const routes = [
     path: '/conflict',
     summary: 'a conflict',
     tag: 'test',
+    permission: 'public',
     response: z.null(),
     handler: async () => Promise.reject(errors.conflict('name', 'taken')),
   }),
@@ -65,10 +70,11 @@ const routes = [
     path: '/down',
     summary: 'unavailable',
     tag: 'test',
+    permission: 'public',
     response: z.null(),
     handler: async () => Promise.reject(errors.unavailable('broker down')),
   }),
-  defineRoute({ method: 'get', path: '/nothing', summary: 'null', tag: 'test', response: z.null(), handler: async () => null }),
+  defineRoute({ method: 'get', path: '/nothing', summary: 'null', tag: 'test', permission: 'public', response: z.null(), handler: async () => null }),
 ];
 
 let server: http.Server;
@@ -140,6 +146,8 @@ describe('the error mapper', () => {
       NOT_FOUND: 404,
       INVALID_INPUT: 400,
       CONFLICT: 409,
+      UNAUTHENTICATED: 401,
+      RATE_LIMITED: 429,
       FORBIDDEN: 403,
       UNAVAILABLE: 503,
     });

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { bearer, loginOverRest, TEST_ADMIN } from '../support/auth';
 import { runCli, startServeProcess } from '../support/serve-process';
 
 /** Service env for this run: embedded unless DATABASE_URL / MQTT_URL are set (CI's second pass). */
@@ -39,17 +40,19 @@ describe('sdes serve (the real process)', () => {
 
   (process.env.DATABASE_URL ? it.skip : it)('keeps every row across a stop and a start on the embedded database', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-restart-'));
-    let serve = await startServeProcess({ SDES_DATA_DIR: dir });
+    const admin = { SDES_ADMIN_PASSWORD: TEST_ADMIN.password };
+    let serve = await startServeProcess({ SDES_DATA_DIR: dir, ...admin });
     const created = await json(`${serve.url}/v1/clients`, {
       method: 'POST',
+      headers: bearer(await loginOverRest(serve.url)),
       body: JSON.stringify({ mqttClientId: 'survivor-1', username: 'keeper', role: 'SERVER', enable: true }),
     });
     expect(created.status).toBe(200);
     expect(await serve.stop()).toBe(0);
 
-    serve = await startServeProcess({ SDES_DATA_DIR: dir });
+    serve = await startServeProcess({ SDES_DATA_DIR: dir, ...admin });
     try {
-      const list = await json(`${serve.url}/v1/clients?mqttClientId=survivor-1&pageNo=1&pageSize=10`);
+      const list = await json(`${serve.url}/v1/clients?mqttClientId=survivor-1&pageNo=1&pageSize=10`, { headers: bearer(await loginOverRest(serve.url)) });
       expect(list.body.total).toBe(1);
       expect(list.body.list[0]).toMatchObject({ username: 'keeper', enable: true, role: 'SERVER' });
     } finally {
@@ -111,7 +114,19 @@ describe('sdes serve (the real process)', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
-    for (const cmd of [['--help'], ['serve', '--help'], ['migrate', '--help']]) {
+    for (const cmd of [
+      ['--help'],
+      ['serve', '--help'],
+      ['migrate', '--help'],
+      ['user', '--help'],
+      ['user', 'add', '--help'],
+      ['user', 'passwd', '--help'],
+      ['user', 'list', '--help'],
+      ['apikey', '--help'],
+      ['apikey', 'create', '--help'],
+      ['apikey', 'revoke', '--help'],
+      ['apikey', 'list', '--help'],
+    ]) {
       const { code, output } = await runCli(cmd);
       expect(code).toBe(0);
       expect(output).toMatch(/Usage: sdes/);

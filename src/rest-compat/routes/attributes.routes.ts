@@ -19,6 +19,7 @@ export const attributeRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/settings/attributes',
+    permission: 'read',
     summary: 'Attributes List',
     tag: 'settings',
     query: z.object(pagingQuery),
@@ -45,6 +46,7 @@ export const attributeRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/settings/attributes',
+    permission: 'config.write',
     summary: 'Add attributes',
     tag: 'settings',
     body: z.object({
@@ -73,6 +75,7 @@ export const attributeRoutes: AnyRoute[] = [
   defineRoute({
     method: 'delete',
     path: '/settings/attributes/:attributeId',
+    permission: 'config.write',
     summary: 'Delete Attributes',
     tag: 'settings',
     description: "Also deletes every client's value of the attribute; dynamic groups that query it then match nobody.",

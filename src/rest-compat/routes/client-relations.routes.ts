@@ -31,6 +31,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/attributes',
+    permission: 'read',
     summary: 'Client Attributes',
     tag: 'monitoring',
     description:
@@ -60,6 +61,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/clients/:clientId/attributes',
+    permission: 'config.write',
     summary: 'Add Client Attributes',
     tag: 'settings',
     description: "Sets the values given, all or none; read-only attributes are refused. An item's `clientId`, when sent, must be the path's.",
@@ -76,6 +78,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/attributes/count',
+    permission: 'read',
     summary: 'client attributes count',
     tag: 'monitoring',
     description: "Counts the attribute definitions (each client holds a value or the default for every one), as the attribute list's total.",
@@ -86,6 +89,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/groups',
+    permission: 'read',
     summary: 'Client Groups',
     tag: 'monitoring',
     params: clientIdParam,
@@ -96,6 +100,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/clients/:clientId/groups',
+    permission: 'config.write',
     summary: 'bind client group',
     tag: 'config',
     description: 'Adds the client to static groups (groups it is in stay). A dynamic group is refused: its members follow its query.',
@@ -110,6 +115,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/groups/count',
+    permission: 'read',
     summary: 'client groups count',
     tag: 'monitoring',
     params: clientIdParam,
@@ -119,6 +125,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/jobs',
+    permission: 'read',
     summary: 'Client Jobs',
     tag: 'monitoring',
     description: 'The jobs that reach the client, bound directly or through one of its groups.',
@@ -134,6 +141,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/clients/:clientId/jobs',
+    permission: 'config.write',
     summary: 'bind client jobs',
     tag: 'config',
     description: 'Aims the jobs at the client directly.',
@@ -148,6 +156,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/clients/:clientId/jobs/remove',
+    permission: 'config.write',
     summary: 'remove client jobs',
     tag: 'config',
     description: 'Removes direct bindings only; a job that reaches the client through a group still does.',
@@ -162,6 +171,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/jobs/count',
+    permission: 'read',
     summary: 'client jobs count',
     tag: 'monitoring',
     params: clientIdParam,
@@ -171,6 +181,7 @@ export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/tasks',
+    permission: 'read',
     summary: 'Client tasks',
     tag: 'monitoring',
     description: "The tasks of the jobs that reach the client, in the task-list shape (the document's example repeats the jobs one).",

@@ -56,6 +56,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients',
+    permission: 'read',
     summary: 'Client List',
     tag: 'monitoring',
     query: clientListQuery,
@@ -65,6 +66,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/clients',
+    permission: 'config.write',
     summary: 'create clients',
     tag: 'monitoring',
     description: "Registers an agent ahead of its first connection. The answer adds the new `clientId` (listed in the document's response table).",
@@ -75,6 +77,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/clients',
+    permission: 'config.write',
     summary: 'update clients',
     tag: 'monitoring',
     description: 'Only the fields sent change.',
@@ -89,6 +92,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'delete',
     path: '/clients/:clientId',
+    permission: 'config.write',
     summary: 'Delete Client',
     tag: 'monitoring',
     description: 'Deletes the client, its attribute values, group memberships and job bindings; its execution history stays.',
@@ -102,6 +106,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/details',
+    permission: 'read',
     summary: 'clients detail',
     tag: 'monitoring',
     params: clientIdParam,
@@ -111,6 +116,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/:clientId/countInfo',
+    permission: 'read',
     summary: 'client count info',
     tag: 'monitoring',
     description:
@@ -125,6 +131,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/allInfo',
+    permission: 'read',
     summary: 'Client List all info',
     tag: 'monitoring',
     description: "The client list with each client's counts of groups, jobs (direct or through a group) and tasks.",
@@ -135,6 +142,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/clients/:clientId/enable',
+    permission: 'config.write',
     summary: 'enable client',
     tag: 'monitoring',
     params: clientIdParam,
@@ -147,6 +155,7 @@ export const clientRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/clients/:clientId/disable',
+    permission: 'config.write',
     summary: 'disable client',
     tag: 'monitoring',
     params: clientIdParam,

@@ -15,6 +15,7 @@ export const dashboardRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/dashboard/logs/count',
+    permission: 'read',
     summary: '日志统计 (log counts)',
     tag: 'dashboard',
     description: '`clients`: client executions (reports) recorded; `jobs`: job runs recorded.',
@@ -24,6 +25,7 @@ export const dashboardRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/dashboard/reports',
+    permission: 'read',
     summary: '聚合报告 (aggregate report)',
     tag: 'dashboard',
     response: z.object({
@@ -57,6 +59,7 @@ export const dashboardRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/dashboard/info',
+    permission: 'read',
     summary: 'Basic Info',
     tag: 'dashboard',
     description: '`tasksHistory`: task executions recorded; `alerts`: client executions that failed in the last 24 hours.',
@@ -66,6 +69,7 @@ export const dashboardRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/dashboard/onlineClients',
+    permission: 'read',
     summary: 'Online Clients Chart',
     tag: 'dashboard',
     description:
@@ -78,6 +82,7 @@ export const dashboardRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/dashboard/scheduledJobs',
+    permission: 'read',
     summary: 'job 日程表 (job calendar)',
     tag: 'dashboard',
     description:

@@ -82,6 +82,7 @@ const fileId = z.object({ fileId: q.id() });
 export const fileRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
+    permission: 'read',
     path: '/files',
     summary: 'Stored files',
     tag: TAG,
@@ -126,6 +127,7 @@ export const fileRoutes: AnyRoute[] = [
   }),
   defineRoute({
     method: 'get',
+    permission: 'read',
     path: '/files/usage',
     summary: 'File store usage',
     tag: TAG,
@@ -140,6 +142,7 @@ export const fileRoutes: AnyRoute[] = [
   }),
   defineRoute({
     method: 'get',
+    permission: 'read',
     path: '/files/settings',
     summary: 'File store retention settings',
     tag: TAG,
@@ -148,6 +151,7 @@ export const fileRoutes: AnyRoute[] = [
   }),
   defineRoute({
     method: 'post',
+    permission: 'settings.write',
     path: '/files/settings',
     summary: 'Change the file store retention settings',
     tag: TAG,
@@ -159,6 +163,7 @@ export const fileRoutes: AnyRoute[] = [
   }),
   defineRoute({
     method: 'get',
+    permission: 'read',
     path: '/files/:fileId',
     summary: 'One stored file',
     tag: TAG,
@@ -168,6 +173,7 @@ export const fileRoutes: AnyRoute[] = [
   }),
   defineRoute({
     method: 'delete',
+    permission: 'files.write',
     path: '/files/:fileId',
     summary: 'Delete a stored file',
     tag: TAG,
@@ -181,6 +187,7 @@ export const fileRoutes: AnyRoute[] = [
   }),
   defineRoute({
     method: 'get',
+    permission: 'read',
     path: '/files/:fileId/content',
     summary: 'Download a stored file',
     tag: TAG,

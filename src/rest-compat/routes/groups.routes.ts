@@ -37,6 +37,7 @@ export const groupRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/groups',
+    permission: 'read',
     summary: 'Group list',
     tag: 'config',
     description: '`groupName` matches a case-insensitive part of the name (the document offers no groupNameContain).',
@@ -47,6 +48,7 @@ export const groupRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/groups',
+    permission: 'config.write',
     summary: 'Create Group',
     tag: 'config',
     body: z.object(groupFields),
@@ -56,6 +58,7 @@ export const groupRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/groups',
+    permission: 'config.write',
     summary: 'update Group',
     tag: 'config',
     description: 'Only the fields sent change. A new query re-evaluates the members at once.',
@@ -70,6 +73,7 @@ export const groupRoutes: AnyRoute[] = [
   defineRoute({
     method: 'delete',
     path: '/groups/:groupId',
+    permission: 'config.write',
     summary: 'Delete group',
     tag: 'config',
     params: groupIdParam,
@@ -82,6 +86,7 @@ export const groupRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/groups/:groupId/clients',
+    permission: 'config.write',
     summary: 'bind group client',
     tag: 'config',
     description: 'Adds the clients to a static group (members already bound stay). A dynamic group refuses: its members follow its query.',
@@ -96,6 +101,7 @@ export const groupRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/groups/:groupId/clients',
+    permission: 'read',
     summary: 'get gruop clients',
     tag: 'config',
     params: groupIdParam,

@@ -9,6 +9,7 @@ import { jobBindingRoutes } from './job-bindings.routes';
 import { jobRoutes } from './jobs.routes';
 import { logRoutes } from './logs.routes';
 import { maintenanceRoutes } from './maintenance.routes';
+import { authRoutes } from './operators.routes';
 import { settingsRoutes } from './settings.routes';
 import { taskRelationRoutes } from './task-relations.routes';
 import { taskRoutes } from './tasks.routes';
@@ -32,8 +33,8 @@ export const REST_ROUTES: readonly AnyRoute[] = [
   ...attributeRoutes,
 ];
 
-/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store. */
-export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes];
+/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store; logging in and out, accounts, API keys, the audit log. */
+export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...authRoutes];
 
 /** What the /v1 router serves. */
 export const SERVED_ROUTES: readonly AnyRoute[] = [...REST_ROUTES, ...ADDED_ROUTES];

@@ -35,6 +35,7 @@ function relationRoutes(relation: Relation): AnyRoute[] {
     defineRoute({
       method: 'put',
       path: `/jobs/:jobId/${relation}`,
+      permission: 'config.write',
       summary: `bind job ${noun}`,
       tag: 'config',
       params: jobIdParam,
@@ -48,6 +49,7 @@ function relationRoutes(relation: Relation): AnyRoute[] {
     defineRoute({
       method: 'put',
       path: `/jobs/:jobId/${relation}/remove`,
+      permission: 'config.write',
       summary: `remove job ${noun}`,
       tag: 'config',
       params: jobIdParam,
@@ -61,6 +63,7 @@ function relationRoutes(relation: Relation): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: `/jobs/:jobId/${relation}/count`,
+      permission: 'read',
       summary: `jobs ${relation === 'groups' ? 'group' : relation} count`,
       tag: 'config',
       params: jobIdParam,
@@ -74,6 +77,7 @@ export const jobBindingRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs/:jobId/groups',
+    permission: 'read',
     summary: 'Job Groups',
     tag: 'config',
     description: '`groupName` matches a case-insensitive part of the name.',
@@ -86,6 +90,7 @@ export const jobBindingRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs/:jobId/clients',
+    permission: 'read',
     summary: 'Job Clients',
     tag: 'config',
     description: 'The clients bound to the job directly (members of its groups are not listed).',
@@ -98,6 +103,7 @@ export const jobBindingRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs/:jobId/tasks',
+    permission: 'read',
     summary: 'Job Tasks',
     tag: 'config',
     description: "The job's tasks in the order they run.",

@@ -55,6 +55,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs',
+    permission: 'read',
     summary: 'Job List',
     tag: 'config',
     query: jobListQuery,
@@ -64,6 +65,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/jobs',
+    permission: 'config.write',
     summary: 'Create Job',
     tag: 'config',
     body: z.object(jobFields),
@@ -73,6 +75,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/jobs',
+    permission: 'config.write',
     summary: 'update job',
     tag: 'config',
     description: 'Only the fields sent change. Answers `{ "desc": "success" }` (the document shows a string here, null elsewhere).',
@@ -86,6 +89,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs/:jobId/details',
+    permission: 'read',
     summary: 'Job Detail',
     tag: 'config',
     params: jobIdParam,
@@ -95,6 +99,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/jobs/:jobId/enable',
+    permission: 'config.write',
     summary: 'enable job',
     tag: 'config',
     params: jobIdParam,
@@ -107,6 +112,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/jobs/:jobId/disable',
+    permission: 'config.write',
     summary: 'disable dob',
     tag: 'config',
     params: jobIdParam,
@@ -119,6 +125,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'delete',
     path: '/jobs/:jobId',
+    permission: 'config.write',
     summary: 'Delete job',
     tag: 'config',
     description: 'Deletes the job and its bindings; its runs and logs stay.',
@@ -132,6 +139,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs/:jobId/run',
+    permission: 'runs.write',
     summary: 'Run Job',
     tag: 'config',
     description:
@@ -146,6 +154,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs/:jobId/countInfo',
+    permission: 'read',
     summary: 'jobs count info',
     tag: 'config',
     description: '`clients` counts the clients bound directly (what GET /jobs/{jobId}/clients lists).',
@@ -159,6 +168,7 @@ export const jobRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs/allInfo',
+    permission: 'read',
     summary: 'job allI info',
     tag: 'config',
     query: jobListQuery,

@@ -54,6 +54,7 @@ function reportRoutes(prefix: '/logs/clients/jobs' | '/logs/jobs/clients', names
     defineRoute({
       method: 'get',
       path: `${prefix}/tasks`,
+      permission: 'read',
       summary: names[0],
       tag: 'JobLogApi',
       description: 'The task results of one client execution (`reportId`), in job order; 404 unless the report is of that client and job.',
@@ -70,6 +71,7 @@ function reportRoutes(prefix: '/logs/clients/jobs' | '/logs/jobs/clients', names
     defineRoute({
       method: 'get',
       path: `${prefix}/tasks/scripts`,
+      permission: 'read',
       summary: names[1],
       tag: 'JobLogApi',
       description:
@@ -91,6 +93,7 @@ export const logRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/logs/clients/jobs',
+    permission: 'read',
     summary: '按客户端详细信息获取作业日志 (job logs by client)',
     tag: 'JobLogApi',
     description: 'Client executions as job rows. The document lists no clientId here; it is accepted to narrow the rows to one client.',
@@ -107,6 +110,7 @@ export const logRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/logs/clients',
+    permission: 'read',
     summary: 'getJobLogsByClient / client logs',
     tag: 'JobLogApi',
     description:
@@ -126,6 +130,7 @@ export const logRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/logs/jobs',
+    permission: 'read',
     summary: 'getJobsByStatus / job logs',
     tag: 'JobLogApi',
     description: 'Documented twice: one row per run, with the fields of both forms. The second form types status as a number; it takes the status names.',
@@ -137,6 +142,7 @@ export const logRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/logs/jobs/clients',
+    permission: 'read',
     summary: 'getJobClientsByJob',
     tag: 'JobLogApi',
     description: "The client executions of one job's runs.",
@@ -149,6 +155,7 @@ export const logRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/logs/tasks',
+    permission: 'read',
     summary: 'task logs',
     tag: 'dashboard',
     description: 'The task results of every execution of the job on the client, newest execution first.',
@@ -160,6 +167,7 @@ export const logRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/logs/scripts',
+    permission: 'read',
     summary: 'script logs',
     tag: 'dashboard',
     description:
@@ -175,6 +183,7 @@ export const logRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/logs/clients/overview',
+    permission: 'read',
     summary: 'client logs overview',
     tag: 'dashboard',
     description: 'Every client with the status of its latest finished execution (NOT_EXECUTE when it has none). `status` and `startAt` are optional filters.',

@@ -25,6 +25,7 @@ export const maintenanceRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/config/maintenance',
+    permission: 'config.write',
     summary: 'Maintenence',
     tag: 'config',
     description: 'E.g. `{"optionType":3,"optionIds":[5,6],"targetType":0,"targetId":2,"opt":1}` binds clients 5 and 6 to job 2.',

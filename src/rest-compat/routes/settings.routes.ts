@@ -54,6 +54,7 @@ export const settingsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/settings',
+    permission: 'settings.write',
     summary: 'General Settings',
     tag: 'settings',
     body: generalBody,
@@ -63,6 +64,7 @@ export const settingsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/settings',
+    permission: 'read',
     summary: 'General Settings',
     tag: 'settings',
     response: general,
@@ -71,6 +73,7 @@ export const settingsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/jobs/settings',
+    permission: 'read',
     summary: 'Job Settings',
     tag: 'settings',
     response: jobSettings,
@@ -79,6 +82,7 @@ export const settingsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/jobs/settings',
+    permission: 'settings.write',
     summary: 'Job Settings',
     tag: 'settings',
     body: jobSettingsBody,
@@ -88,6 +92,7 @@ export const settingsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/settings',
+    permission: 'read',
     summary: 'Task Settings',
     tag: 'settings',
     description: "`jobsSettingId` is the id of the task settings record (the document's name, kept).",
@@ -100,6 +105,7 @@ export const settingsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/tasks/settings',
+    permission: 'settings.write',
     summary: 'Task Settings',
     tag: 'settings',
     description: '`tasksSettingId` is the id of the task settings record, as a string (the document shows a string here).',
@@ -113,6 +119,7 @@ export const settingsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/clients/settings',
+    permission: 'read',
     summary: 'Clients Settings',
     tag: 'settings',
     response: clientSettings,
@@ -124,6 +131,7 @@ export const settingsRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/clients/settings',
+    permission: 'settings.write',
     summary: 'Client Settings',
     tag: 'settings',
     body: z.object({ autoEnableNewClient: b.bool().optional() }),

@@ -62,6 +62,7 @@ export const taskRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/:taskId/scripts',
+    permission: 'read',
     summary: 'Task Script',
     tag: 'config',
     params: taskIdParam,
@@ -73,6 +74,7 @@ export const taskRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/tasks/:taskId/scripts',
+    permission: 'config.write',
     summary: 'save scripts',
     tag: 'config',
     description: 'Replaces the whole script in one transaction (nothing is written when a step is refused).',
@@ -84,6 +86,7 @@ export const taskRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/:taskId/jobs',
+    permission: 'read',
     summary: 'Task Jobs',
     tag: 'config',
     params: taskIdParam,
@@ -98,6 +101,7 @@ export const taskRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/tasks/:taskId/jobs',
+    permission: 'config.write',
     summary: 'bind task job',
     tag: 'config',
     description: "Adds the task to each job, after the job's last task.",
@@ -112,6 +116,7 @@ export const taskRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/tasks/:taskId/jobs/remove',
+    permission: 'config.write',
     summary: 'remove task job',
     tag: 'config',
     params: taskIdParam,
@@ -125,6 +130,7 @@ export const taskRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/:taskId/jobs/count',
+    permission: 'read',
     summary: 'task jobs count',
     tag: 'config',
     params: taskIdParam,
@@ -134,6 +140,7 @@ export const taskRelationRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/:taskId/clients',
+    permission: 'read',
     summary: 'task clients',
     tag: 'config',
     description: "The clients the task's jobs reach, directly or through groups.",

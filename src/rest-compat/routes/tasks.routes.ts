@@ -56,6 +56,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks',
+    permission: 'read',
     summary: 'Task List',
     tag: 'config',
     query: taskListQuery,
@@ -65,6 +66,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/tasks',
+    permission: 'config.write',
     summary: 'Create Task',
     tag: 'config',
     body: z.object(taskFields).refine((t) => t.taskName !== undefined || t.name !== undefined, { path: ['taskName'], error: () => `expected ${nameText}` }),
@@ -74,6 +76,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/tasks',
+    permission: 'config.write',
     summary: 'update Task',
     tag: 'config',
     description: 'Only the fields sent change.',
@@ -87,6 +90,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/:taskId/details',
+    permission: 'read',
     summary: 'Task Detail',
     tag: 'config',
     params: taskIdParam,
@@ -96,6 +100,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/tasks/:taskId/enable',
+    permission: 'config.write',
     summary: 'enable task',
     tag: 'config',
     params: taskIdParam,
@@ -108,6 +113,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/tasks/:taskId/disable',
+    permission: 'config.write',
     summary: 'disable task',
     tag: 'config',
     params: taskIdParam,
@@ -120,6 +126,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'delete',
     path: '/tasks/:taskId',
+    permission: 'config.write',
     summary: 'Delete task',
     tag: 'config',
     description: 'Deletes the task, its script and its places in jobs; its execution history stays.',
@@ -133,6 +140,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/:taskId/countInfo',
+    permission: 'read',
     summary: 'task count info',
     tag: 'config',
     description: "The document's example is `{}`; the answer carries the counts of the all-info list: jobs, clients (reached by those jobs), scripts (steps).",
@@ -143,6 +151,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/allInfo',
+    permission: 'read',
     summary: 'Task List all info',
     tag: 'config',
     query: taskListQuery,
@@ -152,6 +161,7 @@ export const taskRoutes: AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/tasks/histories',
+    permission: 'read',
     summary: 'Task history',
     tag: 'monitoring',
     description: 'Every execution of a task on a client, newest first. `mqttClientId` and `taskName` match exactly.',

@@ -11,6 +11,7 @@ import pino from 'pino';
 import { startGateway, type Gateway } from '../../../src/gateway';
 import { silentLogger } from '../../../src/runtime/logger';
 import type { ServiceContext } from '../../../src/services/service-context';
+import { createTestApiKey, loginOverRest, TEST_ADMIN, type TestApiKey } from '../../support/auth';
 
 const REPO = path.resolve(__dirname, '../../..');
 const CLI = path.join(REPO, 'dist/cli.js');
@@ -138,7 +139,17 @@ export interface E2eGatewayOptions {
 /** The real gateway (startGateway) on ephemeral ports. E2E_LOG=debug shows its log. */
 export async function startE2eGateway({ databaseUrl, dataDir, mqttUrl, mqttPort = 0 }: E2eGatewayOptions): Promise<Gateway> {
   return startGateway({
-    config: { port: 0, host: '127.0.0.1', databaseUrl, dataDir, mqttUrl, mqttPort, mqttHost: '127.0.0.1', logLevel: 'silent' },
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl,
+      dataDir,
+      mqttUrl,
+      mqttPort,
+      mqttHost: '127.0.0.1',
+      logLevel: 'silent',
+      adminPassword: TEST_ADMIN.password,
+    },
     logger: process.env.E2E_LOG ? pino({ level: process.env.E2E_LOG }) : silentLogger(),
   });
 }
@@ -146,6 +157,12 @@ export async function startE2eGateway({ databaseUrl, dataDir, mqttUrl, mqttPort 
 /** What the tests need from whichever gateway is current. */
 export function gatewayTools(current: () => Gateway) {
   const em = () => current().db.orm.em.fork({ useContext: true }) as EntityManager;
+  // One API key per gateway (a restarted gateway gets its own), sent as HTTP Basic as a script does.
+  const keys = new WeakMap<Gateway, Promise<TestApiKey>>();
+  const keyOf = (gateway: Gateway) => {
+    if (!keys.has(gateway)) keys.set(gateway, createTestApiKey(gateway.db.orm, 'operator'));
+    return keys.get(gateway)!;
+  };
   const tools = {
     em,
     ctx: (): ServiceContext => ({ em: em(), clock: current().clock, pubsub: current().pubsub, dispatcher: current().dispatcher }),
@@ -160,8 +177,10 @@ export function gatewayTools(current: () => Gateway) {
       }
     },
     idle: async () => undefined,
+    /** A session token of the test admin, as a dashboard holds one (for WebSockets: connection_init `{authorization}`). */
+    login: () => loginOverRest(current().url),
     async rest<T = unknown>(pathAndQuery: string): Promise<{ status: number; body: T }> {
-      const res = await fetch(`${current().url}/v1${pathAndQuery}`);
+      const res = await fetch(`${current().url}/v1${pathAndQuery}`, { headers: (await keyOf(current())).headers });
       const text = await res.text();
       return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
     },

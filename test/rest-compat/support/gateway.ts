@@ -7,11 +7,23 @@ import { startGateway, type Gateway } from '../../../src/gateway';
 import type { Clock } from '../../../src/runtime/clock';
 import { Client as PgClient } from 'pg';
 import { silentLogger, type Logger } from '../../../src/runtime/logger';
+import type { LoginLimits } from '../../../src/auth/login-limiter';
+import { createTestApiKey, TEST_ADMIN, type Headers, type TestApiKey } from '../../support/auth';
+
+/** Where `call` sends a request, and with which credential. */
+export interface Endpoint {
+  base: string;
+  headers?: Headers;
+}
 
 export interface TestGateway {
   gateway: Gateway;
   /** http://127.0.0.1:port/v1 */
   base: string;
+  /** An admin API key, sent as HTTP Basic as a legacy REST consumer does. */
+  apiKey: TestApiKey;
+  /** `base` with that key: what the suites call. */
+  api: Endpoint;
   stop(): Promise<void>;
 }
 
@@ -22,9 +34,19 @@ export interface TestGateway {
  */
 export async function startTestGateway({
   clock,
+  authSweepMs,
+  loginLimits,
+  allowedOrigins,
   config,
   logger = silentLogger(),
-}: { clock?: Clock; config?: Partial<GatewayConfig>; logger?: Logger } = {}): Promise<TestGateway> {
+}: {
+  clock?: Clock;
+  authSweepMs?: number;
+  loginLimits?: LoginLimits;
+  allowedOrigins?: string[];
+  config?: Partial<GatewayConfig>;
+  logger?: Logger;
+} = {}): Promise<TestGateway> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-rest-'));
   await seedEmbeddedData(dataDir);
   const server = process.env.DATABASE_URL;
@@ -50,14 +72,23 @@ export async function startTestGateway({
       mqttPort: 0,
       mqttHost: '127.0.0.1',
       logLevel: 'silent',
+      adminPassword: TEST_ADMIN.password,
+      loginLimits,
+      allowedOrigins,
       ...config,
     },
     logger,
     clock,
+    authSweepMs,
   });
+  // The REST suites run as a legacy consumer would: HTTP Basic with an API key. An admin's, since
+  // the settings routes are among the documented ones.
+  const apiKey = await createTestApiKey(gateway.db.orm, 'admin');
   return {
     gateway,
     base: `${gateway.url}/v1`,
+    apiKey,
+    api: { base: `${gateway.url}/v1`, headers: apiKey.headers },
     async stop() {
       await gateway.stop();
       if (server && dbName) await adminQuery(server, `drop database if exists "${dbName}" with (force)`);
@@ -82,15 +113,16 @@ export interface JsonAnswer<T = unknown> {
   contentType: string | null;
 }
 
-/** One JSON request over real HTTP (Node 20's fetch). */
+/** One JSON request over real HTTP (Node 20's fetch); a plain `base` string sends no credential. */
 export async function call<T = unknown>(
-  base: string,
+  endpoint: string | Endpoint,
   method: string,
   pathAndQuery: string,
   body?: unknown,
   { raw, headers }: { raw?: string; headers?: Record<string, string> } = {},
 ): Promise<JsonAnswer<T>> {
-  const init: RequestInit = { method, headers: { ...headers } };
+  const { base, headers: credential } = typeof endpoint === 'string' ? { base: endpoint, headers: undefined } : endpoint;
+  const init: RequestInit = { method, headers: { ...credential, ...headers } };
   if (raw !== undefined) {
     init.body = raw;
     (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
