@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { actorName, type Actor } from '../auth/actor';
 import { AuditEntry } from '../entities';
+import { cleanText } from '../protocol';
 import { errors } from './errors';
 import type { Page, PageRequest } from './paging';
 import { entityPage } from './relation-pages';
@@ -29,8 +30,9 @@ export interface AuditFilter {
 const SECRET_FIELDS = /pass(word)?|secret|token|authorization/i;
 const MAX_DETAIL_CHARS = 4000;
 
-// PostgreSQL's jsonb cannot hold NUL; a refused input may well contain one.
-const printable = (text: string) => text.split(String.fromCharCode(0)).join('\\u0000');
+// PostgreSQL's jsonb holds neither NUL nor a lone surrogate, and a refused input may well contain
+// either: NUL is spelt out, a lone surrogate becomes U+FFFD.
+const printable = (text: string) => cleanText(text.split(String.fromCharCode(0)).join('\\u0000'));
 
 /** The input as the log keeps it: secrets replaced by "***", long strings cut, NUL spelt out, the whole bounded. */
 export function redact(value: unknown, depth = 0): unknown {

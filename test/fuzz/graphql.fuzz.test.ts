@@ -207,4 +207,8 @@ describe('GraphQL under generated bad input', () => {
   it('leaves every record made before the run as it was', async () => {
     expect(await records.changedSinceStart()).toEqual([]);
   });
+
+  it('audits the refused changes as failed, and nothing as done', async () => {
+    expect(Object.keys(await records.auditOutcomesSinceStart()).filter((outcome) => outcome !== 'failed')).toEqual([]);
+  });
 });

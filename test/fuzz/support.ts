@@ -45,14 +45,19 @@ export const badId = fc.oneof(
   fc.constantFrom('0', '2147483648', '99999999999999999999', 'NaN', 'Infinity', 'null', '%00', '%ED%A0%80', 'a', '1,2'),
 );
 
-/** Tables whose rows the suite compares; online_sample is the gateway's own chart. */
+/**
+ * Tables whose rows the suite compares. Left out: the gateway's own chart (online_sample) and the
+ * credentials' bookkeeping: a key's last use, sessions, login counters, and the audit log, which
+ * records every refused change by design (docs/security.md); `refusalsAudited` checks those.
+ */
 async function tablesOf(orm: MikroORM): Promise<string[]> {
   const rows = await orm.em
     .fork()
     .getConnection()
     .execute<{ table_name: string }[]>(
       `select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'
-       and table_name not in ('mikro_orm_migrations', 'online_sample') order by table_name`,
+       and table_name not in ('mikro_orm_migrations', 'online_sample', 'api_key', 'operator_session', 'login_limit', 'audit_entry')
+       order by table_name`,
     );
   return rows.map((r) => r.table_name);
 }
@@ -62,6 +67,8 @@ export interface RecordWatch {
   counts(): Promise<Record<string, number>>;
   /** Every row that existed when the watch started, as text, missing or changed now (but in `skip`). */
   changedSinceStart(skip?: string[]): Promise<string[]>;
+  /** Outcomes of the audit entries written since the watch started, with their counts. */
+  auditOutcomesSinceStart(): Promise<Record<string, number>>;
 }
 
 /** Watches the database's records: counts per table, and the rows present at the start. */
@@ -74,6 +81,7 @@ export async function watchRecords(orm: MikroORM): Promise<RecordWatch> {
     return out;
   };
   const start = await snapshot();
+  const [{ last }] = await conn().execute<{ last: string }[]>(`select coalesce(max(id), 0)::text as last from audit_entry`);
   return {
     async counts() {
       const [row] = await conn().execute<Record<string, number>[]>(`select ${tables.map((t) => `(select count(*)::int from "${t}") as "${t}"`).join(', ')}`);
@@ -84,6 +92,13 @@ export async function watchRecords(orm: MikroORM): Promise<RecordWatch> {
       const missing: string[] = [];
       for (const [t, rows] of start) if (!skip.includes(t)) for (const r of rows) if (!now.get(t)!.has(r)) missing.push(`${t}: ${r}`);
       return missing;
+    },
+    async auditOutcomesSinceStart() {
+      const rows = await conn().execute<{ outcome: string; n: number }[]>(
+        `select outcome, count(*)::int as n from audit_entry where id > ? group by outcome`,
+        [last],
+      );
+      return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
     },
   };
 }

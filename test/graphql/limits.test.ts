@@ -9,7 +9,7 @@ import { captureSql, useGraphqlServer, wsTake, type GqlResult } from './support'
  * The limits of docs/graphql.md with their default values, except for the per-socket and answer
  * limits, lowered so that a test reaches them quickly.
  */
-const h = useGraphqlServer({ limits: { maxOperationsPerSocket: 5, maxAnswerBytes: 200_000 } });
+const h = useGraphqlServer({ limits: { maxOperationsPerSocket: 5, maxAnswerBytes: 600_000 } });
 
 const LIMIT_CODES = [GRAPHQL_CODES.QUERY_TOO_COMPLEX, GRAPHQL_CODES.QUERY_TOO_LARGE, GRAPHQL_CODES.QUERY_TOO_DEEP, GRAPHQL_CODES.INPUT_TOO_DEEP];
 
@@ -84,7 +84,7 @@ describe('cost limits that bound cost', () => {
   });
 
   it('replaces an answer over the size limit by an error naming the limit', async () => {
-    const result = await h.gql(aliases(8, '__schema { types { name description fields { name description } } }'));
+    const result = await h.gql(aliases(24, '__schema { types { name description fields { name description } } }'));
     expect(codeOf(result)).toBe(GRAPHQL_CODES.RESPONSE_TOO_LARGE);
     expect(result.data).toBeUndefined();
   });
