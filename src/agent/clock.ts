@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /** Time as the agent sees it; injected so tests can use a fake clock. */
 export interface Clock {
   now(): number;
@@ -7,20 +9,9 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  // node:timers/promises rejects with an AbortError; callers expect the reason they aborted with.
   sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
+    delay(Math.max(0, ms), undefined, { signal }).catch((error: unknown) => {
+      throw signal?.aborted ? signal.reason : error;
     }),
 };

@@ -123,6 +123,18 @@ export const b = {
       .max(maxLength, expect(`a non-empty string of at most ${maxLength} characters`))
       .refine(noNul, nulText),
   enum: <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, expect(`one of ${values.join(', ')}`)),
+  /**
+   * An optional enum a legacy consumer may send as `""` (the document's static-group example sends
+   * `"queryOperation": ""`): the empty string means "not set", as null does.
+   */
+  optionalEnum: <const T extends readonly [string, ...string[]]>(values: T) =>
+    z.preprocess(
+      (v) => (v === '' ? null : v),
+      z
+        .enum(values, expect(`one of ${values.join(', ')}, or "" or null for none`))
+        .nullable()
+        .optional(),
+    ),
   /** A time the server keeps itself (`lastRunAt`, `assignmentsChangedAt`, ...): accepted for compatibility, ignored. */
   ignoredTime: () =>
     intSchema(0, MAX_EPOCH_MS, msText)

@@ -140,9 +140,10 @@ describe(`a ${SIZE / MB} MB stored file`, () => {
     expect(digestHeader).toBe(`"${expected}"`);
     const growth = peak - idle;
     console.log(`gateway RSS idle ${(idle / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB while sending ${SIZE / MB} MB`);
-    // Measured: +38 MB for 200 MB and for 1000 MB alike (stream buffers, a heap that grows before
-    // it collects); a buffered download would grow by the file's size.
-    expect(growth).toBeLessThan(64 * MB);
+    // Measured: +38 MB for 200 MB and for 1000 MB alike on a quiet machine, up to +68 MB on a loaded
+    // one (stream buffers, a heap that grows before it collects); a buffered download would grow
+    // by the whole file. Under half the file (at most 100 MB) tells the two apart.
+    expect(growth).toBeLessThan(Math.min(SIZE / 2, 100 * MB));
     // The embedded PostgreSQL (PGlite, WebAssembly) holds ~280 MB by itself: the bound on the whole
     // process is the issue's for a gateway on an external database.
     if (process.env.DATABASE_URL) expect(peak).toBeLessThan(300 * MB);

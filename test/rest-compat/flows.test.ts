@@ -80,6 +80,27 @@ describe('a legacy consumer', () => {
     expect(bind.status).toBe(400);
   });
 
+  it('creates a static group the way the document shows it, with empty query fields', async () => {
+    const group = await ok('POST', '/groups', { type: 0, groupName: 'pilot stores', queryProperty: '', queryOperation: '', queryValue: '' });
+    expect(group).toMatchObject({ type: 0, groupName: 'pilot stores', queryProperty: null, queryOperation: null, queryValue: null });
+    await ok('PUT', `/groups/${group.groupId}/clients`, [ids.store2]);
+    expect((await ok<Page<{ clientId: number }>>('GET', `/groups/${group.groupId}/clients`)).list.map((c) => c.clientId)).toEqual([ids.store2]);
+    expect((await call(t.api, 'PUT', '/groups', { groupId: group.groupId, groupName: 'pilot stores', queryOperation: '' })).status).toBe(200);
+    await ok('DELETE', `/groups/${group.groupId}`);
+  });
+
+  it('refuses a dynamic group whose query operation is empty, naming the field', async () => {
+    const answer = await call<{ field?: string; message: string }>(t.api, 'POST', '/groups', {
+      type: 1,
+      groupName: 'no query',
+      queryProperty: 'region',
+      queryOperation: '',
+      queryValue: 'south',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/^queryOperation/);
+  });
+
   it('creates a task with a script and reads the script back', async () => {
     const task = await ok('POST', '/tasks', {
       taskName: 'send sales',

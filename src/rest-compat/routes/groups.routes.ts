@@ -24,7 +24,7 @@ const groupFields = {
     .nullable()
     .optional()
     .openapi({ description: 'Dynamic groups: a client field (mqttClientId, username, ip, role, status, ...) or an attribute name.' }),
-  queryOperation: b.enum(GROUP_OPERATIONS).nullable().optional(),
+  queryOperation: b.optionalEnum(GROUP_OPERATIONS),
   queryValue: b.str().nullable().optional().openapi({ description: 'IN takes a comma list or a JSON array.' }),
   assignmentsChangedAt: b.ignoredTime(),
   membershipChangedAt: b.ignoredTime(),
