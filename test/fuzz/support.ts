@@ -94,10 +94,9 @@ export async function watchRecords(orm: MikroORM): Promise<RecordWatch> {
       return missing;
     },
     async auditOutcomesSinceStart() {
-      const rows = await conn().execute<{ outcome: string; n: number }[]>(
-        `select outcome, count(*)::int as n from audit_entry where id > ? group by outcome`,
-        [last],
-      );
+      const rows = await conn().execute<{ outcome: string; n: number }[]>(`select outcome, count(*)::int as n from audit_entry where id > ? group by outcome`, [
+        last,
+      ]);
       return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
     },
   };
