@@ -25,6 +25,7 @@ import { JobService } from '../../src/services/job.service';
 import { MAX_SCRIPT_STEPS } from '../../src/services/step-script';
 import { TaskService } from '../../src/services/task.service';
 import { scratchDatabase } from '../support/scratch-database';
+import { createTestApiKey, type Headers } from '../../test/support/auth';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
@@ -90,6 +91,9 @@ async function main(): Promise<void> {
     logger: silentLogger(),
   });
   const { taskIds } = await seed(gateway);
+  // As a script would call the API: an admin's key, so that every operation is authorised and its
+  // cost is the operation's own (the check of the key is part of every request's cost).
+  const { headers: auth } = await createTestApiKey(gateway.db.orm, 'admin');
   const restBodies: Record<string, { path: string; body: string }> = {
     [`script of ${MAX_SCRIPT_STEPS} steps`]: { path: `/v1/tasks/${taskIds[0]}/scripts`, body: JSON.stringify(largestScript(MAX_SCRIPT_STEPS)) },
     [`script ${MAX_STEP_DEPTH} levels deep`]: { path: `/v1/tasks/${taskIds[1]}/scripts`, body: JSON.stringify(deepestScript(MAX_STEP_DEPTH)) },
@@ -101,12 +105,12 @@ async function main(): Promise<void> {
   );
 
   const gql = (query: string) => () =>
-    fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query }) });
   // Warm-up: one of each, so the figures are not JIT compilation.
   for (const q of Object.values(GRAPHQL_OPERATIONS)) await (await gql(q)()).text();
   const child = fork(__filename, ['load'], { stdio: 'inherit' });
   const loadDone = new Promise<Record<string, { ok: number; refused: number; ms: number[] }>>((resolve) => child.once('message', (m) => resolve(m as never)));
-  child.send({ url: gateway.url, restBodies });
+  child.send({ url: gateway.url, restBodies, auth });
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   // A fixed schedule, and each latency from its scheduled time: a stall of the gateway's loop
@@ -175,8 +179,8 @@ async function main(): Promise<void> {
 
 /** The child process: every operation in its own loop until told to stop, then the counts back. */
 function load(): void {
-  process.once('message', (m: { url: string; restBodies: Record<string, { path: string; body: string }> }) => {
-    const { url, restBodies } = m;
+  process.once('message', (m: { url: string; restBodies: Record<string, { path: string; body: string }>; auth: Headers }) => {
+    const { url, restBodies, auth } = m;
     let running = true;
     const counts: Record<string, { ok: number; refused: number; ms: number[] }> = {};
     const loop = async (name: string, send: () => Promise<Response>) => {
@@ -190,9 +194,9 @@ function load(): void {
         else if (++c.refused === 1) console.log(`${name}: not admitted (${res.status}): ${text.slice(0, 200)}`);
       }
     };
-    const gql = (query: string) => () =>
-      fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-    const rest = (p: string, body: string) => () => fetch(`${url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const headers = { 'content-type': 'application/json', ...auth };
+    const gql = (query: string) => () => fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
+    const rest = (p: string, body: string) => () => fetch(`${url}${p}`, { method: 'POST', headers, body });
     const loops = [
       ...Object.entries(GRAPHQL_OPERATIONS).map(([name, q]) => loop(`GraphQL ${name}`, gql(q))),
       ...Object.entries(restBodies).map(([name, b]) => loop(`REST ${name}`, rest(b.path, b.body))),

@@ -9,5 +9,5 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/.bench-dist/abuse"
 cd "$ROOT"
 rm -rf "$OUT"
-npx swc src bench/abuse bench/support -d "$OUT" --copy-files --quiet
+npx swc src bench/abuse bench/support test/support/auth.ts -d "$OUT" --copy-files --quiet
 exec node ${BENCH_NODE_ARGS:-} "$OUT/bench/abuse/abuse.js"

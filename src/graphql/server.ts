@@ -40,9 +40,9 @@ export interface GraphqlMount {
 /**
  * Once the operation is known: subscriptions are refused over HTTP (they need the WebSocket), its
  * cost is checked (it needs the variables), then its root fields are authorised (401/403 before
- * anything runs); an answer over `maxAnswerBytes` is replaced by an error.
+ * anything runs). (The answer's size is checked where it is serialised: `stringifyResult`.)
  */
-function operationPlugin(schema: GraphQLSchema, { maxCost, maxAnswerBytes }: QueryLimits): ApolloServerPlugin<GraphqlContext> {
+function operationPlugin(schema: GraphQLSchema, { maxCost }: QueryLimits): ApolloServerPlugin<GraphqlContext> {
   return {
     async requestDidStart() {
       return {
@@ -57,11 +57,6 @@ function operationPlugin(schema: GraphQLSchema, { maxCost, maxAnswerBytes }: Que
           if (contextValue.authenticate) contextValue.services.ctx.actor = await contextValue.authenticate();
           const refused = await precheckOperation(schema, contextValue.services.ctx, document, operationName);
           if (refused) throw refused;
-        },
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single' || !response.body.singleResult.data) return;
-          const tooLarge = answerSizeError(Buffer.byteLength(JSON.stringify(response.body.singleResult)), maxAnswerBytes);
-          if (tooLarge) response.body.singleResult = { errors: [tooLarge.toJSON()] };
         },
       };
     },
@@ -95,6 +90,13 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
     // Cache control is on by default and wraps every field resolver (willResolveField) to compute
     // an HTTP cache policy nobody reads here: off, it saves a hook call per resolved field.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationPlugin(schema, all)],
+    // The answer is serialised once, compact (Apollo's default indents it), and its size checked
+    // on that very text: an answer over the cap is replaced by an error naming the limit.
+    stringifyResult: (result) => {
+      const text = JSON.stringify(result);
+      const tooLarge = result.data ? answerSizeError(Buffer.byteLength(text), maxAnswerBytes) : null;
+      return tooLarge ? JSON.stringify({ errors: [tooLarge.toJSON()] }) : text;
+    },
   });
   await apollo.start();
 
