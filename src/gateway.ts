@@ -14,6 +14,7 @@ import { createHttpServer } from './http/server-limits';
 import { createMqttBridge } from './live/mqtt-bridge';
 import { createLiveRelay, gatewayWill, newGatewayId, type LiveRelay } from './live/live-relay';
 import { createLivePubSub, type LivePubSub } from './live/pubsub';
+import { createTransferCarrier } from './live/transfer-carrier';
 import { createRestRouter } from './rest-compat';
 import { systemClock, type Clock } from './runtime/clock';
 import { openDatabase, type Database } from './runtime/database';
@@ -25,6 +26,7 @@ import { createScheduler, type Scheduler } from './scheduler';
 import { createAgentInbox } from './services/agent-inbox';
 import { createDispatcher, createExecutionLifecycle, type Dispatcher, type ExecutionLifecycle } from './services/execution';
 import { SettingsService } from './services/settings.service';
+import { TransferService } from './services/transfer';
 
 export interface Gateway {
   /** http://host:port of the HTTP server (GraphQL, REST, /healthz). */
@@ -135,6 +137,17 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const files = new FileStoreService({ orm: db.orm, storage: createLocalBlobStorage({ root: filesRoot }), clock, logger, pubsub });
     files.start();
     stoppers.push({ name: 'files', stop: () => files.stop() });
+    // File transfers over the broker (docs/protocol.md §12): the carrier moves frames, the service decides.
+    const transfers: TransferService = new TransferService({
+      orm: db.orm,
+      files,
+      clock,
+      logger: logger.child({ part: 'transfer' }),
+      send: (clientId, header, body) => carrier.send(clientId, header, body),
+    });
+    const carrier = createTransferCarrier({ mqtt, logger, shareGroup: config.shareGroup, handle: (clientId, frame) => transfers.handle(clientId, frame) });
+    await carrier.start();
+    stoppers.push({ name: 'transfers', stop: () => carrier.stop() });
     const app = express();
     app.disable('x-powered-by');
     const httpServer = createHttpServer(app, config.httpLimits);

@@ -9,6 +9,8 @@ import {
   eventsTopic,
   isValidClientId,
   statusTopic,
+  transferDownTopic,
+  transferUpTopic,
   type AgentRole,
   type DispatchCommand,
 } from '../protocol';
@@ -23,6 +25,7 @@ import { runReport } from './report-runner';
 import { createReportQueue } from './report-queue';
 import { openReportRegistry } from './report-registry';
 import { DEFAULT_STEP_LIMITS, type StepLimits } from './steps/step-executor';
+import { createTransferClient } from './transfer/transfer-client';
 
 export interface AgentOptions {
   brokerUrl: string;
@@ -116,9 +119,18 @@ export function createAgent(options: AgentOptions): Agent {
         }),
     });
 
+    // Transfer frames to and from the gateway's file store (docs/protocol.md §12).
+    const transferClient = createTransferClient({
+      logger,
+      publish: (frame) =>
+        mqttClient.publish(transferUpTopic(clientId), frame, { qos: 1 }, (error) => {
+          if (error) logger.debug({ err: error }, 'transfer frame not confirmed; the transfer asks again');
+        }),
+    });
+    const transfer = { client: transferClient, role };
     const run = async (dispatch: DispatchCommand, signal: AbortSignal) => {
       registry.markRunning(dispatch.reportId, clock.now());
-      const result = await runReport(dispatch, signal, { paths, clock, limits, agentVersion: version, emit: sender.submit, logger });
+      const result = await runReport(dispatch, signal, { paths, clock, limits, agentVersion: version, emit: sender.submit, logger, transfer });
       registry.markFinished({ reportId: dispatch.reportId, state: result.status, ...result });
     };
     const queue = createReportQueue({ run, logger });
@@ -144,7 +156,7 @@ export function createAgent(options: AgentOptions): Agent {
       errorLogged = false;
       try {
         // Subscribe before announcing ONLINE: a gateway dispatches as soon as it sees ONLINE.
-        await mqttClient.subscribeAsync(commandsTopic(clientId), { qos: 1 });
+        await mqttClient.subscribeAsync([commandsTopic(clientId), transferDownTopic(clientId)], { qos: 1 });
         const status = buildOnlineStatus({
           at: connectionAt,
           role,
@@ -176,7 +188,8 @@ export function createAgent(options: AgentOptions): Agent {
       logger[errorLogged ? 'debug' : 'warn']({ err: error }, `broker connection error: ${error.message} (retrying)`);
       errorLogged = true;
     });
-    mqttClient.on('message', (topic, payload) => onCommand(topic, payload));
+    const transferDown = transferDownTopic(clientId);
+    mqttClient.on('message', (topic, payload) => (topic === transferDown ? transferClient.receive(payload) : onCommand(topic, payload)));
     sender.start();
 
     shutdown = async () => {

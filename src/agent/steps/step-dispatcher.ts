@@ -6,6 +6,7 @@ import { getFileStatus } from './get-file-status';
 import { ifStep } from './if';
 import type { StepExecutor } from './step-executor';
 import { unsupportedTransfer } from './unsupported-transfer';
+import { uploadToServer } from './upload-to-server';
 import { waitFlagFile } from './wait-flag-file';
 
 /** One executor per step type; the Record makes a new step type fail the type check until it has one. */
@@ -19,7 +20,7 @@ const executors: Record<StepType, StepExecutor> = {
   SEND_FILE: unsupportedTransfer,
   RECV_FILE: unsupportedTransfer,
   BROADCAST: unsupportedTransfer,
-  UPLOAD_TO_SERVER: unsupportedTransfer,
+  UPLOAD_TO_SERVER: uploadToServer,
 };
 
 export const executorFor = (type: StepType): StepExecutor => executors[type];

@@ -1,0 +1,2 @@
+export { TransferService } from './transfer.service';
+export type { SendFrame, TransferDeps } from './transfer-context';
