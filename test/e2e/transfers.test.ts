@@ -1,7 +1,8 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { runEnded } from '../live/support/records';
 import type { AgentProcess } from './support/fleet';
-import { startTransferFleet, writeRandomFile } from './support/transfer-fleet';
+import { sha256Of, startTransferFleet, writeRandomFile } from './support/transfer-fleet';
 
 /**
  * Files moving for real: `sdes agent` processes over the broker (embedded, or MQTT_URL), the
@@ -10,11 +11,13 @@ import { startTransferFleet, writeRandomFile } from './support/transfer-fleet';
 describe('transfers (end to end)', () => {
   const prefix = `xfer-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   let fleet: Awaited<ReturnType<typeof startTransferFleet>>;
+  let hq: AgentProcess;
   let s1: AgentProcess;
+  let s2: AgentProcess;
 
   beforeAll(async () => {
     fleet = await startTransferFleet(prefix);
-    [s1] = await Promise.all([fleet.agent('s1', 'STORE')]);
+    [hq, s1, s2] = await Promise.all([fleet.agent('hq', 'SERVER'), fleet.agent('s1', 'STORE'), fleet.agent('s2', 'STORE')]);
   }, 60_000);
 
   afterAll(async () => {
@@ -44,5 +47,40 @@ describe('transfers (end to end)', () => {
     const got = await fleet.download(files[0].id, path.join(fleet.base, 'downloaded.bin'));
     expect(got.sha256).toBe(sha);
     expect(got.etag).toBe(`"${sha}"`);
+  }, 60_000);
+
+  /** Peak resident memory of an agent process so far (VmHWM), in MiB. */
+  const peakMiB = async (a: AgentProcess) => {
+    const status = await fs.readFile(`/proc/${a.proc.pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  };
+
+  it('SEND_FILE / RECV_FILE: a SERVER sends 100 MB once, two STOREs receive it, every checksum equal, memory flat', async () => {
+    const size = 100 * 1024 * 1024;
+    const before = await Promise.all([hq, s1, s2].map(peakMiB));
+    const sha = await writeRandomFile(path.join(hq.root, 'outbox/prices.bin'), size);
+    const { jobId } = await fleet.createJob(
+      [
+        [
+          { type: 'SEND_FILE', filePath: 'outbox/prices.bin' },
+          { type: 'RECV_FILE', targetFilePath: 'inbox/prices.bin', createFilePath: true },
+        ],
+      ],
+      [hq, s1, s2],
+    );
+    const runId = await fleet.runJob(jobId);
+    const rec = await runEnded(fleet.t, runId, 50_000);
+    const text = rec.messages.map((m) => m.message).join('\n');
+    expect(rec.run.status).toBe('SUCCESS');
+    expect(text).toMatch(/skipped: RECV_FILE runs on STORE clients/);
+    expect(text).toMatch(/skipped: SEND_FILE runs on SERVER clients/);
+    for (const store of [s1, s2]) expect(await sha256Of(path.join(store.root, 'inbox/prices.bin'))).toBe(sha);
+    // Uploaded once, whatever the number of receivers.
+    const spools = await fleet.t.sql('select id from stored_file where mqtt_client_id = ? and kind = ?', [hq.clientId, 'transfer']);
+    expect(spools).toHaveLength(1);
+    // Streamed: no agent held the file whole. (V8 collects chunk buffers once some tens of MiB
+    // are outstanding, so the peak grows by about that much, whatever the file's size.)
+    const after = await Promise.all([hq, s1, s2].map(peakMiB));
+    after.forEach((peak, i) => expect(peak - before[i]).toBeLessThan(80));
   }, 60_000);
 });

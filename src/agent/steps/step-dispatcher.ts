@@ -7,6 +7,8 @@ import { ifStep } from './if';
 import type { StepExecutor } from './step-executor';
 import { unsupportedTransfer } from './unsupported-transfer';
 import { uploadToServer } from './upload-to-server';
+import { recvFile } from './recv-file';
+import { sendFile } from './send-file';
 import { waitFlagFile } from './wait-flag-file';
 
 /** One executor per step type; the Record makes a new step type fail the type check until it has one. */
@@ -17,8 +19,8 @@ const executors: Record<StepType, StepExecutor> = {
   WAIT_FLAG_FILE: waitFlagFile,
   GET_FILE_STATUS: getFileStatus,
   IF: ifStep,
-  SEND_FILE: unsupportedTransfer,
-  RECV_FILE: unsupportedTransfer,
+  SEND_FILE: sendFile,
+  RECV_FILE: recvFile,
   BROADCAST: unsupportedTransfer,
   UPLOAD_TO_SERVER: uploadToServer,
 };

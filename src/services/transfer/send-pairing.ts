@@ -3,7 +3,12 @@ import { sortSteps, type Step } from '../../protocol';
 import { StoredFile } from '../../entities';
 import { spoolSessionId } from './transfer-context';
 
-type ScriptStep = Pick<Step, 'id' | 'type' | 'order' | 'targetFilePath'> & { conditions?: ScriptStep[]; true?: ScriptStep[]; false?: ScriptStep[] };
+type ScriptStep = Pick<Step, 'id' | 'type' | 'order' | 'targetFilePath'> & {
+  recvFileScriptId?: number | null;
+  conditions?: ScriptStep[];
+  true?: ScriptStep[];
+  false?: ScriptStep[];
+};
 
 /** A task's steps in the order they run, branches in place (condition, true, false). */
 function flatten(steps: readonly ScriptStep[] | null | undefined, into: ScriptStep[] = []): ScriptStep[] {
@@ -16,11 +21,16 @@ function flatten(steps: readonly ScriptStep[] | null | undefined, into: ScriptSt
   return into;
 }
 
-/** DOMAIN.md: a RECV_FILE pairs with the nearest SEND_FILE before it in the same task. */
+/**
+ * DOMAIN.md: a RECV_FILE pairs with the nearest SEND_FILE before it in the same task; a SEND_FILE
+ * that names it (`recvFileScriptId`, the API's explicit pairing) wins.
+ */
 export function pairedSendStep(script: unknown, recvStepId: string | number): { send?: ScriptStep; recv?: ScriptStep } {
   const steps = flatten(Array.isArray(script) ? (script as ScriptStep[]) : []);
   const at = steps.findIndex((s) => String(s.id) === String(recvStepId));
   if (at < 0) return {};
+  const named = steps.find((s) => s.type === 'SEND_FILE' && s.recvFileScriptId != null && String(s.recvFileScriptId) === String(recvStepId));
+  if (named) return { send: named, recv: steps[at] };
   for (let i = at - 1; i >= 0; i--) if (steps[i].type === 'SEND_FILE') return { send: steps[i], recv: steps[at] };
   return { recv: steps[at] };
 }
