@@ -118,7 +118,20 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const pubsub = relay.pubsub;
     // Agents' messages in and out (src/live); what they mean: presence and execution (src/services).
     const dispatcher = createDispatcher({ orm: db.orm, mqtt, clock, logger });
-    const inbox = createAgentInbox({ orm: db.orm, clock, pubsub, dispatcher });
+    // A client coming ONLINE also gets the BROADCAST deliveries that wait for it (transfers, below).
+    let transfersOnline: (clientIds: number[]) => void = () => undefined;
+    const inbox = createAgentInbox({
+      orm: db.orm,
+      clock,
+      pubsub,
+      dispatcher: {
+        ...dispatcher,
+        clientsOnline(clientIds) {
+          dispatcher.clientsOnline(clientIds);
+          transfersOnline(clientIds);
+        },
+      },
+    });
     const bridge = createMqttBridge({ mqtt, logger, inbox, shareGroup: config.shareGroup });
     await bridge.start();
     stoppers.push({
@@ -143,9 +156,11 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       files,
       clock,
       logger: logger.child({ part: 'transfer' }),
+      installation,
       send: (clientId, header, body) => carrier.send(clientId, header, body),
     });
     const carrier = createTransferCarrier({ mqtt, logger, shareGroup: config.shareGroup, handle: (clientId, frame) => transfers.handle(clientId, frame) });
+    transfersOnline = (clientIds) => transfers.clientsOnline(clientIds);
     await carrier.start();
     stoppers.push({ name: 'transfers', stop: () => carrier.stop() });
     const app = express();

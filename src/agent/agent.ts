@@ -25,6 +25,7 @@ import { runReport } from './report-runner';
 import { createReportQueue } from './report-queue';
 import { openReportRegistry } from './report-registry';
 import { DEFAULT_STEP_LIMITS, type StepLimits } from './steps/step-executor';
+import { createDeliveries } from './transfer/deliveries';
 import { createTransferClient } from './transfer/transfer-client';
 
 export interface AgentOptions {
@@ -128,6 +129,9 @@ export function createAgent(options: AgentOptions): Agent {
         }),
     });
     const transfer = { client: transferClient, role };
+    // BROADCAST deliveries arrive unasked and run beside the report queue.
+    const deliveriesStop = new AbortController();
+    transferClient.onOffer = createDeliveries({ client: transferClient, paths, clock, logger, signal: deliveriesStop.signal });
     const run = async (dispatch: DispatchCommand, signal: AbortSignal) => {
       registry.markRunning(dispatch.reportId, clock.now());
       const result = await runReport(dispatch, signal, { paths, clock, limits, agentVersion: version, emit: sender.submit, logger, transfer });
@@ -193,6 +197,7 @@ export function createAgent(options: AgentOptions): Agent {
     sender.start();
 
     shutdown = async () => {
+      deliveriesStop.abort(new Error('the agent is stopping'));
       await queue.stop('the agent is stopping');
       sender.stop();
       // Give the final events of aborted work one chance to leave; the journal keeps them anyway.

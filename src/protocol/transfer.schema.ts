@@ -19,6 +19,8 @@ const chunkSize = z.number().int().min(MIN_TRANSFER_CHUNK_BYTES).max(MAX_TRANSFE
 const reportId = z.string().min(1).max(200);
 const encoding = z.enum(['identity', 'gzip']).optional();
 const text = z.string().max(4096);
+/** Issued with an offer, sent back with each fetch.get: names the installation and the offer. */
+const grant = z.string().min(1).max(200);
 
 export const TRANSFER_PURPOSES = ['UPLOAD_TO_SERVER', 'SEND_FILE', 'BROADCAST'] as const;
 export type TransferPurpose = (typeof TRANSFER_PURPOSES)[number];
@@ -54,7 +56,7 @@ export const transferUpSchema = z.discriminatedUnion('kind', [
   z.object({ v, kind: z.literal('upload.close'), fileId }),
   z.object({ v, kind: z.literal('upload.abort'), fileId, reason }),
   z.object({ v, kind: z.literal('fetch.open'), requestId, ...step }),
-  z.object({ v, kind: z.literal('fetch.get'), fileId, index, count: z.number().int().min(1).max(64), encoding }),
+  z.object({ v, kind: z.literal('fetch.get'), grant, fileId, index, count: z.number().int().min(1).max(64), encoding }),
   z.object({ v, kind: z.literal('broadcast.start'), requestId, ...step, fileId, groups: z.array(idSchema).min(1).max(1000), ...target }),
   z.object({ v, kind: z.literal('broadcast.status'), requestId, fileId }),
   z.object({ v, kind: z.literal('deliver.done'), deliveryId: z.string().min(1).max(200), sha256 }),
@@ -70,15 +72,17 @@ export const transferDownSchema = z.discriminatedUnion('kind', [
   z.object({ v, kind: z.literal('upload.nack'), fileId, index, reason }),
   z.object({ v, kind: z.literal('upload.done'), fileId }),
   z.object({ v, kind: z.literal('upload.failed'), fileId, reason }),
-  z.object({ v, kind: z.literal('fetch.offer'), requestId, chunkSize, files: z.array(offeredFile).max(MAX_OFFER_FILES), ...target }),
+  z.object({ v, kind: z.literal('fetch.offer'), requestId, grant, chunkSize, files: z.array(offeredFile).max(MAX_OFFER_FILES), ...target }),
   z.object({ v, kind: z.literal('fetch.wait'), requestId, retryAfterMs, reason, waitingFor: z.array(z.string().max(200)).max(1000) }),
   z.object({ v, kind: z.literal('fetch.refused'), requestId, reason }),
   z.object({ v, kind: z.literal('fetch.data'), fileId, index, sha256, encoding }),
-  z.object({ v, kind: z.literal('fetch.error'), fileId, index: index.optional(), reason }),
+  /** `reopen`: the grant is unknown here; ask with fetch.open (or wait for the next offer) and go on. */
+  z.object({ v, kind: z.literal('fetch.error'), fileId, index: index.optional(), reason, reopen: z.boolean().optional() }),
   z.object({
     v,
     kind: z.literal('deliver.offer'),
     deliveryId: z.string().min(1).max(200),
+    grant,
     chunkSize,
     file: offeredFile,
     deadline: z.number().int().positive().optional(),

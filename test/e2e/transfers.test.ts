@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { GroupService } from '../../src/services/group.service';
 import { runEnded } from '../live/support/records';
 import type { AgentProcess } from './support/fleet';
 import { sha256Of, startTransferFleet, writeRandomFile } from './support/transfer-fleet';
@@ -82,5 +83,35 @@ describe('transfers (end to end)', () => {
     // are outstanding, so the peak grows by about that much, whatever the file's size.)
     const after = await Promise.all([hq, s1, s2].map(peakMiB));
     after.forEach((peak, i) => expect(peak - before[i]).toBeLessThan(80));
+  }, 60_000);
+
+  it('BROADCAST: the SERVER uploads once, every client of the groups receives, an offline one after connecting', async () => {
+    const s3 = await fleet.agent('s3', 'STORE');
+    await s3.stop();
+    await fleet.t.waitFor('s3 OFFLINE', async () => (await fleet.t.statusOf(s3.clientId)) === 'OFFLINE');
+    const group = await new GroupService(fleet.t.ctx()).create({ groupName: `${prefix}-shops` });
+    await new GroupService(fleet.t.ctx()).bindClients(group.id, await Promise.all([s1, s2, s3].map(fleet.clientIdOf)));
+    const sha = await writeRandomFile(path.join(hq.root, 'outbox/menu.bin'), 3 * 1024 * 1024 + 5);
+    const { jobId } = await fleet.createJob(
+      [[{ type: 'BROADCAST', filePath: 'outbox/menu.bin', targetFilePath: 'menus/menu.bin', createFilePath: true, groups: [group.id] }]],
+      [hq],
+      { duration: 60 },
+    );
+    const runId = await fleet.runJob(jobId);
+    const rec = await runEnded(fleet.t, runId, 30_000);
+    expect(rec.run.status).toBe('SUCCESS');
+    const text = rec.messages.map((m) => m.message).join('\n');
+    expect(text).toMatch(new RegExp(`delivered to 2 of 3; offline: ${s3.clientId} \\(they receive it when they connect until `));
+    for (const store of [s1, s2]) expect(await sha256Of(path.join(store.root, 'menus/menu.bin'))).toBe(sha);
+    // Uploaded once for all of them.
+    expect(await fleet.t.sql(`select id from stored_file where mqtt_client_id = ? and session_id like 'BROADCAST/%'`, [hq.clientId])).toHaveLength(1);
+    // The offline store gets its offer when it comes ONLINE, within the run's duration.
+    await s3.restart();
+    await fleet.t.waitFor('s3 received the broadcast', async () => (await sha256Of(path.join(s3.root, 'menus/menu.bin')).catch(() => '')) === sha, 30_000);
+    await fleet.t.waitFor(
+      'every delivery DONE',
+      async () => (await fleet.t.sql(`select status from transfer_delivery where status <> 'DONE'`)).length === 0,
+      10_000,
+    );
   }, 60_000);
 });

@@ -57,7 +57,14 @@ describe('transfer frames and headers', () => {
     expect(parseTransferDown(encodeFrame({ v: 1, kind: 'upload.granted', requestId: 'r1', fileId: 3, chunkSize: 262144, receivedBytes: 0 })).ok).toBe(true);
     expect(parseTransferDown(encodeFrame({ v: 1, kind: 'upload.wait', requestId: 'r1', retryAfterMs: 2000, reason: 'busy' })).ok).toBe(true);
     const offer = parseTransferDown(
-      encodeFrame({ v: 1, kind: 'fetch.offer', requestId: 'r2', chunkSize: 262144, files: [{ fileId: 3, name: 'a.csv', size: 10, sha256: sha('x') }] }),
+      encodeFrame({
+        v: 1,
+        kind: 'fetch.offer',
+        requestId: 'r2',
+        grant: 'inst:g1',
+        chunkSize: 262144,
+        files: [{ fileId: 3, name: 'a.csv', size: 10, sha256: sha('x') }],
+      }),
     );
     expect(offer.ok).toBe(true);
     // A chunk size over the bound (it must stay under the broker's packet limit) is refused.

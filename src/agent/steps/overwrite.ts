@@ -18,7 +18,13 @@ export const endsWithSeparator = (raw: string) => /[\\/]$/.test(raw);
  * the existing file stays as it is (NOT_OVERWRITE; COMPARE_OVERWRITE with the same content, which
  * then counts as written for the validation). Throws when the target is a folder.
  */
-export async function keepsExisting(target: string, mode: OverWriteMode, sha256: string, context: StepContext, what = 'write'): Promise<boolean> {
+export async function keepsExisting(
+  target: string,
+  mode: OverWriteMode,
+  sha256: string,
+  context: Pick<StepContext, 'message' | 'recordWrite'>,
+  what = 'write',
+): Promise<boolean> {
   const existing = await statOrNull(target);
   if (existing?.isDirectory()) throw new Error(`cannot ${what} ${target}: it is a folder`);
   if (existing && mode === 'NOT_OVERWRITE') {

@@ -20,10 +20,10 @@ export interface ReceiveTarget {
  */
 export async function receiveInto(
   files: readonly OfferedFile[],
-  chunkSize: number,
+  offer: { chunkSize: number; grant: string },
   target: ReceiveTarget,
-  context: StepContext,
-  transfer: StepTransfer,
+  context: Pick<StepContext, 'paths' | 'message' | 'signal' | 'clock' | 'recordWrite'>,
+  transfer: Pick<StepTransfer, 'client'>,
 ): Promise<StepOutcome | { written: number; unchanged: number }> {
   const resolved = await context.paths.resolve(target.raw, 'targetFilePath');
   const intoFolder = files.length > 1 || endsWithSeparator(target.raw) || Boolean((await statOrNull(resolved))?.isDirectory());
@@ -50,7 +50,8 @@ export async function receiveInto(
       clock: context.clock,
       signal: context.signal,
       file,
-      chunkSize,
+      chunkSize: offer.chunkSize,
+      grant: offer.grant,
       partPath: part,
       compress: target.compress,
       message: (text) => context.message(text),

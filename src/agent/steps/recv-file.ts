@@ -1,3 +1,4 @@
+import { TransferError } from '../transfer/upload';
 import { failed, succeeded, type StepExecutor } from './step-executor';
 import { receiveInto } from './receive-into';
 import { deadlineOf, isOutcome, outcomeOfError, transferOf } from './transfer-step';
@@ -18,6 +19,7 @@ export const recvFile: StepExecutor = async (step, context) => {
   const deadline = deadlineOf(transfer, context);
   const at = new Date(deadline).toISOString();
   let lastReason = '';
+  let reopened = 0;
   try {
     for (;;) {
       const answer = await transfer.client.request(
@@ -46,13 +48,20 @@ export const recvFile: StepExecutor = async (step, context) => {
       const raw = step.targetFilePath || h.targetFilePath;
       if (!raw) return failed('RECV_FILE has no targetFilePath, nor has its SEND_FILE', false);
       if (!h.files.length) return failed('the sender sent no file', false);
-      const outcome = await receiveInto(
-        h.files,
-        h.chunkSize,
-        { raw, overWrite: step.overWrite ?? 'OVERWRITE', createFilePath: step.createFilePath ?? false, compress: step.compressFile ?? false },
-        context,
-        transfer,
-      );
+      let outcome;
+      try {
+        outcome = await receiveInto(
+          h.files,
+          h,
+          { raw, overWrite: step.overWrite ?? 'OVERWRITE', createFilePath: step.createFilePath ?? false, compress: step.compressFile ?? false },
+          context,
+          transfer,
+        );
+      } catch (error) {
+        // The gateway lost the offer (it restarted): ask again; what arrived stays in the part files.
+        if (error instanceof TransferError && error.reopen && reopened++ < 3) continue;
+        throw error;
+      }
       if (isOutcome(outcome)) return outcome;
       const unchanged = outcome.unchanged ? `, ${outcome.unchanged} left unchanged` : '';
       return succeeded(`received ${outcome.written} file${outcome.written === 1 ? '' : 's'}${unchanged}`);

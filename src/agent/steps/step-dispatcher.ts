@@ -1,11 +1,11 @@
 import type { StepType } from '../../protocol';
+import { broadcast } from './broadcast';
 import { copyFile } from './copy-file';
 import { deleteFile } from './delete-file';
 import { executeFile } from './execute-file';
 import { getFileStatus } from './get-file-status';
 import { ifStep } from './if';
 import type { StepExecutor } from './step-executor';
-import { unsupportedTransfer } from './unsupported-transfer';
 import { uploadToServer } from './upload-to-server';
 import { recvFile } from './recv-file';
 import { sendFile } from './send-file';
@@ -21,7 +21,7 @@ const executors: Record<StepType, StepExecutor> = {
   IF: ifStep,
   SEND_FILE: sendFile,
   RECV_FILE: recvFile,
-  BROADCAST: unsupportedTransfer,
+  BROADCAST: broadcast,
   UPLOAD_TO_SERVER: uploadToServer,
 };
 

@@ -24,6 +24,8 @@ export interface DownloadOptions {
   clock: Clock;
   signal: AbortSignal;
   file: OfferedFile;
+  /** The offer's grant, sent back with every fetch.get. */
+  grant: string;
   chunkSize: number;
   /** The part file; its sidecar is `{part}.json`. */
   partPath: string;
@@ -91,7 +93,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     for (let i = 0; i < indexes.length;) {
       let j = i;
       while (j + 1 < indexes.length && indexes[j + 1] === indexes[j] + 1 && j - i < 63) j++;
-      o.client.send({ kind: 'fetch.get', fileId: file.fileId, index: indexes[i], count: j - i + 1, encoding: o.compress ? 'gzip' : undefined });
+      o.client.send({ kind: 'fetch.get', grant: o.grant, fileId: file.fileId, index: indexes[i], count: j - i + 1, encoding: o.compress ? 'gzip' : undefined });
       i = j + 1;
     }
   };
@@ -112,7 +114,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
       }
       silences = 0;
       const h = frame.header;
-      if (h.kind === 'fetch.error') throw new TransferError(`the gateway cannot serve ${file.name}: ${h.reason}`);
+      if (h.kind === 'fetch.error') throw new TransferError(`the gateway cannot serve ${file.name}: ${h.reason}`, false, h.reopen ?? false);
       if (h.kind !== 'fetch.data' || have.has(h.index) || h.index >= total) continue;
       const data = h.encoding === 'gzip' ? await gunzipAsync(frame.body, { maxOutputLength: chunkSize }).catch(() => Buffer.alloc(0)) : frame.body;
       const expected = Math.min(chunkSize, file.size - h.index * chunkSize);

@@ -45,6 +45,8 @@ export class TransferError extends Error {
   constructor(
     message: string,
     readonly final = false,
+    /** The gateway no longer knows the grant: ask again at once (the chunks already here stay). */
+    readonly reopen = false,
   ) {
     super(message);
   }

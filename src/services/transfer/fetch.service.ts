@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { DEFAULT_TRANSFER_CHUNK_BYTES, type TransferUp } from '../../protocol';
@@ -21,16 +21,24 @@ export const FETCH_RETRY_AFTER_MS = 2_000;
  * this gateway's memory: a client whose grant is unknown here is answered `fetch.error` and opens again).
  */
 export class FetchService {
-  private readonly grants = new Map<string, { chunkSize: number; at: number }>();
+  /** grant → what it lets pull. */
+  private readonly grants = new Map<string, { mqttClientId: string; fileIds: Set<number>; chunkSize: number }>();
 
   constructor(
     private readonly deps: TransferDeps,
     readonly chunkSize = DEFAULT_TRANSFER_CHUNK_BYTES,
   ) {}
 
-  /** Lets `mqttClientId` pull the chunks of `fileId` (an offer, a broadcast delivery). */
-  grant(mqttClientId: string, fileId: number): void {
-    this.grants.set(`${mqttClientId}\u0000${fileId}`, { chunkSize: this.chunkSize, at: Date.now() });
+  /**
+   * Lets `mqttClientId` pull the chunks of `fileIds` (an offer, a broadcast delivery); the grant
+   * goes back with every fetch.get. It starts with the installation id: a gateway of another
+   * installation sharing the broker ignores it, one of this installation that does not know it
+   * (restarted, or not the one that offered) answers fetch.error and the receiver opens again.
+   */
+  grant(mqttClientId: string, fileIds: number[]): string {
+    const id = `${this.deps.installation}:${randomUUID()}`;
+    this.grants.set(id, { mqttClientId, fileIds: new Set(fileIds), chunkSize: this.chunkSize });
+    return id;
   }
 
   async open(mqttClientId: string, h: FetchOpen): Promise<void> {
@@ -38,7 +46,9 @@ export class FetchService {
     const refuse = (reason: string) => send(mqttClientId, { kind: 'fetch.refused', requestId: h.requestId, reason });
     const em = forkOf(this.deps.orm);
     const report = await reportOfRequest(em, mqttClientId, h.reportId);
-    if (!report) return refuse(`report ${h.reportId} is not a current report of client ${mqttClientId}`);
+    // Another installation may share the broker: a report this one does not know is not its to answer.
+    if (!report)
+      return void this.deps.logger.debug({ clientId: mqttClientId, reportId: h.reportId }, 'fetch for a report this installation does not know: ignored');
     const [task] = await em.execute<{ script: unknown }[]>('select script from task_result where report_id = ? and task_id = ? limit 1', [
       report.id,
       Number(h.taskId),
@@ -62,10 +72,13 @@ export class FetchService {
     const ready = senders.filter((s) => s.state === 'ready');
     if (!ready.length) return refuse(senders.map((s) => s.reason).join('; '));
     const files = ready.flatMap((s) => s.files);
-    for (const f of files) this.grant(mqttClientId, f.id);
     send(mqttClientId, {
       kind: 'fetch.offer',
       requestId: h.requestId,
+      grant: this.grant(
+        mqttClientId,
+        files.map((f) => f.id),
+      ),
       chunkSize: this.chunkSize,
       files: files.slice(0, 200).map((f) => ({ fileId: f.id, name: f.name, size: f.size, sha256: f.sha256 })),
       targetFilePath: sendStep.targetFilePath ?? null,
@@ -74,13 +87,19 @@ export class FetchService {
 
   async get(mqttClientId: string, h: FetchGet): Promise<void> {
     const { send, files } = this.deps;
-    const grant = this.grants.get(`${mqttClientId}\u0000${h.fileId}`);
-    if (!grant)
-      return send(mqttClientId, {
-        kind: 'fetch.error',
-        fileId: h.fileId,
-        reason: `file ${h.fileId} was not offered to ${mqttClientId} on this gateway: open again`,
-      });
+    const grant = this.grants.get(h.grant);
+    if (!grant || grant.mqttClientId !== mqttClientId || !grant.fileIds.has(h.fileId)) {
+      // Another installation's grant is not ours to answer; one of ours we do not know: open again.
+      if (h.grant.startsWith(`${this.deps.installation}:`)) {
+        send(mqttClientId, {
+          kind: 'fetch.error',
+          fileId: h.fileId,
+          reason: `file ${h.fileId} was not offered to ${mqttClientId} on this gateway: open again`,
+          reopen: true,
+        });
+      }
+      return;
+    }
     let size: number;
     try {
       size = (await files.get(h.fileId)).size;

@@ -15,6 +15,8 @@ export interface TransferDeps {
   clock: Clock;
   logger: Logger;
   send: SendFrame;
+  /** The installation's id (settings): grants carry it, so a gateway of another installation on the same broker stays silent. */
+  installation: string;
 }
 
 export const forkOf = (orm: MikroORM): EntityManager => orm.em.fork() as EntityManager;

@@ -1,4 +1,6 @@
 import type { TransferFrame, TransferUp } from '../../protocol';
+import type { Logger } from '../../runtime/logger';
+import { BroadcastService } from './broadcasts';
 import { FetchService } from './fetch.service';
 import type { TransferDeps } from './transfer-context';
 import { UploadSessions } from './upload-sessions';
@@ -10,11 +12,21 @@ import { UploadSessions } from './upload-sessions';
  */
 export class TransferService {
   readonly uploads: UploadSessions;
+  private readonly logger: Logger;
   readonly fetches: FetchService;
+  readonly broadcasts: BroadcastService;
 
-  constructor(private readonly deps: TransferDeps) {
+  constructor(deps: TransferDeps) {
+    this.logger = deps.logger;
     this.uploads = new UploadSessions(deps);
     this.fetches = new FetchService(deps);
+    this.broadcasts = new BroadcastService(deps, this.fetches);
+  }
+
+  /** Clients came ONLINE: offer them the broadcast deliveries that wait for them. */
+  clientsOnline(clientIds: number[]): void {
+    if (!clientIds.length) return;
+    this.broadcasts.offer({ clientIds }).catch((err: unknown) => this.logger.error({ err }, 'broadcast offers to clients that came ONLINE failed'));
   }
 
   async handle(mqttClientId: string, { header, body }: TransferFrame<TransferUp>): Promise<void> {
@@ -32,13 +44,13 @@ export class TransferService {
       case 'fetch.get':
         return this.fetches.get(mqttClientId, header);
       case 'broadcast.start':
+        return this.broadcasts.start(mqttClientId, header);
       case 'broadcast.status':
+        return this.broadcasts.status(mqttClientId, header);
       case 'deliver.done':
+        return this.broadcasts.settle(mqttClientId, header.deliveryId, 'DONE', null);
       case 'deliver.failed':
-        if ('requestId' in header) {
-          this.deps.send(mqttClientId, { kind: 'broadcast.refused', requestId: header.requestId, reason: 'BROADCAST is not served by this gateway yet' });
-        }
-        return;
+        return this.broadcasts.settle(mqttClientId, header.deliveryId, 'FAILED', header.reason);
       default: {
         const unknown: never = header;
         throw new Error(`no handler for ${JSON.stringify(unknown)}`);

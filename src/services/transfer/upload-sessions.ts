@@ -52,7 +52,8 @@ export class UploadSessions {
     const em = forkOf(this.deps.orm);
     const report = await reportOfRequest(em, mqttClientId, h.reportId);
     const refuse = (reason: string) => send(mqttClientId, { kind: 'upload.refused', requestId: h.requestId, reason });
-    if (!report) return refuse(`report ${h.reportId} is not a current report of client ${mqttClientId}`);
+    // Another installation may share the broker: a report this one does not know is not its to answer.
+    if (!report) return void logger.debug({ clientId: mqttClientId, reportId: h.reportId }, 'upload for a report this installation does not know: ignored');
     if (report.status !== 'RUNNING' && report.status !== 'PENDING') return refuse(`report ${h.reportId} is ${report.status}`);
     const sessionId = spoolSessionId(h.purpose, h.taskId, h.stepId);
     const existing = (await files.list({ mqttClientId, reportId: h.reportId, sessionId, name: h.name, statuses: ['PARTIAL'] }, { pageSize: 20 })).items.find(
@@ -107,10 +108,14 @@ export class UploadSessions {
     send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes });
   }
 
-  private sessionOf(mqttClientId: string, fileId: number): UploadSession | undefined {
+  private async sessionOf(mqttClientId: string, fileId: number): Promise<UploadSession | undefined> {
     const session = this.sessions.get(fileId);
     if (!session || session.mqttClientId !== mqttClientId) {
-      this.deps.send(mqttClientId, { kind: 'upload.failed', fileId, reason: `no open upload session for file ${fileId} on this gateway: open it again` });
+      // Only about a file of this installation (another may share the broker): the agent opens again and resumes.
+      const file = await this.deps.files.get(fileId).catch(() => undefined);
+      if (file?.mqttClientId === mqttClientId && file.status === 'PARTIAL') {
+        this.deps.send(mqttClientId, { kind: 'upload.failed', fileId, reason: `no open upload session for file ${fileId} on this gateway: open it again` });
+      }
       return undefined;
     }
     session.lastActivity = Date.now();
@@ -118,7 +123,7 @@ export class UploadSessions {
   }
 
   async chunk(mqttClientId: string, h: UploadChunk, body: Buffer): Promise<void> {
-    const session = this.sessionOf(mqttClientId, h.fileId);
+    const session = await this.sessionOf(mqttClientId, h.fileId);
     if (!session) return;
     const { send } = this.deps;
     const nack = (reason: string) => send(mqttClientId, { kind: 'upload.nack', fileId: h.fileId, index: session.nextIndex, reason });
@@ -159,7 +164,7 @@ export class UploadSessions {
   }
 
   async close(mqttClientId: string, fileId: number): Promise<void> {
-    if (!this.sessionOf(mqttClientId, fileId)) return;
+    if (!(await this.sessionOf(mqttClientId, fileId))) return;
     try {
       await this.deps.files.complete(fileId);
       this.sessions.delete(fileId);

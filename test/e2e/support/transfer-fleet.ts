@@ -99,6 +99,8 @@ export async function startTransferFleet(prefix: string) {
       return { etag: res.headers.get('etag'), sha256: await sha256Of(file) };
     },
     async stop() {
+      // E2E_AGENT_LOG=1 shows what the agents said (their JSON log lines), to debug a failure.
+      if (process.env.E2E_AGENT_LOG) for (const a of agents) process.stderr.write(`--- ${a.clientId}\n${a.output.join('')}\n`);
       await Promise.all(agents.map((a) => a.kill()));
       await gateway.stop();
       if (process.env.MQTT_URL)
