@@ -24,7 +24,7 @@ describe('transfer faults (end to end)', () => {
     await fleet?.stop();
   });
 
-  it('a store offline when the file is sent receives it after reconnecting within the run', async () => {
+  it('a store offline when the file is sent receives it after reconnecting within the run (gzip on the wire)', async () => {
     const late = await fleet.agent('late', 'STORE');
     await late.stop();
     await fleet.t.waitFor('late OFFLINE', async () => (await fleet.t.statusOf(late.clientId)) === 'OFFLINE');
@@ -32,8 +32,8 @@ describe('transfer faults (end to end)', () => {
     const { jobId } = await fleet.createJob(
       [
         [
-          { type: 'SEND_FILE', filePath: 'outbox/late.bin' },
-          { type: 'RECV_FILE', targetFilePath: 'inbox/late.bin', createFilePath: true },
+          { type: 'SEND_FILE', filePath: 'outbox/late.bin', compressFile: true },
+          { type: 'RECV_FILE', targetFilePath: 'inbox/late.bin', createFilePath: true, compressFile: true },
         ],
       ],
       [hq, late],
@@ -126,5 +126,31 @@ describe('transfer faults (end to end)', () => {
     // chunks in flight or not yet noted in the sidecar (a window and a sidecar interval) were extra.
     expect(dataFrames - beforeRestart).toBeLessThanOrEqual(chunks - kept + 8);
     expect(dataFrames).toBeLessThan(chunks + 32);
+  }, 60_000);
+
+  it('an unwritable target ends the RECV_FILE FAILED with a message naming it', async () => {
+    await writeRandomFile(path.join(hq.root, 'outbox/ro.bin'), 10_000);
+    // A file where the target's folder should be: no folder can be made there (tests run as root,
+    // so permissions would not stop a write).
+    await fs.writeFile(path.join(s1.root, 'blocker'), 'not a folder');
+    const { jobId } = await fleet.createJob(
+      [
+        [
+          { type: 'SEND_FILE', filePath: 'outbox/ro.bin' },
+          { type: 'RECV_FILE', targetFilePath: 'blocker/sub/ro.bin', createFilePath: true, retryTimes: 0 },
+        ],
+      ],
+      [hq, s1],
+      { duration: 30 },
+    );
+    const rec = await runEnded(fleet.t, await fleet.runJob(jobId), 30_000);
+    const recv = rec.steps.find((s) => s.type === 'RECV_FILE' && rec.reports.find((r) => r.id === s.report_id)?.mqtt_client_id === s1.clientId)!;
+    expect(recv.status).toBe('FAILED');
+    const text = rec.messages
+      .filter((m) => m.step_result_id === recv.id)
+      .map((m) => m.message)
+      .join('\n');
+    expect(text).toMatch(/ENOTDIR|EEXIST|not a directory/i);
+    expect(text).toContain(path.join(s1.root, 'blocker'));
   }, 60_000);
 });
