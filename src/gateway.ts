@@ -173,7 +173,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       allowedOrigins: config.allowedOrigins ?? [],
       trustProxy: config.trustProxy ?? false,
     };
-    const frontDoor = { orm: db.orm, clock, pubsub, logger, dispatcher, files, auth };
+    const frontDoor = { orm: db.orm, clock, pubsub, logger, dispatcher, files, remoteFolders: transfers.remoteFolders, auth };
     if (auth.trustProxy) app.set('trust proxy', true);
     const graphql = await mountGraphql({ app, httpServer, deps: frontDoor, authSweepMs });
     app.use('/v1', createRestRouter(frontDoor));

@@ -26,6 +26,7 @@ import { createReportQueue } from './report-queue';
 import { openReportRegistry } from './report-registry';
 import { DEFAULT_STEP_LIMITS, type StepLimits } from './steps/step-executor';
 import { createDeliveries } from './transfer/deliveries';
+import { createRemoteFolder } from './transfer/remote-folder';
 import { createTransferClient } from './transfer/transfer-client';
 
 export interface AgentOptions {
@@ -132,6 +133,7 @@ export function createAgent(options: AgentOptions): Agent {
     // BROADCAST deliveries arrive unasked and run beside the report queue.
     const deliveriesStop = new AbortController();
     transferClient.onOffer = createDeliveries({ client: transferClient, paths, clock, logger, signal: deliveriesStop.signal });
+    transferClient.onRemote = createRemoteFolder({ client: transferClient, paths, clock, logger, signal: deliveriesStop.signal });
     const run = async (dispatch: DispatchCommand, signal: AbortSignal) => {
       registry.markRunning(dispatch.reportId, clock.now());
       const result = await runReport(dispatch, signal, { paths, clock, limits, agentVersion: version, emit: sender.submit, logger, transfer });

@@ -22,7 +22,8 @@ const text = z.string().max(4096);
 /** Issued with an offer, sent back with each fetch.get: names the installation and the offer. */
 const grant = z.string().min(1).max(200);
 
-export const TRANSFER_PURPOSES = ['UPLOAD_TO_SERVER', 'SEND_FILE', 'BROADCAST'] as const;
+/** FETCH: an operator fetches a file of the agent's folders (`remote.fetch`), outside any job. */
+export const TRANSFER_PURPOSES = ['UPLOAD_TO_SERVER', 'SEND_FILE', 'BROADCAST', 'FETCH'] as const;
 export type TransferPurpose = (typeof TRANSFER_PURPOSES)[number];
 
 /** Most files one offer lists (a SEND_FILE wildcard). */
@@ -39,13 +40,25 @@ const target = {
 };
 
 const step = { reportId, taskId: idSchema, stepId: idSchema };
+/** A step's upload names its report, task and step; a FETCH upload names its `fetchId` (the remote.fetch requestId) instead. */
+const uploadOrigin = { reportId: reportId.optional(), taskId: idSchema.optional(), stepId: idSchema.optional(), fetchId: requestId.optional() };
+
+/** Most entries one listing carries; a larger folder is cut (`truncated`). */
+export const MAX_LISTING_ENTRIES = 1000;
+const listingEntry = z.object({
+  name: z.string().min(1).max(1024),
+  type: z.enum(['file', 'folder', 'other']),
+  size: z.number().int().min(0),
+  modifiedAt: z.number().int(),
+});
+export type RemoteFolderEntry = z.infer<typeof listingEntry>;
 
 export const transferUpSchema = z.discriminatedUnion('kind', [
   z.object({
     v,
     kind: z.literal('upload.open'),
     requestId,
-    ...step,
+    ...uploadOrigin,
     purpose: z.enum(TRANSFER_PURPOSES),
     name: z.string().min(1).max(1024),
     size: z.number().int().min(0),
@@ -61,6 +74,8 @@ export const transferUpSchema = z.discriminatedUnion('kind', [
   z.object({ v, kind: z.literal('broadcast.status'), requestId, fileId }),
   z.object({ v, kind: z.literal('deliver.done'), deliveryId: z.string().min(1).max(200), sha256 }),
   z.object({ v, kind: z.literal('deliver.failed'), deliveryId: z.string().min(1).max(200), reason }),
+  z.object({ v, kind: z.literal('remote.listing'), requestId, path: text, entries: z.array(listingEntry).max(MAX_LISTING_ENTRIES), truncated: z.boolean() }),
+  z.object({ v, kind: z.literal('remote.error'), requestId, reason }),
 ]);
 export type TransferUp = z.infer<typeof transferUpSchema>;
 
@@ -88,6 +103,8 @@ export const transferDownSchema = z.discriminatedUnion('kind', [
     deadline: z.number().int().positive().optional(),
     ...target,
   }),
+  z.object({ v, kind: z.literal('remote.list'), requestId, path: text }),
+  z.object({ v, kind: z.literal('remote.fetch'), requestId, path: text }),
   z.object({ v, kind: z.literal('broadcast.accepted'), requestId, fileId, total: z.number().int().min(0) }),
   z.object({ v, kind: z.literal('broadcast.refused'), requestId, reason }),
   z.object({

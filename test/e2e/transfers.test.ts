@@ -114,4 +114,40 @@ describe('transfers (end to end)', () => {
       10_000,
     );
   }, 60_000);
+
+  it('remote folders: an operator lists a folder of an online agent and fetches a file, through REST and GraphQL', async () => {
+    const sha = await writeRandomFile(path.join(s2.root, 'reports/day.bin'), 1024 * 1024 + 3);
+    const clientId = await fleet.clientIdOf(s2);
+    const listed = await fleet.t.rest<{ path: string; entries: { name: string; type: string; size: number }[]; truncated: boolean }>(
+      `/clients/${clientId}/folder?path=reports`,
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.path).toBe(path.join(s2.root, 'reports'));
+    expect(listed.body.entries).toEqual([expect.objectContaining({ name: 'day.bin', type: 'file', size: 1024 * 1024 + 3 })]);
+    // Outside the roots: refused with the agent's reason.
+    const outside = await fleet.t.rest<{ message?: string }>(`/clients/${clientId}/folder?path=${encodeURIComponent('/etc')}`);
+    expect(outside.status).toBe(400);
+
+    const gql = async (query: string) => {
+      const res = await fetch(`${fleet.gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { ...fleet.key.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      return (await res.json()) as { data?: Record<string, { id: number; sha256: string; kind: string; status: string }>; errors?: unknown[] };
+    };
+    const fetched = await gql(`mutation { fetchRemoteFile(clientId: ${clientId}, path: "reports/day.bin") { id sha256 kind status } }`);
+    expect(fetched.errors).toBeUndefined();
+    expect(fetched.data!.fetchRemoteFile).toMatchObject({ sha256: sha, kind: 'FETCH', status: 'COMPLETE' });
+    const got = await fleet.download(fetched.data!.fetchRemoteFile.id, path.join(fleet.base, 'fetched.bin'));
+    expect(got.sha256).toBe(sha);
+
+    const viaRest = await fetch(`${fleet.gateway.url}/v1/clients/${clientId}/folder/fetch`, {
+      method: 'POST',
+      headers: { ...fleet.key.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ path: 'reports/day.bin' }),
+    });
+    expect(viaRest.status).toBe(200);
+    expect(await viaRest.json()).toMatchObject({ sha256: sha, kind: 'fetch', status: 'COMPLETE' });
+  }, 60_000);
 });

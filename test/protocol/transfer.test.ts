@@ -39,7 +39,7 @@ describe('transfer frames and headers', () => {
       [Buffer.concat([Buffer.from([0, 0, 0, 50]), Buffer.from('{}')]), /runs past/],
       [Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('{x}')]), /not JSON/],
       [encodeFrame({ v: 2, kind: 'upload.close', fileId: 1 }), /version 2/],
-      [encodeFrame({ v: 1, kind: 'upload.open', requestId: 'r' }), /reportId/],
+      [encodeFrame({ v: 1, kind: 'upload.open', requestId: 'r' }), /purpose/],
       [encodeFrame({ v: 1, kind: 'upload.chunk', fileId: 1, index: 0, offset: 0, sha256: 'abc' }), /sha256/],
       [encodeFrame({ v: 1, kind: 'upload.close', fileId: 1 }, Buffer.from('x')), /carries no body/],
       [encodeFrame({ v: 1, kind: 'nope' }), /kind/],

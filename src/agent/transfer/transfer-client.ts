@@ -27,6 +27,8 @@ export interface TransferClient {
   follow(fileId: number): FrameQueue;
   /** Offers pushed by the gateway without a request (BROADCAST deliveries). */
   onOffer?: (frame: Frame) => void;
+  /** Operators' requests about the agent's folders (remote.list, remote.fetch). */
+  onRemote?: (frame: Frame) => void;
   /** A message arrived on the agent's transfer-down. */
   receive(payload: Buffer): void;
 }
@@ -99,6 +101,7 @@ export function createTransferClient({ publish, logger }: { publish: (frame: Buf
       if ('requestId' in header && pending.has(header.requestId)) return pending.get(header.requestId)!(frame);
       if ('fileId' in header && followers.has(header.fileId)) return followers.get(header.fileId)!(frame);
       if (header.kind === 'deliver.offer' && client.onOffer) return client.onOffer(frame);
+      if ((header.kind === 'remote.list' || header.kind === 'remote.fetch') && client.onRemote) return client.onRemote(frame);
       logger.debug({ kind: header.kind }, 'transfer frame nobody waits for: dropped');
     },
   };

@@ -18,9 +18,12 @@ export interface UploadOptions {
   /** The name the store keeps (the file's base name). */
   name: string;
   purpose: TransferPurpose;
-  reportId: string;
-  taskId: Id;
-  stepId: Id;
+  /** A step's upload: its report, task and step. */
+  reportId?: string;
+  taskId?: Id;
+  stepId?: Id;
+  /** A FETCH upload: the remote.fetch requestId. */
+  fetchId?: string;
   /** Give up waiting for a grant after this (the run's deadline), epoch ms. */
   deadline: number;
   chunkSize?: number;
@@ -66,7 +69,18 @@ export async function uploadFile(o: UploadOptions): Promise<Uploaded> {
   let chunksSent = 0;
   for (let opening = 0; ; opening++) {
     const answer = await o.client.request(
-      { kind: 'upload.open', purpose: o.purpose, reportId: o.reportId, taskId: o.taskId, stepId: o.stepId, name: o.name, size, sha256, chunkSize },
+      {
+        kind: 'upload.open',
+        purpose: o.purpose,
+        reportId: o.reportId,
+        taskId: o.taskId,
+        stepId: o.stepId,
+        fetchId: o.fetchId,
+        name: o.name,
+        size,
+        sha256,
+        chunkSize,
+      },
       answerMs,
       o.signal,
     );

@@ -2,6 +2,7 @@ import type { TransferFrame, TransferUp } from '../../protocol';
 import type { Logger } from '../../runtime/logger';
 import { BroadcastService } from './broadcasts';
 import { FetchService } from './fetch.service';
+import { RemoteFolderService } from './remote-folders';
 import type { TransferDeps } from './transfer-context';
 import { UploadSessions } from './upload-sessions';
 
@@ -15,10 +16,12 @@ export class TransferService {
   private readonly logger: Logger;
   readonly fetches: FetchService;
   readonly broadcasts: BroadcastService;
+  readonly remoteFolders: RemoteFolderService;
 
   constructor(deps: TransferDeps) {
     this.logger = deps.logger;
-    this.uploads = new UploadSessions(deps);
+    this.remoteFolders = new RemoteFolderService(deps);
+    this.uploads = new UploadSessions(deps, this.remoteFolders);
     this.fetches = new FetchService(deps);
     this.broadcasts = new BroadcastService(deps, this.fetches);
   }
@@ -51,6 +54,9 @@ export class TransferService {
         return this.broadcasts.settle(mqttClientId, header.deliveryId, 'DONE', null);
       case 'deliver.failed':
         return this.broadcasts.settle(mqttClientId, header.deliveryId, 'FAILED', header.reason);
+      case 'remote.listing':
+      case 'remote.error':
+        return this.remoteFolders.answer(mqttClientId, header);
       default: {
         const unknown: never = header;
         throw new Error(`no handler for ${JSON.stringify(unknown)}`);

@@ -20,6 +20,14 @@ interface UploadSession {
   /** The index last refused as out of order, so a burst behind a gap is refused once. */
   nackedAt: number;
   lastActivity: number;
+  /** A FETCH upload: the operator's request it answers. */
+  fetchId?: string;
+}
+
+/** What the upload sessions ask of the remote folders (FETCH uploads). */
+export interface FetchUploads {
+  expects(mqttClientId: string, fetchId: string): boolean;
+  uploaded(mqttClientId: string, fetchId: string, fileId: number): void;
 }
 
 /** A session with no frame for this long no longer counts towards maxConcurrentSession; its PARTIAL file stays for a resume. */
@@ -38,7 +46,10 @@ export const UPLOAD_RETRY_AFTER_MS = 2_000;
 export class UploadSessions {
   private readonly sessions = new Map<number, UploadSession>();
 
-  constructor(private readonly deps: TransferDeps) {}
+  constructor(
+    private readonly deps: TransferDeps,
+    private readonly fetchUploads?: FetchUploads,
+  ) {}
 
   /** Sessions open now (idle ones are dropped first). */
   active(): number {
@@ -50,15 +61,30 @@ export class UploadSessions {
   async open(mqttClientId: string, h: UploadOpen): Promise<void> {
     const { files, send, logger } = this.deps;
     const em = forkOf(this.deps.orm);
-    const report = await reportOfRequest(em, mqttClientId, h.reportId);
     const refuse = (reason: string) => send(mqttClientId, { kind: 'upload.refused', requestId: h.requestId, reason });
-    // Another installation may share the broker: a report this one does not know is not its to answer.
-    if (!report) return void logger.debug({ clientId: mqttClientId, reportId: h.reportId }, 'upload for a report this installation does not know: ignored');
-    if (report.status !== 'RUNNING' && report.status !== 'PENDING') return refuse(`report ${h.reportId} is ${report.status}`);
-    const sessionId = spoolSessionId(h.purpose, h.taskId, h.stepId);
-    const existing = (await files.list({ mqttClientId, reportId: h.reportId, sessionId, name: h.name, statuses: ['PARTIAL'] }, { pageSize: 20 })).items.find(
-      (f) => f.sha256 === h.sha256 && f.size === h.size,
-    );
+    let sessionId: string;
+    let reportId: string | null = null;
+    let keepUntil: Date | null = null;
+    if (h.purpose === 'FETCH') {
+      // Only a fetch this gateway asked for; another gateway's (or installation's) is not ours to answer.
+      if (!h.fetchId || !this.fetchUploads?.expects(mqttClientId, h.fetchId)) return;
+      sessionId = `FETCH/${h.fetchId}`;
+    } else {
+      if (h.reportId === undefined || h.taskId === undefined || h.stepId === undefined) {
+        return refuse('reportId, taskId and stepId: required for a step upload');
+      }
+      const report = await reportOfRequest(em, mqttClientId, h.reportId);
+      // Another installation may share the broker: a report this one does not know is not its to answer.
+      if (!report) return void logger.debug({ clientId: mqttClientId, reportId: h.reportId }, 'upload for a report this installation does not know: ignored');
+      if (report.status !== 'RUNNING' && report.status !== 'PENDING') return refuse(`report ${h.reportId} is ${report.status}`);
+      sessionId = spoolSessionId(h.purpose, h.taskId, h.stepId);
+      reportId = h.reportId;
+      // A spool must outlive retention while receivers of the run may still fetch it.
+      if (h.purpose !== 'UPLOAD_TO_SERVER') keepUntil = report.deadline;
+    }
+    const existing = (
+      await files.list({ mqttClientId, reportId: reportId ?? undefined, sessionId, name: h.name, statuses: ['PARTIAL'] }, { pageSize: 20 })
+    ).items.find((f) => f.sha256 === h.sha256 && f.size === h.size);
     const reopening = existing && this.sessions.has(existing.id);
     const { maxConcurrentSession } = await new SettingsService({ em, clock: this.deps.clock }).get('job');
     if (!reopening && this.active() >= maxConcurrentSession) {
@@ -83,12 +109,11 @@ export class UploadSessions {
           name: h.name,
           size: h.size,
           sha256: h.sha256,
-          kind: h.purpose === 'UPLOAD_TO_SERVER' ? 'upload' : 'transfer',
+          kind: h.purpose === 'UPLOAD_TO_SERVER' ? 'upload' : h.purpose === 'FETCH' ? 'fetch' : 'transfer',
           mqttClientId,
-          reportId: h.reportId,
+          reportId,
           sessionId,
-          // A spool must outlive retention while receivers of the run may still fetch it.
-          keepUntil: h.purpose === 'UPLOAD_TO_SERVER' ? null : report.deadline,
+          keepUntil,
         });
         fileId = file.id;
       } catch (err) {
@@ -103,6 +128,7 @@ export class UploadSessions {
       nextIndex: receivedBytes / h.chunkSize,
       nackedAt: -1,
       lastActivity: Date.now(),
+      fetchId: h.purpose === 'FETCH' ? h.fetchId : undefined,
     });
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
     send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes });
@@ -164,11 +190,13 @@ export class UploadSessions {
   }
 
   async close(mqttClientId: string, fileId: number): Promise<void> {
-    if (!(await this.sessionOf(mqttClientId, fileId))) return;
+    const session = await this.sessionOf(mqttClientId, fileId);
+    if (!session) return;
     try {
       await this.deps.files.complete(fileId);
       this.sessions.delete(fileId);
       this.deps.send(mqttClientId, { kind: 'upload.done', fileId });
+      if (session.fetchId) this.fetchUploads?.uploaded(mqttClientId, session.fetchId, fileId);
     } catch (err) {
       // A size short of the declared one leaves the file PARTIAL (the session stays); a SHA-256 that differs fails it.
       const file = await this.deps.files.get(fileId).catch(() => undefined);
