@@ -7,7 +7,7 @@ import type { Clock } from '../clock';
 import { sha256File } from '../file-hash';
 import { createProgress } from './progress';
 import type { TransferClient } from './transfer-client';
-import { TransferError } from './upload';
+import { TRANSFER_WINDOW, TransferError } from './upload';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -71,7 +71,7 @@ async function writeSidecar(partPath: string, side: Sidecar): Promise<void> {
  */
 export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   const { file, chunkSize } = o;
-  const window = o.window ?? 8;
+  const window = o.window ?? TRANSFER_WINDOW;
   const answerMs = o.answerTimeoutMs ?? 15_000;
   const total = Math.ceil(file.size / chunkSize);
   const have = await readSidecar(o.partPath, file, chunkSize);

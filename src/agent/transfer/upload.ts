@@ -43,6 +43,13 @@ export interface Uploaded {
   chunksSent: number;
 }
 
+/**
+ * Chunks in flight before an acknowledgement (upload) or a chunk (download) comes back: 32 × 256 KiB
+ * = 8 MiB. The pipeline is bound by round trips through the broker, so a deeper window is faster;
+ * it also bounds what a slow side can be sent.
+ */
+export const TRANSFER_WINDOW = 32;
+
 /** A failure a retry may cure (the step is retried), or not (`final`). */
 export class TransferError extends Error {
   constructor(
@@ -62,7 +69,7 @@ export class TransferError extends Error {
  */
 export async function uploadFile(o: UploadOptions): Promise<Uploaded> {
   const chunkSize = o.chunkSize ?? DEFAULT_TRANSFER_CHUNK_BYTES;
-  const window = o.window ?? 8;
+  const window = o.window ?? TRANSFER_WINDOW;
   const answerMs = o.answerTimeoutMs ?? 15_000;
   const size = (await fs.stat(o.filePath)).size;
   const sha256 = await sha256File(o.filePath);
