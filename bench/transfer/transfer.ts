@@ -182,6 +182,13 @@ async function main() {
     const expected = await sha256(path.join(hq.root, 'big.bin'));
     if ((await sha256(path.join(stores[0].root, 'in/big.bin'))) !== expected) throw new Error('SEND/RECV: checksum differs');
     const sendRate = SIZE / MB / sendSeconds;
+    const phases = await sql<{ type: string; seconds: number }>(
+      `select s.type, extract(epoch from (s.ended_at - s.started_at))::float as seconds from step_result s join task_result t on t.id = s.task_result_id
+       join report r on r.id = t.report_id join client c on c.id = r.client_id
+       where (s.type = 'SEND_FILE' and c.mqtt_client_id = ?) or (s.type = 'RECV_FILE' and c.mqtt_client_id = ?) order by s.id`,
+      [hq.clientId, stores[0].clientId],
+    );
+    console.log(`  steps: ${phases.map((p) => `${p.type} ${Number(p.seconds).toFixed(1)} s`).join(', ')} (RECV_FILE includes its wait for the SEND)`);
     console.log(
       `SEND/RECV ${SIZE / MB} MiB to 1 store: ${sendSeconds.toFixed(1)} s end to end, ${sendRate.toFixed(1)} MiB/s ` +
         `(${((sendRate / raw) * 100).toFixed(0)} % of raw; the bytes cross the broker twice: ${(((sendRate * 2) / raw) * 100).toFixed(0)} % of raw per crossing)`,

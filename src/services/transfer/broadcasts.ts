@@ -108,7 +108,7 @@ export class BroadcastService {
       this.deps.send(d.mqtt_client_id, {
         kind: 'deliver.offer',
         deliveryId: d.id,
-        grant: this.fetches.grant(d.mqtt_client_id, [d.file_id]),
+        grant: this.fetches.grant(d.mqtt_client_id, [file]),
         chunkSize: this.fetches.chunkSize,
         file: { fileId: file.id, name: file.name, size: file.size, sha256: file.sha256 },
         deadline: new Date(d.deadline_at).getTime(),

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import type { StoredFileRow } from '../../files';
 import { DEFAULT_TRANSFER_CHUNK_BYTES, type TransferUp } from '../../protocol';
 import { pairedSendStep, senderStates } from './send-pairing';
 import { forkOf, messageOf, reportOfRequest, type TransferDeps } from './transfer-context';
@@ -22,7 +23,7 @@ export const FETCH_RETRY_AFTER_MS = 2_000;
  */
 export class FetchService {
   /** grant → what it lets pull. */
-  private readonly grants = new Map<string, { mqttClientId: string; fileIds: Set<number>; chunkSize: number }>();
+  private readonly grants = new Map<string, { mqttClientId: string; files: Map<number, GrantedFile>; chunkSize: number }>();
 
   constructor(
     private readonly deps: TransferDeps,
@@ -35,9 +36,9 @@ export class FetchService {
    * installation sharing the broker ignores it, one of this installation that does not know it
    * (restarted, or not the one that offered) answers fetch.error and the receiver opens again.
    */
-  grant(mqttClientId: string, fileIds: number[]): string {
+  grant(mqttClientId: string, files: readonly StoredFileRow[]): string {
     const id = `${this.deps.installation}:${randomUUID()}`;
-    this.grants.set(id, { mqttClientId, fileIds: new Set(fileIds), chunkSize: this.chunkSize });
+    this.grants.set(id, { mqttClientId, files: new Map(files.map((f) => [f.id, { key: f.storagePath, size: f.size }])), chunkSize: this.chunkSize });
     return id;
   }
 
@@ -75,10 +76,7 @@ export class FetchService {
     send(mqttClientId, {
       kind: 'fetch.offer',
       requestId: h.requestId,
-      grant: this.grant(
-        mqttClientId,
-        files.map((f) => f.id),
-      ),
+      grant: this.grant(mqttClientId, files),
       chunkSize: this.chunkSize,
       files: files.slice(0, 200).map((f) => ({ fileId: f.id, name: f.name, size: f.size, sha256: f.sha256 })),
       targetFilePath: sendStep.targetFilePath ?? null,
@@ -88,7 +86,8 @@ export class FetchService {
   async get(mqttClientId: string, h: FetchGet): Promise<void> {
     const { send, files } = this.deps;
     const grant = this.grants.get(h.grant);
-    if (!grant || grant.mqttClientId !== mqttClientId || !grant.fileIds.has(h.fileId)) {
+    const file = grant?.mqttClientId === mqttClientId ? grant.files.get(h.fileId) : undefined;
+    if (!grant || !file) {
       // Another installation's grant is not ours to answer; one of ours we do not know: open again.
       if (h.grant.startsWith(`${this.deps.installation}:`)) {
         send(mqttClientId, {
@@ -100,19 +99,21 @@ export class FetchService {
       }
       return;
     }
-    let size: number;
-    try {
-      size = (await files.get(h.fileId)).size;
-    } catch (err) {
-      return send(mqttClientId, { kind: 'fetch.error', fileId: h.fileId, reason: messageOf(err) });
-    }
-    const chunks = Math.max(1, Math.ceil(size / grant.chunkSize));
+    const chunks = Math.max(1, Math.ceil(file.size / grant.chunkSize));
     for (let index = h.index; index < Math.min(chunks, h.index + h.count); index++) {
       let data: Buffer;
       try {
-        data = await files.readChunk(h.fileId, index * grant.chunkSize, grant.chunkSize);
+        // Offered files are COMPLETE and never change: read the bytes straight from the storage,
+        // without a database read per chunk (a removed file fails the read and is reported).
+        const offset = index * grant.chunkSize;
+        data = await files.storage.readAt(file.key, offset, Math.min(grant.chunkSize, file.size - offset));
       } catch (err) {
-        return send(mqttClientId, { kind: 'fetch.error', fileId: h.fileId, index, reason: messageOf(err) });
+        return send(mqttClientId, {
+          kind: 'fetch.error',
+          fileId: h.fileId,
+          index,
+          reason: `file ${h.fileId} cannot be read from the store: ${messageOf(err)}`,
+        });
       }
       const sha256 = createHash('sha256').update(data).digest('hex');
       const body = h.encoding === 'gzip' ? await gzipAsync(data) : data;
@@ -120,4 +121,10 @@ export class FetchService {
     }
     if (h.index >= chunks) send(mqttClientId, { kind: 'fetch.error', fileId: h.fileId, index: h.index, reason: `file ${h.fileId} has ${chunks} chunks` });
   }
+}
+
+interface GrantedFile {
+  /** The BlobStorage key. */
+  key: string;
+  size: number;
 }
