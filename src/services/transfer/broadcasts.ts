@@ -7,6 +7,9 @@ import { forkOf, reportOfRequest, spoolSessionId, type TransferDeps } from './tr
 type BroadcastStart = Extract<TransferUp, { kind: 'broadcast.start' }>;
 type BroadcastStatus = Extract<TransferUp, { kind: 'broadcast.status' }>;
 
+/** Open deliveries of a broadcast whose sender still waits are offered again this often. */
+const REOFFER_EVERY_MS = 15_000;
+
 interface DeliveryRow {
   id: string;
   file_id: number;
@@ -27,6 +30,9 @@ interface DeliveryRow {
  * `broadcast.status` for the count.
  */
 export class BroadcastService {
+  /** When each file's open deliveries were last offered again (see status()). */
+  private readonly reofferedAt = new Map<number, number>();
+
   constructor(
     private readonly deps: TransferDeps,
     private readonly fetches: FetchService,
@@ -137,6 +143,14 @@ export class BroadcastService {
       [h.fileId],
     );
     const open = rows.filter((r) => r.status === 'PENDING' || r.status === 'OFFERED');
+    // An offer lost on its way, or a grant this gateway no longer knows (it restarted): while the
+    // sender waits, the open deliveries are offered again now and then (receivers drop duplicates).
+    const now = Date.now();
+    if (open.some((r) => r.client_status === 'ONLINE') && now - (this.reofferedAt.get(h.fileId) ?? now) > REOFFER_EVERY_MS) {
+      this.reofferedAt.set(h.fileId, now);
+      await this.offer({ fileId: h.fileId });
+    } else if (!open.length) this.reofferedAt.delete(h.fileId);
+    else if (!this.reofferedAt.has(h.fileId)) this.reofferedAt.set(h.fileId, now);
     this.deps.send(mqttClientId, {
       kind: 'broadcast.progress',
       requestId: h.requestId,
