@@ -157,6 +157,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       clock,
       logger: logger.child({ part: 'transfer' }),
       installation,
+      pubsub,
       send: (clientId, header, body) => carrier.send(clientId, header, body),
     });
     const carrier = createTransferCarrier({ mqtt, logger, shareGroup: config.shareGroup, handle: (clientId, frame) => transfers.handle(clientId, frame) });

@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import path from 'node:path';
 import { GroupService } from '../../src/services/group.service';
 import { runEnded } from '../live/support/records';
@@ -50,6 +52,8 @@ describe('transfers (end to end)', () => {
     expect(got.etag).toBe(`"${sha}"`);
   }, 60_000);
 
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
   /** Peak resident memory of an agent process so far (VmHWM), in MiB. */
   const peakMiB = async (a: AgentProcess) => {
     const status = await fs.readFile(`/proc/${a.proc.pid}/status`, 'utf8');
@@ -69,8 +73,23 @@ describe('transfers (end to end)', () => {
       ],
       [hq, s1, s2],
     );
+    // A dashboard watching the bytes move (GraphQL subscription transferProgress).
+    const ws: WsClient = createClient({
+      url: `${fleet.gateway.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      connectionParams: { authorization: `Bearer ${await fleet.t.login()}` },
+    });
+    const progress: { fileId: number; direction: string; mqttClientId: string; bytes: number; size: number; rate: number; done: boolean }[] = [];
+    ws.subscribe<{ transferProgress: (typeof progress)[number] }>(
+      { query: 'subscription { transferProgress { fileId direction mqttClientId bytes size rate done } }' },
+      { next: ({ data }) => progress.push(data!.transferProgress), error: () => undefined, complete: () => undefined },
+    );
+    await sleep(300);
     const runId = await fleet.runJob(jobId);
     const rec = await runEnded(fleet.t, runId, 50_000);
+    await sleep(200);
+    await ws.dispose();
     const text = rec.messages.map((m) => m.message).join('\n');
     expect(rec.run.status).toBe('SUCCESS');
     expect(text).toMatch(/skipped: RECV_FILE runs on STORE clients/);
@@ -79,6 +98,18 @@ describe('transfers (end to end)', () => {
     // Uploaded once, whatever the number of receivers.
     const spools = await fleet.t.sql('select id from stored_file where mqtt_client_id = ? and kind = ?', [hq.clientId, 'transfer']);
     expect(spools).toHaveLength(1);
+    // Progress: the upload by the SERVER and each store's download, growing to a final event, a few
+    // events a second at most (not one per chunk).
+    for (const [direction, who] of [
+      ['UPLOAD', hq],
+      ['DOWNLOAD', s1],
+      ['DOWNLOAD', s2],
+    ] as const) {
+      const mine = progress.filter((p) => p.direction === direction && p.mqttClientId === who.clientId);
+      expect(mine.at(-1)).toMatchObject({ bytes: size, size, done: true });
+      expect(mine.map((p) => p.bytes)).toEqual([...mine.map((p) => p.bytes)].sort((a, b) => a - b));
+      expect(mine.length).toBeLessThan(size / (256 * 1024) / 4);
+    }
     // Streamed: no agent held the file whole. (V8 collects chunk buffers once some tens of MiB
     // are outstanding, so the peak grows by about that much, whatever the file's size.)
     const after = await Promise.all([hq, s1, s2].map(peakMiB));

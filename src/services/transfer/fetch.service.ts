@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { StoredFileRow } from '../../files';
 import { DEFAULT_TRANSFER_CHUNK_BYTES, type TransferUp } from '../../protocol';
+import { progressOf } from './progress';
 import { pairedSendStep, senderStates } from './send-pairing';
 import { forkOf, messageOf, reportOfRequest, type TransferDeps } from './transfer-context';
 
@@ -38,7 +39,16 @@ export class FetchService {
    */
   grant(mqttClientId: string, files: readonly StoredFileRow[]): string {
     const id = `${this.deps.installation}:${randomUUID()}`;
-    this.grants.set(id, { mqttClientId, files: new Map(files.map((f) => [f.id, { key: f.storagePath, size: f.size }])), chunkSize: this.chunkSize });
+    const granted = files.map((f): [number, GrantedFile] => [
+      f.id,
+      {
+        key: f.storagePath,
+        size: f.size,
+        served: new Set(),
+        progress: progressOf(this.deps.pubsub, { fileId: f.id, name: f.name, direction: 'DOWNLOAD', mqttClientId, reportId: null, size: f.size }),
+      },
+    ]);
+    this.grants.set(id, { mqttClientId, files: new Map(granted), chunkSize: this.chunkSize });
     return id;
   }
 
@@ -118,6 +128,9 @@ export class FetchService {
       const sha256 = createHash('sha256').update(data).digest('hex');
       const body = h.encoding === 'gzip' ? await gzipAsync(data) : data;
       send(mqttClientId, { kind: 'fetch.data', fileId: h.fileId, index, sha256, encoding: h.encoding }, body);
+      // Progress counts each chunk once, however often it is asked for.
+      file.served.add(index);
+      file.progress.update(Math.min(file.size, file.served.size * grant.chunkSize));
     }
     if (h.index >= chunks) send(mqttClientId, { kind: 'fetch.error', fileId: h.fileId, index: h.index, reason: `file ${h.fileId} has ${chunks} chunks` });
   }
@@ -127,4 +140,6 @@ interface GrantedFile {
   /** The BlobStorage key. */
   key: string;
   size: number;
+  served: Set<number>;
+  progress: ReturnType<typeof progressOf>;
 }

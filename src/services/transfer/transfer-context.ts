@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { LivePubSub } from '../../live/pubsub';
 import type { TransferDownDraft } from '../../protocol';
 import type { FileStoreService } from '../../files/file-store.service';
 import type { Clock } from '../../runtime/clock';
@@ -17,6 +18,8 @@ export interface TransferDeps {
   send: SendFrame;
   /** The installation's id (settings): grants carry it, so a gateway of another installation on the same broker stays silent. */
   installation: string;
+  /** Where TRANSFER_PROGRESS goes (GraphQL transferProgress). */
+  pubsub?: LivePubSub;
 }
 
 export const forkOf = (orm: MikroORM): EntityManager => orm.em.fork() as EntityManager;

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { TransferUp } from '../../protocol';
 import { SettingsService } from '../settings.service';
+import { progressOf } from './progress';
 import { forkOf, messageOf, reportOfRequest, spoolSessionId, type TransferDeps } from './transfer-context';
 
 const gunzipAsync = promisify(gunzip);
@@ -22,6 +23,7 @@ interface UploadSession {
   lastActivity: number;
   /** A FETCH upload: the operator's request it answers. */
   fetchId?: string;
+  progress: ReturnType<typeof progressOf>;
 }
 
 /** What the upload sessions ask of the remote folders (FETCH uploads). */
@@ -129,6 +131,7 @@ export class UploadSessions {
       nackedAt: -1,
       lastActivity: Date.now(),
       fetchId: h.purpose === 'FETCH' ? h.fetchId : undefined,
+      progress: progressOf(this.deps.pubsub, { fileId, name: h.name, direction: 'UPLOAD', mqttClientId, reportId, size: h.size }),
     });
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
     send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes });
@@ -187,6 +190,7 @@ export class UploadSessions {
     }
     session.nextIndex += 1;
     send(mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
+    session.progress.update(Math.min(session.size, session.nextIndex * session.chunkSize));
   }
 
   async close(mqttClientId: string, fileId: number): Promise<void> {
