@@ -14,6 +14,7 @@ import { createHttpServer } from './http/server-limits';
 import { createMqttBridge } from './live/mqtt-bridge';
 import { createLiveRelay, gatewayWill, newGatewayId, type LiveRelay } from './live/live-relay';
 import { createLivePubSub, type LivePubSub } from './live/pubsub';
+import { createTransferCarrier } from './live/transfer-carrier';
 import { createRestRouter } from './rest-compat';
 import { systemClock, type Clock } from './runtime/clock';
 import { openDatabase, type Database } from './runtime/database';
@@ -25,6 +26,7 @@ import { createScheduler, type Scheduler } from './scheduler';
 import { createAgentInbox } from './services/agent-inbox';
 import { createDispatcher, createExecutionLifecycle, type Dispatcher, type ExecutionLifecycle } from './services/execution';
 import { SettingsService } from './services/settings.service';
+import { TransferService } from './services/transfer';
 
 export interface Gateway {
   /** http://host:port of the HTTP server (GraphQL, REST, /healthz). */
@@ -116,7 +118,20 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const pubsub = relay.pubsub;
     // Agents' messages in and out (src/live); what they mean: presence and execution (src/services).
     const dispatcher = createDispatcher({ orm: db.orm, mqtt, clock, logger });
-    const inbox = createAgentInbox({ orm: db.orm, clock, pubsub, dispatcher });
+    // A client coming ONLINE also gets the BROADCAST deliveries that wait for it (transfers, below).
+    let transfersOnline: (clientIds: number[]) => void = () => undefined;
+    const inbox = createAgentInbox({
+      orm: db.orm,
+      clock,
+      pubsub,
+      dispatcher: {
+        ...dispatcher,
+        clientsOnline(clientIds) {
+          dispatcher.clientsOnline(clientIds);
+          transfersOnline(clientIds);
+        },
+      },
+    });
     const bridge = createMqttBridge({ mqtt, logger, inbox, shareGroup: config.shareGroup });
     await bridge.start();
     stoppers.push({
@@ -135,6 +150,20 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const files = new FileStoreService({ orm: db.orm, storage: createLocalBlobStorage({ root: filesRoot }), clock, logger, pubsub });
     files.start();
     stoppers.push({ name: 'files', stop: () => files.stop() });
+    // File transfers over the broker (docs/protocol.md §12): the carrier moves frames, the service decides.
+    const transfers: TransferService = new TransferService({
+      orm: db.orm,
+      files,
+      clock,
+      logger: logger.child({ part: 'transfer' }),
+      installation,
+      pubsub,
+      send: (clientId, header, body) => carrier.send(clientId, header, body),
+    });
+    const carrier = createTransferCarrier({ mqtt, logger, shareGroup: config.shareGroup, handle: (clientId, frame) => transfers.handle(clientId, frame) });
+    transfersOnline = (clientIds) => transfers.clientsOnline(clientIds);
+    await carrier.start();
+    stoppers.push({ name: 'transfers', stop: () => carrier.stop() });
     const app = express();
     app.disable('x-powered-by');
     const httpServer = createHttpServer(app, config.httpLimits);
@@ -145,7 +174,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       allowedOrigins: config.allowedOrigins ?? [],
       trustProxy: config.trustProxy ?? false,
     };
-    const frontDoor = { orm: db.orm, clock, pubsub, logger, dispatcher, files, auth };
+    const frontDoor = { orm: db.orm, clock, pubsub, logger, dispatcher, files, remoteFolders: transfers.remoteFolders, auth };
     if (auth.trustProxy) app.set('trust proxy', true);
     const graphql = await mountGraphql({ app, httpServer, deps: frontDoor, authSweepMs });
     app.use('/v1', createRestRouter(frontDoor));

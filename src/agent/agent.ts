@@ -9,6 +9,8 @@ import {
   eventsTopic,
   isValidClientId,
   statusTopic,
+  transferDownTopic,
+  transferUpTopic,
   type AgentRole,
   type DispatchCommand,
 } from '../protocol';
@@ -23,6 +25,9 @@ import { runReport } from './report-runner';
 import { createReportQueue } from './report-queue';
 import { openReportRegistry } from './report-registry';
 import { DEFAULT_STEP_LIMITS, type StepLimits } from './steps/step-executor';
+import { createDeliveries } from './transfer/deliveries';
+import { createRemoteFolder } from './transfer/remote-folder';
+import { createTransferClient } from './transfer/transfer-client';
 
 export interface AgentOptions {
   brokerUrl: string;
@@ -116,9 +121,22 @@ export function createAgent(options: AgentOptions): Agent {
         }),
     });
 
+    // Transfer frames to and from the gateway's file store (docs/protocol.md §12).
+    const transferClient = createTransferClient({
+      logger,
+      publish: (frame) =>
+        mqttClient.publish(transferUpTopic(clientId), frame, { qos: 1 }, (error) => {
+          if (error) logger.debug({ err: error }, 'transfer frame not confirmed; the transfer asks again');
+        }),
+    });
+    const transfer = { client: transferClient, role };
+    // BROADCAST deliveries arrive unasked and run beside the report queue.
+    const deliveriesStop = new AbortController();
+    transferClient.onOffer = createDeliveries({ client: transferClient, paths, clock, logger, signal: deliveriesStop.signal });
+    transferClient.onRemote = createRemoteFolder({ client: transferClient, paths, clock, logger, signal: deliveriesStop.signal });
     const run = async (dispatch: DispatchCommand, signal: AbortSignal) => {
       registry.markRunning(dispatch.reportId, clock.now());
-      const result = await runReport(dispatch, signal, { paths, clock, limits, agentVersion: version, emit: sender.submit, logger });
+      const result = await runReport(dispatch, signal, { paths, clock, limits, agentVersion: version, emit: sender.submit, logger, transfer });
       registry.markFinished({ reportId: dispatch.reportId, state: result.status, ...result });
     };
     const queue = createReportQueue({ run, logger });
@@ -144,7 +162,7 @@ export function createAgent(options: AgentOptions): Agent {
       errorLogged = false;
       try {
         // Subscribe before announcing ONLINE: a gateway dispatches as soon as it sees ONLINE.
-        await mqttClient.subscribeAsync(commandsTopic(clientId), { qos: 1 });
+        await mqttClient.subscribeAsync([commandsTopic(clientId), transferDownTopic(clientId)], { qos: 1 });
         const status = buildOnlineStatus({
           at: connectionAt,
           role,
@@ -176,10 +194,12 @@ export function createAgent(options: AgentOptions): Agent {
       logger[errorLogged ? 'debug' : 'warn']({ err: error }, `broker connection error: ${error.message} (retrying)`);
       errorLogged = true;
     });
-    mqttClient.on('message', (topic, payload) => onCommand(topic, payload));
+    const transferDown = transferDownTopic(clientId);
+    mqttClient.on('message', (topic, payload) => (topic === transferDown ? transferClient.receive(payload) : onCommand(topic, payload)));
     sender.start();
 
     shutdown = async () => {
+      deliveriesStop.abort(new Error('the agent is stopping'));
       await queue.stop('the agent is stopping');
       sender.stop();
       // Give the final events of aborted work one chance to leave; the journal keeps them anyway.

@@ -3,7 +3,7 @@ import type { Logger } from './agent.logger';
 import type { Clock } from './clock';
 import type { PathGuard } from './path-guard';
 import { createStepRunner } from './step-runner';
-import type { StepLimits } from './steps/step-executor';
+import type { StepLimits, StepTransfer } from './steps/step-executor';
 import { createTaskValidation } from './task-validation';
 
 export interface ExecutionDeps {
@@ -13,6 +13,8 @@ export interface ExecutionDeps {
   agentVersion: string;
   emit: (event: AgentEventDraft) => void;
   logger: Logger;
+  /** The transfer link and the agent's role (the run's deadline comes with each dispatch). */
+  transfer?: Omit<StepTransfer, 'reportId' | 'taskId' | 'deadline'>;
 }
 
 export interface ReportResult {
@@ -25,7 +27,12 @@ export interface ReportResult {
 const reasonOf = (signal: AbortSignal) => `cancelled: ${String(signal.reason ?? 'aborted')}`;
 
 /** Runs one task's steps, then validates its targets unless `disableValidation`. */
-export async function runTask(reportId: string, task: DispatchTask, signal: AbortSignal, deps: ExecutionDeps): Promise<ResultStatus> {
+export async function runTask(
+  reportId: string,
+  task: DispatchTask,
+  signal: AbortSignal,
+  deps: Omit<ExecutionDeps, 'transfer'> & { transfer?: Omit<StepTransfer, 'reportId' | 'taskId'> },
+): Promise<ResultStatus> {
   const { clock, emit, logger } = deps;
   const startTime = clock.now();
   emit({ type: 'task.started', reportId, taskId: task.taskId, startTime });
@@ -66,7 +73,8 @@ export async function runReport(dispatch: DispatchCommand, signal: AbortSignal, 
   let message: string | undefined;
   for (const [index, task] of dispatch.tasks.entries()) {
     if (signal.aborted) break;
-    const status = await runTask(reportId, task, signal, deps);
+    const transfer = deps.transfer && { ...deps.transfer, deadline: dispatch.deadline ?? undefined };
+    const status = await runTask(reportId, task, signal, { ...deps, transfer });
     if (status === 'FAILED') {
       failedTasks.push(String(task.taskId));
       const left = dispatch.tasks.length - index - 1;

@@ -4,7 +4,7 @@ import type { Logger } from './agent.logger';
 import type { Clock } from './clock';
 import { PathRefusedError, type PathGuard } from './path-guard';
 import { executorFor } from './steps/step-dispatcher';
-import { failed, type StepContext, type StepLimits, type StepOutcome } from './steps/step-executor';
+import { failed, type StepContext, type StepLimits, type StepOutcome, type StepTransfer } from './steps/step-executor';
 import type { TaskValidation } from './task-validation';
 
 /** Messages beyond this many characters are cut, so one event always fits the protocol's bound. */
@@ -21,6 +21,8 @@ export interface StepRunnerOptions {
   agentVersion: string;
   emit: (event: AgentEventDraft) => void;
   logger: Logger;
+  /** The transfer link, the agent's role and the run's deadline, for transfer steps. */
+  transfer?: Omit<StepTransfer, 'reportId' | 'taskId'>;
 }
 
 export interface StepRunner {
@@ -56,6 +58,7 @@ export function createStepRunner(options: StepRunnerOptions): StepRunner {
       message,
       recordWrite: options.validation.recordWrite,
       recordDelete: options.validation.recordDelete,
+      transfer: options.transfer && { ...options.transfer, reportId, taskId },
       runBranch: runSteps,
       evaluate: async (condition) => {
         const outcome = await attempt(

@@ -22,8 +22,12 @@ export interface GraphqlContext {
  * requests), the services built on it for `actor`, and DataLoaders that batch within this
  * operation only. HTTP calls it per request; graphql-ws per subscribe message.
  */
-export function createGraphqlContext({ orm, clock, pubsub, logger, dispatcher, files, auth }: FrontDoorDeps, actor: Actor, em = orm.em.fork()): GraphqlContext {
-  const svc: ServiceContext = { em, clock, pubsub, dispatcher, files, actor, loginLimiter: auth?.loginLimiter };
+export function createGraphqlContext(
+  { orm, clock, pubsub, logger, dispatcher, files, remoteFolders, auth }: FrontDoorDeps,
+  actor: Actor,
+  em = orm.em.fork(),
+): GraphqlContext {
+  const svc: ServiceContext = { em, clock, pubsub, dispatcher, files, remoteFolders, actor, loginLimiter: auth?.loginLimiter };
   const services = createServices(svc);
   return { services, loaders: createLoaders(services), logger };
 }

@@ -11,6 +11,7 @@ import { JobResolver } from '../resolvers/job.resolver';
 import { LiveResolver } from '../resolvers/live.resolver';
 import { OperatorResolver } from '../resolvers/operator.resolver';
 import { SettingsResolver } from '../resolvers/settings.resolver';
+import { RemoteFolderResolver } from '../resolvers/remote-folder.resolver';
 import { FileStoreSettingsResolver, StoredFileResolver } from '../resolvers/stored-file.resolver';
 import { TaskResolver } from '../resolvers/task.resolver';
 
@@ -30,6 +31,7 @@ export const RESOLVERS = [
   LiveResolver,
   StoredFileResolver,
   FileStoreSettingsResolver,
+  RemoteFolderResolver,
   OperatorResolver,
 ] as const;
 

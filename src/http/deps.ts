@@ -5,6 +5,7 @@ import type { LivePubSub } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { RunDispatcher } from '../services/service-context';
+import type { RemoteFolderService } from '../services/transfer/remote-folders';
 
 /** How the front doors tell who is asking (src/auth). */
 export interface FrontDoorAuth {
@@ -25,5 +26,7 @@ export interface FrontDoorDeps {
   dispatcher?: RunDispatcher;
   /** The file store (src/files); the /v1/files routes and the GraphQL file fields answer UNAVAILABLE without it. */
   files?: FileStoreService;
+  /** Operators' view of agents' folders (src/services/transfer); its routes and fields answer UNAVAILABLE without it. */
+  remoteFolders?: RemoteFolderService;
   auth?: FrontDoorAuth;
 }

@@ -1,5 +1,14 @@
 import type { MqttClient } from 'mqtt';
-import { commandsTopic, createAckBatcher, encodeMessage, gatewaySubscriptions, parseAgentMessage, parseGatewayTopic } from '../protocol';
+import {
+  commandsTopic,
+  createAckBatcher,
+  encodeMessage,
+  gatewaySubscriptions,
+  isTransferChannel,
+  parseAgentMessage,
+  parseAgentTopic,
+  parseGatewayTopic,
+} from '../protocol';
 import type { Logger } from '../runtime/logger';
 import type { AgentInbox, EventsMessage, PresenceChange, StatusUpdate } from './agent-inbox';
 import { createBatchQueue } from './batch-queue';
@@ -169,6 +178,9 @@ export function createMqttBridge({
   const onMessage = (topic: string, payload: Buffer) => {
     // The gateways' own topics (live events, presence: this one's come back too) share the connection; live-relay.ts reads them.
     if (parseGatewayTopic(topic) !== null) return;
+    // Transfer frames share the connection too; transfer-carrier.ts reads them.
+    const where = parseAgentTopic(topic);
+    if (where && isTransferChannel(where.channel)) return;
     const parsed = parseAgentMessage(topic, payload);
     if (!parsed.ok) {
       if (parsed.clientId !== undefined && !acceptClient(parsed.clientId)) return;

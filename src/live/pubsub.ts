@@ -6,9 +6,9 @@ import type * as RepeaterModule from '@repeaterjs/repeater' with { 'resolution-m
 const { Repeater, SlidingBuffer } = require('@repeaterjs/repeater') as typeof RepeaterModule;
 
 // The payloads are part of the wire protocol: gateways relay them to each other (src/live/live-relay.ts).
-import type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent, LiveStepMessage } from '../protocol';
+import type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent, LiveStepMessage, TransferProgressEvent } from '../protocol';
 
-export type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent };
+export type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent, TransferProgressEvent };
 export type StepMessageEvent = LiveStepMessage;
 
 /** Every live topic and its payload type, in one place (graphql-yoga's typed pub/sub). */
@@ -17,6 +17,7 @@ export type LiveTopics = {
   CLIENT_STATUS: [ClientStatusEvent];
   EXECUTION_PROGRESS: [ExecutionProgressEvent];
   STEP_MESSAGE: [StepMessageEvent];
+  TRANSFER_PROGRESS: [TransferProgressEvent];
 };
 
 /** How many events a slow subscriber may fall behind before its oldest ones are dropped. */

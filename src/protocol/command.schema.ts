@@ -29,6 +29,11 @@ export const dispatchCommandSchema = z.object({
   runId: idSchema.nullish(),
   /** Default false: the first FAILED task ends the report, later tasks do not run. */
   continueOnTaskFailure: z.boolean().nullish(),
+  /**
+   * The run's deadline (epoch ms): transfer steps that wait for a file (RECV_FILE, BROADCAST
+   * deliveries) give up then. Absent from older gateways: the agent then bounds the wait itself.
+   */
+  deadline: z.number().int().positive().nullish(),
   tasks: z.array(dispatchTaskSchema).max(1000),
 });
 export type DispatchCommand = z.infer<typeof dispatchCommandSchema>;

@@ -11,3 +11,5 @@ export * from './protocol.build';
 export * from './ack-batcher';
 export * from './text';
 export * from './storable';
+export * from './transfer.frame';
+export * from './transfer.schema';

@@ -100,7 +100,24 @@ export const liveStepMessageSchema = z.object({
   message: z.string().max(256 * 1024),
 });
 
+/** Bytes of one file moving between an agent and the file store (docs/protocol.md §12). */
+export const transferProgressSchema = z.object({
+  fileId: id,
+  name: z.string().min(1).max(1024),
+  direction: z.enum(['UPLOAD', 'DOWNLOAD']),
+  /** The agent sending (UPLOAD) or receiving (DOWNLOAD). */
+  mqttClientId: z.string().min(1).max(128),
+  reportId: z.string().max(200).nullable(),
+  bytes: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative(),
+  /** Bytes per second since the transfer began. */
+  rate: z.number().nonnegative(),
+  done: z.boolean(),
+  at: epochMs,
+});
+
 export type EntityChangedEvent = z.infer<typeof entityChangedSchema>;
+export type TransferProgressEvent = z.infer<typeof transferProgressSchema>;
 export type ClientStatusEvent = z.infer<typeof clientStatusChangedSchema>;
 export type ExecutionProgressEvent = z.infer<typeof executionProgressSchema>;
 export type LiveStepMessage = z.infer<typeof liveStepMessageSchema>;
@@ -110,6 +127,7 @@ export const liveRelayEventSchema = z.discriminatedUnion('topic', [
   z.object({ topic: z.literal('CLIENT_STATUS'), payload: clientStatusChangedSchema }),
   z.object({ topic: z.literal('EXECUTION_PROGRESS'), payload: executionProgressSchema }),
   z.object({ topic: z.literal('STEP_MESSAGE'), payload: liveStepMessageSchema }),
+  z.object({ topic: z.literal('TRANSFER_PROGRESS'), payload: transferProgressSchema }),
 ]);
 export type LiveRelayEvent = z.infer<typeof liveRelayEventSchema>;
 

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { commandSchema, type Command } from './command.schema';
 import { eventBatchSchema, type EventBatch } from './event.schema';
 import { gatewayPresenceSchema, liveRelaySchema, parseGatewayTopic, parseLiveRelayTopic, type LiveRelayMessage } from './live-relay.schema';
-import { PROTOCOL_VERSION, parseAgentTopic, type AgentChannel } from './protocol.topics';
+import { isTransferChannel, PROTOCOL_VERSION, parseAgentTopic, type AgentChannel } from './protocol.topics';
 import { statusMessageSchema, type StatusMessage } from './status.schema';
 import { MAX_STEP_DEPTH } from './step.schema';
 
@@ -97,6 +97,9 @@ export function parseMessage(topic: string, payload: Buffer | Uint8Array | strin
   const where = parseAgentTopic(topic);
   if (!where) return { ok: false, code: 'TOPIC', error: `not an SDES agent topic: ${JSON.stringify(String(topic)).slice(0, 200)}` };
   const { clientId, channel } = where;
+  if (isTransferChannel(channel)) {
+    return { ok: false, code: 'TOPIC', error: `${channel} carries binary transfer frames (parseTransferUp / parseTransferDown)`, clientId, channel };
+  }
   const decoded = decodePayload<StatusMessage | EventBatch | Command>(
     payload,
     schemas[channel] as z.ZodType<StatusMessage | EventBatch | Command>,

@@ -10,8 +10,12 @@ export const PROTOCOL_VERSION = 1 as const;
 
 export const TOPIC_ROOT = 'sdes/v1';
 
-export const AGENT_CHANNELS = ['status', 'events', 'commands'] as const;
+export const AGENT_CHANNELS = ['status', 'events', 'commands', 'transfer-up', 'transfer-down'] as const;
 export type AgentChannel = (typeof AGENT_CHANNELS)[number];
+/** The channels of JSON messages (status, events, commands); the others carry binary transfer frames. */
+export type JsonChannel = Exclude<AgentChannel, 'transfer-up' | 'transfer-down'>;
+export const isTransferChannel = (channel: AgentChannel): channel is 'transfer-up' | 'transfer-down' =>
+  channel === 'transfer-up' || channel === 'transfer-down';
 
 export interface AgentTopic {
   clientId: string;
@@ -47,6 +51,11 @@ export const eventsTopic = (clientId: string): string => agentTopic(clientId, 'e
 /** Gateway → agent commands: dispatch, ack, cancel (QoS 1, never retained). Throws on an invalid client id. */
 export const commandsTopic = (clientId: string): string => agentTopic(clientId, 'commands');
 
+/** Agent → gateway transfer frames (binary, docs/protocol.md §12; QoS 1). Throws on an invalid client id. */
+export const transferUpTopic = (clientId: string): string => agentTopic(clientId, 'transfer-up');
+/** Gateway → agent transfer frames: answers and chunks (binary, QoS 1). Throws on an invalid client id. */
+export const transferDownTopic = (clientId: string): string => agentTopic(clientId, 'transfer-down');
+
 /**
  * The topic filters a gateway subscribes to. With `shareGroup`, events are an MQTT shared
  * subscription (`$share/{group}/...`) so several gateways split the fleet's traffic.
@@ -54,6 +63,7 @@ export const commandsTopic = (clientId: string): string => agentTopic(clientId, 
 export function gatewaySubscriptions({ shareGroup }: { shareGroup?: string } = {}): {
   status: string;
   events: string;
+  transferUp: string;
 } {
   const share = (filter: string) => (shareGroup ? `$share/${shareGroup}/${filter}` : filter);
   return {
@@ -62,6 +72,8 @@ export function gatewaySubscriptions({ shareGroup }: { shareGroup?: string } = {
     // Every gateway applies every status; stale ones are ignored by their `at`.
     status: `${TOPIC_ROOT}/agents/+/status`,
     events: share(`${TOPIC_ROOT}/agents/+/events`),
+    // Shared as well: a transfer's answers go out from whichever gateway took its frame.
+    transferUp: share(`${TOPIC_ROOT}/agents/+/transfer-up`),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Requires } from '../graphql/requires';
 import { Args, Resolver, Root, Subscription } from 'type-graphql';
-import type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent, StepMessageEvent } from '../live/pubsub';
+import type { ClientStatusEvent, EntityChangedEvent, ExecutionProgressEvent, StepMessageEvent, TransferProgressEvent } from '../live/pubsub';
 import type { ChangeAction, ClientStatus, EntityKind, ExecutionLevel, ExecutionStatus } from './enums';
 import {
   ClientStatusArgs,
@@ -11,6 +11,8 @@ import {
   ExecutionProgressArgs,
   StepMessageArgs,
   StepMessageEventType,
+  TransferProgressArgs,
+  TransferProgressType,
 } from './live.type';
 
 /** `null`/absent filter values match everything. */
@@ -78,5 +80,16 @@ export class LiveResolver {
   })
   stepMessage(@Root() event: StepMessageEvent, @Args() _args: StepMessageArgs): StepMessageEventType {
     return { ...event, startTime: new Date(event.startTime), endTime: new Date(event.endTime) };
+  }
+
+  @Requires('read')
+  @Subscription(() => TransferProgressType, {
+    topics: 'TRANSFER_PROGRESS',
+    description: 'Bytes and rate of files moving between agents and the file store (docs/protocol.md §12); filter by agent or file.',
+    filter: ({ payload, args }: { payload: TransferProgressEvent; args: TransferProgressArgs }) =>
+      matches(args.mqttClientId, payload.mqttClientId) && matches(args.fileId, payload.fileId),
+  })
+  transferProgress(@Root() event: TransferProgressEvent, @Args() _args: TransferProgressArgs): TransferProgressType {
+    return { ...event, at: new Date(event.at) };
   }
 }

@@ -1,3 +1,4 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { ChangeAction, ClientStatus, EntityKind, ExecutionLevel, ExecutionStatus } from './enums';
 
@@ -149,4 +150,48 @@ export class StepMessageArgs {
 
   @Field(() => Int, { nullable: true })
   taskId?: number | null;
+}
+
+@ObjectType('TransferProgress', {
+  description: 'Bytes of one file moving between an agent and the file store (at most one event a second per file, and a final one).',
+})
+export class TransferProgressType {
+  @Field(() => Int)
+  fileId!: number;
+
+  @Field()
+  name!: string;
+
+  @Field({ description: 'UPLOAD: an agent sends it into the store; DOWNLOAD: the store serves it to an agent.' })
+  direction!: string;
+
+  @Field({ description: 'The agent sending (UPLOAD) or receiving (DOWNLOAD).' })
+  mqttClientId!: string;
+
+  @Field(() => String, { nullable: true, description: 'The report whose step uploads it (uploads only).' })
+  reportId!: string | null;
+
+  @Field(() => GraphQLSafeInt)
+  bytes!: number;
+
+  @Field(() => GraphQLSafeInt)
+  size!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'Bytes per second since the transfer began.' })
+  rate!: number;
+
+  @Field()
+  done!: boolean;
+
+  @Field(() => Date)
+  at!: Date;
+}
+
+@ArgsType()
+export class TransferProgressArgs {
+  @Field(() => String, { nullable: true, description: 'Only this agent.' })
+  mqttClientId?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Only this stored file.' })
+  fileId?: number | null;
 }

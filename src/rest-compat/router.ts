@@ -82,7 +82,16 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
   const contextFor = async (req: Request): Promise<ServiceContext> => {
     const em = deps.orm.em.fork();
     const actor = await actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'rest');
-    return { em, clock: deps.clock, pubsub: deps.pubsub, dispatcher: deps.dispatcher, files: deps.files, actor, loginLimiter };
+    return {
+      em,
+      clock: deps.clock,
+      pubsub: deps.pubsub,
+      dispatcher: deps.dispatcher,
+      files: deps.files,
+      remoteFolders: deps.remoteFolders,
+      actor,
+      loginLimiter,
+    };
   };
 
   router.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));

@@ -3,6 +3,7 @@ import type { FileStoreService } from '../files/file-store.service';
 import type { LivePubSub, EntityChangedEvent } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
 import { errors } from './errors';
+import type { RemoteFolderService } from './transfer/remote-folders';
 import type { Actor } from '../auth/actor';
 import type { LoginLimiter } from '../auth/login-limiter';
 
@@ -18,6 +19,8 @@ export interface ServiceContext {
   dispatcher?: RunDispatcher;
   /** The gateway's file store (src/files): one instance per gateway, it runs on its own EntityManager forks. */
   files?: FileStoreService;
+  /** Agents' folders, listed and fetched on demand (src/services/transfer/remote-folders.ts). */
+  remoteFolders?: RemoteFolderService;
   /**
    * Who asks: set by the front doors (REST, GraphQL, CLI) from the request's credential; absent
    * when the gateway itself acts (scheduler, live layer). src/auth/operation.ts authorises and
@@ -35,6 +38,12 @@ export interface RunDispatcher {
 
 export function publishChange(ctx: ServiceContext, entity: EntityChangedEvent['entity'], action: EntityChangedEvent['action'], id: number): void {
   ctx.pubsub?.publish('ENTITY_CHANGED', { entity, action, id, at: ctx.clock.now().getTime() });
+}
+
+/** The gateway's remote folders, or UNAVAILABLE where none runs. */
+export function remoteFoldersOf(ctx: ServiceContext): RemoteFolderService {
+  if (!ctx.remoteFolders) throw errors.unavailable('remote folders are not served by this gateway');
+  return ctx.remoteFolders;
 }
 
 /** The gateway's file store, or UNAVAILABLE where none runs (both doors call it through this). */

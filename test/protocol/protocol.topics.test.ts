@@ -20,7 +20,15 @@ describe('protocol topics', () => {
   });
 
   it('gives the gateway wildcard filters, shared when a share group is named', () => {
-    expect(gatewaySubscriptions()).toEqual({ status: 'sdes/v1/agents/+/status', events: 'sdes/v1/agents/+/events' });
-    expect(gatewaySubscriptions({ shareGroup: 'gw' })).toEqual({ status: 'sdes/v1/agents/+/status', events: '$share/gw/sdes/v1/agents/+/events' });
+    expect(gatewaySubscriptions()).toEqual({
+      status: 'sdes/v1/agents/+/status',
+      events: 'sdes/v1/agents/+/events',
+      transferUp: 'sdes/v1/agents/+/transfer-up',
+    });
+    expect(gatewaySubscriptions({ shareGroup: 'gw' })).toEqual({
+      status: 'sdes/v1/agents/+/status',
+      events: '$share/gw/sdes/v1/agents/+/events',
+      transferUp: '$share/gw/sdes/v1/agents/+/transfer-up',
+    });
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { OverWriteMode } from '../../protocol';
 import { sha256File } from '../file-hash';
 import { hasWildcard, isHidden } from '../path-guard';
+import { endsWithSeparator, keepsExisting, statOrNull } from './overwrite';
 import { failed, succeeded, type StepContext, type StepExecutor } from './step-executor';
 
 interface CopyTally {
@@ -12,30 +13,11 @@ interface CopyTally {
   skipped: string[];
 }
 
-async function statOrNull(filePath: string) {
-  try {
-    return await fs.stat(filePath);
-  } catch {
-    return null;
-  }
-}
-
-const endsWithSeparator = (raw: string) => /[\\/]$/.test(raw);
-
 /** Writes through a temporary file in the target folder and renames, so a reader never sees half a file. */
 async function copyOne(source: string, target: string, mode: OverWriteMode, context: StepContext, tally: CopyTally) {
   const sourceHash = await sha256File(source);
-  const existing = await statOrNull(target);
-  if (existing?.isDirectory()) throw new Error(`cannot copy ${source}: target ${target} is a folder`);
-  if (existing && mode === 'NOT_OVERWRITE') {
+  if (await keepsExisting(target, mode, sourceHash, context, `copy ${source} to`)) {
     tally.unchanged += 1;
-    context.message(`${target} exists, left unchanged (NOT_OVERWRITE)`);
-    return;
-  }
-  if (existing && mode === 'COMPARE_OVERWRITE' && (await sha256File(target)) === sourceHash) {
-    tally.unchanged += 1;
-    context.recordWrite(target, sourceHash);
-    context.message(`${target} already has the same content, left unchanged (COMPARE_OVERWRITE)`);
     return;
   }
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.sdes-${randomBytes(4).toString('hex')}.tmp`);

@@ -1,4 +1,5 @@
-import type { Step } from '../../protocol';
+import type { AgentRole, Id, Step } from '../../protocol';
+import type { TransferClient } from '../transfer/transfer-client';
 import type { Clock } from '../clock';
 import type { PathGuard } from '../path-guard';
 
@@ -33,6 +34,16 @@ export const DEFAULT_STEP_LIMITS: StepLimits = {
   waitTimeoutMs: 10 * 60_000,
 };
 
+/** What transfer steps need: the broker link to the gateway's store, and where the step runs. */
+export interface StepTransfer {
+  client: TransferClient;
+  role: AgentRole;
+  reportId: string;
+  taskId: Id;
+  /** The run's deadline (epoch ms) from the dispatch; waits for files end then. */
+  deadline?: number;
+}
+
 /** What an executor may use; built per step by the step runner. */
 export interface StepContext {
   paths: PathGuard;
@@ -47,6 +58,8 @@ export interface StepContext {
   recordWrite(filePath: string, sha256: string): void;
   /** Remembers a path this step removed, for the after-task validation. */
   recordDelete(filePath: string): void;
+  /** Absent where no gateway link exists (tests of single steps): transfer steps then fail. */
+  transfer?: StepTransfer;
   /** IF: runs a condition step once, without retries; true when it succeeds. Throws PathRefusedError. */
   evaluate(condition: Step): Promise<boolean>;
   /** IF: runs a branch as a task runs its steps; false when a blocking step failed. */

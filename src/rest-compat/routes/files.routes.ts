@@ -18,7 +18,7 @@ import { z } from '../zod';
 
 const TAG = 'files';
 
-const fileItem = z.object({
+export const fileItem = z.object({
   fileId: z.int(),
   name: z.string(),
   size: z.int().openapi({ description: 'Bytes.' }),
@@ -37,7 +37,7 @@ const fileItem = z.object({
   downloadUrl: z.string().openapi({ description: 'Relative to the gateway: GET it for the bytes.', example: '/v1/files/7/content' }),
 });
 
-function toItem(file: StoredFileRow): z.input<typeof fileItem> {
+export function toItem(file: StoredFileRow): z.input<typeof fileItem> {
   return {
     fileId: file.id,
     name: file.name,

@@ -5,6 +5,7 @@ import { clientRoutes } from './clients.routes';
 import { dashboardRoutes } from './dashboard.routes';
 import { fileRoutes } from './files.routes';
 import { groupRoutes } from './groups.routes';
+import { remoteFolderRoutes } from './remote-folders.routes';
 import { jobBindingRoutes } from './job-bindings.routes';
 import { jobRoutes } from './jobs.routes';
 import { logRoutes } from './logs.routes';
@@ -34,7 +35,7 @@ export const REST_ROUTES: readonly AnyRoute[] = [
 ];
 
 /** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store; logging in and out, accounts, API keys, the audit log. */
-export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...authRoutes];
+export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...remoteFolderRoutes, ...authRoutes];
 
 /** What the /v1 router serves. */
 export const SERVED_ROUTES: readonly AnyRoute[] = [...REST_ROUTES, ...ADDED_ROUTES];

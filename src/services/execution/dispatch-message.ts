@@ -52,7 +52,7 @@ export function toDispatchTask(t: DispatchTaskSource): DispatchTask {
  * Builds dispatches that differ only by `reportId` cheaply: the first is validated by the
  * protocol's builder (a bad script throws ProtocolBuildError there), the rest reuse it.
  */
-export function dispatchTemplate(fields: { jobId: number; runId: number; tasks: DispatchTask[] }): (reportId: string) => Buffer {
+export function dispatchTemplate(fields: { jobId: number; runId: number; deadline?: number; tasks: DispatchTask[] }): (reportId: string) => Buffer {
   const marker = '\u0000report\u0000';
   const template: DispatchCommand = buildDispatch({ reportId: marker, continueOnTaskFailure: false, ...fields });
   // The JSON around the id is the same for every report: serialise it once.

@@ -86,8 +86,10 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
     const started = performance.now();
     const now = clock.now();
     // Highest job priority first, then oldest run: agents run reports in arrival order.
-    const reports = await em.execute<{ id: number; report_id: string; attempt: number; run_id: number; job_id: number; mqtt_client_id: string }[]>(
-      `select r.id, r.report_id, r.attempt, r.run_id, jr.job_id, c.mqtt_client_id
+    const reports = await em.execute<
+      { id: number; report_id: string; attempt: number; run_id: number; job_id: number; deadline_at: Date | string; mqtt_client_id: string }[]
+    >(
+      `select r.id, r.report_id, r.attempt, r.run_id, jr.job_id, jr.deadline_at, c.mqtt_client_id
        from report r join job_run jr on jr.id = r.run_id join client c on c.id = r.client_id join job j on j.id = jr.job_id
        where (?::boolean or r.run_id = any(?::int[]) or r.client_id = any(?::int[]) or r.id = any(?::int[]))
          and r.status = 'PENDING' and c.status = 'ONLINE' and c.enable and j.enabled
@@ -135,6 +137,8 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
           build = dispatchTemplate({
             jobId: r.job_id,
             runId: r.run_id,
+            // Transfer steps wait for files until then (docs/protocol.md §12).
+            deadline: new Date(r.deadline_at).getTime(),
             tasks: own.map((t) =>
               toDispatchTask({
                 taskId: t.task_id,

@@ -50,11 +50,11 @@ describe('a task run by the agent', () => {
     expect(run.step(failing.id).attempts).toBe(2);
   });
 
-  it('reports transfer steps as not supported by this agent version, without retries', async () => {
+  it('fails transfer steps at once, without retries, where the agent has no link to the gateway', async () => {
     const send = step('SEND_FILE', { filePath: 'a', targetFilePath: 'b' });
     const run = await runScript([[send]], { roots: [root] });
     expect(run.step(send.id)).toMatchObject({ status: 'FAILED', attempts: 1 });
-    expect(run.step(send.id).messages.join('\n')).toMatch(/SEND_FILE is not supported by this agent version/);
+    expect(run.step(send.id).messages.join('\n')).toMatch(/SEND_FILE needs the agent's link to the gateway/);
   });
 
   it('fails the task when a copied file no longer matches its checksum after the task', async () => {

@@ -1,0 +1,258 @@
+/**
+ * Transfer benchmark (issue 9), in one run:
+ *  1. the broker's raw throughput: a plain publisher and subscriber moving BENCH_MB in chunks of
+ *     the transfer chunk size (256 KiB), QoS 1, the publisher keeping 8 unacknowledged (the
+ *     agents' window);
+ *  2. SEND_FILE/RECV_FILE of BENCH_MB from a SERVER to one STORE (real `sdes agent` processes):
+ *     end-to-end time and throughput. The file crosses the broker twice (store and forward:
+ *     upload into the file store, then download), so the target is against raw × 2 bytes;
+ *  3. BROADCAST of BENCH_BROADCAST_MB to BENCH_STORES stores against the same to one store: the
+ *     bytes the SERVER published (once) and the bytes the gateway published to the stores;
+ *  4. peak resident memory of each agent process (VmHWM) and of the gateway (this process).
+ *
+ * Environment: MQTT_URL (default: the gateway's embedded broker), DATABASE_URL (a server: the bench
+ * makes and drops its own database; default PGlite in a temporary folder), BENCH_MB (100),
+ * BENCH_BROADCAST_MB (20), BENCH_STORES (5), BENCH_OUT (bench/results).
+ */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import mqtt from 'mqtt';
+import { startGateway, type Gateway } from '../../src/gateway';
+import { DEFAULT_TRANSFER_CHUNK_BYTES, parseTransferDown, transferDownTopic } from '../../src/protocol';
+import { silentLogger } from '../../src/runtime/logger';
+import { BindingService } from '../../src/services/binding.service';
+import { ClientService } from '../../src/services/client.service';
+import { ExecutionService } from '../../src/services/execution.service';
+import { GroupService } from '../../src/services/group.service';
+import { JobService } from '../../src/services/job.service';
+import type { ServiceContext } from '../../src/services/service-context';
+import type { StepInput } from '../../src/services/step-script';
+import { TaskService } from '../../src/services/task.service';
+import { scratchDatabase } from '../support/scratch-database';
+
+const MB = 1024 * 1024;
+const SIZE = Number(process.env.BENCH_MB ?? 100) * MB;
+const BROADCAST_SIZE = Number(process.env.BENCH_BROADCAST_MB ?? 20) * MB;
+const STORES = Number(process.env.BENCH_STORES ?? 5);
+const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
+const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
+const CHUNK = DEFAULT_TRANSFER_CHUNK_BYTES;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function writeRandom(file: string, bytes: number): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const handle = await fs.open(file, 'w');
+  for (let done = 0; done < bytes; done += MB) await handle.write(randomBytes(Math.min(MB, bytes - done)));
+  await handle.close();
+}
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await fs.open(file, 'r');
+  for await (const chunk of handle.createReadStream()) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Raw broker throughput: one publisher, one subscriber, the same bytes in the same chunks. */
+async function rawThroughput(url: string, bytes: number): Promise<number> {
+  const id = `bench-raw-${process.pid}`;
+  const sub = await mqtt.connectAsync(url, { clientId: `${id}-sub`, clean: true });
+  const pub = await mqtt.connectAsync(url, { clientId: `${id}-pub`, clean: true });
+  const topic = `bench/raw/${id}`;
+  await sub.subscribeAsync(topic, { qos: 1 });
+  const chunks = Math.ceil(bytes / CHUNK);
+  const body = randomBytes(CHUNK);
+  let received = 0;
+  const done = new Promise<void>((resolve) => sub.on('message', () => ++received === chunks && resolve()));
+  const started = performance.now();
+  const inFlight = new Set<Promise<unknown>>();
+  for (let i = 0; i < chunks; i++) {
+    const p = pub.publishAsync(topic, body, { qos: 1 });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= 8) await Promise.race(inFlight);
+  }
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all([sub.endAsync(), pub.endAsync()]);
+  return bytes / MB / seconds;
+}
+
+/** Samples this process's RSS every 100 ms until stopped. */
+function rssSampler() {
+  const mib = () => Math.round(process.memoryUsage().rss / MB);
+  const sampler = { baseMiB: mib(), peakMiB: mib(), stop: () => clearInterval(timer) };
+  const timer = setInterval(() => (sampler.peakMiB = Math.max(sampler.peakMiB, mib())), 100);
+  return sampler;
+}
+
+interface AgentProc {
+  clientId: string;
+  root: string;
+  proc: ChildProcess;
+}
+
+async function main() {
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-bench-xfer-'));
+  const database = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL) : undefined;
+  const gateway: Gateway = await startGateway({
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: database?.url,
+      dataDir: path.join(base, 'data'),
+      mqttUrl: process.env.MQTT_URL,
+      mqttPort: 0,
+      mqttHost: '127.0.0.1',
+      logLevel: 'silent',
+      adminPassword: 'bench-admin-password',
+    },
+    logger: silentLogger(),
+  });
+  const em = () => gateway.db.orm.em.fork() as EntityManager;
+  const ctx = (): ServiceContext => ({ em: em(), clock: gateway.clock, pubsub: gateway.pubsub, dispatcher: gateway.dispatcher });
+  const sql = <T>(q: string, p: unknown[] = []) => em().execute<T[]>(q, p);
+  const agents: AgentProc[] = [];
+  const prefix = `bx-${process.pid}`;
+
+  const spawnAgent = async (name: string, role: 'SERVER' | 'STORE'): Promise<AgentProc> => {
+    const clientId = `${prefix}-${name}`;
+    const root = path.join(base, clientId, 'root');
+    await fs.mkdir(root, { recursive: true });
+    const proc = spawn(
+      process.execPath,
+      [CLI, 'agent', '--broker', gateway.brokerUrl, '--client-id', clientId, '--role', role, '--root', root, '--state-dir', path.join(base, clientId, 'state')],
+      { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    const agent = { clientId, root, proc };
+    agents.push(agent);
+    for (;;) {
+      const [row] = await sql<{ id: number; status: string }>('select id, status from client where mqtt_client_id = ?', [clientId]);
+      if (row?.status === 'ONLINE') {
+        await new ClientService(ctx()).setEnabled(row.id, true);
+        return agent;
+      }
+      await sleep(100);
+    }
+  };
+  const idOf = async (a: AgentProc) => (await sql<{ id: number }>('select id from client where mqtt_client_id = ?', [a.clientId]))[0].id;
+  const runJob = async (script: StepInput[], targets: AgentProc[]) => {
+    const task = await new TaskService(ctx()).create({ name: `${prefix}-${Math.random()}` });
+    await new TaskService(ctx()).saveScript(task.id, script);
+    const job = await new JobService(ctx()).create({ name: `${prefix}-${Math.random()}`, duration: 600 });
+    await new BindingService(ctx()).bindJobTasks(job.id, [task.id]);
+    await new BindingService(ctx()).bindJobClients(job.id, await Promise.all(targets.map(idOf)));
+    const started = performance.now();
+    const run = await new ExecutionService(ctx()).createRun(job.id, { trigger: 'MANUAL' });
+    for (;;) {
+      const [row] = await sql<{ status: string }>('select status from job_run where id = ?', [run.id]);
+      if (row.status !== 'RUNNING') {
+        if (row.status !== 'SUCCESS') throw new Error(`run ${run.id} ended ${row.status}`);
+        return (performance.now() - started) / 1000;
+      }
+      await sleep(50);
+    }
+  };
+  const peakMiB = async (a: AgentProc) => Number(/VmHWM:\s+(\d+) kB/.exec(await fs.readFile(`/proc/${a.proc.pid}/status`, 'utf8'))![1]) / 1024;
+
+  try {
+    const raw = await rawThroughput(gateway.brokerUrl, SIZE);
+    console.log(`raw broker: ${raw.toFixed(1)} MiB/s (${SIZE / MB} MiB in ${CHUNK / 1024} KiB chunks, QoS 1)`);
+
+    const hq = await spawnAgent('hq', 'SERVER');
+    const stores = [];
+    for (let i = 0; i < STORES; i++) stores.push(await spawnAgent(`s${i}`, 'STORE'));
+    await writeRandom(path.join(hq.root, 'big.bin'), SIZE);
+    // The gateway's resident memory while the file goes through it (this process also holds the
+    // embedded broker and PGlite when they are used, so its baseline is theirs too).
+    const sampler = rssSampler();
+    const sendSeconds = await runJob(
+      [
+        { type: 'SEND_FILE', filePath: 'big.bin' },
+        { type: 'RECV_FILE', targetFilePath: 'in/big.bin', createFilePath: true },
+      ],
+      [hq, stores[0]],
+    );
+    sampler.stop();
+    const expected = await sha256(path.join(hq.root, 'big.bin'));
+    if ((await sha256(path.join(stores[0].root, 'in/big.bin'))) !== expected) throw new Error('SEND/RECV: checksum differs');
+    const sendRate = SIZE / MB / sendSeconds;
+    const phases = await sql<{ type: string; seconds: number }>(
+      `select s.type, extract(epoch from (s.ended_at - s.started_at))::float as seconds from step_result s join task_result t on t.id = s.task_result_id
+       join report r on r.id = t.report_id join client c on c.id = r.client_id
+       where (s.type = 'SEND_FILE' and c.mqtt_client_id = ?) or (s.type = 'RECV_FILE' and c.mqtt_client_id = ?) order by s.id`,
+      [hq.clientId, stores[0].clientId],
+    );
+    console.log(`  steps: ${phases.map((p) => `${p.type} ${Number(p.seconds).toFixed(1)} s`).join(', ')} (RECV_FILE includes its wait for the SEND)`);
+    console.log(
+      `SEND/RECV ${SIZE / MB} MiB to 1 store: ${sendSeconds.toFixed(1)} s end to end, ${sendRate.toFixed(1)} MiB/s ` +
+        `(${((sendRate / raw) * 100).toFixed(0)} % of raw; the bytes cross the broker twice: ${(((sendRate * 2) / raw) * 100).toFixed(0)} % of raw per crossing)`,
+    );
+
+    // BROADCAST: count what goes down to the stores, once for one store, then for all.
+    await writeRandom(path.join(hq.root, 'bc.bin'), BROADCAST_SIZE);
+    const spy = await mqtt.connectAsync(gateway.brokerUrl, { clientId: `${prefix}-spy`, clean: true });
+    let downBytes = 0;
+    spy.on('message', (_t, payload) => {
+      const f = parseTransferDown(payload);
+      if (f.ok && f.value.header.kind === 'fetch.data') downBytes += f.value.body.length;
+    });
+    await spy.subscribeAsync(
+      stores.map((s) => transferDownTopic(s.clientId)),
+      { qos: 0 },
+    );
+    const broadcastTo = async (members: AgentProc[]) => {
+      const group = await new GroupService(ctx()).create({ groupName: `${prefix}-${Math.random()}` });
+      await new GroupService(ctx()).bindClients(group.id, await Promise.all(members.map(idOf)));
+      downBytes = 0;
+      const seconds = await runJob([{ type: 'BROADCAST', filePath: 'bc.bin', targetFilePath: `bc-${group.id}.bin`, groups: [group.id] }], [hq]);
+      for (const m of members)
+        if ((await sha256(path.join(m.root, `bc-${group.id}.bin`))) !== (await sha256(path.join(hq.root, 'bc.bin'))))
+          throw new Error('BROADCAST: checksum differs');
+      return { seconds, down: downBytes };
+    };
+    const one = await broadcastTo([stores[0]]);
+    const all = await broadcastTo(stores);
+    await spy.endAsync();
+    console.log(
+      `BROADCAST ${BROADCAST_SIZE / MB} MiB: the SERVER uploaded it once (${BROADCAST_SIZE / MB} MiB); 1 store ${one.seconds.toFixed(1)} s, ` +
+        `${STORES} stores ${all.seconds.toFixed(1)} s (${(all.seconds / one.seconds).toFixed(2)}x); ` +
+        `the gateway published ${(all.down / MB).toFixed(0)} MiB to the stores (${(all.down / BROADCAST_SIZE).toFixed(1)}x the file: each store pulls its own copy)`,
+    );
+    const agentPeaks = await Promise.all(agents.map(async (a) => ({ clientId: a.clientId, peakMiB: Math.round(await peakMiB(a)) })));
+    const gatewayPeak = Math.round(process.resourceUsage().maxRSS / 1024);
+    console.log(
+      `peak memory: gateway ${gatewayPeak} MiB; agents ${agentPeaks.map((a) => `${a.clientId.replace(`${prefix}-`, '')} ${a.peakMiB}`).join(', ')} MiB`,
+    );
+    await fs.mkdir(OUT, { recursive: true });
+    const result = {
+      at: new Date().toISOString(),
+      broker: process.env.MQTT_URL ? 'external' : 'embedded',
+      database: database ? 'postgres' : 'pglite',
+      sizeMiB: SIZE / MB,
+      rawMiBps: raw,
+      sendRecv: { seconds: sendSeconds, MiBps: sendRate, ofRaw: sendRate / raw },
+      broadcast: { sizeMiB: BROADCAST_SIZE / MB, stores: STORES, oneStoreSeconds: one.seconds, allStoresSeconds: all.seconds, downMiB: all.down / MB },
+      peakMiB: { gatewayBefore: sampler.baseMiB, gatewayDuring: gatewayPeak, agents: agentPeaks },
+    };
+    await fs.writeFile(path.join(OUT, `transfer-${result.database}-${result.broker}.json`), JSON.stringify(result, null, 2));
+  } finally {
+    for (const a of agents) a.proc.kill('SIGKILL');
+    await gateway.stop();
+    await database?.drop();
+    await fs.rm(base, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,68 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { OfferedFile, OverWriteMode } from '../../protocol';
+import { downloadFile, sidecarOf } from '../transfer/download';
+import { endsWithSeparator, keepsExisting, statOrNull } from './overwrite';
+import { failed, type StepContext, type StepOutcome, type StepTransfer } from './step-executor';
+
+export interface ReceiveTarget {
+  /** The step's targetFilePath as written (a trailing separator means a folder). */
+  raw: string;
+  overWrite: OverWriteMode;
+  createFilePath: boolean;
+  compress: boolean;
+}
+
+/**
+ * Writes offered files at the target: one file to a file path, several (or a folder target) into
+ * the folder under their own names. Each goes through `{target}.sdes-part` and a rename, so a
+ * reader never sees half a file; `overWrite` is decided before any byte moves.
+ */
+export async function receiveInto(
+  files: readonly OfferedFile[],
+  offer: { chunkSize: number; grant: string },
+  target: ReceiveTarget,
+  context: Pick<StepContext, 'paths' | 'message' | 'signal' | 'clock' | 'recordWrite'>,
+  transfer: Pick<StepTransfer, 'client'>,
+): Promise<StepOutcome | { written: number; unchanged: number }> {
+  const resolved = await context.paths.resolve(target.raw, 'targetFilePath');
+  const intoFolder = files.length > 1 || endsWithSeparator(target.raw) || Boolean((await statOrNull(resolved))?.isDirectory());
+  const folder = intoFolder ? resolved : path.dirname(resolved);
+  if (!(await statOrNull(folder))?.isDirectory()) {
+    if (!target.createFilePath) return failed(`target folder ${folder} does not exist (set createFilePath to create it)`, false);
+    await fs.mkdir(folder, { recursive: true });
+    context.message(`created folder ${folder}`);
+  }
+  let written = 0;
+  let unchanged = 0;
+  for (const file of files) {
+    context.signal.throwIfAborted();
+    const name = path.basename(file.name);
+    if (!name || name === '.' || name === '..') return failed(`the sender's file name ${JSON.stringify(file.name)} cannot be written`, false);
+    const destination = intoFolder ? path.join(folder, name) : resolved;
+    if (await keepsExisting(destination, target.overWrite, file.sha256, context, 'receive')) {
+      unchanged += 1;
+      continue;
+    }
+    const part = `${destination}.sdes-part`;
+    const got = await downloadFile({
+      client: transfer.client,
+      clock: context.clock,
+      signal: context.signal,
+      file,
+      chunkSize: offer.chunkSize,
+      grant: offer.grant,
+      partPath: part,
+      compress: target.compress,
+      message: (text) => context.message(text),
+    });
+    await fs.rename(part, destination);
+    await fs.rm(sidecarOf(part), { force: true });
+    context.recordWrite(destination, file.sha256);
+    context.message(
+      `${destination}: ${file.size} bytes received (SHA-256 ${file.sha256}${got.resumedFrom ? `, resumed after ${got.resumedFrom} chunks` : ''})`,
+    );
+    written += 1;
+  }
+  return { written, unchanged };
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import type { OfferedFile } from '../../protocol';
+import type { Clock } from '../clock';
+import { sha256File } from '../file-hash';
+import { createProgress } from './progress';
+import type { TransferClient } from './transfer-client';
+import { TRANSFER_WINDOW, TransferError } from './upload';
+
+const gunzipAsync = promisify(gunzip);
+
+/** What survives a restart beside `{target}.sdes-part`: which chunks of which file are already in it. */
+interface Sidecar {
+  sha256: string;
+  size: number;
+  chunkSize: number;
+  have: number[];
+}
+
+export interface DownloadOptions {
+  client: TransferClient;
+  clock: Clock;
+  signal: AbortSignal;
+  file: OfferedFile;
+  /** The offer's grant, sent back with every fetch.get. */
+  grant: string;
+  chunkSize: number;
+  /** The part file; its sidecar is `{part}.json`. */
+  partPath: string;
+  window?: number;
+  compress?: boolean;
+  message(text: string): void;
+  answerTimeoutMs?: number;
+}
+
+export interface Downloaded {
+  /** Chunks that arrived in this call (a resumed download receives only the missing ones). */
+  chunksReceived: number;
+  resumedFrom: number;
+}
+
+export const sidecarOf = (partPath: string) => `${partPath}.json`;
+
+async function readSidecar(partPath: string, file: OfferedFile, chunkSize: number): Promise<Set<number>> {
+  try {
+    const side = JSON.parse(await fs.readFile(sidecarOf(partPath), 'utf8')) as Sidecar;
+    // The same content in the same chunking: the chunks there are still good (the file id may differ after a re-offer).
+    if (side.sha256 === file.sha256 && side.size === file.size && side.chunkSize === chunkSize && Array.isArray(side.have)) {
+      await fs.access(partPath);
+      return new Set(side.have.filter((i) => Number.isInteger(i)));
+    }
+  } catch {
+    // No sidecar, or unreadable: start again.
+  }
+  return new Set();
+}
+
+async function writeSidecar(partPath: string, side: Sidecar): Promise<void> {
+  const temporary = `${sidecarOf(partPath)}.tmp`;
+  await fs.writeFile(temporary, JSON.stringify(side));
+  await fs.rename(temporary, sidecarOf(partPath));
+}
+
+/**
+ * Pulls one offered file into `partPath`: asks for missing chunks, at most `window` at a time (the
+ * receiver sets the pace), checks each chunk's SHA-256, writes it at its offset and notes it in the
+ * sidecar, so a retry or a restart asks only for what is missing. Checks the whole file's SHA-256
+ * at the end (a mismatch removes the part: the next attempt starts clean).
+ */
+export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
+  const { file, chunkSize } = o;
+  const window = o.window ?? TRANSFER_WINDOW;
+  const answerMs = o.answerTimeoutMs ?? 15_000;
+  const total = Math.ceil(file.size / chunkSize);
+  const have = await readSidecar(o.partPath, file, chunkSize);
+  const resumedFrom = have.size;
+  if (resumedFrom > 0) o.message(`resuming ${file.name}: ${resumedFrom} of ${total} chunks already here`);
+  const handle = await fs.open(o.partPath, resumedFrom > 0 ? 'r+' : 'w');
+  const queue = o.client.follow(file.fileId);
+  const progress = createProgress(o.clock, file.size, (text) => o.message(`${file.name}: ${text}`));
+  const missing: number[] = [];
+  for (let i = 0; i < total; i++) if (!have.has(i)) missing.push(i);
+  const inFlight = new Set<number>();
+  let cursor = 0;
+  let received = 0;
+  let unsaved = 0;
+  let silences = 0;
+  const save = () => writeSidecar(o.partPath, { sha256: file.sha256, size: file.size, chunkSize, have: [...have] });
+  const ask = (indexes: number[]) => {
+    // Contiguous runs in one request each.
+    for (let i = 0; i < indexes.length;) {
+      let j = i;
+      while (j + 1 < indexes.length && indexes[j + 1] === indexes[j] + 1 && j - i < 63) j++;
+      o.client.send({ kind: 'fetch.get', grant: o.grant, fileId: file.fileId, index: indexes[i], count: j - i + 1, encoding: o.compress ? 'gzip' : undefined });
+      i = j + 1;
+    }
+  };
+  try {
+    while (have.size < total) {
+      const more: number[] = [];
+      while (inFlight.size + more.length < window && cursor < missing.length) {
+        const index = missing[cursor++];
+        if (!have.has(index)) more.push(index);
+      }
+      for (const index of more) inFlight.add(index);
+      ask(more);
+      const frame = await queue.next(answerMs, o.signal);
+      if (!frame) {
+        if (++silences > 8) throw new TransferError(`no chunk of ${file.name} from the gateway for ${(silences * answerMs) / 1000} s`);
+        ask([...inFlight].sort((a, b) => a - b));
+        continue;
+      }
+      silences = 0;
+      const h = frame.header;
+      if (h.kind === 'fetch.error') throw new TransferError(`the gateway cannot serve ${file.name}: ${h.reason}`, false, h.reopen ?? false);
+      if (h.kind !== 'fetch.data' || have.has(h.index) || h.index >= total) continue;
+      const data = h.encoding === 'gzip' ? await gunzipAsync(frame.body, { maxOutputLength: chunkSize }).catch(() => Buffer.alloc(0)) : frame.body;
+      const expected = Math.min(chunkSize, file.size - h.index * chunkSize);
+      if (data.length !== expected || createHash('sha256').update(data).digest('hex') !== h.sha256) {
+        // A damaged chunk: ask for it again.
+        o.message(`chunk ${h.index} of ${file.name} arrived damaged; asking for it again`);
+        ask([h.index]);
+        continue;
+      }
+      await handle.write(data, 0, data.length, h.index * chunkSize);
+      have.add(h.index);
+      inFlight.delete(h.index);
+      received += 1;
+      progress.update(have.size * chunkSize);
+      if (++unsaved >= 8) {
+        unsaved = 0;
+        await handle.datasync();
+        await save();
+      }
+    }
+    await handle.close();
+    await save();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await save().catch(() => undefined);
+    throw error;
+  } finally {
+    queue.close();
+  }
+  const actual = await sha256File(o.partPath);
+  if (actual !== file.sha256) {
+    await fs.rm(o.partPath, { force: true });
+    await fs.rm(sidecarOf(o.partPath), { force: true });
+    throw new TransferError(`${file.name}: the bytes received hash to ${actual}, the sender's SHA-256 is ${file.sha256}`);
+  }
+  return { chunksReceived: received, resumedFrom };
+}

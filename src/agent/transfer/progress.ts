@@ -1,0 +1,20 @@
+import type { Clock } from '../clock';
+
+/** Step messages carry progress at most this often. */
+export const PROGRESS_EVERY_MS = 2_000;
+
+/** Reports bytes done and the rate, at most every PROGRESS_EVERY_MS. */
+export function createProgress(clock: Clock, total: number, say: (text: string) => void) {
+  const started = clock.now();
+  let last = started;
+  return {
+    update(done: number) {
+      const now = clock.now();
+      if (now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      const seconds = Math.max(0.001, (now - started) / 1000);
+      const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+      say(`${mib(done)} of ${mib(total)} MiB (${Math.round((done / Math.max(1, total)) * 100)} %), ${mib(done / seconds)} MiB/s`);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import {
+  encodeFrame,
+  parseTransferDown,
+  PROTOCOL_VERSION,
+  type TransferDown,
+  type TransferFrame,
+  type TransferRequestDraft,
+  type TransferUpDraft,
+} from '../../protocol';
+import type { Logger } from '../agent.logger';
+
+type Frame = TransferFrame<TransferDown>;
+
+/** Frames of one file (acks, chunks), taken one at a time by the code that moves it. */
+export interface FrameQueue {
+  /** The next frame, or undefined after `timeoutMs` without one. Rejects when `signal` aborts. */
+  next(timeoutMs: number, signal: AbortSignal): Promise<Frame | undefined>;
+  close(): void;
+}
+
+export interface TransferClient {
+  /** Sends a request and resolves with the answer of the same `requestId`, or undefined after `timeoutMs`. */
+  request(header: TransferRequestDraft, timeoutMs: number, signal: AbortSignal): Promise<Frame | undefined>;
+  send(header: TransferUpDraft, body?: Buffer): void;
+  /** Frames about `fileId` (upload acks, fetch data) go to the returned queue until it is closed. */
+  follow(fileId: number): FrameQueue;
+  /** Offers pushed by the gateway without a request (BROADCAST deliveries). */
+  onOffer?: (frame: Frame) => void;
+  /** Operators' requests about the agent's folders (remote.list, remote.fetch). */
+  onRemote?: (frame: Frame) => void;
+  /** A message arrived on the agent's transfer-down. */
+  receive(payload: Buffer): void;
+}
+
+/**
+ * The agent's end of the transfer sub-protocol (docs/protocol.md §12): publishes frames on its
+ * transfer-up, and routes what comes back on transfer-down by `requestId` (answers) or `fileId`
+ * (acks, chunks). A malformed frame is logged and dropped.
+ */
+export function createTransferClient({ publish, logger }: { publish: (frame: Buffer) => void; logger: Logger }): TransferClient {
+  const pending = new Map<string, (frame: Frame) => void>();
+  const followers = new Map<number, (frame: Frame) => void>();
+
+  const client: TransferClient = {
+    send(header, body) {
+      publish(encodeFrame({ v: PROTOCOL_VERSION, ...header }, body));
+    },
+    request(header, timeoutMs, signal) {
+      const requestId = randomUUID();
+      return new Promise((resolve, reject) => {
+        const done = (frame: Frame | undefined, error?: unknown) => {
+          clearTimeout(timer);
+          pending.delete(requestId);
+          signal.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve(frame);
+        };
+        const onAbort = () => done(undefined, signal.reason ?? new Error('aborted'));
+        const timer = setTimeout(() => done(undefined), timeoutMs);
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort);
+        pending.set(requestId, (frame) => done(frame));
+        client.send({ ...header, requestId } as TransferUpDraft);
+      });
+    },
+    follow(fileId) {
+      const frames: Frame[] = [];
+      let wake: (() => void) | undefined;
+      followers.set(fileId, (frame) => {
+        frames.push(frame);
+        wake?.();
+      });
+      return {
+        async next(timeoutMs, signal) {
+          signal.throwIfAborted();
+          if (!frames.length) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(finish, timeoutMs);
+              function finish() {
+                clearTimeout(timer);
+                signal.removeEventListener('abort', finish);
+                wake = undefined;
+                resolve();
+              }
+              wake = finish;
+              signal.addEventListener('abort', finish);
+            });
+            signal.throwIfAborted();
+          }
+          return frames.shift();
+        },
+        close: () => void followers.delete(fileId),
+      };
+    },
+    receive(payload) {
+      const parsed = parseTransferDown(payload);
+      if (!parsed.ok) return void logger.warn({ error: parsed.error, bytes: payload.length }, 'malformed transfer frame dropped');
+      const frame = parsed.value;
+      const { header } = frame;
+      if ('requestId' in header && pending.has(header.requestId)) return pending.get(header.requestId)!(frame);
+      if ('fileId' in header && followers.has(header.fileId)) return followers.get(header.fileId)!(frame);
+      if (header.kind === 'deliver.offer' && client.onOffer) return client.onOffer(frame);
+      if ((header.kind === 'remote.list' || header.kind === 'remote.fetch') && client.onRemote) return client.onRemote(frame);
+      logger.debug({ kind: header.kind }, 'transfer frame nobody waits for: dropped');
+    },
+  };
+  return client;
+}

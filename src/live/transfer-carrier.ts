@@ -1,0 +1,81 @@
+import type { MqttClient } from 'mqtt';
+import {
+  encodeFrame,
+  gatewaySubscriptions,
+  parseAgentTopic,
+  parseTransferUp,
+  PROTOCOL_VERSION,
+  transferDownTopic,
+  type TransferDownDraft,
+  type TransferFrame,
+  type TransferUp,
+} from '../protocol';
+import type { Logger } from '../runtime/logger';
+
+export interface TransferCarrier {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Publishes a frame on the agent's transfer-down (QoS 1). */
+  send(mqttClientId: string, header: TransferDownDraft, body?: Buffer): void;
+}
+
+export interface TransferCarrierOptions {
+  mqtt: MqttClient;
+  logger: Logger;
+  shareGroup?: string;
+  /** What a frame means (src/services/transfer); called for one agent's frames one after another. */
+  handle: (mqttClientId: string, frame: TransferFrame<TransferUp>) => Promise<void>;
+}
+
+/**
+ * The transport of the transfer sub-protocol (docs/protocol.md §12): agents' transfer-up frames
+ * are decoded and handed over in the broker's order per agent (an upload's chunks are written in
+ * order); answers go out on the agent's transfer-down. A malformed frame is logged and dropped; a
+ * handler that throws costs only its frame.
+ */
+export function createTransferCarrier({ mqtt, logger, shareGroup, handle }: TransferCarrierOptions): TransferCarrier {
+  const log = logger.child({ part: 'transfer' });
+  const filter = gatewaySubscriptions({ shareGroup }).transferUp;
+  const chains = new Map<string, Promise<void>>();
+  let stopped = false;
+
+  const onMessage = (topic: string, payload: Buffer) => {
+    const where = parseAgentTopic(topic);
+    if (where?.channel !== 'transfer-up' || stopped) return;
+    const parsed = parseTransferUp(payload);
+    if (!parsed.ok) return void log.warn({ clientId: where.clientId, error: parsed.error, bytes: payload.length }, 'malformed transfer frame dropped');
+    const { clientId } = where;
+    const previous = chains.get(clientId) ?? Promise.resolve();
+    const next = previous
+      .then(() => handle(clientId, parsed.value))
+      .catch((err: unknown) => log.error({ err, clientId, kind: parsed.value.header.kind }, 'transfer frame not handled'));
+    chains.set(clientId, next);
+    void next.then(() => {
+      if (chains.get(clientId) === next) chains.delete(clientId);
+    });
+  };
+
+  return {
+    async start() {
+      mqtt.on('message', onMessage);
+      await mqtt.subscribeAsync(filter, { qos: 1 });
+      log.info({ filter }, 'listening to transfers');
+    },
+    async stop() {
+      stopped = true;
+      mqtt.off('message', onMessage);
+      await Promise.all([...chains.values()]);
+    },
+    send(mqttClientId, header, body) {
+      if (stopped) return;
+      try {
+        const frame = encodeFrame({ v: PROTOCOL_VERSION, ...header }, body);
+        mqtt.publish(transferDownTopic(mqttClientId), frame, { qos: 1 }, (err) => {
+          if (err) log.debug({ err, clientId: mqttClientId, kind: header.kind }, 'transfer frame not confirmed');
+        });
+      } catch (err) {
+        log.error({ err, clientId: mqttClientId, kind: header.kind }, 'cannot build a transfer frame');
+      }
+    },
+  };
+}

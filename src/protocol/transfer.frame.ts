@@ -1,0 +1,47 @@
+/**
+ * The binary frame of the transfer sub-protocol (docs/protocol.md §12): a 4-byte big-endian
+ * header length, the header as UTF-8 JSON, then the body (a chunk's bytes; empty for control
+ * frames). One frame is one MQTT payload.
+ */
+
+/** Largest header accepted: control headers are a few hundred bytes; an offer lists up to MAX_OFFER_FILES files. */
+export const MAX_TRANSFER_HEADER_BYTES = 64 * 1024;
+/** Default chunk: a few hundred KiB keeps a frame far below any broker's packet limit. */
+export const DEFAULT_TRANSFER_CHUNK_BYTES = 256 * 1024;
+/** Largest chunk either side accepts; with the header it stays under the 8 MiB broker packet bound. */
+export const MAX_TRANSFER_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Smallest chunk a side may ask for. */
+export const MIN_TRANSFER_CHUNK_BYTES = 4 * 1024;
+
+export type DecodedFrame = { ok: true; header: unknown; body: Buffer } | { ok: false; error: string };
+
+/** Builds a frame; `header` is serialised as JSON. Throws when the header or body exceed the bounds (a bug of the caller). */
+export function encodeFrame(header: object, body: Buffer = Buffer.alloc(0)): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  if (json.length > MAX_TRANSFER_HEADER_BYTES) throw new Error(`transfer header of ${json.length} bytes exceeds ${MAX_TRANSFER_HEADER_BYTES}`);
+  // Gzipped bodies of incompressible data grow a little: allow a few KiB over the chunk bound.
+  if (body.length > MAX_TRANSFER_CHUNK_BYTES + 64 * 1024) throw new Error(`transfer body of ${body.length} bytes exceeds ${MAX_TRANSFER_CHUNK_BYTES}`);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(json.length, 0);
+  return Buffer.concat([length, json, body]);
+}
+
+/** Splits a frame into its parsed JSON header and its body. Never throws. */
+export function decodeFrame(payload: Buffer | Uint8Array): DecodedFrame {
+  const buffer = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+  if (buffer.length < 4) return { ok: false, error: `transfer frame of ${buffer.length} bytes: at least the 4-byte header length is needed` };
+  const headerLength = buffer.readUInt32BE(0);
+  if (headerLength > MAX_TRANSFER_HEADER_BYTES) return { ok: false, error: `transfer header length ${headerLength} exceeds ${MAX_TRANSFER_HEADER_BYTES}` };
+  if (4 + headerLength > buffer.length) return { ok: false, error: `transfer header length ${headerLength} runs past the frame's ${buffer.length} bytes` };
+  const body = buffer.subarray(4 + headerLength);
+  if (body.length > MAX_TRANSFER_CHUNK_BYTES + 64 * 1024)
+    return { ok: false, error: `transfer body of ${body.length} bytes exceeds ${MAX_TRANSFER_CHUNK_BYTES}` };
+  let header: unknown;
+  try {
+    header = JSON.parse(buffer.subarray(4, 4 + headerLength).toString('utf8'));
+  } catch (error) {
+    return { ok: false, error: `transfer header is not JSON: ${(error as Error).message}` };
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) return { ok: false, error: 'transfer header is not a JSON object' };
+  return { ok: true, header, body };
+}

@@ -1,0 +1,145 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { StoredFileRow } from '../../files';
+import { DEFAULT_TRANSFER_CHUNK_BYTES, type TransferUp } from '../../protocol';
+import { progressOf } from './progress';
+import { pairedSendStep, senderStates } from './send-pairing';
+import { forkOf, messageOf, reportOfRequest, type TransferDeps } from './transfer-context';
+
+const gzipAsync = promisify(gzip);
+
+type FetchOpen = Extract<TransferUp, { kind: 'fetch.open' }>;
+type FetchGet = Extract<TransferUp, { kind: 'fetch.get' }>;
+
+/** How long a receiver waits before asking again while its SERVER has not sent yet. */
+export const FETCH_RETRY_AFTER_MS = 2_000;
+
+/**
+ * Receivers' side of the store: RECV_FILE asks which files its paired SEND_FILE put in the store
+ * (`fetch.open` → offer, wait, or refused), then pulls their chunks (`fetch.get` → `fetch.data`),
+ * at its own pace: the receiver asks for the next chunks only when it has room, so a slow store
+ * never floods the broker. Chunks are served only of files offered to that client (grants live in
+ * this gateway's memory: a client whose grant is unknown here is answered `fetch.error` and opens again).
+ */
+export class FetchService {
+  /** grant → what it lets pull. */
+  private readonly grants = new Map<string, { mqttClientId: string; files: Map<number, GrantedFile>; chunkSize: number }>();
+
+  constructor(
+    private readonly deps: TransferDeps,
+    readonly chunkSize = DEFAULT_TRANSFER_CHUNK_BYTES,
+  ) {}
+
+  /**
+   * Lets `mqttClientId` pull the chunks of `fileIds` (an offer, a broadcast delivery); the grant
+   * goes back with every fetch.get. It starts with the installation id: a gateway of another
+   * installation sharing the broker ignores it, one of this installation that does not know it
+   * (restarted, or not the one that offered) answers fetch.error and the receiver opens again.
+   */
+  grant(mqttClientId: string, files: readonly StoredFileRow[]): string {
+    const id = `${this.deps.installation}:${randomUUID()}`;
+    const granted = files.map((f): [number, GrantedFile] => [
+      f.id,
+      {
+        key: f.storagePath,
+        size: f.size,
+        served: new Set(),
+        progress: progressOf(this.deps.pubsub, { fileId: f.id, name: f.name, direction: 'DOWNLOAD', mqttClientId, reportId: null, size: f.size }),
+      },
+    ]);
+    this.grants.set(id, { mqttClientId, files: new Map(granted), chunkSize: this.chunkSize });
+    return id;
+  }
+
+  async open(mqttClientId: string, h: FetchOpen): Promise<void> {
+    const { send } = this.deps;
+    const refuse = (reason: string) => send(mqttClientId, { kind: 'fetch.refused', requestId: h.requestId, reason });
+    const em = forkOf(this.deps.orm);
+    const report = await reportOfRequest(em, mqttClientId, h.reportId);
+    // Another installation may share the broker: a report this one does not know is not its to answer.
+    if (!report)
+      return void this.deps.logger.debug({ clientId: mqttClientId, reportId: h.reportId }, 'fetch for a report this installation does not know: ignored');
+    const [task] = await em.execute<{ script: unknown }[]>('select script from task_result where report_id = ? and task_id = ? limit 1', [
+      report.id,
+      Number(h.taskId),
+    ]);
+    if (!task) return refuse(`task ${h.taskId} is not part of report ${h.reportId}`);
+    const { send: sendStep, recv } = pairedSendStep(task.script, h.stepId);
+    if (!recv) return refuse(`step ${h.stepId} is not a step of task ${h.taskId}`);
+    if (!sendStep) return refuse(`task ${h.taskId} has no SEND_FILE step before RECV_FILE step ${h.stepId}: nothing pairs with it`);
+    const senders = await senderStates(em, report.runId, h.taskId, sendStep.id);
+    if (!senders.length) return refuse(`run ${report.runId} has no SERVER client: nobody sends the file of SEND_FILE step ${sendStep.id}`);
+    const waiting = senders.filter((s) => s.state === 'waiting').map((s) => s.mqttClientId);
+    if (waiting.length) {
+      return send(mqttClientId, {
+        kind: 'fetch.wait',
+        requestId: h.requestId,
+        retryAfterMs: FETCH_RETRY_AFTER_MS,
+        reason: `waiting for SERVER client${waiting.length === 1 ? '' : 's'} ${waiting.join(', ')} to send (SEND_FILE step ${sendStep.id})`,
+        waitingFor: waiting,
+      });
+    }
+    const ready = senders.filter((s) => s.state === 'ready');
+    if (!ready.length) return refuse(senders.map((s) => s.reason).join('; '));
+    const files = ready.flatMap((s) => s.files);
+    send(mqttClientId, {
+      kind: 'fetch.offer',
+      requestId: h.requestId,
+      grant: this.grant(mqttClientId, files),
+      chunkSize: this.chunkSize,
+      files: files.slice(0, 200).map((f) => ({ fileId: f.id, name: f.name, size: f.size, sha256: f.sha256 })),
+      targetFilePath: sendStep.targetFilePath ?? null,
+    });
+  }
+
+  async get(mqttClientId: string, h: FetchGet): Promise<void> {
+    const { send, files } = this.deps;
+    const grant = this.grants.get(h.grant);
+    const file = grant?.mqttClientId === mqttClientId ? grant.files.get(h.fileId) : undefined;
+    if (!grant || !file) {
+      // Another installation's grant is not ours to answer; one of ours we do not know: open again.
+      if (h.grant.startsWith(`${this.deps.installation}:`)) {
+        send(mqttClientId, {
+          kind: 'fetch.error',
+          fileId: h.fileId,
+          reason: `file ${h.fileId} was not offered to ${mqttClientId} on this gateway: open again`,
+          reopen: true,
+        });
+      }
+      return;
+    }
+    const chunks = Math.max(1, Math.ceil(file.size / grant.chunkSize));
+    for (let index = h.index; index < Math.min(chunks, h.index + h.count); index++) {
+      let data: Buffer;
+      try {
+        // Offered files are COMPLETE and never change: read the bytes straight from the storage,
+        // without a database read per chunk (a removed file fails the read and is reported).
+        const offset = index * grant.chunkSize;
+        data = await files.storage.readAt(file.key, offset, Math.min(grant.chunkSize, file.size - offset));
+      } catch (err) {
+        return send(mqttClientId, {
+          kind: 'fetch.error',
+          fileId: h.fileId,
+          index,
+          reason: `file ${h.fileId} cannot be read from the store: ${messageOf(err)}`,
+        });
+      }
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      const body = h.encoding === 'gzip' ? await gzipAsync(data) : data;
+      send(mqttClientId, { kind: 'fetch.data', fileId: h.fileId, index, sha256, encoding: h.encoding }, body);
+      // Progress counts each chunk once, however often it is asked for.
+      file.served.add(index);
+      file.progress.update(Math.min(file.size, file.served.size * grant.chunkSize));
+    }
+    if (h.index >= chunks) send(mqttClientId, { kind: 'fetch.error', fileId: h.fileId, index: h.index, reason: `file ${h.fileId} has ${chunks} chunks` });
+  }
+}
+
+interface GrantedFile {
+  /** The BlobStorage key. */
+  key: string;
+  size: number;
+  served: Set<number>;
+  progress: ReturnType<typeof progressOf>;
+}

@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import type { TransferUp } from '../../protocol';
+import { SettingsService } from '../settings.service';
+import { progressOf } from './progress';
+import { forkOf, messageOf, reportOfRequest, spoolSessionId, type TransferDeps } from './transfer-context';
+
+const gunzipAsync = promisify(gunzip);
+
+type UploadOpen = Extract<TransferUp, { kind: 'upload.open' }>;
+type UploadChunk = Extract<TransferUp, { kind: 'upload.chunk' }>;
+
+interface UploadSession {
+  fileId: number;
+  mqttClientId: string;
+  chunkSize: number;
+  size: number;
+  /** The next chunk to store: chunks are written strictly in order. */
+  nextIndex: number;
+  /** The index last refused as out of order, so a burst behind a gap is refused once. */
+  nackedAt: number;
+  lastActivity: number;
+  /** A FETCH upload: the operator's request it answers. */
+  fetchId?: string;
+  progress: ReturnType<typeof progressOf>;
+}
+
+/** What the upload sessions ask of the remote folders (FETCH uploads). */
+export interface FetchUploads {
+  expects(mqttClientId: string, fetchId: string): boolean;
+  uploaded(mqttClientId: string, fetchId: string, fileId: number): void;
+}
+
+/** A session with no frame for this long no longer counts towards maxConcurrentSession; its PARTIAL file stays for a resume. */
+export const UPLOAD_IDLE_MS = 60_000;
+/** What a session over the bound is told to wait, before it asks again. */
+export const UPLOAD_RETRY_AFTER_MS = 2_000;
+
+/**
+ * Uploads from agents into the file store (UPLOAD_TO_SERVER, and the spools of SEND_FILE and
+ * BROADCAST): grant (or wait, at maxConcurrentSession open sessions), chunks checked and written
+ * in order, acked one by one, closed with the whole file's SHA-256. A still-PARTIAL file of the
+ * same client, report, step, name and SHA-256 is reused, from the bytes it holds (resume).
+ * Sessions live in this gateway's memory: a frame of a session this gateway does not know is
+ * answered `upload.failed`, and the agent opens again (and resumes).
+ */
+export class UploadSessions {
+  private readonly sessions = new Map<number, UploadSession>();
+
+  constructor(
+    private readonly deps: TransferDeps,
+    private readonly fetchUploads?: FetchUploads,
+  ) {}
+
+  /** Sessions open now (idle ones are dropped first). */
+  active(): number {
+    const now = Date.now();
+    for (const [id, s] of this.sessions) if (now - s.lastActivity > UPLOAD_IDLE_MS) this.sessions.delete(id);
+    return this.sessions.size;
+  }
+
+  async open(mqttClientId: string, h: UploadOpen): Promise<void> {
+    const { files, send, logger } = this.deps;
+    const em = forkOf(this.deps.orm);
+    const refuse = (reason: string) => send(mqttClientId, { kind: 'upload.refused', requestId: h.requestId, reason });
+    let sessionId: string;
+    let reportId: string | null = null;
+    let keepUntil: Date | null = null;
+    if (h.purpose === 'FETCH') {
+      // Only a fetch this gateway asked for; another gateway's (or installation's) is not ours to answer.
+      if (!h.fetchId || !this.fetchUploads?.expects(mqttClientId, h.fetchId)) return;
+      sessionId = `FETCH/${h.fetchId}`;
+    } else {
+      if (h.reportId === undefined || h.taskId === undefined || h.stepId === undefined) {
+        return refuse('reportId, taskId and stepId: required for a step upload');
+      }
+      const report = await reportOfRequest(em, mqttClientId, h.reportId);
+      // Another installation may share the broker: a report this one does not know is not its to answer.
+      if (!report) return void logger.debug({ clientId: mqttClientId, reportId: h.reportId }, 'upload for a report this installation does not know: ignored');
+      if (report.status !== 'RUNNING' && report.status !== 'PENDING') return refuse(`report ${h.reportId} is ${report.status}`);
+      sessionId = spoolSessionId(h.purpose, h.taskId, h.stepId);
+      reportId = h.reportId;
+      // A spool must outlive retention while receivers of the run may still fetch it.
+      if (h.purpose !== 'UPLOAD_TO_SERVER') keepUntil = report.deadline;
+    }
+    const existing = (
+      await files.list({ mqttClientId, reportId: reportId ?? undefined, sessionId, name: h.name, statuses: ['PARTIAL'] }, { pageSize: 20 })
+    ).items.find((f) => f.sha256 === h.sha256 && f.size === h.size);
+    const reopening = existing && this.sessions.has(existing.id);
+    const { maxConcurrentSession } = await new SettingsService({ em, clock: this.deps.clock }).get('job');
+    if (!reopening && this.active() >= maxConcurrentSession) {
+      send(mqttClientId, {
+        kind: 'upload.wait',
+        requestId: h.requestId,
+        retryAfterMs: UPLOAD_RETRY_AFTER_MS + Math.floor(Math.random() * 1000),
+        reason: `${this.sessions.size} transfer sessions are open on this gateway (job setting maxConcurrentSession = ${maxConcurrentSession})`,
+      });
+      return;
+    }
+    let fileId: number;
+    let receivedBytes = 0;
+    if (existing) {
+      fileId = existing.id;
+      // Chunks are written in order, so the bytes on disk are a prefix of the file: resume after the last whole chunk.
+      const onDisk = (await files.storage.size(existing.storagePath)) ?? 0;
+      receivedBytes = Math.min(existing.size, Math.floor(onDisk / h.chunkSize) * h.chunkSize);
+    } else {
+      try {
+        const file = await files.begin({
+          name: h.name,
+          size: h.size,
+          sha256: h.sha256,
+          kind: h.purpose === 'UPLOAD_TO_SERVER' ? 'upload' : h.purpose === 'FETCH' ? 'fetch' : 'transfer',
+          mqttClientId,
+          reportId,
+          sessionId,
+          keepUntil,
+        });
+        fileId = file.id;
+      } catch (err) {
+        return refuse(messageOf(err));
+      }
+    }
+    this.sessions.set(fileId, {
+      fileId,
+      mqttClientId,
+      chunkSize: h.chunkSize,
+      size: h.size,
+      nextIndex: receivedBytes / h.chunkSize,
+      nackedAt: -1,
+      lastActivity: Date.now(),
+      fetchId: h.purpose === 'FETCH' ? h.fetchId : undefined,
+      progress: progressOf(this.deps.pubsub, { fileId, name: h.name, direction: 'UPLOAD', mqttClientId, reportId, size: h.size }),
+    });
+    logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
+    send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes });
+  }
+
+  private async sessionOf(mqttClientId: string, fileId: number): Promise<UploadSession | undefined> {
+    const session = this.sessions.get(fileId);
+    if (!session || session.mqttClientId !== mqttClientId) {
+      // Only about a file of this installation (another may share the broker): the agent opens again and resumes.
+      const file = await this.deps.files.get(fileId).catch(() => undefined);
+      if (file?.mqttClientId === mqttClientId && file.status === 'PARTIAL') {
+        this.deps.send(mqttClientId, { kind: 'upload.failed', fileId, reason: `no open upload session for file ${fileId} on this gateway: open it again` });
+      }
+      return undefined;
+    }
+    session.lastActivity = Date.now();
+    return session;
+  }
+
+  async chunk(mqttClientId: string, h: UploadChunk, body: Buffer): Promise<void> {
+    const session = await this.sessionOf(mqttClientId, h.fileId);
+    if (!session) return;
+    const { send } = this.deps;
+    const nack = (reason: string) => send(mqttClientId, { kind: 'upload.nack', fileId: h.fileId, index: session.nextIndex, reason });
+    // A resend of a chunk already stored (its ack was lost or overtaken): ack it again.
+    if (h.index < session.nextIndex) return send(mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
+    if (h.index > session.nextIndex) {
+      if (session.nackedAt === session.nextIndex) return;
+      session.nackedAt = session.nextIndex;
+      return nack(`chunk ${h.index} arrived before chunk ${session.nextIndex}: send again from ${session.nextIndex}`);
+    }
+    let data = body;
+    if (h.encoding === 'gzip') {
+      try {
+        data = await gunzipAsync(body, { maxOutputLength: session.chunkSize });
+      } catch (err) {
+        session.nackedAt = session.nextIndex;
+        return nack(`chunk ${h.index} is not valid gzip: ${messageOf(err)}`);
+      }
+    }
+    const expectedLength = Math.min(session.chunkSize, session.size - h.index * session.chunkSize);
+    if (h.offset !== h.index * session.chunkSize || data.length !== expectedLength) {
+      session.nackedAt = session.nextIndex;
+      return nack(`chunk ${h.index} must hold ${expectedLength} bytes at offset ${h.index * session.chunkSize} (got ${data.length} at ${h.offset})`);
+    }
+    const actual = createHash('sha256').update(data).digest('hex');
+    if (actual !== h.sha256) {
+      session.nackedAt = session.nextIndex;
+      return nack(`chunk ${h.index}: SHA-256 ${actual} of the bytes received differs from ${h.sha256} in its header`);
+    }
+    try {
+      await this.deps.files.writeChunk(h.fileId, h.offset, data);
+    } catch (err) {
+      this.sessions.delete(h.fileId);
+      return send(mqttClientId, { kind: 'upload.failed', fileId: h.fileId, reason: `the file store cannot take chunk ${h.index}: ${messageOf(err)}` });
+    }
+    session.nextIndex += 1;
+    send(mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
+    session.progress.update(Math.min(session.size, session.nextIndex * session.chunkSize));
+  }
+
+  async close(mqttClientId: string, fileId: number): Promise<void> {
+    const session = await this.sessionOf(mqttClientId, fileId);
+    if (!session) return;
+    try {
+      await this.deps.files.complete(fileId);
+      this.sessions.delete(fileId);
+      this.deps.send(mqttClientId, { kind: 'upload.done', fileId });
+      if (session.fetchId) this.fetchUploads?.uploaded(mqttClientId, session.fetchId, fileId);
+    } catch (err) {
+      // A size short of the declared one leaves the file PARTIAL (the session stays); a SHA-256 that differs fails it.
+      const file = await this.deps.files.get(fileId).catch(() => undefined);
+      if (file?.status !== 'PARTIAL') this.sessions.delete(fileId);
+      this.deps.send(mqttClientId, { kind: 'upload.failed', fileId, reason: messageOf(err) });
+    }
+  }
+
+  async abort(mqttClientId: string, fileId: number, reason: string): Promise<void> {
+    const session = this.sessions.get(fileId);
+    if (!session || session.mqttClientId !== mqttClientId) return;
+    this.sessions.delete(fileId);
+    await this.deps.files.fail(fileId, `aborted by ${mqttClientId}: ${reason}`).catch(() => undefined);
+  }
+}

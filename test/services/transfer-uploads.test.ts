@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { Client } from '../../src/entities';
+import type { FileStoreService } from '../../src/files';
+import type { TransferDownDraft, TransferUp, TransferUpDraft } from '../../src/protocol';
+import { silentLogger } from '../../src/runtime/logger';
+import { SettingsService } from '../../src/services/settings.service';
+import { TransferService } from '../../src/services/transfer';
+import { openStore } from '../files/support';
+import { useServiceHarness } from '../support/services';
+
+const h = useServiceHarness();
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const CHUNK = 4096;
+
+/**
+ * The gateway's upload sessions against a real database and file store: the frames it answers,
+ * exactly as the carrier would publish them.
+ */
+describe('transfer uploads (gateway service)', () => {
+  let store: FileStoreService;
+  let close: () => Promise<void>;
+  let service: TransferService;
+  const sent: { clientId: string; header: TransferDownDraft }[] = [];
+  const reports: Record<string, string> = {};
+
+  const frame = (header: TransferUpDraft, body: Buffer = Buffer.alloc(0)) => ({ header: { v: 1, ...header } as TransferUp, body });
+  const lastTo = (clientId: string) => sent.filter((s) => s.clientId === clientId).at(-1)?.header;
+
+  beforeAll(async () => {
+    ({ store, close } = await openStore(h.db.orm, h.clock));
+    service = new TransferService({
+      orm: h.db.orm,
+      files: store,
+      clock: h.clock,
+      logger: silentLogger(),
+      installation: 'inst-test',
+      send: (clientId, header) => sent.push({ clientId, header }),
+    });
+    const em = h.em();
+    for (const id of ['up-1', 'up-2']) em.create(Client, { mqttClientId: id, role: 'STORE' });
+    await em.flush();
+    const [job] = await em.execute<{ id: number }[]>(`insert into job (name, created_at, last_edited_at) values ('uploads', now(), now()) returning id`);
+    const [run] = await em.execute<{ id: number }[]>(
+      `insert into job_run (job_id, job_name, status, scheduled_at, started_at, deadline_at) values (?, 'uploads', 'RUNNING', now(), now(), now() + interval '1 hour') returning id`,
+      [job.id],
+    );
+    for (const id of ['up-1', 'up-2']) {
+      reports[id] = `report-${id}`;
+      await em.execute(
+        `insert into report (report_id, run_id, client_id, status, created_at) select ?, ?, id, 'RUNNING', now() from client where mqtt_client_id = ?`,
+        [reports[id], run.id, id],
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await close?.();
+  });
+
+  const open = (clientId: string, bytes: Buffer, requestId: string) =>
+    service.handle(
+      clientId,
+      frame({
+        kind: 'upload.open',
+        requestId,
+        reportId: reports[clientId],
+        taskId: 1,
+        stepId: 2,
+        purpose: 'UPLOAD_TO_SERVER',
+        name: 'a.bin',
+        size: bytes.length,
+        sha256: sha(bytes),
+        chunkSize: CHUNK,
+      }),
+    );
+  const chunk = (clientId: string, fileId: number, bytes: Buffer, index: number, damage = false) => {
+    const data = bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
+    const body = damage ? Buffer.from(data).fill(0xff, 0, 1) : data;
+    return service.handle(clientId, frame({ kind: 'upload.chunk', fileId, index, offset: index * CHUNK, sha256: sha(data) }, body));
+  };
+
+  it('tells a session over maxConcurrentSession to wait with a retry time, then grants it once one closes', async () => {
+    await new SettingsService(h.ctx()).update('job', { maxConcurrentSession: 1 });
+    const a = Buffer.alloc(CHUNK * 2, 1);
+    await open('up-1', a, 'r1');
+    const granted = lastTo('up-1');
+    expect(granted).toMatchObject({ kind: 'upload.granted', requestId: 'r1', receivedBytes: 0, chunkSize: CHUNK });
+    await open('up-2', Buffer.alloc(10, 2), 'r2');
+    const wait = lastTo('up-2');
+    expect(wait).toMatchObject({ kind: 'upload.wait', requestId: 'r2' });
+    expect(wait?.kind === 'upload.wait' && wait.retryAfterMs).toBeGreaterThan(0);
+    expect(wait?.kind === 'upload.wait' && wait.reason).toMatch(/maxConcurrentSession = 1/);
+    const fileId = (granted as { fileId: number }).fileId;
+    await chunk('up-1', fileId, a, 0);
+    await chunk('up-1', fileId, a, 1);
+    await service.handle('up-1', frame({ kind: 'upload.close', fileId }));
+    expect(lastTo('up-1')).toEqual({ kind: 'upload.done', fileId });
+    await open('up-2', Buffer.alloc(10, 2), 'r3');
+    expect(lastTo('up-2')).toMatchObject({ kind: 'upload.granted', requestId: 'r3' });
+    await new SettingsService(h.ctx()).update('job', { maxConcurrentSession: 100 });
+  });
+
+  it('nacks a damaged chunk and one out of order, stores the resent ones, and resumes a reopened upload', async () => {
+    const bytes = Buffer.from(Array.from({ length: CHUNK * 3 + 100 }, (_, i) => i % 251));
+    await open('up-1', bytes, 'r4');
+    const { fileId } = lastTo('up-1') as { fileId: number };
+    await chunk('up-1', fileId, bytes, 0, true);
+    expect(lastTo('up-1')).toMatchObject({ kind: 'upload.nack', fileId, index: 0, reason: expect.stringMatching(/SHA-256/) });
+    await chunk('up-1', fileId, bytes, 0);
+    expect(lastTo('up-1')).toEqual({ kind: 'upload.ack', fileId, index: 0 });
+    await chunk('up-1', fileId, bytes, 2);
+    expect(lastTo('up-1')).toMatchObject({ kind: 'upload.nack', index: 1, reason: expect.stringMatching(/before chunk 1/) });
+    await chunk('up-1', fileId, bytes, 1);
+    // The same file opened again (the agent restarted): it continues after what the store holds.
+    await open('up-1', bytes, 'r5');
+    expect(lastTo('up-1')).toEqual({ kind: 'upload.granted', requestId: 'r5', fileId, chunkSize: CHUNK, receivedBytes: 2 * CHUNK });
+    await chunk('up-1', fileId, bytes, 2);
+    await chunk('up-1', fileId, bytes, 3);
+    await service.handle('up-1', frame({ kind: 'upload.close', fileId }));
+    expect(lastTo('up-1')).toEqual({ kind: 'upload.done', fileId });
+    expect((await store.get(fileId)).status).toBe('COMPLETE');
+  });
+
+  it('stays silent about reports this installation does not know (another may share the broker)', async () => {
+    const before = sent.length;
+    await service.handle(
+      'up-1',
+      frame({
+        kind: 'upload.open',
+        requestId: 'r6',
+        reportId: 'elsewhere',
+        taskId: 1,
+        stepId: 2,
+        purpose: 'SEND_FILE',
+        name: 'x',
+        size: 1,
+        sha256: sha(Buffer.from('x')),
+        chunkSize: CHUNK,
+      }),
+    );
+    await service.handle('up-1', frame({ kind: 'fetch.get', grant: 'other-installation:g', fileId: 1, index: 0, count: 1 }));
+    expect(sent.length).toBe(before);
+    await service.handle('up-1', frame({ kind: 'fetch.get', grant: 'inst-test:unknown', fileId: 1, index: 0, count: 1 }));
+    expect(lastTo('up-1')).toMatchObject({ kind: 'fetch.error', reopen: true });
+  });
+});
