@@ -1,0 +1,100 @@
+import { AppShell, Button, Group, NavLink, Text, Title } from '@mantine/core';
+import { useCallback, useMemo, useState } from 'react';
+import { Provider } from 'urql';
+import { createApi, logout } from './api';
+import { LoginPage } from './pages/login';
+import { ClientsPage } from './pages/clients';
+import { JobPage } from './pages/job';
+import { JobsPage } from './pages/jobs';
+import { OverviewPage } from './pages/overview';
+import { RunPage } from './pages/run';
+import { RunsPage } from './pages/runs';
+import { match, navigate, usePath } from './router';
+import { forgetToken, readToken, saveToken } from './session';
+
+const SECTIONS = [
+  { path: '/', label: 'Overview' },
+  { path: '/clients', label: 'Clients' },
+  { path: '/jobs', label: 'Jobs' },
+  { path: '/runs', label: 'Runs' },
+];
+
+export function App() {
+  const [token, setToken] = useState(readToken);
+  const signOut = useCallback(() => {
+    forgetToken();
+    setToken(null);
+  }, []);
+  if (!token) {
+    return (
+      <LoginPage
+        onLogin={(t) => {
+          saveToken(t);
+          setToken(t);
+        }}
+      />
+    );
+  }
+  return <Console key={token} token={token} onSignOut={signOut} />;
+}
+
+function Console({ token, onSignOut }: { token: string; onSignOut: () => void }) {
+  const api = useMemo(() => createApi(token, onSignOut), [token, onSignOut]);
+  const path = usePath();
+  const section = SECTIONS.filter((s) => (s.path === '/' ? path === '/' : path.startsWith(s.path))).pop();
+  return (
+    <Provider value={api.client}>
+      <AppShell header={{ height: 52 }} navbar={{ width: 180, breakpoint: 0 }} padding="md">
+        <AppShell.Header>
+          <Group h="100%" px="md" justify="space-between">
+            <Title order={4}>SDES console</Title>
+            <Group>
+              <Text size="sm" c="dimmed">
+                {section?.label}
+              </Text>
+              <Button
+                variant="subtle"
+                size="xs"
+                onClick={async () => {
+                  api.dispose();
+                  await logout(token);
+                  onSignOut();
+                }}
+              >
+                Log out
+              </Button>
+            </Group>
+          </Group>
+        </AppShell.Header>
+        <AppShell.Navbar p="xs">
+          {SECTIONS.map((s) => (
+            <NavLink
+              key={s.path}
+              href={s.path}
+              label={s.label}
+              active={section?.path === s.path}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(s.path);
+              }}
+            />
+          ))}
+        </AppShell.Navbar>
+        <AppShell.Main>
+          <Page path={path} />
+        </AppShell.Main>
+      </AppShell>
+    </Provider>
+  );
+}
+
+function Page({ path }: { path: string }) {
+  let params: Record<string, string> | null;
+  if (path === '/' || path === '') return <OverviewPage />;
+  if (match('/clients', path)) return <ClientsPage />;
+  if (match('/jobs', path)) return <JobsPage />;
+  if ((params = match('/jobs/:id', path))) return <JobPage id={Number(params.id)} />;
+  if (match('/runs', path)) return <RunsPage />;
+  if ((params = match('/runs/:id', path))) return <RunPage id={Number(params.id)} />;
+  return <Text>No page here: {path}</Text>;
+}
