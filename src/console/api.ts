@@ -34,6 +34,8 @@ export function createApi(token: string, onUnauthenticated: () => void): Api {
     url: HTTP_URL,
     // Lists change under the operator's feet (agents connect, runs end): always ask the gateway.
     requestPolicy: 'cache-and-network',
+    // urql sends short queries as GET by default; Apollo's CSRF check wants a JSON POST (docs/graphql.md).
+    preferGetMethod: false,
     fetchOptions: () => ({ headers: { authorization: `Bearer ${token}` } }),
     exchanges: [
       cacheExchange,
