@@ -12,6 +12,7 @@ const STATUS_COLORS: Record<string, string> = {
   ONLINE: 'green',
   OFFLINE: 'gray',
   DISABLED: 'orange',
+  UPCOMING: 'grape',
 };
 
 export function StatusBadge({ status }: { status: string }) {

@@ -116,6 +116,7 @@ suite('operator console (browser)', () => {
     const online = `Number(document.querySelector('[data-figure="Online"]')?.textContent?.replace(/\\D/g, ''))`;
     await page.waitForFunction(`${online} > ${before}`, undefined, { timeout: 20_000 });
     expect(await page.evaluate('window.stayed')).toBe(true);
+    expect(await page.locator('[data-calendar-day]').count()).toBe(7);
     await shoot(page, 'overview');
   });
 

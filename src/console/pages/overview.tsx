@@ -2,12 +2,14 @@ import { Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/cor
 import { useEffect, useMemo } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { Link, Pending, StatusBadge, when } from '../ui';
+import { WeekCalendar, weekStart, type CalendarEntry } from './calendar';
 import { OnlineClientsChart } from './online-chart';
 
-const OVERVIEW = `query Overview($from: DateTimeISO!) {
+const OVERVIEW = `query Overview($from: DateTimeISO!, $weekFrom: DateTimeISO!, $weekTo: DateTimeISO!) {
   dashboard {
     reports { clientsOnline clientsOffline clientsDisabled jobSuccess jobFailed jobNotExecuted }
     onlineClients(from: $from, intervalSeconds: 1800) { time clientCount }
+    scheduledJobs(from: $weekFrom, to: $weekTo) { jobId jobName runId result startAt clients }
   }
   runs(filter: { status: FAILED }, pageSize: 5) { nodes { id jobId jobName startedAt endedAt } }
 }`;
@@ -32,7 +34,9 @@ function Figure({ label, value, color }: { label: string; value?: number; color?
 export function OverviewPage() {
   // The 24 h window is fixed per visit; the chart's points are the gateway's.
   const from = useMemo(() => new Date(Date.now() - 24 * 3600_000).toISOString(), []);
-  const [result, refetch] = useQuery({ query: OVERVIEW, variables: { from } });
+  const week = useMemo(() => weekStart(), []);
+  const variables = useMemo(() => ({ from, weekFrom: week.toISOString(), weekTo: new Date(week.getTime() + 7 * 24 * 3600_000).toISOString() }), [from, week]);
+  const [result, refetch] = useQuery({ query: OVERVIEW, variables });
   const [statusEvent] = useSubscription({ query: CLIENT_STATUS });
   const [runEvent] = useSubscription({ query: RUN_ENDS });
   useEffect(() => {
@@ -55,6 +59,12 @@ export function OverviewPage() {
       <Card withBorder>
         <Text fw={600}>Online clients, last 24 h</Text>
         <OnlineClientsChart points={result.data?.dashboard.onlineClients ?? []} />
+      </Card>
+      <Card withBorder>
+        <Text fw={600} mb={6}>
+          Job calendar, this week
+        </Text>
+        <WeekCalendar from={week} entries={(result.data?.dashboard.scheduledJobs ?? []) as CalendarEntry[]} />
       </Card>
       <Card withBorder>
         <Group justify="space-between">
