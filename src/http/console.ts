@@ -7,10 +7,13 @@ const NOT_CONSOLE = /^\/(graphql|v1|healthz)(\/|$)/;
 
 /**
  * The built console (vite → dist/console): the gateway run from dist finds it beside itself, a
- * gateway run from the sources (tests, swc-node) in the repository's dist. The manifest marks a
+ * gateway run from the sources (tests, swc-node) in the repository's dist, one compiled elsewhere (the
+ * benches) in dist under the working folder. The manifest marks a
  * finished build, so a half-written or absent folder is never served.
  */
-export function findConsoleDir(candidates = [path.join(__dirname, '..', 'console'), path.join(__dirname, '..', '..', 'dist', 'console')]): string | undefined {
+export function findConsoleDir(
+  candidates = [path.join(__dirname, '..', 'console'), path.join(__dirname, '..', '..', 'dist', 'console'), path.resolve('dist', 'console')],
+): string | undefined {
   return candidates.find((dir) => fs.existsSync(path.join(dir, '.vite', 'manifest.json')));
 }
 
