@@ -6,6 +6,7 @@ import type { Gateway } from '../../src/gateway';
 import { statusTopic } from '../../src/protocol';
 import { BindingService } from '../../src/services/binding.service';
 import { ClientService } from '../../src/services/client.service';
+import { GroupService } from '../../src/services/group.service';
 import { JobService } from '../../src/services/job.service';
 import { TaskService } from '../../src/services/task.service';
 import { TEST_ADMIN } from '../support/auth';
@@ -63,7 +64,10 @@ suite('operator console (browser)', () => {
     ]);
     jobId = (await new JobService(ctx).create({ name: `${prefix} job`, cycleType: 1, executionTime: '0 3 * * *' })).id;
     await new BindingService(ctx).bindJobTasks(jobId, [task.id]);
-    await new BindingService(ctx).bindJobClients(jobId, await Promise.all(agents.map(clientId)));
+    // Aimed at a group of the two agents, as an operator aims a job at a fleet.
+    const group = await new GroupService(ctx).create({ groupName: `${prefix} shops` });
+    await new GroupService(ctx).bindClients(group.id, await Promise.all(agents.map(clientId)));
+    await new BindingService(ctx).bindJobGroups(jobId, [group.id]);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -138,7 +142,7 @@ suite('operator console (browser)', () => {
     await page.getByRole('link', { name: `${prefix} job` }).click();
     const online = page.locator('[data-dry-run="ONLINE"]');
     await online.waitFor();
-    // Two agents are bound to the job; the third connected but is not a target.
+    // The job's group holds two agents; the third connected but is not a target.
     expect(await online.textContent()).toContain(`${prefix}-a`);
     expect(await online.textContent()).not.toContain(`${prefix}-c`);
     await page.getByText('Next fire times').waitFor();

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BindingService } from '../../src/services/binding.service';
 import { ClientService } from '../../src/services/client.service';
+import { GroupService } from '../../src/services/group.service';
 import { JobService } from '../../src/services/job.service';
 import type { ServiceContext } from '../../src/services/service-context';
 import { TaskService } from '../../src/services/task.service';
@@ -42,7 +43,11 @@ beforeAll(async () => {
   ids.task = task.id;
   ids.job = (await new JobService(ctx()).create({ name: `dry job ${tag}`, cycleType: 1, executionTime: '30 2 * * *' })).id;
   await new BindingService(ctx()).bindJobTasks(ids.job, [task.id]);
-  await new BindingService(ctx()).bindJobClients(ids.job, [ids.online, ids.offline, ids.disabled]);
+  await new BindingService(ctx()).bindJobClients(ids.job, [ids.online, ids.offline]);
+  // The disabled client is reached through a group that also holds a directly bound one: each client counts once.
+  const group = await new GroupService(ctx()).create({ groupName: `dry group ${tag}` });
+  await new GroupService(ctx()).bindClients(group.id, [ids.online, ids.disabled]);
+  await new BindingService(ctx()).bindJobGroups(ids.job, [group.id]);
   ids.empty = (await new JobService(ctx()).create({ name: `dry empty ${tag}` })).id;
 });
 
