@@ -3,6 +3,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { Provider } from 'urql';
 import { createApi, logout } from './api';
 import { LoginPage } from './pages/login';
+import { ClientPage } from './pages/client';
 import { ClientsPage } from './pages/clients';
 import { JobPage } from './pages/job';
 import { JobsPage } from './pages/jobs';
@@ -92,6 +93,7 @@ function Page({ path }: { path: string }) {
   let params: Record<string, string> | null;
   if (path === '/' || path === '') return <OverviewPage />;
   if (match('/clients', path)) return <ClientsPage />;
+  if ((params = match('/clients/:id', path))) return <ClientPage id={Number(params.id)} />;
   if (match('/jobs', path)) return <JobsPage />;
   if ((params = match('/jobs/:id', path))) return <JobPage id={Number(params.id)} />;
   if (match('/runs', path)) return <RunsPage />;

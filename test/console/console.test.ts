@@ -163,10 +163,17 @@ suite('operator console (browser)', () => {
     await shoot(page, 'run-detail');
   }, 90_000);
 
-  it('lists the run and logs out', async () => {
+  it("lists the run, shows a client's page with its groups, jobs and that run, and logs out", async () => {
     await page.getByRole('link', { name: 'Runs' }).click();
     await page.locator('[data-status="SUCCESS"]').first().waitFor();
     await shoot(page, 'runs');
+    await page.getByRole('link', { name: 'Clients' }).click();
+    await page.getByRole('link', { name: `${prefix}-a` }).click();
+    await page.getByText('Recent runs').waitFor();
+    await page.getByText(`${prefix} shops`).waitFor();
+    await page.getByRole('link', { name: `${prefix} job` }).waitFor();
+    await page.locator('[data-status="SUCCESS"]').first().waitFor();
+    await shoot(page, 'client');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('Password').waitFor();
     expect(await page.evaluate(`sessionStorage.getItem('sdes.token')`)).toBeNull();

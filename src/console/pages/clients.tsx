@@ -2,7 +2,7 @@ import { Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/co
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
-import { Pending, StatusBadge, when } from '../ui';
+import { Link, Pending, StatusBadge, when } from '../ui';
 
 const CLIENTS = `query Clients($filter: ClientFilterInput) {
   clients(filter: $filter, pageSize: 200) {
@@ -65,7 +65,9 @@ export function ClientsPage() {
             const now = live.data?.[c.id]?.status ?? c.status;
             return (
               <Table.Tr key={c.id} data-client={c.mqttClientId}>
-                <Table.Td>{c.mqttClientId}</Table.Td>
+                <Table.Td>
+                  <Link to={`/clients/${c.id}`}>{c.mqttClientId}</Link>
+                </Table.Td>
                 <Table.Td>{c.role}</Table.Td>
                 <Table.Td>{[c.hostname, c.ip].filter(Boolean).join(' · ') || '—'}</Table.Td>
                 <Table.Td>
