@@ -10,6 +10,7 @@ import { JobsPage } from './pages/jobs';
 import { OverviewPage } from './pages/overview';
 import { RunPage } from './pages/run';
 import { RunsPage } from './pages/runs';
+import { SettingsPage } from './pages/settings';
 import { match, navigate, usePath } from './router';
 import { forgetToken, readToken, saveToken } from './session';
 
@@ -18,6 +19,7 @@ const SECTIONS = [
   { path: '/clients', label: 'Clients' },
   { path: '/jobs', label: 'Jobs' },
   { path: '/runs', label: 'Runs' },
+  { path: '/settings', label: 'Settings' },
 ];
 
 export function App() {
@@ -97,6 +99,7 @@ function Page({ path }: { path: string }) {
   if (match('/jobs', path)) return <JobsPage />;
   if ((params = match('/jobs/:id', path))) return <JobPage id={Number(params.id)} />;
   if (match('/runs', path)) return <RunsPage />;
+  if (match('/settings', path)) return <SettingsPage />;
   if ((params = match('/runs/:id', path))) return <RunPage id={Number(params.id)} />;
   return <Text>No page here: {path}</Text>;
 }

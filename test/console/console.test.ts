@@ -174,6 +174,9 @@ suite('operator console (browser)', () => {
     await page.getByRole('link', { name: `${prefix} job` }).waitFor();
     await page.locator('[data-status="SUCCESS"]').first().waitFor();
     await shoot(page, 'client');
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.locator('[data-settings="general"]').getByText('managementServerTimeZone').waitFor();
+    await shoot(page, 'settings');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('Password').waitFor();
     expect(await page.evaluate(`sessionStorage.getItem('sdes.token')`)).toBeNull();
