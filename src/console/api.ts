@@ -1,4 +1,4 @@
-import { cacheExchange, Client, fetchExchange, subscriptionExchange } from '@urql/core';
+import { cacheExchange, Client, fetchExchange, mapExchange, subscriptionExchange } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 
 /** The gateway's own GraphQL endpoint: the console is served by it, so same origin. */
@@ -17,16 +17,24 @@ export interface Api {
  * UNAUTHENTICATED answer (expired session) calls `onUnauthenticated`, which logs the user out.
  */
 export function createApi(token: string, onUnauthenticated: () => void): Api {
+  // 4401/4403: the gateway refused the token or the origin (docs/security.md); retrying is pointless.
+  const refused = (event: unknown) => [4401, 4403].includes((event as CloseEvent | undefined)?.code ?? 0);
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    void ws.dispose();
+    onUnauthenticated();
+  };
   const ws = createWsClient({
     url: wsUrl(),
     connectionParams: { authorization: `Bearer ${token}` },
+    // A gateway restart or a network blip: keep trying, so live pages come back by themselves.
     retryAttempts: Infinity,
-    shouldRetry: () => true,
+    shouldRetry: (event) => !refused(event),
     on: {
       closed: (event) => {
-        // 4401/4403: the gateway refused the token; retrying with it is pointless.
-        const code = (event as CloseEvent | undefined)?.code;
-        if (code === 4401 || code === 4403) onUnauthenticated();
+        if (refused(event)) end();
       },
     },
   });
@@ -38,6 +46,12 @@ export function createApi(token: string, onUnauthenticated: () => void): Api {
     preferGetMethod: false,
     fetchOptions: () => ({ headers: { authorization: `Bearer ${token}` } }),
     exchanges: [
+      // An ended session (logout elsewhere, adminTimeOut): back to the login page.
+      mapExchange({
+        onError(error) {
+          if (error.response?.status === 401 || error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) end();
+        },
+      }),
       cacheExchange,
       fetchExchange,
       subscriptionExchange({

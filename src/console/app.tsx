@@ -24,25 +24,32 @@ const SECTIONS = [
 
 export function App() {
   const [token, setToken] = useState(readToken);
+  const [notice, setNotice] = useState<string | null>(null);
   const signOut = useCallback(() => {
     forgetToken();
     setToken(null);
   }, []);
+  const sessionEnded = useCallback(() => {
+    setNotice('Your session ended (logged out elsewhere or idle too long): log in again.');
+    signOut();
+  }, [signOut]);
   if (!token) {
     return (
       <LoginPage
+        notice={notice}
         onLogin={(t) => {
           saveToken(t);
+          setNotice(null);
           setToken(t);
         }}
       />
     );
   }
-  return <Console key={token} token={token} onSignOut={signOut} />;
+  return <Console key={token} token={token} onSignOut={signOut} onSessionEnded={sessionEnded} />;
 }
 
-function Console({ token, onSignOut }: { token: string; onSignOut: () => void }) {
-  const api = useMemo(() => createApi(token, onSignOut), [token, onSignOut]);
+function Console({ token, onSignOut, onSessionEnded }: { token: string; onSignOut: () => void; onSessionEnded: () => void }) {
+  const api = useMemo(() => createApi(token, onSessionEnded), [token, onSessionEnded]);
   const path = usePath();
   const section = SECTIONS.filter((s) => (s.path === '/' ? path === '/' : path.startsWith(s.path))).pop();
   return (

@@ -181,4 +181,22 @@ suite('operator console (browser)', () => {
     await page.getByLabel('Password').waitFor();
     expect(await page.evaluate(`sessionStorage.getItem('sdes.token')`)).toBeNull();
   });
+
+  it('goes back to the login page by itself when the session ends elsewhere', async () => {
+    await page.getByLabel('Password').fill(TEST_ADMIN.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    // Logging out left the page on /settings; the overview holds live subscriptions open.
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.waitForFunction(`/\\d/.test(document.querySelector('[data-figure="Online"]')?.textContent ?? '')`);
+    const token = (await page.evaluate(`sessionStorage.getItem('sdes.token')`)) as string;
+    const res = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'mutation { logout }' }),
+    });
+    expect(((await res.json()) as any).data).toEqual({ logout: true });
+    // The gateway closes the overview's WebSocket 4401 on its next credential sweep (every 5 s).
+    await page.getByText('Your session ended').waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(`sessionStorage.getItem('sdes.token')`)).toBeNull();
+  });
 });

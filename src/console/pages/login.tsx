@@ -2,7 +2,7 @@ import { Alert, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } 
 import { useState, type FormEvent } from 'react';
 import { login } from '../api';
 
-export function LoginPage({ onLogin }: { onLogin: (token: string) => void }) {
+export function LoginPage({ onLogin, notice }: { onLogin: (token: string) => void; notice?: string | null }) {
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -26,6 +26,7 @@ export function LoginPage({ onLogin }: { onLogin: (token: string) => void }) {
           <Title order={3}>SDES console</Title>
           <TextInput label="Username" name="username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} required />
           <PasswordInput label="Password" name="password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} required />
+          {notice && !error && <Alert color="yellow">{notice}</Alert>}
           {error && <Alert color="red">{error}</Alert>}
           <Button type="submit" loading={busy}>
             Log in
