@@ -107,11 +107,17 @@ suite('operator console (browser)', () => {
   it('paints the overview and follows an agent connecting, live', async () => {
     // A fresh load with the session in place: the figure is time to the first meaningful paint.
     await page.goto(gateway.url);
-    await page.waitForFunction(`/\\d/.test(document.querySelector('[data-figure="Online"]')?.textContent ?? '')`);
-    const paintMs = (await page.evaluate('performance.now()')) as number;
+    // Polled each frame inside the page: the frame after the figures are in it is the one that painted them.
+    const FIGURES_PAINTED = `new Promise((resolve) => {
+      const check = () => /\\d/.test(document.querySelector('[data-figure="Online"]')?.textContent ?? '')
+        ? requestAnimationFrame(() => resolve(performance.now()))
+        : requestAnimationFrame(check);
+      check();
+    })`;
+    const paintMs = (await page.evaluate(FIGURES_PAINTED)) as number;
     const fcp = (await page.evaluate(`performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null`)) as number | null;
     console.log(
-      `console overview: first meaningful paint (figures shown) ${paintMs.toFixed(0)} ms after navigation; first contentful paint ${fcp?.toFixed(0)} ms`,
+      `console overview: first meaningful paint (dashboard figures painted) ${paintMs.toFixed(0)} ms after navigation; first contentful paint ${fcp?.toFixed(0)} ms`,
     );
     const before = await figure(page, 'Online');
     expect(before).toBeGreaterThanOrEqual(2);
