@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // The operator console runs in the browser (src/console, built by vite).
+    files: ['src/console/**/*.{ts,tsx,mts}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests read GraphQL and REST answers as the JSON they are.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

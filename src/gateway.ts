@@ -9,6 +9,7 @@ import { createLoginLimiter } from './auth/login-limiter';
 import type { GatewayConfig } from './config';
 import { createLocalBlobStorage, FileStoreService } from './files';
 import { mountGraphql } from './graphql/server';
+import { consoleRouter } from './http/console';
 import { healthHandler } from './http/health';
 import { createHttpServer } from './http/server-limits';
 import { createMqttBridge } from './live/mqtt-bridge';
@@ -178,6 +179,8 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     if (auth.trustProxy) app.set('trust proxy', true);
     const graphql = await mountGraphql({ app, httpServer, deps: frontDoor, authSweepMs });
     app.use('/v1', createRestRouter(frontDoor));
+    // Last: the operator console answers only what the APIs above did not (src/http/console.ts).
+    app.use(consoleRouter());
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>

@@ -8,6 +8,7 @@ import { DashboardResolver } from '../resolvers/dashboard.resolver';
 import { ReportResolver, RunResolver, TaskResultResolver } from '../resolvers/execution.resolver';
 import { GroupResolver } from '../resolvers/group.resolver';
 import { JobResolver } from '../resolvers/job.resolver';
+import { JobDryRunResolver } from '../resolvers/job-dry-run.resolver';
 import { LiveResolver } from '../resolvers/live.resolver';
 import { OperatorResolver } from '../resolvers/operator.resolver';
 import { SettingsResolver } from '../resolvers/settings.resolver';
@@ -18,6 +19,7 @@ import { TaskResolver } from '../resolvers/task.resolver';
 /** Every resolver of the graph. */
 export const RESOLVERS = [
   JobResolver,
+  JobDryRunResolver,
   TaskResolver,
   GroupResolver,
   ClientResolver,

@@ -7,6 +7,7 @@ import { fileRoutes } from './files.routes';
 import { groupRoutes } from './groups.routes';
 import { remoteFolderRoutes } from './remote-folders.routes';
 import { jobBindingRoutes } from './job-bindings.routes';
+import { jobDryRunRoutes } from './job-dry-run.routes';
 import { jobRoutes } from './jobs.routes';
 import { logRoutes } from './logs.routes';
 import { maintenanceRoutes } from './maintenance.routes';
@@ -34,8 +35,8 @@ export const REST_ROUTES: readonly AnyRoute[] = [
   ...attributeRoutes,
 ];
 
-/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store; logging in and out, accounts, API keys, the audit log. */
-export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...remoteFolderRoutes, ...authRoutes];
+/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store and remote folders; logging in and out, accounts, API keys, the audit log; a job's dry run. */
+export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...remoteFolderRoutes, ...authRoutes, ...jobDryRunRoutes];
 
 /** What the /v1 router serves. */
 export const SERVED_ROUTES: readonly AnyRoute[] = [...REST_ROUTES, ...ADDED_ROUTES];

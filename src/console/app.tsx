@@ -1,0 +1,112 @@
+import { AppShell, Button, Group, NavLink, Text, Title } from '@mantine/core';
+import { useCallback, useMemo, useState } from 'react';
+import { Provider } from 'urql';
+import { createApi, logout } from './api';
+import { LoginPage } from './pages/login';
+import { ClientPage } from './pages/client';
+import { ClientsPage } from './pages/clients';
+import { JobPage } from './pages/job';
+import { JobsPage } from './pages/jobs';
+import { OverviewPage } from './pages/overview';
+import { RunPage } from './pages/run';
+import { RunsPage } from './pages/runs';
+import { SettingsPage } from './pages/settings';
+import { match, navigate, usePath } from './router';
+import { forgetToken, readToken, saveToken } from './session';
+
+const SECTIONS = [
+  { path: '/', label: 'Overview' },
+  { path: '/clients', label: 'Clients' },
+  { path: '/jobs', label: 'Jobs' },
+  { path: '/runs', label: 'Runs' },
+  { path: '/settings', label: 'Settings' },
+];
+
+export function App() {
+  const [token, setToken] = useState(readToken);
+  const [notice, setNotice] = useState<string | null>(null);
+  const signOut = useCallback(() => {
+    forgetToken();
+    setToken(null);
+  }, []);
+  const sessionEnded = useCallback(() => {
+    setNotice('Your session ended (logged out elsewhere or idle too long): log in again.');
+    signOut();
+  }, [signOut]);
+  if (!token) {
+    return (
+      <LoginPage
+        notice={notice}
+        onLogin={(t) => {
+          saveToken(t);
+          setNotice(null);
+          setToken(t);
+        }}
+      />
+    );
+  }
+  return <Console key={token} token={token} onSignOut={signOut} onSessionEnded={sessionEnded} />;
+}
+
+function Console({ token, onSignOut, onSessionEnded }: { token: string; onSignOut: () => void; onSessionEnded: () => void }) {
+  const api = useMemo(() => createApi(token, onSessionEnded), [token, onSessionEnded]);
+  const path = usePath();
+  const section = SECTIONS.filter((s) => (s.path === '/' ? path === '/' : path.startsWith(s.path))).pop();
+  return (
+    <Provider value={api.client}>
+      <AppShell header={{ height: 52 }} navbar={{ width: 180, breakpoint: 0 }} padding="md">
+        <AppShell.Header>
+          <Group h="100%" px="md" justify="space-between">
+            <Title order={4}>SDES console</Title>
+            <Group>
+              <Text size="sm" c="dimmed">
+                {section?.label}
+              </Text>
+              <Button
+                variant="subtle"
+                size="xs"
+                onClick={async () => {
+                  api.dispose();
+                  await logout(token);
+                  onSignOut();
+                }}
+              >
+                Log out
+              </Button>
+            </Group>
+          </Group>
+        </AppShell.Header>
+        <AppShell.Navbar p="xs">
+          {SECTIONS.map((s) => (
+            <NavLink
+              key={s.path}
+              href={s.path}
+              label={s.label}
+              active={section?.path === s.path}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(s.path);
+              }}
+            />
+          ))}
+        </AppShell.Navbar>
+        <AppShell.Main>
+          <Page path={path} />
+        </AppShell.Main>
+      </AppShell>
+    </Provider>
+  );
+}
+
+function Page({ path }: { path: string }) {
+  let params: Record<string, string> | null;
+  if (path === '/' || path === '') return <OverviewPage />;
+  if (match('/clients', path)) return <ClientsPage />;
+  if ((params = match('/clients/:id', path))) return <ClientPage id={Number(params.id)} />;
+  if (match('/jobs', path)) return <JobsPage />;
+  if ((params = match('/jobs/:id', path))) return <JobPage id={Number(params.id)} />;
+  if (match('/runs', path)) return <RunsPage />;
+  if (match('/settings', path)) return <SettingsPage />;
+  if ((params = match('/runs/:id', path))) return <RunPage id={Number(params.id)} />;
+  return <Text>No page here: {path}</Text>;
+}
