@@ -8,6 +8,7 @@ import { ensureInitialAdmin } from './auth/initial-admin';
 import { createLoginLimiter } from './auth/login-limiter';
 import type { GatewayConfig } from './config';
 import { createLocalBlobStorage, FileStoreService } from './files';
+import { createEnrolmentResponder, createFleetSecurity, GATEWAY_USERNAME, signingPublisher, type FleetSecurity } from './fleet';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
 import { createHttpServer } from './http/server-limits';
@@ -45,6 +46,8 @@ export interface Gateway {
   relay: LiveRelay;
   /** The file store (src/files): uploads and transfer spools, retention. */
   files: FileStoreService;
+  /** Agents' credentials, the broker's ACL, command keys (src/fleet, docs/protocol.md 9). */
+  fleet: FleetSecurity;
   stop(): Promise<void>;
 }
 
@@ -91,10 +94,34 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       logger,
     });
 
+    // Agents' credentials and the installation's keys, before any broker connection (src/fleet).
+    const fleet = await createFleetSecurity({
+      orm: db.orm,
+      clock,
+      logger,
+      dataDir: config.dataDir,
+      enrolmentTokens: config.enrolmentTokens,
+      allowUnenrolledAgents: config.allowUnenrolledAgents,
+      mosquittoDir: config.mosquittoDir,
+      mosquittoPidFile: config.mosquittoPidFile,
+    });
+    await fleet.start();
+    stoppers.push({ name: 'fleet', stop: () => fleet.stop() });
+
     let broker: EmbeddedBroker | undefined;
     if (!config.mqttUrl) {
-      broker = await startEmbeddedBroker({ port: config.mqttPort, host: config.mqttHost, logger, maxPacketBytes: config.mqttMaxPacketBytes });
+      broker = await startEmbeddedBroker({
+        port: config.mqttPort,
+        host: config.mqttHost,
+        logger,
+        maxPacketBytes: config.mqttMaxPacketBytes,
+        auth: fleet.brokerAuth,
+        tls: config.mqttTls,
+      });
       stoppers.push({ name: 'broker', stop: () => broker!.close() });
+      fleet.registry.onRevoked((clientId) => {
+        if (broker?.disconnect(clientId)) logger.warn({ clientId }, `closed the connection of ${clientId}: its credential was revoked`);
+      });
     }
     const brokerUrl = config.mqttUrl ?? broker!.url;
     // Gateways sharing the database are one installation; they tell each other their live events.
@@ -106,6 +133,9 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       logger,
       fromEnv: !!config.mqttUrl,
       will: gatewayWill(installation, gatewayId),
+      username: config.mqttUsername ?? GATEWAY_USERNAME,
+      password: config.mqttPassword ?? fleet.keys.gatewaySecret,
+      rejectUnauthorized: !(config.mqttTls && !config.mqttUrl),
     });
     stoppers.push({ name: 'mqtt', stop: () => mqtt.endAsync() });
 
@@ -115,10 +145,32 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     stoppers.push({ name: 'live relay', stop: () => relay.stop() });
     const pubsub = relay.pubsub;
     // Agents' messages in and out (src/live); what they mean: presence and execution (src/services).
-    const dispatcher = createDispatcher({ orm: db.orm, mqtt, clock, logger });
+    // Every command leaves signed with the installation's key; agents' messages are checked on arrival.
+    const commandMqtt = signingPublisher(mqtt, fleet.keys.commands);
+    const dispatcher = createDispatcher({ orm: db.orm, mqtt: commandMqtt, clock, logger });
     const inbox = createAgentInbox({ orm: db.orm, clock, pubsub, dispatcher });
-    const bridge = createMqttBridge({ mqtt, logger, inbox, shareGroup: config.shareGroup });
+    const bridge = createMqttBridge({
+      mqtt,
+      logger,
+      inbox,
+      shareGroup: config.shareGroup,
+      authenticate: fleet.messageAuth,
+      publishCommand: (topic, payload, qos) => void commandMqtt.publish(topic, payload, { qos }),
+    });
     await bridge.start();
+    const enrolment = createEnrolmentResponder({
+      mqtt,
+      orm: db.orm,
+      clock,
+      logger,
+      registry: fleet.registry,
+      tokens: () => fleet.keys.enrolmentTokens,
+      gatewayKey: fleet.keys.commands.publicKey,
+      credentialKey: fleet.keys.credentialKey,
+      shareGroup: config.shareGroup,
+    });
+    await enrolment.start();
+    stoppers.push({ name: 'enrolment', stop: () => enrolment.stop() });
     stoppers.push({
       name: 'live',
       stop: async () => {
@@ -175,7 +227,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const url = `http://127.0.0.1:${port}`;
     logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl, files: filesRoot }, 'SDES gateway ready');
 
-    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, files, stop: stopAll };
+    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, files, fleet, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -11,3 +11,6 @@ export * from './protocol.build';
 export * from './ack-batcher';
 export * from './text';
 export * from './storable';
+export * from './message-auth';
+export * from './enrolment';
+export * from './topic-acl';
