@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
@@ -23,9 +24,12 @@ import { JobService } from '../../../src/services/job.service';
 import type { StepInput } from '../../../src/services/step-script';
 import { TaskService } from '../../../src/services/task.service';
 import { createE2eDatabase, gatewayTools } from '../../e2e/support/fleet';
+import { statusTopic } from '../../../src/protocol';
+import { clearRetained, startTestBroker, type TestBroker } from '../../live/support/broker';
 import { TEST_ADMIN } from '../../support/auth';
 
-export const ENROLMENT_TOKEN = 'test-enrolment-token-0123456789';
+/** Random per test process: on a shared broker no other run's gateway holds it. */
+export const ENROLMENT_TOKEN = `test-enrolment-${randomBytes(12).toString('hex')}`;
 
 export type LogLine = { level: number; msg: string; [key: string]: unknown };
 export interface FleetAgent {
@@ -35,7 +39,12 @@ export interface FleetAgent {
   stateDir: string;
   logs: LogLine[];
 }
-export type BrokerKind = 'embedded' | 'mosquitto';
+/**
+ * `embedded`: the gateway's own aedes with authentication; `mosquitto`: a private Mosquitto with
+ * the files of `sdes mosquitto-config`; `open`: a broker with no authentication or ACL at all
+ * (MQTT_URL's shared Mosquitto, else an anonymous aedes), where only signatures and HMACs protect.
+ */
+export type BrokerKind = 'embedded' | 'mosquitto' | 'open';
 
 const LIMITS = { ...DEFAULT_STEP_LIMITS, retryIntervalMs: 10, waitIntervalMs: 20, waitTimeoutMs: 3_000, executeTimeoutMs: 10_000 };
 
@@ -64,6 +73,7 @@ export function useFleetHarness(kind: BrokerKind) {
   const dirs: string[] = [];
   let db: Awaited<ReturnType<typeof createE2eDatabase>>;
   let mosquitto: ChildProcess | undefined;
+  let openBroker: TestBroker | undefined;
   const state = { gateway: undefined as unknown as Gateway };
   const t = gatewayTools(() => state.gateway);
   const h = {
@@ -136,7 +146,11 @@ export function useFleetHarness(kind: BrokerKind) {
 
   beforeAll(async () => {
     db = await createE2eDatabase();
-    let mosquittoConfig: { mosquittoDir: string; mosquittoPidFile: string; mqttUrl: string } | undefined;
+    let mosquittoConfig: { mosquittoDir?: string; mosquittoPidFile?: string; mqttUrl: string } | undefined;
+    if (kind === 'open') {
+      openBroker = await startTestBroker();
+      mosquittoConfig = { mqttUrl: openBroker.url };
+    }
     if (kind === 'mosquitto') {
       // What an operator does: `sdes mosquitto-config --out DIR`, then start Mosquitto with it.
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-mosq-auth-'));
@@ -150,7 +164,7 @@ export function useFleetHarness(kind: BrokerKind) {
       const sdes = await fs.readFile(path.join(dir, 'sdes-mosquitto.conf'), 'utf8');
       await fs.writeFile(
         path.join(dir, 'mosquitto.conf'),
-        `listener ${port} 127.0.0.1\n${sdes}user root\npid_file ${pidFile}\nlog_dest file ${path.join(dir, 'mosquitto.log')}\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nmax_queued_messages 0\nmax_inflight_messages 0\npersistence false\n`,
+        `listener ${port} 127.0.0.1\n${sdes}user root\npid_file ${pidFile}\nlog_dest file ${path.join(dir, 'mosquitto.log')}\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nlog_type debug\nmax_queued_messages 0\nmax_inflight_messages 0\npersistence false\n`,
       );
       mosquitto = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
       mosquitto.stdout!.on('data', (d: Buffer) => brokerLog.push(...d.toString().split('\n')));
@@ -189,13 +203,19 @@ export function useFleetHarness(kind: BrokerKind) {
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.agent.stop().catch(() => undefined)));
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
-    // The brokers are the test's own (no persistence): nothing retained outlives them.
+    // The private brokers keep nothing; a shared open one would keep the agents' statuses.
+    if (kind === 'open')
+      await clearRetained(
+        h.brokerUrl,
+        agents.map((a) => statusTopic(a.clientId)),
+      ).catch(() => undefined);
     await state.gateway?.stop();
     if (mosquitto && mosquitto.exitCode === null && mosquitto.signalCode === null) {
       const exited = once(mosquitto, 'exit');
       mosquitto.kill('SIGKILL');
       await exited;
     }
+    await openBroker?.close();
     await db?.drop();
     await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
   });
