@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import type { LivePubSub } from '../live/pubsub';
+import { AgentCredentialResolver } from '../resolvers/agent-credential.resolver';
 import { AttributeResolver } from '../resolvers/attribute.resolver';
 import { BindingResolver } from '../resolvers/binding.resolver';
 import { ClientResolver } from '../resolvers/client.resolver';
@@ -31,6 +32,7 @@ export const RESOLVERS = [
   StoredFileResolver,
   FileStoreSettingsResolver,
   OperatorResolver,
+  AgentCredentialResolver,
 ] as const;
 
 /**

@@ -1,3 +1,4 @@
+import { AgentCredentialService } from '../services/agent-credential.service';
 import { ApiKeyService } from '../services/api-key.service';
 import { AttributeService } from '../services/attribute.service';
 import { AuditService } from '../services/audit.service';
@@ -31,6 +32,7 @@ export interface Services {
   readonly sessions: SessionService;
   readonly apiKeys: ApiKeyService;
   readonly audit: AuditService;
+  readonly agentCredentials: AgentCredentialService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -82,6 +84,9 @@ export function createServices(ctx: ServiceContext): Services {
     },
     get audit() {
       return lazy('audit', () => new AuditService(ctx));
+    },
+    get agentCredentials() {
+      return lazy('agentCredentials', () => new AgentCredentialService(ctx));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { actorName } from '../auth/actor';
 import { mosquittoHash } from '../auth/mosquitto-hash';
 import { hashPassword } from '../auth/secrets';
 import { isValidClientId } from '../protocol';
@@ -76,7 +77,7 @@ export class AgentCredentialService {
   }
 
   /** Refuses the client's credential from now on (the broker closes its connection). NOT_FOUND when it has none. */
-  async revoke(mqttClientId: string, by: string): Promise<AgentCredentialInfo> {
+  async revoke(mqttClientId: string, by: string = actorName(this.ctx.actor)): Promise<AgentCredentialInfo> {
     const now = this.ctx.clock.now();
     const rows = await this.ctx.em
       .getConnection()

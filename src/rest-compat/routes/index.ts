@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../route';
+import { agentCredentialRoutes } from './agent-credentials.routes';
 import { attributeRoutes } from './attributes.routes';
 import { clientRelationRoutes } from './client-relations.routes';
 import { clientRoutes } from './clients.routes';
@@ -33,8 +34,8 @@ export const REST_ROUTES: readonly AnyRoute[] = [
   ...attributeRoutes,
 ];
 
-/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store; logging in and out, accounts, API keys, the audit log. */
-export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...authRoutes];
+/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store; logging in and out, accounts, API keys, the audit log; agents' credentials. */
+export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...authRoutes, ...agentCredentialRoutes];
 
 /** What the /v1 router serves. */
 export const SERVED_ROUTES: readonly AnyRoute[] = [...REST_ROUTES, ...ADDED_ROUTES];

@@ -96,7 +96,7 @@ export function useFleetHarness(kind: BrokerKind) {
       const base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-fa-')));
       dirs.push(base);
       const logs: LogLine[] = [];
-      const clientId = `${prefix}-${name}`;
+      const clientId = overrides.clientId ?? `${prefix}-${name}`;
       const agent = createAgent({
         brokerUrl: h.brokerUrl,
         clientId,
