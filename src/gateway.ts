@@ -8,7 +8,7 @@ import { ensureInitialAdmin } from './auth/initial-admin';
 import { createLoginLimiter } from './auth/login-limiter';
 import type { GatewayConfig } from './config';
 import { createLocalBlobStorage, FileStoreService } from './files';
-import { createEnrolmentResponder, createFleetSecurity, GATEWAY_USERNAME, signingPublisher, type FleetSecurity } from './fleet';
+import { createEnrolmentResponder, createFleetSecurity, emqxHooks, GATEWAY_USERNAME, signingPublisher, type FleetSecurity } from './fleet';
 import { mountGraphql } from './graphql/server';
 import { healthHandler } from './http/health';
 import { createHttpServer } from './http/server-limits';
@@ -191,6 +191,8 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     app.disable('x-powered-by');
     const httpServer = createHttpServer(app, config.httpLimits);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
+    // EMQX's HTTP authentication and authorization hooks: the broker's credentials, not an operator's.
+    app.use('/emqx', emqxHooks({ auth: fleet.brokerAuth, logger }));
     // Failed logins are counted in the database, so every gateway of the installation shares the limits.
     const auth = {
       loginLimiter: createLoginLimiter({ orm: db.orm, limits: config.loginLimits }),

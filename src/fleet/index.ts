@@ -10,6 +10,7 @@ import { writeMosquittoFiles } from './mosquitto-files';
 
 export { GATEWAY_USERNAME } from './fleet-keys';
 export { createEnrolmentResponder } from './enrolment-responder';
+export { emqxHooks } from './emqx-hooks';
 export { signingPublisher } from './signed-publisher';
 
 export interface FleetSecurityOptions {
