@@ -164,7 +164,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       clock,
       logger,
       registry: fleet.registry,
-      tokens: () => fleet.keys.enrolmentTokens,
+      tokens: fleet.enrolmentTokens,
       gatewayKey: fleet.keys.commands.publicKey,
       credentialKey: fleet.keys.credentialKey,
       shareGroup: config.shareGroup,

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
+import { EnrolmentTokenService } from '../services/enrolment-token.service';
 import { createAgentMessageAuth } from './agent-message-auth';
 import { createAgentRegistry } from './agent-registry';
 import { createBrokerAuth } from './broker-auth';
@@ -40,11 +41,20 @@ export async function createFleetSecurity(options: FleetSecurityOptions) {
   let tokenFile: string | undefined;
   if (!options.enrolmentTokens?.length) tokenFile = await writeEnrolmentTokenFile(options.dataDir, keys.installationToken);
   const registry = createAgentRegistry({ orm, logger, refreshMs: options.refreshMs });
+  // Tokens admins create (EnrolmentTokenService), read with the same period as the credentials.
+  let adminTokens: string[] = [];
+  let tokenTimer: NodeJS.Timeout | undefined;
+  const loadAdminTokens = () =>
+    new EnrolmentTokenService({ em: orm.em.fork() as EntityManager, clock })
+      .active()
+      .then((tokens) => void (adminTokens = tokens))
+      .catch((err: unknown) => logger.warn({ err }, 'enrolment tokens not refreshed'));
+  const enrolmentTokens = () => (adminTokens.length ? [...keys.enrolmentTokens, ...adminTokens] : keys.enrolmentTokens);
   const allowUnenrolled = options.allowUnenrolledAgents ?? false;
   const brokerAuth = createBrokerAuth({
     registry,
     gatewaySecret: keys.gatewaySecret,
-    enrolmentTokens: () => keys.enrolmentTokens,
+    enrolmentTokens,
     allowAnonymous: allowUnenrolled,
     logger,
   });
@@ -74,8 +84,13 @@ export async function createFleetSecurity(options: FleetSecurityOptions) {
     messageAuth,
     tokenFile,
     allowUnenrolled,
+    /** Every token an enrolment may use now: SDES_ENROLMENT_TOKEN (or the installation's) and the admins'. */
+    enrolmentTokens,
     async start() {
       await registry.start();
+      await loadAdminTokens();
+      tokenTimer = setInterval(() => void loadAdminTokens(), options.refreshMs ?? 2_000);
+      tokenTimer.unref();
       if (options.mosquittoDir) {
         writeMosquitto();
         await lastFiles;
@@ -86,6 +101,7 @@ export async function createFleetSecurity(options: FleetSecurityOptions) {
         logger.info({ file: tokenFile }, `agents enrol with the token in ${tokenFile} (sdes agent --enrolment-token ..., or SDES_ENROLMENT_TOKEN)`);
     },
     async stop() {
+      clearInterval(tokenTimer);
       registry.stop();
       await lastFiles;
     },

@@ -1,7 +1,7 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import type { LivePubSub } from '../live/pubsub';
-import { AgentCredentialResolver } from '../resolvers/agent-credential.resolver';
+import { AgentCredentialResolver, EnrolmentTokenResolver } from '../resolvers/agent-credential.resolver';
 import { AttributeResolver } from '../resolvers/attribute.resolver';
 import { BindingResolver } from '../resolvers/binding.resolver';
 import { ClientResolver } from '../resolvers/client.resolver';
@@ -33,6 +33,7 @@ export const RESOLVERS = [
   FileStoreSettingsResolver,
   OperatorResolver,
   AgentCredentialResolver,
+  EnrolmentTokenResolver,
 ] as const;
 
 /**

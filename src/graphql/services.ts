@@ -1,5 +1,6 @@
 import { AgentCredentialService } from '../services/agent-credential.service';
 import { ApiKeyService } from '../services/api-key.service';
+import { EnrolmentTokenService } from '../services/enrolment-token.service';
 import { AttributeService } from '../services/attribute.service';
 import { AuditService } from '../services/audit.service';
 import { BindingService } from '../services/binding.service';
@@ -33,6 +34,7 @@ export interface Services {
   readonly apiKeys: ApiKeyService;
   readonly audit: AuditService;
   readonly agentCredentials: AgentCredentialService;
+  readonly enrolmentTokens: EnrolmentTokenService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -87,6 +89,9 @@ export function createServices(ctx: ServiceContext): Services {
     },
     get agentCredentials() {
       return lazy('agentCredentials', () => new AgentCredentialService(ctx));
+    },
+    get enrolmentTokens() {
+      return lazy('enrolmentTokens', () => new EnrolmentTokenService(ctx));
     },
   };
 }

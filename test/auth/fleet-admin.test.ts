@@ -55,3 +55,29 @@ describe("revoking an agent's credential (embedded broker)", () => {
     expect(JSON.stringify(await res.json())).toMatch(/agent credential nobody-here/);
   });
 });
+
+describe('enrolment tokens an admin creates and revokes (embedded broker)', () => {
+  const h = useFleetHarness('embedded');
+
+  it('enrols an agent with a created token, and no more once it is revoked', async () => {
+    const admin = await createTestApiKey(h.gateway.db.orm, 'admin');
+    const created = await fetch(`${h.gateway.url}/v1/enrolment-tokens`, {
+      method: 'POST',
+      headers: { ...admin.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'shops in the north' }),
+    });
+    expect(created.status).toBe(200);
+    const token = (await created.json()) as { id: number; secret: string };
+    expect(token.secret).toMatch(/^et_/);
+    // The gateways read new tokens every ~2 s.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const a = await h.startAgent('by-admin-token', { enrolmentToken: token.secret });
+    await h.t.waitFor('ONLINE', async () => (await h.t.statusOf(a.clientId)) === 'ONLINE');
+
+    expect((await fetch(`${h.gateway.url}/v1/enrolment-tokens/${token.id}`, { method: 'DELETE', headers: admin.headers })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await expect(h.startAgent('too-late', { enrolmentToken: token.secret })).rejects.toThrow(/refused the enrolment token/);
+    // The agent enrolled before keeps its credential.
+    expect(await h.t.statusOf(a.clientId)).toBe('ONLINE');
+  });
+});

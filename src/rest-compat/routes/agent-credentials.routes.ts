@@ -1,6 +1,7 @@
 import type { AgentCredentialInfo } from '../../services/agent-credential.service';
 import { AgentCredentialService } from '../../services/agent-credential.service';
-import { q } from '../params';
+import { EnrolmentTokenService, type EnrolmentTokenInfo } from '../../services/enrolment-token.service';
+import { b, q } from '../params';
 import { defineRoute, type AnyRoute } from '../route';
 import { epochMs, epochMsOrNull, SUCCESS } from '../shapes/common';
 import { z } from '../zod';
@@ -20,6 +21,14 @@ const toCredential = (c: AgentCredentialInfo) => ({
   revokedBy: c.revokedBy,
 });
 const params = z.object({ mqttClientId: q.str() });
+const tokenShape = z.object({ id: z.int(), name: z.string(), createdBy: z.string(), createdAt: epochMs, revokedAt: epochMsOrNull }).openapi('EnrolmentToken');
+const toToken = (t: EnrolmentTokenInfo) => ({
+  id: t.id,
+  name: t.name,
+  createdBy: t.createdBy,
+  createdAt: t.createdAt.getTime(),
+  revokedAt: t.revokedAt?.getTime() ?? null,
+});
 
 export const agentCredentialRoutes: readonly AnyRoute[] = [
   defineRoute({
@@ -60,5 +69,44 @@ export const agentCredentialRoutes: readonly AnyRoute[] = [
       await new AgentCredentialService(ctx).remove(p.mqttClientId);
       return { desc: SUCCESS };
     },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/enrolment-tokens',
+    permission: 'agents.read',
+    summary: 'Enrolment tokens',
+    tag: 'agents',
+    description: 'Tokens admins created, newest first, revoked ones too; their secrets are never shown again.',
+    response: z.object({ list: z.array(tokenShape), total: z.int() }),
+    handler: async (ctx) => {
+      const list = (await new EnrolmentTokenService(ctx).list()).map(toToken);
+      return { list, total: list.length };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/enrolment-tokens',
+    permission: 'agents.manage',
+    summary: 'Create enrolment token',
+    tag: 'agents',
+    description:
+      "Answers the token with its `secret`, shown this once: agents enrol with it (`sdes agent --enrolment-token`), beside SDES_ENROLMENT_TOKEN, within ~2 s on every gateway. Mosquitto's password file takes SDES_ENROLMENT_TOKEN only.",
+    body: z.object({ name: b.name(100) }),
+    response: tokenShape.extend({ secret: z.string() }),
+    handler: async (ctx, { body }) => {
+      const { token, secret } = await new EnrolmentTokenService(ctx).create(body);
+      return { ...toToken(token), secret };
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/enrolment-tokens/:id',
+    permission: 'agents.manage',
+    summary: 'Revoke enrolment token',
+    tag: 'agents',
+    description: 'Agents can no longer enrol with it; those enrolled keep their credentials. Revoking twice is not an error.',
+    params: z.object({ id: q.id() }),
+    response: tokenShape,
+    handler: async (ctx, { params: p }) => toToken(await new EnrolmentTokenService(ctx).revoke(p.id)),
   }),
 ];
