@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerAgentCommand } from './agent/agent.command';
 import { registerAccountCommands } from './auth/accounts.command';
 import { loadConfig } from './config';
+import { registerFleetCommands } from './fleet/fleet.command';
 import { startGateway } from './gateway';
 import { openDatabase } from './runtime/database';
 import { createLogger } from './runtime/logger';
@@ -17,7 +18,7 @@ program
   .description('start the gateway: GraphQL and REST on PORT, the embedded database and broker unless DATABASE_URL / MQTT_URL are set')
   .addHelpText(
     'after',
-    '\nEnvironment:\n  PORT (4000)  DATABASE_URL  SDES_DATA_DIR (./data)  SDES_FILES_DIR (<SDES_DATA_DIR>/files)  MQTT_URL  MQTT_PORT (1883)  LOG_LEVEL (info)  LOG_FORMAT (json|pretty)\n  SDES_ADMIN_USER (admin)  SDES_ADMIN_PASSWORD  SDES_ALLOWED_ORIGINS  SDES_TRUST_PROXY\n  SDES_LOGIN_MAX_FAILS_PER_USER (10)  SDES_LOGIN_MAX_FAILS_PER_ADDRESS (30)  SDES_LOGIN_WINDOW_SECONDS (900)',
+    '\nEnvironment:\n  PORT (4000)  DATABASE_URL  SDES_DATA_DIR (./data)  SDES_FILES_DIR (<SDES_DATA_DIR>/files)  MQTT_URL  MQTT_PORT (1883)  LOG_LEVEL (info)  LOG_FORMAT (json|pretty)\n  SDES_ADMIN_USER (admin)  SDES_ADMIN_PASSWORD  SDES_ALLOWED_ORIGINS  SDES_TRUST_PROXY\n  MQTT_HOST (127.0.0.1)  MQTT_TLS_CERT  MQTT_TLS_KEY  MQTT_USERNAME  MQTT_PASSWORD  SDES_ENROLMENT_TOKEN  SDES_ALLOW_UNENROLLED_AGENTS\n  SDES_MOSQUITTO_DIR  SDES_MOSQUITTO_PID_FILE\n  SDES_LOGIN_MAX_FAILS_PER_USER (10)  SDES_LOGIN_MAX_FAILS_PER_ADDRESS (30)  SDES_LOGIN_WINDOW_SECONDS (900)',
   )
   .action(async () => {
     const logger = createLogger({ name: 'sdes' });
@@ -53,6 +54,7 @@ program
 
 registerAgentCommand(program);
 registerAccountCommands(program);
+registerFleetCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof StartupError) {

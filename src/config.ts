@@ -33,6 +33,29 @@ export interface GatewayConfig {
   trustProxy?: boolean;
   /** SDES_LOGIN_MAX_FAILS_PER_USER, SDES_LOGIN_MAX_FAILS_PER_ADDRESS, SDES_LOGIN_WINDOW_SECONDS. */
   loginLimits?: LoginLimits;
+  /** SDES_ENROLMENT_TOKEN: fleet enrolment token(s), comma-separated; without it the installation's own (`$SDES_DATA_DIR/enrolment-token`). */
+  enrolmentTokens?: string[];
+  /** SDES_ALLOW_UNENROLLED_AGENTS=true: the embedded broker takes anonymous clients and agents without a credential are heard (development only). */
+  allowUnenrolledAgents?: boolean;
+  /** MQTT_TLS_CERT / MQTT_TLS_KEY: PEM files; the embedded broker then speaks TLS. */
+  mqttTls?: { certFile: string; keyFile: string };
+  /** MQTT_USERNAME / MQTT_PASSWORD: the gateway's own broker login; default `sdes-gateway` and the installation's gateway secret. */
+  mqttUsername?: string;
+  mqttPassword?: string;
+  /** SDES_MOSQUITTO_DIR / SDES_MOSQUITTO_PID_FILE: keep Mosquitto's password and ACL files there, and reload it. */
+  mosquittoDir?: string;
+  mosquittoPidFile?: string;
+}
+
+function tlsFrom(env: NodeJS.ProcessEnv): GatewayConfig['mqttTls'] {
+  const cert = env.MQTT_TLS_CERT;
+  const key = env.MQTT_TLS_KEY;
+  if (!cert && !key) return undefined;
+  if (!cert || !key)
+    throw new StartupError(
+      `MQTT_TLS_CERT and MQTT_TLS_KEY go together: set both (PEM files) or neither (${cert ? 'MQTT_TLS_KEY' : 'MQTT_TLS_CERT'} is missing)`,
+    );
+  return { certFile: path.resolve(cert), keyFile: path.resolve(key) };
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
@@ -98,7 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     filesDir: env.SDES_FILES_DIR ? path.resolve(env.SDES_FILES_DIR) : undefined,
     mqttUrl: urlFrom(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
     mqttPort: portFrom(env, 'MQTT_PORT', 1883),
-    mqttHost: env.MQTT_HOST || '0.0.0.0',
+    // Local only unless asked: agents on other machines need MQTT_HOST=0.0.0.0 (and TLS).
+    mqttHost: env.MQTT_HOST || '127.0.0.1',
     shareGroup: env.SDES_SHARE_GROUP || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     httpLimits: withoutUndefined({
@@ -112,6 +136,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     adminPassword: env.SDES_ADMIN_PASSWORD || undefined,
     allowedOrigins: originsFrom(env),
     trustProxy: env.SDES_TRUST_PROXY === 'true' || env.SDES_TRUST_PROXY === '1',
+    enrolmentTokens: env.SDES_ENROLMENT_TOKEN ? enrolmentTokensFrom(env.SDES_ENROLMENT_TOKEN) : undefined,
+    allowUnenrolledAgents: env.SDES_ALLOW_UNENROLLED_AGENTS === 'true' || env.SDES_ALLOW_UNENROLLED_AGENTS === '1',
+    mqttTls: tlsFrom(env),
+    mqttUsername: env.MQTT_USERNAME || undefined,
+    mqttPassword: env.MQTT_PASSWORD || undefined,
+    mosquittoDir: env.SDES_MOSQUITTO_DIR ? path.resolve(env.SDES_MOSQUITTO_DIR) : undefined,
+    mosquittoPidFile: env.SDES_MOSQUITTO_PID_FILE ? path.resolve(env.SDES_MOSQUITTO_PID_FILE) : undefined,
     loginLimits: (() => {
       try {
         return loginLimitsFromEnv(env);
@@ -120,6 +151,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       }
     })(),
   };
+}
+
+function enrolmentTokensFrom(raw: string): string[] {
+  const tokens = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const t of tokens)
+    if (t.length < 16)
+      throw new StartupError(`SDES_ENROLMENT_TOKEN: a token must be at least 16 characters (got one of ${t.length}); e.g. openssl rand -base64 32`);
+  return tokens;
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

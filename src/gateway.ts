@@ -8,6 +8,7 @@ import { ensureInitialAdmin } from './auth/initial-admin';
 import { createLoginLimiter } from './auth/login-limiter';
 import type { GatewayConfig } from './config';
 import { createLocalBlobStorage, FileStoreService } from './files';
+import { createEnrolmentResponder, createFleetSecurity, emqxHooks, GATEWAY_USERNAME, signingPublisher, type FleetSecurity } from './fleet';
 import { mountGraphql } from './graphql/server';
 import { consoleRouter } from './http/console';
 import { healthHandler } from './http/health';
@@ -48,6 +49,8 @@ export interface Gateway {
   relay: LiveRelay;
   /** The file store (src/files): uploads and transfer spools, retention. */
   files: FileStoreService;
+  /** Agents' credentials, the broker's ACL, command keys (src/fleet, docs/protocol.md 9). */
+  fleet: FleetSecurity;
   stop(): Promise<void>;
 }
 
@@ -94,10 +97,34 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       logger,
     });
 
+    // Agents' credentials and the installation's keys, before any broker connection (src/fleet).
+    const fleet = await createFleetSecurity({
+      orm: db.orm,
+      clock,
+      logger,
+      dataDir: config.dataDir,
+      enrolmentTokens: config.enrolmentTokens,
+      allowUnenrolledAgents: config.allowUnenrolledAgents,
+      mosquittoDir: config.mosquittoDir,
+      mosquittoPidFile: config.mosquittoPidFile,
+    });
+    await fleet.start();
+    stoppers.push({ name: 'fleet', stop: () => fleet.stop() });
+
     let broker: EmbeddedBroker | undefined;
     if (!config.mqttUrl) {
-      broker = await startEmbeddedBroker({ port: config.mqttPort, host: config.mqttHost, logger, maxPacketBytes: config.mqttMaxPacketBytes });
+      broker = await startEmbeddedBroker({
+        port: config.mqttPort,
+        host: config.mqttHost,
+        logger,
+        maxPacketBytes: config.mqttMaxPacketBytes,
+        auth: fleet.brokerAuth,
+        tls: config.mqttTls,
+      });
       stoppers.push({ name: 'broker', stop: () => broker!.close() });
+      fleet.registry.onRevoked((clientId) => {
+        if (broker?.disconnect(clientId)) logger.warn({ clientId }, `closed the connection of ${clientId}: its credential was revoked`);
+      });
     }
     const brokerUrl = config.mqttUrl ?? broker!.url;
     // Gateways sharing the database are one installation; they tell each other their live events.
@@ -109,6 +136,9 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       logger,
       fromEnv: !!config.mqttUrl,
       will: gatewayWill(installation, gatewayId),
+      username: config.mqttUsername ?? GATEWAY_USERNAME,
+      password: config.mqttPassword ?? fleet.keys.gatewaySecret,
+      rejectUnauthorized: !(config.mqttTls && !config.mqttUrl),
     });
     stoppers.push({ name: 'mqtt', stop: () => mqtt.endAsync() });
 
@@ -118,7 +148,9 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     stoppers.push({ name: 'live relay', stop: () => relay.stop() });
     const pubsub = relay.pubsub;
     // Agents' messages in and out (src/live); what they mean: presence and execution (src/services).
-    const dispatcher = createDispatcher({ orm: db.orm, mqtt, clock, logger });
+    // Every command leaves signed with the installation's key; agents' messages are checked on arrival.
+    const commandMqtt = signingPublisher(mqtt, fleet.keys.commands);
+    const dispatcher = createDispatcher({ orm: db.orm, mqtt: commandMqtt, clock, logger });
     // A client coming ONLINE also gets the BROADCAST deliveries that wait for it (transfers, below).
     let transfersOnline: (clientIds: number[]) => void = () => undefined;
     const inbox = createAgentInbox({
@@ -133,8 +165,28 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
         },
       },
     });
-    const bridge = createMqttBridge({ mqtt, logger, inbox, shareGroup: config.shareGroup });
+    const bridge = createMqttBridge({
+      mqtt,
+      logger,
+      inbox,
+      shareGroup: config.shareGroup,
+      authenticate: fleet.messageAuth,
+      publishCommand: (topic, payload, qos) => void commandMqtt.publish(topic, payload, { qos }),
+    });
     await bridge.start();
+    const enrolment = createEnrolmentResponder({
+      mqtt,
+      orm: db.orm,
+      clock,
+      logger,
+      registry: fleet.registry,
+      tokens: fleet.enrolmentTokens,
+      gatewayKey: fleet.keys.commands.publicKey,
+      credentialKey: fleet.keys.credentialKey,
+      shareGroup: config.shareGroup,
+    });
+    await enrolment.start();
+    stoppers.push({ name: 'enrolment', stop: () => enrolment.stop() });
     stoppers.push({
       name: 'live',
       stop: async () => {
@@ -169,6 +221,8 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     app.disable('x-powered-by');
     const httpServer = createHttpServer(app, config.httpLimits);
     app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
+    // EMQX's HTTP authentication and authorization hooks: the broker's credentials, not an operator's.
+    app.use('/emqx', emqxHooks({ auth: fleet.brokerAuth, logger }));
     // Failed logins are counted in the database, so every gateway of the installation shares the limits.
     const auth = {
       loginLimiter: createLoginLimiter({ orm: db.orm, limits: config.loginLimits }),
@@ -207,7 +261,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const url = `http://127.0.0.1:${port}`;
     logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl, files: filesRoot }, 'SDES gateway ready');
 
-    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, files, stop: stopAll };
+    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, files, fleet, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -365,6 +365,8 @@ async function main(): Promise<void> {
       MQTT_PORT: '0',
       MQTT_HOST: '127.0.0.1',
       SDES_DATA_DIR: dataDir,
+      // The simulated agents connect without credentials; commands still leave signed.
+      SDES_ALLOW_UNENROLLED_AGENTS: 'true',
       ...(mqttUrl ? { MQTT_URL: mqttUrl } : {}),
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     });

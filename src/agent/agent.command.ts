@@ -22,8 +22,17 @@ export function registerAgentCommand(program: Command): Command {
     .option('--config <file>', 'JSON file with brokerUrl, clientId, role, roots, stateDir, username, password, logLevel (env SDES_CONFIG)')
     .option('--username <name>', 'broker user name (env SDES_USERNAME)')
     .option('--password <secret>', 'broker password (env SDES_PASSWORD; prefer it to the flag, which shows in ps)')
+    .option(
+      '--enrolment-token <token>',
+      "fleet enrolment token: exchanged on first start for this agent's own credential, kept in the state folder (env SDES_ENROLMENT_TOKEN)",
+    )
+    .option('--gateway-key <base64>', "the installation's command key (Ed25519, base64); else the one learnt at enrolment (env SDES_GATEWAY_KEY)")
     .option('--log-level <level>', 'trace, debug, info, warn, error (env SDES_LOG_LEVEL, default info)')
-    .addHelpText('after', '\nExample:\n  sdes agent --broker mqtt://broker:1883 --client-id store-042 --role STORE --root /srv/pos --root /srv/exchange\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  SDES_ENROLMENT_TOKEN=... sdes agent --broker mqtt://broker:1883 --client-id store-042 --role STORE --root /srv/pos --root /srv/exchange\n' +
+        '\nThe first start enrols with the token and keeps the credential in <state-dir>/credential.json (mode 0600); later starts use it.\n',
+    )
     .action(async (flags: AgentFlags, command: Command) => {
       let config;
       try {

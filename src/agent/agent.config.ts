@@ -13,6 +13,8 @@ export interface AgentConfig {
   username?: string;
   password?: string;
   logLevel: string;
+  enrolmentToken?: string;
+  gatewayKey?: string;
 }
 
 /** Flags as commander hands them over (all optional). */
@@ -26,6 +28,8 @@ export interface AgentFlags {
   username?: string;
   password?: string;
   logLevel?: string;
+  enrolmentToken?: string;
+  gatewayKey?: string;
 }
 
 export class AgentConfigError extends Error {
@@ -45,6 +49,8 @@ const configFileSchema = z
     username: z.string(),
     password: z.string(),
     logLevel: z.string(),
+    enrolmentToken: z.string(),
+    gatewayKey: z.string(),
   })
   .partial()
   .strict();
@@ -61,7 +67,7 @@ const nonEmpty = <T>(value: T[] | undefined) => (value && value.length > 0 ? val
 /**
  * Merges, first match wins: command-line flags, environment (SDES_BROKER_URL, SDES_CLIENT_ID,
  * SDES_ROLE, SDES_ROOTS comma-separated, SDES_STATE_DIR, SDES_USERNAME, SDES_PASSWORD,
- * SDES_LOG_LEVEL), the JSON file of `--config` (or SDES_CONFIG), then defaults. Throws
+ * SDES_LOG_LEVEL, SDES_ENROLMENT_TOKEN, SDES_GATEWAY_KEY), the JSON file of `--config` (or SDES_CONFIG), then defaults. Throws
  * AgentConfigError with a message that says what to pass.
  */
 export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv, readFile: (file: string) => string): AgentConfig {
@@ -84,7 +90,7 @@ export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv, re
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`).join('; ');
       throw new AgentConfigError(
-        `config file ${configPath}: ${problems} (expected {"brokerUrl","clientId","role","roots":[...],"stateDir","username","password","logLevel"})`,
+        `config file ${configPath}: ${problems} (expected {"brokerUrl","clientId","role","roots":[...],"stateDir","username","password","logLevel","enrolmentToken","gatewayKey"})`,
       );
     }
     file = parsed.data;
@@ -113,5 +119,7 @@ export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv, re
     username: flags.username ?? env.SDES_USERNAME ?? file.username,
     password: flags.password ?? env.SDES_PASSWORD ?? file.password,
     logLevel: flags.logLevel ?? env.SDES_LOG_LEVEL ?? file.logLevel ?? 'info',
+    enrolmentToken: flags.enrolmentToken ?? (env.SDES_ENROLMENT_TOKEN || undefined) ?? file.enrolmentToken,
+    gatewayKey: flags.gatewayKey ?? (env.SDES_GATEWAY_KEY || undefined) ?? file.gatewayKey,
   };
 }

@@ -14,6 +14,7 @@ import {
   type AgentRole,
   type DispatchCommand,
 } from '../protocol';
+import { resolveAgentAuth } from './agent-auth';
 import { silentLogger, type Logger } from './agent.logger';
 import { systemClock, type Clock } from './clock';
 import { openEventJournal } from './event-journal';
@@ -55,6 +56,10 @@ export interface AgentOptions {
   keepaliveSeconds?: number;
   /** 4 = MQTT 3.1.1 (default; the embedded aedes broker speaks only this), 5 = MQTT 5. */
   protocolVersion?: 4 | 5;
+  /** Exchanged for the agent's own credential when its state folder has none (docs/protocol.md 9.1). */
+  enrolmentToken?: string;
+  /** The installation's command key (base64 Ed25519); else the one learnt at enrolment. */
+  gatewayKey?: string;
 }
 
 export interface Agent {
@@ -81,6 +86,8 @@ export function createAgent(options: AgentOptions): Agent {
     if (client) throw new Error('agent already started');
     for (const root of options.roots) fs.mkdirSync(root, { recursive: true });
     const paths = await createPathGuard(options.roots);
+    // Enrols first when the agent has no credential yet and was given a token.
+    const auth = await resolveAgentAuth({ ...options, logger });
     const journal = openEventJournal({
       stateDir,
       clock,
@@ -94,8 +101,8 @@ export function createAgent(options: AgentOptions): Agent {
 
     const mqttClient = mqtt.connect(brokerUrl, {
       clientId,
-      username: options.username,
-      password: options.password,
+      username: auth.username,
+      password: auth.password,
       protocolVersion: options.protocolVersion ?? 4,
       // No broker session: commands missed while offline are re-sent by the gateway when the
       // agent comes ONLINE again, and events are resent from the journal (docs/protocol.md).
@@ -103,6 +110,9 @@ export function createAgent(options: AgentOptions): Agent {
       resubscribe: false,
       keepalive: options.keepaliveSeconds ?? 30,
       reconnectPeriod: options.reconnectPeriodMs ?? 2_000,
+      // A refused credential is retried too: a broker may not have loaded a new one yet, and an
+      // operator may put a revoked agent right without restarting it.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
       will: { topic: statusTopic(clientId), payload: offline('will', connectionAt), qos: 1, retain: true },
     });
@@ -116,7 +126,7 @@ export function createAgent(options: AgentOptions): Agent {
       lingerMs: options.eventLingerMs,
       isConnected: () => mqttClient.connected && !mqttClient.disconnecting,
       publish: (batch) =>
-        mqttClient.publish(eventsTopic(clientId), encodeMessage(batch), { qos: 1 }, (error) => {
+        mqttClient.publish(eventsTopic(clientId), auth.sealEvents(eventsTopic(clientId), encodeMessage(batch)), { qos: 1 }, (error) => {
           if (error) logger.debug({ err: error }, 'event publish not confirmed; it will be resent');
         }),
     });
@@ -195,7 +205,13 @@ export function createAgent(options: AgentOptions): Agent {
       errorLogged = true;
     });
     const transferDown = transferDownTopic(clientId);
-    mqttClient.on('message', (topic, payload) => (topic === transferDown ? transferClient.receive(payload) : onCommand(topic, payload)));
+    mqttClient.on('message', (topic, payload) => {
+      // Transfer frames answer the agent's own requests and are checked by their SHA-256s; commands
+      // make it act, so they must carry the installation's signature.
+      if (topic === transferDown) return transferClient.receive(payload);
+      const command = auth.checkCommand(topic, payload);
+      if (command) onCommand(topic, command);
+    });
     sender.start();
 
     shutdown = async () => {

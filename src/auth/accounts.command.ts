@@ -21,7 +21,7 @@ import { newPassword } from './secrets';
  * change is audited as `cli:<os user>`.
  */
 
-const ENV_HELP = '\nDatabase: DATABASE_URL, or the embedded one under SDES_DATA_DIR (./data; stop the gateway using it first).';
+export const ENV_HELP = '\nDatabase: DATABASE_URL, or the embedded one under SDES_DATA_DIR (./data; stop the gateway using it first).';
 
 /** The first line of standard input (for --password-stdin). */
 async function readStdinLine(): Promise<string> {
@@ -33,7 +33,7 @@ async function readStdinLine(): Promise<string> {
   return data.split(/\r?\n/)[0];
 }
 
-async function withServices<T>(name: string, permission: Permission, input: unknown, run: (ctx: ServiceContext) => Promise<T>): Promise<T> {
+export async function withServices<T>(name: string, permission: Permission, input: unknown, run: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const logger = createLogger({ name: 'sdes', level: process.env.LOG_LEVEL || 'warn' });
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });

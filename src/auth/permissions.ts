@@ -43,6 +43,8 @@ export const PERMISSIONS = {
   'accounts.read': { kind: 'read', roles: ['admin'], covers: 'list accounts and API keys (never passwords or secrets)' },
   'accounts.manage': { kind: 'change', roles: ['admin'], covers: 'create, change, ban and delete accounts; create and revoke API keys' },
   'audit.read': { kind: 'read', roles: ['admin'], covers: 'read the audit log' },
+  'agents.read': { kind: 'read', roles: ['admin'], covers: "list agents' credentials (never their secrets)" },
+  'agents.manage': { kind: 'change', roles: ['admin'], covers: "revoke and delete an agent's credential (the broker refuses it at once)" },
 } as const satisfies Record<string, PermissionSpec>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -190,6 +190,8 @@ async function main(): Promise<void> {
           stateDir: path.join(dataDir, 'agents', clientId, 'state'),
           logger: agentLogger,
           limits: { retryIntervalMs: 2_000 },
+          // Each enrols with the installation's token on its first start (docs/protocol.md 9.1).
+          enrolmentToken: gw.fleet.keys.enrolmentTokens[0],
         }),
       );
     }

@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import type { LivePubSub } from '../live/pubsub';
+import { AgentCredentialResolver, EnrolmentTokenResolver } from '../resolvers/agent-credential.resolver';
 import { AttributeResolver } from '../resolvers/attribute.resolver';
 import { BindingResolver } from '../resolvers/binding.resolver';
 import { ClientResolver } from '../resolvers/client.resolver';
@@ -35,6 +36,8 @@ export const RESOLVERS = [
   FileStoreSettingsResolver,
   RemoteFolderResolver,
   OperatorResolver,
+  AgentCredentialResolver,
+  EnrolmentTokenResolver,
 ] as const;
 
 /**

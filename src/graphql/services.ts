@@ -1,4 +1,6 @@
+import { AgentCredentialService } from '../services/agent-credential.service';
 import { ApiKeyService } from '../services/api-key.service';
+import { EnrolmentTokenService } from '../services/enrolment-token.service';
 import { AttributeService } from '../services/attribute.service';
 import { AuditService } from '../services/audit.service';
 import { BindingService } from '../services/binding.service';
@@ -31,6 +33,8 @@ export interface Services {
   readonly sessions: SessionService;
   readonly apiKeys: ApiKeyService;
   readonly audit: AuditService;
+  readonly agentCredentials: AgentCredentialService;
+  readonly enrolmentTokens: EnrolmentTokenService;
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -82,6 +86,12 @@ export function createServices(ctx: ServiceContext): Services {
     },
     get audit() {
       return lazy('audit', () => new AuditService(ctx));
+    },
+    get agentCredentials() {
+      return lazy('agentCredentials', () => new AgentCredentialService(ctx));
+    },
+    get enrolmentTokens() {
+      return lazy('enrolmentTokens', () => new EnrolmentTokenService(ctx));
     },
   };
 }

@@ -7,7 +7,9 @@ import {
   isTransferChannel,
   parseAgentMessage,
   parseAgentTopic,
+  parseEnrolTopic,
   parseGatewayTopic,
+  type AgentChannel,
 } from '../protocol';
 import type { Logger } from '../runtime/logger';
 import type { AgentInbox, EventsMessage, PresenceChange, StatusUpdate } from './agent-inbox';
@@ -42,6 +44,13 @@ export interface MqttBridgeOptions {
   presenceAuditMs?: number;
   /** Only agents for which this holds are handled (a gateway confined to part of a shared broker, e.g. tests). */
   acceptClient?: (mqttClientId: string) => boolean;
+  /**
+   * Checks a message on an agent's topic before it is parsed (src/fleet/agent-message-auth.ts):
+   * returns the payload to parse (e.g. without its HMAC) or null to drop it (it logs why).
+   */
+  authenticate?: (clientId: string, channel: AgentChannel, topic: string, payload: Buffer) => Buffer | null | Promise<Buffer | null>;
+  /** Sends an ack on an agent's commands topic (the gateway signs it); default: publish as is. */
+  publishCommand?: (topic: string, payload: Buffer, qos: 0 | 1) => void;
 }
 
 /**
@@ -61,11 +70,13 @@ export function createMqttBridge({
   sampleIntervalMs = 5_000,
   presenceAuditMs = 6_000,
   acceptClient = () => true,
+  authenticate,
+  publishCommand = (topic, payload, qos) => void mqtt.publish(topic, payload, { qos }),
 }: MqttBridgeOptions): MqttBridge {
   const acks = createAckBatcher({
     delayMs: ackDelayMs,
     // QoS 0: a lost ack only costs a resend of events already stored (docs/protocol.md 3.2).
-    publish: (clientId, ack) => mqtt.publish(commandsTopic(clientId), encodeMessage(ack), { qos: 0 }),
+    publish: (clientId, ack) => publishCommand(commandsTopic(clientId), encodeMessage(ack), 0),
   });
 
   // Statuses and presence audits share one queue, so an audit sees every status received before it.
@@ -181,6 +192,21 @@ export function createMqttBridge({
     // Transfer frames share the connection too; transfer-carrier.ts reads them.
     const where = parseAgentTopic(topic);
     if (where && isTransferChannel(where.channel)) return;
+    // Enrolment requests are src/fleet's.
+    if (parseEnrolTopic(topic) !== null) return;
+    if (authenticate && where && acceptClient(where.clientId)) {
+      const checked = authenticate(where.clientId, where.channel, topic, payload);
+      if (checked instanceof Promise) {
+        checked.then(
+          (body) => body && onChecked(topic, body),
+          (err: unknown) => logger.error({ err, topic }, 'agent message not checked; dropped'),
+        );
+      } else if (checked) onChecked(topic, checked);
+      return;
+    }
+    onChecked(topic, payload);
+  };
+  const onChecked = (topic: string, payload: Buffer) => {
     const parsed = parseAgentMessage(topic, payload);
     if (!parsed.ok) {
       if (parsed.clientId !== undefined && !acceptClient(parsed.clientId)) return;

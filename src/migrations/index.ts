@@ -4,6 +4,8 @@ import { FileStore20261210 } from './20261210-1200-file-store.migration';
 import { StepParentIndex20261216 } from './20261216-0900-step-parent-index.migration';
 import { OperatorAccounts20261201 } from './20261201-0900-operator-accounts.migration';
 import { TransferDelivery20261220 } from './20261220-0900-transfer-delivery.migration';
+import { AgentCredentials20261220 } from './20261220-0900-agent-credentials.migration';
+import { EnrolmentTokens20261220 } from './20261220-1000-enrolment-tokens.migration';
 
 /** Committed migrations in the order they apply. Add new ones at the end; never edit one that has shipped. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -12,4 +14,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'StepParentIndex20261216', class: StepParentIndex20261216 },
   { name: 'OperatorAccounts20261201', class: OperatorAccounts20261201 },
   { name: 'TransferDelivery20261220', class: TransferDelivery20261220 },
+  { name: 'AgentCredentials20261220', class: AgentCredentials20261220 },
+  { name: 'EnrolmentTokens20261220', class: EnrolmentTokens20261220 },
 ];

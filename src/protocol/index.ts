@@ -13,3 +13,6 @@ export * from './text';
 export * from './storable';
 export * from './transfer.frame';
 export * from './transfer.schema';
+export * from './message-auth';
+export * from './enrolment';
+export * from './topic-acl';

@@ -13,6 +13,9 @@ export async function connectMqtt({
   timeoutMs = 8000,
   fromEnv,
   will,
+  username,
+  password,
+  rejectUnauthorized,
 }: {
   url: string;
   clientId: string;
@@ -22,8 +25,23 @@ export async function connectMqtt({
   timeoutMs?: number;
   /** true when the URL came from MQTT_URL, so the error can name it. */
   fromEnv: boolean;
+  /** The gateway's broker login (src/fleet: `sdes-gateway` and the installation's secret). */
+  username?: string;
+  password?: string;
+  /** false for the embedded broker's own certificate, which the gateway reaches on 127.0.0.1. */
+  rejectUnauthorized?: boolean;
 }): Promise<MqttClient> {
-  const client = mqtt.connect(url, { clientId, clean: true, reconnectPeriod: 1000, connectTimeout: timeoutMs, protocolVersion: 4, will });
+  const client = mqtt.connect(url, {
+    clientId,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: timeoutMs,
+    protocolVersion: 4,
+    will,
+    username,
+    password,
+    rejectUnauthorized,
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no CONNACK within ${timeoutMs} ms`)), timeoutMs);

@@ -40,6 +40,7 @@ describe('fleet (end to end)', () => {
   const extraAgents: AgentProcess[] = [];
   let privateBroker: TestBroker | undefined;
   const t = gatewayTools(() => gateway);
+  const gatewayLogin = () => ({ username: 'sdes-gateway', password: gateway.fleet.keys.gatewaySecret });
 
   const clientId = async (a: AgentProcess) => (await t.sql<{ id: number }>('select id from client where mqtt_client_id = ?', [a.clientId]))[0].id;
   const online = (a: AgentProcess, timeoutMs?: number) => t.waitFor(`${a.clientId} ONLINE`, async () => (await t.statusOf(a.clientId)) === 'ONLINE', timeoutMs);
@@ -97,7 +98,8 @@ describe('fleet (end to end)', () => {
   const captured: { topic: string; payload: Buffer }[] = [];
 
   it('runs a job with every step type on three agents; REST, GraphQL and the files agree', async () => {
-    const spy = await rawClient(brokerUrl, `${prefix}-spy`);
+    // With the gateways' own identity: the broker lets no one else read agents' events.
+    const spy = await rawClient(brokerUrl, `${prefix}-spy`, gatewayLogin());
     spy.on('message', (topic, payload) => captured.push({ topic, payload: Buffer.from(payload) }));
     await spy.subscribeAsync(
       Object.values(agents).map((a) => eventsTopic(a.clientId)),
@@ -259,7 +261,7 @@ describe('fleet (end to end)', () => {
     const count = async () =>
       (await t.sql<{ n: number }>('select (select count(*) from step_result)::int + (select count(*) from step_message)::int as n'))[0].n;
     const before = await count();
-    const intruder = await rawClient(brokerUrl, `${prefix}-replayer`);
+    const intruder = await rawClient(brokerUrl, `${prefix}-replayer`, gatewayLogin());
     for (const { topic, payload } of captured) await intruder.publishAsync(topic, payload, { qos: 1 });
     for (const payload of ['', 'null', '{"v":1}', '{"v":1,"stream":"x","events":[{"seq":1}]}', Buffer.from([0xff, 0xfe, 0x00])]) {
       await intruder.publishAsync(eventsTopic(agents.s1.clientId), payload, { qos: 1 });

@@ -27,7 +27,9 @@ let n = 0;
 const nextId = (kind: string) => `fuzz-${kind}-${++n}`;
 
 beforeAll(async () => {
-  t = await startTestGateway({ logger: pino({ level: 'info' }, sink) });
+  // Anonymous publishers and agents without credential (SDES_ALLOW_UNENROLLED_AGENTS): this suite
+  // is about what the gateway does with what it reads; test/auth/fleet-*.test.ts about who may write.
+  t = await startTestGateway({ logger: pino({ level: 'info' }, sink), config: { allowUnenrolledAgents: true } });
   await seedFleet(t.gateway.db.orm, t.gateway.clock);
   records = await watchRecords(t.gateway.db.orm);
 }, 120_000);

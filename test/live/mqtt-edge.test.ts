@@ -17,7 +17,8 @@ const MAX_PACKET = 2 * 1024 * 1024;
 let t: TestGateway;
 
 beforeAll(async () => {
-  t = await startTestGateway({ logger: pino({ level: 'debug' }, sink), config: { mqttMaxPacketBytes: MAX_PACKET } });
+  // Anonymous clients (SDES_ALLOW_UNENROLLED_AGENTS): this suite is about what the gateway makes of what it reads.
+  t = await startTestGateway({ logger: pino({ level: 'debug' }, sink), config: { mqttMaxPacketBytes: MAX_PACKET, allowUnenrolledAgents: true } });
   await new Promise((resolve) => setTimeout(resolve, 300));
 });
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { JobService } from '../../src/services/job.service';
 import type { ServiceContext } from '../../src/services/service-context';
 import { SettingsService } from '../../src/services/settings.service';
 import { TaskService } from '../../src/services/task.service';
-import { createE2eDatabase, gatewayTools, startE2eGateway } from '../e2e/support/fleet';
+import { createE2eDatabase, gatewayTools, startE2eGateway, E2E_ENROLMENT_TOKEN } from '../e2e/support/fleet';
 import { clearRetained } from './support/broker';
 import { bearer, loginOverRest } from '../support/auth';
 
@@ -70,6 +70,7 @@ describe('two gateways on one broker', () => {
       roots: [path.join(base, 'root')],
       stateDir: path.join(base, 'state'),
       reconnectPeriodMs: 100,
+      enrolmentToken: E2E_ENROLMENT_TOKEN,
     });
     await agent.start();
   });
@@ -136,7 +137,13 @@ describe('two gateways on one broker', () => {
 
   it('drops malformed relay messages and keeps relaying', async () => {
     const installation = await new SettingsService(ctx(a)).installationId();
-    const raw = await mqtt.connectAsync(a.brokerUrl, { clientId: `${prefix}-raw`, protocolVersion: 4 });
+    // A gateway's identity: the broker lets no other client publish on the relay.
+    const raw = await mqtt.connectAsync(a.brokerUrl, {
+      clientId: `${prefix}-raw`,
+      protocolVersion: 4,
+      username: 'sdes-gateway',
+      password: a.fleet.keys.gatewaySecret,
+    });
     for (const payload of [
       'not json',
       '{"v":1}',

@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../route';
+import { agentCredentialRoutes } from './agent-credentials.routes';
 import { attributeRoutes } from './attributes.routes';
 import { clientRelationRoutes } from './client-relations.routes';
 import { clientRoutes } from './clients.routes';
@@ -35,8 +36,8 @@ export const REST_ROUTES: readonly AnyRoute[] = [
   ...attributeRoutes,
 ];
 
-/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store and remote folders; logging in and out, accounts, API keys, the audit log; a job's dry run. */
-export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...remoteFolderRoutes, ...authRoutes, ...jobDryRunRoutes];
+/** Routes beside the documented ones (docs/rest-compat.md, "Routes beside the document"): the file store and remote folders; logging in and out, accounts, API keys, the audit log; a job's dry run; agents' credentials. */
+export const ADDED_ROUTES: readonly AnyRoute[] = [...fileRoutes, ...remoteFolderRoutes, ...authRoutes, ...jobDryRunRoutes, ...agentCredentialRoutes];
 
 /** What the /v1 router serves. */
 export const SERVED_ROUTES: readonly AnyRoute[] = [...REST_ROUTES, ...ADDED_ROUTES];

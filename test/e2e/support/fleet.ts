@@ -1,5 +1,6 @@
 import { seedEmbeddedData } from '../../support/pg-template';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
@@ -57,6 +58,12 @@ export interface AgentProcess {
   restart(brokerUrl?: string): Promise<void>;
 }
 
+/**
+ * The enrolment token of this test process's gateways: random, so that on a shared broker
+ * (MQTT_URL) no other run's gateway enrols our agents.
+ */
+export const E2E_ENROLMENT_TOKEN = `e2e-${randomBytes(16).toString('hex')}`;
+
 export async function spawnAgent(brokerUrl: string, clientId: string, role: 'SERVER' | 'STORE', base: string): Promise<AgentProcess> {
   const root = path.join(base, clientId, 'root');
   const stateDir = path.join(base, clientId, 'state');
@@ -66,7 +73,24 @@ export async function spawnAgent(brokerUrl: string, clientId: string, role: 'SER
   const launch = () => {
     const proc = spawn(
       process.execPath,
-      [CLI, 'agent', '--broker', url, '--client-id', clientId, '--role', role, '--root', root, '--state-dir', stateDir, '--log-level', 'info'],
+      [
+        CLI,
+        'agent',
+        '--broker',
+        url,
+        '--client-id',
+        clientId,
+        '--role',
+        role,
+        '--root',
+        root,
+        '--state-dir',
+        stateDir,
+        '--log-level',
+        'info',
+        '--enrolment-token',
+        E2E_ENROLMENT_TOKEN,
+      ],
       {
         cwd: REPO,
         env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: '' },
@@ -149,6 +173,7 @@ export async function startE2eGateway({ databaseUrl, dataDir, mqttUrl, mqttPort 
       mqttHost: '127.0.0.1',
       logLevel: 'silent',
       adminPassword: TEST_ADMIN.password,
+      enrolmentTokens: [E2E_ENROLMENT_TOKEN],
     },
     logger: process.env.E2E_LOG ? pino({ level: process.env.E2E_LOG }) : silentLogger(),
   });

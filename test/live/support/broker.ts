@@ -147,7 +147,7 @@ export async function clearRetained(url: string, topics: string[]): Promise<void
   }
 }
 
-/** A raw MQTT client for sending what a broken or hostile agent might. */
-export async function rawClient(url: string, clientId: string) {
-  return mqtt.connectAsync(url, { clientId, protocolVersion: 4, reconnectPeriod: 0 });
+/** A raw MQTT client for sending what a broken or hostile agent might (with a login where the broker wants one). */
+export async function rawClient(url: string, clientId: string, login: { username?: string; password?: string } = {}) {
+  return mqtt.connectAsync(url, { clientId, protocolVersion: 4, reconnectPeriod: 0, ...login });
 }

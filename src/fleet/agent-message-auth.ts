@@ -1,0 +1,54 @@
+import { verifyEvents, type AgentChannel } from '../protocol';
+import type { Logger } from '../runtime/logger';
+import type { AgentRegistry } from './agent-registry';
+
+/**
+ * The gateway's check of what arrives on an agent's topics, whatever the broker let through
+ * (docs/protocol.md 9.3): an enrolled agent's event batches must carry its HMAC; a revoked
+ * agent's messages are dropped; a client id without credential is heard only where unenrolled
+ * agents are allowed (SDES_ALLOW_UNENROLLED_AGENTS). Returns the payload to parse (without the
+ * HMAC) or null to drop; each drop is logged.
+ */
+export function createAgentMessageAuth({ registry, allowUnenrolled, logger }: { registry: AgentRegistry; allowUnenrolled: boolean; logger: Logger }) {
+  const decide = (clientId: string, channel: AgentChannel, topic: string, payload: Buffer): Buffer | null | 'unknown' => {
+    // An empty retained status is the gateway clearing a deleted client's presence.
+    if (channel === 'status' && payload.length === 0) return payload;
+    const standing = registry.standing(clientId);
+    if (standing.kind === 'unknown') return 'unknown';
+    if (standing.kind === 'revoked') {
+      // Its last word, the Will its broker publishes when the connection is cut, still counts.
+      if (channel === 'status' && isOffline(payload)) return payload;
+      logger.warn({ clientId, topic }, `message of ${clientId} dropped: its credential is revoked`);
+      return null;
+    }
+    if (channel !== 'events') return payload;
+    const checked = verifyEvents(standing.eventKey, topic, payload);
+    if (checked.ok) return checked.body;
+    logger.warn({ clientId, topic, reason: checked.error }, `events on the topic of ${clientId} dropped: ${checked.error}`);
+    return null;
+  };
+  const unknown = (clientId: string, topic: string, payload: Buffer): Buffer | null => {
+    if (allowUnenrolled) return payload;
+    logger.warn({ clientId, topic }, `message dropped: ${clientId} has no agent credential (enrol it, or set SDES_ALLOW_UNENROLLED_AGENTS=true)`);
+    return null;
+  };
+  return (clientId: string, channel: AgentChannel, topic: string, payload: Buffer): Buffer | null | Promise<Buffer | null> => {
+    const first = decide(clientId, channel, topic, payload);
+    if (first !== 'unknown') return first;
+    if (allowUnenrolled) return payload;
+    // Maybe enrolled through another gateway since the last refresh.
+    return registry.refresh().then(() => {
+      const again = decide(clientId, channel, topic, payload);
+      return again === 'unknown' ? unknown(clientId, topic, payload) : again;
+    });
+  };
+}
+export type AgentMessageAuth = ReturnType<typeof createAgentMessageAuth>;
+
+function isOffline(payload: Buffer): boolean {
+  try {
+    return (JSON.parse(payload.toString('utf8')) as { status?: unknown } | null)?.status === 'OFFLINE';
+  } catch {
+    return false;
+  }
+}

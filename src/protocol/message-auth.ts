@@ -1,0 +1,109 @@
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+
+/*
+ * Authentication of protocol messages beyond the broker (docs/protocol.md 9.3): commands carry an
+ * Ed25519 signature of the installation's key, event batches an HMAC-SHA256 of the agent's own
+ * event key. Both are a last JSON field appended to the message as it was encoded, so a verifier
+ * needs no canonical JSON: it cuts the field off the bytes it received and checks the rest.
+ *
+ *   wire    = J[0 .. len-1] + ',"sig":"' + base64(signature) + '"}'     (commands; `"mac"` for events)
+ *   signed  = "sdes-cmd-v1\n" + topic + "\n" + J                          ("sdes-events-v1\n" for events)
+ *
+ * J is the message's UTF-8 JSON object (ending with `}`) without the field. The topic is part of
+ * what is signed, so a command for one agent cannot be replayed to another.
+ */
+
+const COMMAND_CONTEXT = 'sdes-cmd-v1\n';
+const EVENTS_CONTEXT = 'sdes-events-v1\n';
+const TRAILER = /,"(sig|mac)":"([A-Za-z0-9+/=_-]{1,200})"\}\s*$/;
+
+export type MessageAuthResult = { ok: true; body: Buffer } | { ok: false; error: string };
+
+function signedBytes(context: string, topic: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${context}${topic}\n`, 'utf8'), body]);
+}
+
+function append(body: Buffer, field: 'sig' | 'mac', value: Buffer): Buffer {
+  const text = body.toString('utf8').trimEnd();
+  if (!text.startsWith('{') || !text.endsWith('}') || text === '{}') throw new Error('only a non-empty JSON object can carry a signature');
+  return Buffer.from(`${text.slice(0, -1)},"${field}":"${value.toString('base64')}"}`, 'utf8');
+}
+
+/** Splits `wire` into the JSON it authenticates and the value of its trailing `sig`/`mac` field. */
+function split(wire: Buffer, field: 'sig' | 'mac'): { body: Buffer; value: Buffer } | { error: string } {
+  const text = wire.toString('utf8');
+  const match = TRAILER.exec(text);
+  if (!match || match[1] !== field) return { error: `no "${field}" field at the end of the message` };
+  return { body: Buffer.from(`${text.slice(0, match.index)}}`, 'utf8'), value: Buffer.from(match[2], 'base64') };
+}
+
+/** The installation's command key pair; `publicKey` is the base64 of its raw 32 bytes, as agents are given it. */
+export interface CommandKeys {
+  privateKey: KeyObject;
+  publicKey: string;
+}
+
+export function generateCommandKeys(): { privateKeyPem: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), publicKey: rawPublicKey(publicKey) };
+}
+
+export function loadCommandKeys(privateKeyPem: string): CommandKeys {
+  const privateKey = createPrivateKey(privateKeyPem);
+  return { privateKey, publicKey: rawPublicKey(createPublicKey(privateKey)) };
+}
+
+function rawPublicKey(key: KeyObject): string {
+  // The SPKI DER of an Ed25519 key is a fixed 12-byte prefix and the 32 raw bytes.
+  return (key.export({ format: 'der', type: 'spki' }) as Buffer).subarray(12).toString('base64');
+}
+
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** A verifying key from the base64 of its raw 32 bytes; throws with a message naming what is wrong. */
+export function commandVerifyKey(publicKey: string): KeyObject {
+  const raw = Buffer.from(publicKey, 'base64');
+  if (raw.length !== 32) throw new Error(`gateway key must be the base64 of 32 bytes (an Ed25519 public key), got ${raw.length} bytes`);
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+/** The wire form of an encoded command for `topic`, signed with the installation's key. */
+export function signCommand(keys: CommandKeys, topic: string, body: Buffer): Buffer {
+  const body2 = Buffer.from(body.toString('utf8').trimEnd(), 'utf8');
+  return append(body2, 'sig', sign(null, signedBytes(COMMAND_CONTEXT, topic, body2), keys.privateKey));
+}
+
+/** Checks a command's signature; on success returns the JSON without the signature. Never throws. */
+export function verifyCommand(key: KeyObject, topic: string, wire: Buffer): MessageAuthResult {
+  const parts = split(wire, 'sig');
+  if ('error' in parts) return { ok: false, error: `unsigned command: ${parts.error}` };
+  try {
+    if (!verify(null, signedBytes(COMMAND_CONTEXT, topic, parts.body), key, parts.value))
+      return { ok: false, error: 'command signature does not match the gateway key' };
+  } catch (error) {
+    return { ok: false, error: `command signature unreadable: ${(error as Error).message}` };
+  }
+  return { ok: true, body: parts.body };
+}
+
+function mac(key: Buffer, topic: string, body: Buffer): Buffer {
+  return createHmac('sha256', key)
+    .update(signedBytes(EVENTS_CONTEXT, topic, body))
+    .digest();
+}
+
+/** The wire form of an encoded event batch for `topic`, authenticated with the agent's event key. */
+export function authenticateEvents(eventKey: Buffer, topic: string, body: Buffer): Buffer {
+  const body2 = Buffer.from(body.toString('utf8').trimEnd(), 'utf8');
+  return append(body2, 'mac', mac(eventKey, topic, body2));
+}
+
+/** Checks an event batch's HMAC; on success returns the JSON without it. Never throws. */
+export function verifyEvents(eventKey: Buffer, topic: string, wire: Buffer): MessageAuthResult {
+  const parts = split(wire, 'mac');
+  if ('error' in parts) return { ok: false, error: `unauthenticated events: ${parts.error}` };
+  const expected = mac(eventKey, topic, parts.body);
+  if (parts.value.length !== expected.length || !timingSafeEqual(parts.value, expected))
+    return { ok: false, error: 'events HMAC does not match the agent key' };
+  return { ok: true, body: parts.body };
+}

@@ -1,0 +1,44 @@
+import { enrolCredentialTopic, enrolRequestTopic } from './enrolment';
+import { TOPIC_ROOT } from './protocol.topics';
+
+/**
+ * Who a broker connection is, once authenticated (docs/protocol.md 9): a gateway (the
+ * installation's own identity: every topic), an enrolled agent (its own subtree), or an agent
+ * enrolling (its enrolment session's two topics).
+ */
+export type BrokerIdentity = { kind: 'gateway' } | { kind: 'agent'; clientId: string } | { kind: 'enrol'; session: string };
+
+/** Topics an agent publishes in its own subtree (transfer-up: file chunks it sends). */
+export const AGENT_PUBLISH_CHANNELS = ['status', 'events', 'transfer-up'] as const;
+/** Topics an agent reads in its own subtree (transfer-down: file chunks it receives). */
+export const AGENT_SUBSCRIBE_CHANNELS = ['commands', 'transfer-down'] as const;
+/** Broadcast transfers: every agent reads, only gateways write. */
+export const BROADCASTS_FILTER = `${TOPIC_ROOT}/broadcasts/#`;
+
+const own = (clientId: string, channel: string) => `${TOPIC_ROOT}/agents/${clientId}/${channel}`;
+
+/** Whether `identity` may publish on `topic` (a topic name, never a filter). */
+export function mayPublish(identity: BrokerIdentity, topic: string): boolean {
+  switch (identity.kind) {
+    case 'gateway':
+      return true;
+    case 'agent':
+      return AGENT_PUBLISH_CHANNELS.some((channel) => topic === own(identity.clientId, channel));
+    case 'enrol':
+      return topic === enrolRequestTopic(identity.session);
+  }
+}
+
+/** Whether `identity` may subscribe to `filter` (wildcards included: an agent gets no `+` or `#` but the broadcasts'). */
+export function maySubscribe(identity: BrokerIdentity, filter: string): boolean {
+  switch (identity.kind) {
+    case 'gateway':
+      return true;
+    case 'agent':
+      if (AGENT_SUBSCRIBE_CHANNELS.some((channel) => filter === own(identity.clientId, channel))) return true;
+      // Anything inside the broadcasts subtree (a `#` there stays inside it).
+      return filter.startsWith(`${TOPIC_ROOT}/broadcasts/`) && !filter.includes('+');
+    case 'enrol':
+      return filter === enrolCredentialTopic(identity.session);
+  }
+}
