@@ -12,7 +12,7 @@ import type { StepInput } from '../../src/services/step-script';
 import { TaskService } from '../../src/services/task.service';
 import { clearRetained, rawClient, startPrivateBroker, type TestBroker } from '../live/support/broker';
 import { runEnded, runRecords } from '../live/support/records';
-import { createE2eDatabase, ensureBuilt, gatewayTools, spawnAgent, startE2eGateway, type AgentProcess } from './support/fleet';
+import { createE2eDatabase, ensureBuilt, gatewayLogin, gatewayTools, spawnAgent, startE2eGateway, type AgentProcess } from './support/fleet';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const write = async (file: string, content: string, mode?: number) => {
@@ -40,7 +40,6 @@ describe('fleet (end to end)', () => {
   const extraAgents: AgentProcess[] = [];
   let privateBroker: TestBroker | undefined;
   const t = gatewayTools(() => gateway);
-  const gatewayLogin = () => ({ username: 'sdes-gateway', password: gateway.fleet.keys.gatewaySecret });
 
   const clientId = async (a: AgentProcess) => (await t.sql<{ id: number }>('select id from client where mqtt_client_id = ?', [a.clientId]))[0].id;
   const online = (a: AgentProcess, timeoutMs?: number) => t.waitFor(`${a.clientId} ONLINE`, async () => (await t.statusOf(a.clientId)) === 'ONLINE', timeoutMs);
@@ -99,7 +98,7 @@ describe('fleet (end to end)', () => {
 
   it('runs a job with every step type on three agents; REST, GraphQL and the files agree', async () => {
     // With the gateways' own identity: the broker lets no one else read agents' events.
-    const spy = await rawClient(brokerUrl, `${prefix}-spy`, gatewayLogin());
+    const spy = await rawClient(brokerUrl, `${prefix}-spy`, gatewayLogin(gateway));
     spy.on('message', (topic, payload) => captured.push({ topic, payload: Buffer.from(payload) }));
     await spy.subscribeAsync(
       Object.values(agents).map((a) => eventsTopic(a.clientId)),
@@ -261,7 +260,7 @@ describe('fleet (end to end)', () => {
     const count = async () =>
       (await t.sql<{ n: number }>('select (select count(*) from step_result)::int + (select count(*) from step_message)::int as n'))[0].n;
     const before = await count();
-    const intruder = await rawClient(brokerUrl, `${prefix}-replayer`, gatewayLogin());
+    const intruder = await rawClient(brokerUrl, `${prefix}-replayer`, gatewayLogin(gateway));
     for (const { topic, payload } of captured) await intruder.publishAsync(topic, payload, { qos: 1 });
     for (const payload of ['', 'null', '{"v":1}', '{"v":1,"stream":"x","events":[{"seq":1}]}', Buffer.from([0xff, 0xfe, 0x00])]) {
       await intruder.publishAsync(eventsTopic(agents.s1.clientId), payload, { qos: 1 });

@@ -4,7 +4,7 @@ import { parseTransferDown, transferDownTopic } from '../../src/protocol';
 import { TRANSFER_WINDOW } from '../../src/agent/transfer/upload';
 import { rawClient } from '../live/support/broker';
 import { runEnded } from '../live/support/records';
-import type { AgentProcess } from './support/fleet';
+import { gatewayLogin, type AgentProcess } from './support/fleet';
 import { sha256Of, startTransferFleet, writeRandomFile } from './support/transfer-fleet';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,7 +84,7 @@ describe('transfer faults (end to end)', () => {
     const size = 40 * 1024 * 1024;
     const chunks = size / (256 * 1024);
     const sha = await writeRandomFile(path.join(hq.root, 'outbox/big.bin'), size);
-    const spy = await rawClient(fleet.gateway.brokerUrl, `${prefix}-spy`);
+    const spy = await rawClient(fleet.gateway.brokerUrl, `${prefix}-spy`, gatewayLogin(fleet.gateway));
     let dataFrames = 0;
     spy.on('message', (_topic, payload) => {
       const parsed = parseTransferDown(payload);

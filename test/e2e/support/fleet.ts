@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client as PgClient } from 'pg';
 import pino from 'pino';
+import { GATEWAY_USERNAME } from '../../../src/fleet';
 import { startGateway, type Gateway } from '../../../src/gateway';
 import { silentLogger } from '../../../src/runtime/logger';
 import type { ServiceContext } from '../../../src/services/service-context';
@@ -215,3 +216,6 @@ export function gatewayTools(current: () => Gateway) {
   };
   return tools;
 }
+
+/** The broker login of the gateway's own identity: what a test's spy or replayer connects with to see every agent's topics. */
+export const gatewayLogin = (gateway: Gateway) => ({ username: GATEWAY_USERNAME, password: gateway.fleet.keys.gatewaySecret });
