@@ -213,7 +213,14 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       pubsub,
       send: (clientId, header, body) => carrier.send(clientId, header, body),
     });
-    const carrier = createTransferCarrier({ mqtt, logger, shareGroup: config.shareGroup, handle: (clientId, frame) => transfers.handle(clientId, frame) });
+    const carrier = createTransferCarrier({
+      mqtt,
+      logger,
+      shareGroup: config.shareGroup,
+      handle: (clientId, frame) => transfers.handle(clientId, frame),
+      authenticate: fleet.messageAuth,
+      seal: fleet.sealTransfer,
+    });
     transfersOnline = (clientIds) => transfers.clientsOnline(clientIds);
     await carrier.start();
     stoppers.push({ name: 'transfers', stop: () => carrier.stop() });

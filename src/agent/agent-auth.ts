@@ -1,4 +1,4 @@
-import { authenticateEvents, commandVerifyKey, verifyCommand } from '../protocol';
+import { authenticateEvents, authenticateFrame, commandVerifyKey, verifyCommand, verifyFrame } from '../protocol';
 import type { Logger } from './agent.logger';
 import { EnrolmentError, enrol, loadCredential } from './enrolment';
 
@@ -10,6 +10,10 @@ export interface AgentAuth {
   sealEvents(topic: string, body: Buffer): Buffer;
   /** The command to handle, or null when it must be refused (logged): unsigned or signed by another key. */
   checkCommand(topic: string, payload: Buffer): Buffer | null;
+  /** A transfer frame for the agent's transfer-up: with the agent's HMAC once enrolled. */
+  sealTransfer(topic: string, frame: Buffer): Buffer;
+  /** A transfer-down frame to handle, or null when its HMAC is missing or wrong (logged). */
+  checkTransfer(topic: string, payload: Buffer): Buffer | null;
 }
 
 /**
@@ -57,6 +61,14 @@ export async function resolveAgentAuth(options: {
       const checked = verifyCommand(verifyKey, topic, payload);
       if (checked.ok) return checked.body;
       logger.warn({ topic, bytes: payload.length, reason: checked.error }, `refused a command: ${checked.error}`);
+      return null;
+    },
+    sealTransfer: (topic, frame) => (eventKey ? authenticateFrame(eventKey, topic, frame) : frame),
+    checkTransfer(topic, payload) {
+      if (!eventKey) return payload;
+      const checked = verifyFrame(eventKey, topic, payload);
+      if (checked.ok) return checked.body;
+      logger.warn({ topic, bytes: payload.length, reason: checked.error }, `refused a transfer frame: ${checked.error}`);
       return null;
     },
   };

@@ -135,7 +135,7 @@ export function createAgent(options: AgentOptions): Agent {
     const transferClient = createTransferClient({
       logger,
       publish: (frame) =>
-        mqttClient.publish(transferUpTopic(clientId), frame, { qos: 1 }, (error) => {
+        mqttClient.publish(transferUpTopic(clientId), auth.sealTransfer(transferUpTopic(clientId), frame), { qos: 1 }, (error) => {
           if (error) logger.debug({ err: error }, 'transfer frame not confirmed; the transfer asks again');
         }),
     });
@@ -206,9 +206,11 @@ export function createAgent(options: AgentOptions): Agent {
     });
     const transferDown = transferDownTopic(clientId);
     mqttClient.on('message', (topic, payload) => {
-      // Transfer frames answer the agent's own requests and are checked by their SHA-256s; commands
-      // make it act, so they must carry the installation's signature.
-      if (topic === transferDown) return transferClient.receive(payload);
+      // Transfer frames carry the HMAC of the agent's own key, commands the installation's signature.
+      if (topic === transferDown) {
+        const frame = auth.checkTransfer(topic, payload);
+        return frame ? transferClient.receive(frame) : undefined;
+      }
       const command = auth.checkCommand(topic, payload);
       if (command) onCommand(topic, command);
     });

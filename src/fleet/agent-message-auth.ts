@@ -1,4 +1,4 @@
-import { verifyEvents, type AgentChannel } from '../protocol';
+import { authenticateFrame, verifyEvents, verifyFrame, type AgentChannel } from '../protocol';
 import type { Logger } from '../runtime/logger';
 import type { AgentRegistry } from './agent-registry';
 
@@ -6,8 +6,9 @@ import type { AgentRegistry } from './agent-registry';
  * The gateway's check of what arrives on an agent's topics, whatever the broker let through
  * (docs/protocol.md 9.3): an enrolled agent's event batches must carry its HMAC; a revoked
  * agent's messages are dropped; a client id without credential is heard only where unenrolled
- * agents are allowed (SDES_ALLOW_UNENROLLED_AGENTS). Returns the payload to parse (without the
- * HMAC) or null to drop; each drop is logged.
+ * agents are allowed (SDES_ALLOW_UNENROLLED_AGENTS). Its transfer frames carry the same key's
+ * HMAC in their header. Returns the payload to parse (without the HMAC) or null to drop; each drop
+ * is logged.
  */
 export function createAgentMessageAuth({ registry, allowUnenrolled, logger }: { registry: AgentRegistry; allowUnenrolled: boolean; logger: Logger }) {
   const decide = (clientId: string, channel: AgentChannel, topic: string, payload: Buffer): Buffer | null | 'unknown' => {
@@ -21,10 +22,10 @@ export function createAgentMessageAuth({ registry, allowUnenrolled, logger }: { 
       logger.warn({ clientId, topic }, `message of ${clientId} dropped: its credential is revoked`);
       return null;
     }
-    if (channel !== 'events') return payload;
-    const checked = verifyEvents(standing.eventKey, topic, payload);
+    if (channel !== 'events' && channel !== 'transfer-up') return payload;
+    const checked = channel === 'events' ? verifyEvents(standing.eventKey, topic, payload) : verifyFrame(standing.eventKey, topic, payload);
     if (checked.ok) return checked.body;
-    logger.warn({ clientId, topic, reason: checked.error }, `events on the topic of ${clientId} dropped: ${checked.error}`);
+    logger.warn({ clientId, topic, reason: checked.error }, `${channel} message on the topic of ${clientId} dropped: ${checked.error}`);
     return null;
   };
   const unknown = (clientId: string, topic: string, payload: Buffer): Buffer | null => {
@@ -44,6 +45,19 @@ export function createAgentMessageAuth({ registry, allowUnenrolled, logger }: { 
   };
 }
 export type AgentMessageAuth = ReturnType<typeof createAgentMessageAuth>;
+
+/**
+ * The gateway's transfer-down frames for an agent, with the HMAC of that agent's event key (the
+ * agent checks it); null for a revoked agent, which is sent nothing. An agent without credential
+ * (allowed only with SDES_ALLOW_UNENROLLED_AGENTS) gets them as they are.
+ */
+export function createTransferSealer({ registry }: { registry: AgentRegistry }) {
+  return (clientId: string, topic: string, frame: Buffer): Buffer | null => {
+    const standing = registry.standing(clientId);
+    if (standing.kind === 'revoked') return null;
+    return standing.kind === 'active' ? authenticateFrame(standing.eventKey, topic, frame) : frame;
+  };
+}
 
 function isOffline(payload: Buffer): boolean {
   try {

@@ -3,7 +3,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import { EnrolmentTokenService } from '../services/enrolment-token.service';
-import { createAgentMessageAuth } from './agent-message-auth';
+import { createAgentMessageAuth, createTransferSealer } from './agent-message-auth';
 import { createAgentRegistry } from './agent-registry';
 import { createBrokerAuth } from './broker-auth';
 import { loadFleetKeys, writeEnrolmentTokenFile } from './fleet-keys';
@@ -59,6 +59,7 @@ export async function createFleetSecurity(options: FleetSecurityOptions) {
     logger,
   });
   const messageAuth = createAgentMessageAuth({ registry, allowUnenrolled, logger });
+  const sealTransfer = createTransferSealer({ registry });
 
   let lastFiles: Promise<unknown> = Promise.resolve();
   const writeMosquitto = () => {
@@ -82,6 +83,7 @@ export async function createFleetSecurity(options: FleetSecurityOptions) {
     registry,
     brokerAuth,
     messageAuth,
+    sealTransfer,
     tokenFile,
     allowUnenrolled,
     /** Every token an enrolment may use now: SDES_ENROLMENT_TOKEN (or the installation's) and the admins'. */

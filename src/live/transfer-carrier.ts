@@ -25,6 +25,10 @@ export interface TransferCarrierOptions {
   shareGroup?: string;
   /** What a frame means (src/services/transfer); called for one agent's frames one after another. */
   handle: (mqttClientId: string, frame: TransferFrame<TransferUp>) => Promise<void>;
+  /** Checks an agent's frame (its HMAC, a revoked credential): the frame without the HMAC, or null to drop it (src/fleet). */
+  authenticate?: (mqttClientId: string, channel: 'transfer-up', topic: string, payload: Buffer) => Buffer | null | Promise<Buffer | null>;
+  /** Seals a frame for an agent (its HMAC), or null when nothing may be sent to it (src/fleet). */
+  seal?: (mqttClientId: string, topic: string, frame: Buffer) => Buffer | null;
 }
 
 /**
@@ -33,7 +37,14 @@ export interface TransferCarrierOptions {
  * order); answers go out on the agent's transfer-down. A malformed frame is logged and dropped; a
  * handler that throws costs only its frame.
  */
-export function createTransferCarrier({ mqtt, logger, shareGroup, handle }: TransferCarrierOptions): TransferCarrier {
+export function createTransferCarrier({
+  mqtt,
+  logger,
+  shareGroup,
+  handle,
+  authenticate = (_clientId, _channel, _topic, payload) => payload,
+  seal = (_clientId, _topic, frame) => frame,
+}: TransferCarrierOptions): TransferCarrier {
   const log = logger.child({ part: 'transfer' });
   const filter = gatewaySubscriptions({ shareGroup }).transferUp;
   const chains = new Map<string, Promise<void>>();
@@ -42,13 +53,17 @@ export function createTransferCarrier({ mqtt, logger, shareGroup, handle }: Tran
   const onMessage = (topic: string, payload: Buffer) => {
     const where = parseAgentTopic(topic);
     if (where?.channel !== 'transfer-up' || stopped) return;
-    const parsed = parseTransferUp(payload);
-    if (!parsed.ok) return void log.warn({ clientId: where.clientId, error: parsed.error, bytes: payload.length }, 'malformed transfer frame dropped');
     const { clientId } = where;
+    const take = async () => {
+      const checked = await authenticate(clientId, 'transfer-up', topic, payload);
+      if (!checked) return; // logged by the check
+      const parsed = parseTransferUp(checked);
+      if (!parsed.ok) return void log.warn({ clientId, error: parsed.error, bytes: payload.length }, 'malformed transfer frame dropped');
+      await handle(clientId, parsed.value).catch((err: unknown) => log.error({ err, clientId, kind: parsed.value.header.kind }, 'transfer frame not handled'));
+    };
+    // Checked and handled in the broker's order per agent: an upload's chunks are written in order.
     const previous = chains.get(clientId) ?? Promise.resolve();
-    const next = previous
-      .then(() => handle(clientId, parsed.value))
-      .catch((err: unknown) => log.error({ err, clientId, kind: parsed.value.header.kind }, 'transfer frame not handled'));
+    const next = previous.then(take).catch((err: unknown) => log.error({ err, clientId }, 'transfer frame not checked; dropped'));
     chains.set(clientId, next);
     void next.then(() => {
       if (chains.get(clientId) === next) chains.delete(clientId);
@@ -69,8 +84,10 @@ export function createTransferCarrier({ mqtt, logger, shareGroup, handle }: Tran
     send(mqttClientId, header, body) {
       if (stopped) return;
       try {
-        const frame = encodeFrame({ v: PROTOCOL_VERSION, ...header }, body);
-        mqtt.publish(transferDownTopic(mqttClientId), frame, { qos: 1 }, (err) => {
+        const topic = transferDownTopic(mqttClientId);
+        const frame = seal(mqttClientId, topic, encodeFrame({ v: PROTOCOL_VERSION, ...header }, body));
+        if (!frame) return void log.debug({ clientId: mqttClientId, kind: header.kind }, 'transfer frame not sent: the agent has no valid credential');
+        mqtt.publish(topic, frame, { qos: 1 }, (err) => {
           if (err) log.debug({ err, clientId: mqttClientId, kind: header.kind }, 'transfer frame not confirmed');
         });
       } catch (err) {

@@ -107,3 +107,49 @@ export function verifyEvents(eventKey: Buffer, topic: string, wire: Buffer): Mes
     return { ok: false, error: 'events HMAC does not match the agent key' };
   return { ok: true, body: parts.body };
 }
+
+/*
+ * Transfer frames (docs/protocol.md §12, 9.3) carry the HMAC in their JSON header, keyed by the
+ * agent's event key in both directions: only that agent and the gateway know it. The header of a
+ * chunk names the chunk's SHA-256, which the receiver checks, so the HMAC of the header covers
+ * the bytes too.
+ */
+const TRANSFER_CONTEXT = 'sdes-xfer-v1\n';
+
+function frameParts(frame: Buffer): { header: Buffer; body: Buffer } | null {
+  if (frame.length < 4) return null;
+  const length = frame.readUInt32BE(0);
+  if (4 + length > frame.length) return null;
+  return { header: frame.subarray(4, 4 + length), body: frame.subarray(4 + length) };
+}
+
+function joinFrame(header: Buffer, body: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(header.length, 0);
+  return Buffer.concat([length, header, body]);
+}
+
+/** A transfer frame for `topic` with its header's HMAC. Throws on a payload that is not a frame (a bug of the caller). */
+export function authenticateFrame(key: Buffer, topic: string, frame: Buffer): Buffer {
+  const parts = frameParts(frame);
+  if (!parts) throw new Error('not a transfer frame');
+  const header = Buffer.from(parts.header.toString('utf8').trimEnd(), 'utf8');
+  const value = createHmac('sha256', key)
+    .update(signedBytes(TRANSFER_CONTEXT, topic, header))
+    .digest();
+  return joinFrame(append(header, 'mac', value), parts.body);
+}
+
+/** Checks a transfer frame's header HMAC; on success returns the frame without it. Never throws. */
+export function verifyFrame(key: Buffer, topic: string, frame: Buffer): MessageAuthResult {
+  const parts = frameParts(frame);
+  if (!parts) return { ok: false, error: 'not a transfer frame' };
+  const split2 = split(parts.header, 'mac');
+  if ('error' in split2) return { ok: false, error: `unauthenticated transfer frame: ${split2.error}` };
+  const expected = createHmac('sha256', key)
+    .update(signedBytes(TRANSFER_CONTEXT, topic, split2.body))
+    .digest();
+  if (split2.value.length !== expected.length || !timingSafeEqual(split2.value, expected))
+    return { ok: false, error: 'transfer frame HMAC does not match the agent key' };
+  return { ok: true, body: joinFrame(split2.body, parts.body) };
+}
