@@ -15,7 +15,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('agent enrolment and creden
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
     const credential = JSON.parse(await fs.readFile(file, 'utf8'));
     expect(credential).toMatchObject({ clientId: a.clientId, username: a.clientId, gatewayKey: h.gateway.fleet.keys.commands.publicKey });
-    expect(h.logged(new RegExp(`agent ${a.clientId} enrolled`))).toBe(true);
+    expect(await h.eventuallyLogged(new RegExp(`agent ${a.clientId} enrolled`))).toBe(true);
 
     await fs.mkdir(path.join(a.root, 'in'), { recursive: true });
     await fs.writeFile(path.join(a.root, 'in/a.txt'), 'hello');
@@ -35,13 +35,13 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('agent enrolment and creden
 
   it('refuses a wrong token and logs it', async () => {
     await expect(h.startAgent('wrong-token', { enrolmentToken: 'not-the-token-at-all-000' })).rejects.toThrow(/refused the enrolment token/);
-    expect(h.logged(/wrong enrolment token|not authorised/)).toBe(true);
+    expect(await h.eventuallyLogged(/wrong enrolment token|not authorised/)).toBe(true);
   });
 
   it('refuses to enrol an id that is already enrolled (no takeover by enrolment)', async () => {
     const a = await h.startAgent('taken');
     await expect(h.startAgent('taken-again', { clientId: a.clientId })).rejects.toThrow(/already enrolled/);
-    expect(h.logged(/enrolment refused/)).toBe(true);
+    expect(await h.eventuallyLogged(/enrolment refused/)).toBe(true);
   });
 
   it('cuts off a revoked agent and refuses it at the broker', async () => {
@@ -53,6 +53,6 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('agent enrolment and creden
     // The connection is closed, and every reconnection refused.
     await h.t.waitFor('the agent refused', async () => a.logs.slice(before).some((l) => /Not authorized|Bad username/.test(l.msg)), 15_000);
     await expect(h.connect({ clientId: a.clientId, username: a.clientId, password: credential.secret })).rejects.toThrow(/Not authorized|Bad username/);
-    expect(h.logged(new RegExp(`(credential of ${a.clientId} is revoked|not authorised)`))).toBe(true);
+    expect(await h.eventuallyLogged(new RegExp(`(credential of ${a.clientId} is revoked|not authorised)`))).toBe(true);
   });
 });

@@ -110,10 +110,12 @@ describe('transfers (end to end)', () => {
       expect(mine.map((p) => p.bytes)).toEqual([...mine.map((p) => p.bytes)].sort((a, b) => a - b));
       expect(mine.length).toBeLessThan(size / (256 * 1024) / 4);
     }
-    // Streamed: no agent held the file whole. (V8 collects chunk buffers once some tens of MiB
-    // are outstanding, so the peak grows by about that much, whatever the file's size.)
+    // Streamed: no agent held the file whole, which would grow it by the file's size at least.
+    // (V8 collects chunk buffers once some tens of MiB are outstanding: measured +60 to +81 MiB on
+    // a loaded machine, whatever the file's size.) And each stays under the 300 MB.
     const after = await Promise.all([hq, s1, s2].map(peakMiB));
-    after.forEach((peak, i) => expect(peak - before[i]).toBeLessThan(80));
+    after.forEach((peak, i) => expect(peak - before[i]).toBeLessThan(size / (1024 * 1024)));
+    after.forEach((peak) => expect(peak).toBeLessThan(300));
   }, 60_000);
 
   it('BROADCAST: the SERVER uploads once, every client of the groups receives, an offline one after connecting', async () => {

@@ -90,6 +90,15 @@ export function useFleetHarness(kind: BrokerKind) {
       if (h.mosquittoLog) brokerLog.splice(0, brokerLog.length, ...fsSync.readFileSync(h.mosquittoLog, 'utf8').split('\n'));
       return gatewayLogs.some((l) => pattern.test(`${l.msg} ${JSON.stringify(l)}`)) || brokerLog.some((l) => pattern.test(l));
     },
+    /** Whether such a line appears within `timeoutMs`: the broker writes its log file, and the gateway logs, a little after the refusal. */
+    async eventuallyLogged(pattern: RegExp, timeoutMs = 5_000): Promise<boolean> {
+      const deadline = Date.now() + timeoutMs;
+      while (!h.logged(pattern)) {
+        if (Date.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return true;
+    },
     mosquittoLog: undefined as string | undefined,
     mosquittoDir: undefined as string | undefined,
     async startAgent(name: string, overrides: Partial<AgentOptions> = {}): Promise<FleetAgent> {
