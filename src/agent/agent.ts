@@ -9,6 +9,7 @@ import {
   eventsTopic,
   isValidClientId,
   statusTopic,
+  isBroadcastTopic,
   transferDownTopic,
   transferUpTopic,
   type AgentRole,
@@ -128,6 +129,8 @@ export function createAgent(options: AgentOptions): Agent {
         mqttClient.publish(transferUpTopic(clientId), frame, { qos: 1 }, (error) => {
           if (error) logger.debug({ err: error }, 'transfer frame not confirmed; the transfer asks again');
         }),
+      subscribe: async (topic) => void (await mqttClient.subscribeAsync(topic, { qos: 1 })),
+      unsubscribe: (topic) => void mqttClient.unsubscribeAsync(topic).catch(() => undefined),
     });
     const transfer = { client: transferClient, role };
     // BROADCAST deliveries arrive unasked and run beside the report queue.
@@ -195,7 +198,9 @@ export function createAgent(options: AgentOptions): Agent {
       errorLogged = true;
     });
     const transferDown = transferDownTopic(clientId);
-    mqttClient.on('message', (topic, payload) => (topic === transferDown ? transferClient.receive(payload) : onCommand(topic, payload)));
+    mqttClient.on('message', (topic, payload) =>
+      topic === transferDown || isBroadcastTopic(topic) ? transferClient.receive(payload) : onCommand(topic, payload),
+    );
     sender.start();
 
     shutdown = async () => {

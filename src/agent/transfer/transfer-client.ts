@@ -29,7 +29,10 @@ export interface TransferClient {
   onOffer?: (frame: Frame) => void;
   /** Operators' requests about the agent's folders (remote.list, remote.fetch). */
   onRemote?: (frame: Frame) => void;
-  /** A message arrived on the agent's transfer-down. */
+  /** Listens to / leaves a BROADCAST topic (§12.6); its frames arrive through receive(). */
+  subscribe(topic: string): Promise<void>;
+  unsubscribe(topic: string): void;
+  /** A message arrived on the agent's transfer-down (or a broadcast topic it listens to). */
   receive(payload: Buffer): void;
 }
 
@@ -38,11 +41,23 @@ export interface TransferClient {
  * transfer-up, and routes what comes back on transfer-down by `requestId` (answers) or `fileId`
  * (acks, chunks). A malformed frame is logged and dropped.
  */
-export function createTransferClient({ publish, logger }: { publish: (frame: Buffer) => void; logger: Logger }): TransferClient {
+export function createTransferClient({
+  publish,
+  logger,
+  subscribe = async () => undefined,
+  unsubscribe = () => undefined,
+}: {
+  publish: (frame: Buffer) => void;
+  logger: Logger;
+  subscribe?: (topic: string) => Promise<void>;
+  unsubscribe?: (topic: string) => void;
+}): TransferClient {
   const pending = new Map<string, (frame: Frame) => void>();
   const followers = new Map<number, (frame: Frame) => void>();
 
   const client: TransferClient = {
+    subscribe,
+    unsubscribe,
     send(header, body) {
       publish(encodeFrame({ v: PROTOCOL_VERSION, ...header }, body));
     },

@@ -57,7 +57,13 @@ export interface AgentProcess {
   restart(brokerUrl?: string): Promise<void>;
 }
 
-export async function spawnAgent(brokerUrl: string, clientId: string, role: 'SERVER' | 'STORE', base: string): Promise<AgentProcess> {
+export async function spawnAgent(
+  brokerUrl: string,
+  clientId: string,
+  role: 'SERVER' | 'STORE',
+  base: string,
+  env: Record<string, string> = {},
+): Promise<AgentProcess> {
   const root = path.join(base, clientId, 'root');
   const stateDir = path.join(base, clientId, 'state');
   await fs.mkdir(root, { recursive: true });
@@ -69,7 +75,7 @@ export async function spawnAgent(brokerUrl: string, clientId: string, role: 'SER
       [CLI, 'agent', '--broker', url, '--client-id', clientId, '--role', role, '--root', root, '--state-dir', stateDir, '--log-level', 'info'],
       {
         cwd: REPO,
-        env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: '' },
+        env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: '', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
