@@ -46,9 +46,10 @@ describe('BROADCAST, one publish per chunk (end to end)', () => {
       const parsed = parseTransferDown(payload);
       if (!parsed.ok) return;
       const h = parsed.value.header;
-      if (h.kind === 'broadcast.data') sent.broadcast += parsed.value.body.length;
-      if (h.kind === 'fetch.data') {
-        const clientId = topic.split('/')[3];
+      if (h.kind === 'broadcast.data' && h.fileSha256 === sha) sent.broadcast += parsed.value.body.length;
+      // Other suites may share the broker: only this fleet's stores count.
+      const clientId = topic.split('/')[3];
+      if (h.kind === 'fetch.data' && stores.some((st) => st.clientId === clientId)) {
         sent.pulled.set(clientId, [...(sent.pulled.get(clientId) ?? []), h.index]);
       }
     });

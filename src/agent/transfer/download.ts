@@ -82,9 +82,9 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   const have = await readSidecar(o.partPath, file, chunkSize);
   const resumedFrom = have.size;
   if (resumedFrom > 0) o.message(`resuming ${file.name}: ${resumedFrom} of ${total} chunks already here`);
-  const handle = await fs.open(o.partPath, resumedFrom > 0 ? 'r+' : 'w');
+  const handle = await fs.open(o.partPath, resumedFrom > 0 ? 'r+' : 'w+');
   const queue = o.client.follow(file.fileId);
-  const progress = createProgress(o.clock, file.size, (text) => o.message(`${file.name}: ${text}`));
+  const progress = createProgress(o.clock, file.size, (text) => o.message(`${file.name}: ${text}`), `↓ ${file.name}`);
   const inFlight = new Set<number>();
   let cursor = 0;
   let received = 0;
@@ -92,9 +92,22 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   let silences = 0;
   let fromBroadcast = 0;
   const save = () => writeSidecar(o.partPath, { sha256: file.sha256, size: file.size, chunkSize, have: [...have] });
+  // The whole file's hash, fed in index order as chunks land (a chunk ahead waits on disk and is
+  // read back when the gap fills), so the end need not read the file again.
+  const whole = resumedFrom === 0 ? createHash('sha256') : null;
+  let hashedUpTo = 0;
   const store = async (index: number, data: Buffer) => {
     await handle.write(data, 0, data.length, index * chunkSize);
     have.add(index);
+    if (whole && index === hashedUpTo) {
+      whole.update(data);
+      for (hashedUpTo++; have.has(hashedUpTo); hashedUpTo++) {
+        const length = Math.min(chunkSize, file.size - hashedUpTo * chunkSize);
+        const back = Buffer.alloc(length);
+        await handle.read(back, 0, length, hashedUpTo * chunkSize);
+        whole.update(back);
+      }
+    }
     inFlight.delete(index);
     received += 1;
     progress.update(have.size * chunkSize);
@@ -155,9 +168,10 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     await save().catch(() => undefined);
     throw error;
   } finally {
+    progress.end();
     queue.close();
   }
-  const actual = await sha256File(o.partPath);
+  const actual = whole && hashedUpTo === total ? whole.digest('hex') : await sha256File(o.partPath);
   if (actual !== file.sha256) {
     await fs.rm(o.partPath, { force: true });
     await fs.rm(sidecarOf(o.partPath), { force: true });
