@@ -212,6 +212,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       installation,
       pubsub,
       send: (clientId, header, body) => carrier.send(clientId, header, body),
+      broadcast: (fileId, header, body) => carrier.broadcast(fileId, header, body),
     });
     const carrier = createTransferCarrier({
       mqtt,

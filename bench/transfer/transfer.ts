@@ -7,12 +7,13 @@
  *     end-to-end time and throughput. The file crosses the broker twice (store and forward:
  *     upload into the file store, then download), so the target is against raw × 2 bytes;
  *  3. BROADCAST of BENCH_BROADCAST_MB to BENCH_STORES stores against the same to one store: the
- *     bytes the SERVER published (once) and the bytes the gateway published to the stores;
+ *     bytes the SERVER published (once) and the bytes the gateway published for the stores (on
+ *     the broadcast topic, once, and the chunks stores pulled on their transfer-down);
  *  4. peak resident memory of each agent process (VmHWM) and of the gateway (this process).
  *
  * Environment: MQTT_URL (default: the gateway's embedded broker), DATABASE_URL (a server: the bench
  * makes and drops its own database; default PGlite in a temporary folder), BENCH_MB (100),
- * BENCH_BROADCAST_MB (20), BENCH_STORES (5), BENCH_OUT (bench/results).
+ * BENCH_BROADCAST_MB (20), BENCH_STORES (20), BENCH_OUT (bench/results).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,7 @@ import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import mqtt from 'mqtt';
 import { startGateway, type Gateway } from '../../src/gateway';
-import { DEFAULT_TRANSFER_CHUNK_BYTES, parseTransferDown, transferDownTopic } from '../../src/protocol';
+import { DEFAULT_TRANSFER_CHUNK_BYTES, parseTransferDown, TOPIC_ROOT, transferDownTopic } from '../../src/protocol';
 import { silentLogger } from '../../src/runtime/logger';
 import { BindingService } from '../../src/services/binding.service';
 import { ClientService } from '../../src/services/client.service';
@@ -38,7 +39,7 @@ import { scratchDatabase } from '../support/scratch-database';
 const MB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_MB ?? 100) * MB;
 const BROADCAST_SIZE = Number(process.env.BENCH_BROADCAST_MB ?? 20) * MB;
-const STORES = Number(process.env.BENCH_STORES ?? 5);
+const STORES = Number(process.env.BENCH_STORES ?? 20);
 const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
 const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
 const CHUNK = DEFAULT_TRANSFER_CHUNK_BYTES;
@@ -198,23 +199,27 @@ async function main() {
     await writeRandom(path.join(hq.root, 'bc.bin'), BROADCAST_SIZE);
     const spy = await mqtt.connectAsync(gateway.brokerUrl, { clientId: `${prefix}-spy`, clean: true });
     let downBytes = 0;
+    let repairBytes = 0;
     spy.on('message', (_t, payload) => {
       const f = parseTransferDown(payload);
-      if (f.ok && f.value.header.kind === 'fetch.data') downBytes += f.value.body.length;
+      if (f.ok && f.value.header.kind === 'broadcast.data') downBytes += f.value.body.length;
+      if (f.ok && f.value.header.kind === 'fetch.data') {
+        downBytes += f.value.body.length;
+        repairBytes += f.value.body.length;
+      }
     });
-    await spy.subscribeAsync(
-      stores.map((s) => transferDownTopic(s.clientId)),
-      { qos: 0 },
-    );
+    // What the gateway publishes for the stores: once on the broadcast topic, plus each store's pulls.
+    await spy.subscribeAsync([...stores.map((s) => transferDownTopic(s.clientId)), `${TOPIC_ROOT}/broadcasts/+`], { qos: 0 });
     const broadcastTo = async (members: AgentProc[]) => {
       const group = await new GroupService(ctx()).create({ groupName: `${prefix}-${Math.random()}` });
       await new GroupService(ctx()).bindClients(group.id, await Promise.all(members.map(idOf)));
       downBytes = 0;
+      repairBytes = 0;
       const seconds = await runJob([{ type: 'BROADCAST', filePath: 'bc.bin', targetFilePath: `bc-${group.id}.bin`, groups: [group.id] }], [hq]);
       for (const m of members)
         if ((await sha256(path.join(m.root, `bc-${group.id}.bin`))) !== (await sha256(path.join(hq.root, 'bc.bin'))))
           throw new Error('BROADCAST: checksum differs');
-      return { seconds, down: downBytes };
+      return { seconds, down: downBytes, pulled: repairBytes };
     };
     const one = await broadcastTo([stores[0]]);
     const all = await broadcastTo(stores);
@@ -222,7 +227,7 @@ async function main() {
     console.log(
       `BROADCAST ${BROADCAST_SIZE / MB} MiB: the SERVER uploaded it once (${BROADCAST_SIZE / MB} MiB); 1 store ${one.seconds.toFixed(1)} s, ` +
         `${STORES} stores ${all.seconds.toFixed(1)} s (${(all.seconds / one.seconds).toFixed(2)}x); ` +
-        `the gateway published ${(all.down / MB).toFixed(0)} MiB to the stores (${(all.down / BROADCAST_SIZE).toFixed(1)}x the file: each store pulls its own copy)`,
+        `the gateway published ${(all.down / MB).toFixed(0)} MiB to the stores (${(all.down / BROADCAST_SIZE).toFixed(2)}x the file; ${(all.pulled / MB).toFixed(1)} MiB of it pulled by stores that missed chunks)`,
     );
     const agentPeaks = await Promise.all(agents.map(async (a) => ({ clientId: a.clientId, peakMiB: Math.round(await peakMiB(a)) })));
     const gatewayPeak = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -237,7 +242,14 @@ async function main() {
       sizeMiB: SIZE / MB,
       rawMiBps: raw,
       sendRecv: { seconds: sendSeconds, MiBps: sendRate, ofRaw: sendRate / raw },
-      broadcast: { sizeMiB: BROADCAST_SIZE / MB, stores: STORES, oneStoreSeconds: one.seconds, allStoresSeconds: all.seconds, downMiB: all.down / MB },
+      broadcast: {
+        sizeMiB: BROADCAST_SIZE / MB,
+        stores: STORES,
+        oneStoreSeconds: one.seconds,
+        allStoresSeconds: all.seconds,
+        downMiB: all.down / MB,
+        pulledMiB: all.pulled / MB,
+      },
       peakMiB: { gatewayBefore: sampler.baseMiB, gatewayDuring: gatewayPeak, agents: agentPeaks },
     };
     await fs.writeFile(path.join(OUT, `transfer-${result.database}-${result.broker}.json`), JSON.stringify(result, null, 2));

@@ -9,6 +9,7 @@ import {
   eventsTopic,
   isValidClientId,
   statusTopic,
+  isBroadcastTopic,
   transferDownTopic,
   transferUpTopic,
   type AgentRole,
@@ -138,6 +139,8 @@ export function createAgent(options: AgentOptions): Agent {
         mqttClient.publish(transferUpTopic(clientId), auth.sealTransfer(transferUpTopic(clientId), frame), { qos: 1 }, (error) => {
           if (error) logger.debug({ err: error }, 'transfer frame not confirmed; the transfer asks again');
         }),
+      subscribe: async (topic) => void (await mqttClient.subscribeAsync(topic, { qos: 1 })),
+      unsubscribe: (topic) => void mqttClient.unsubscribeAsync(topic).catch(() => undefined),
     });
     const transfer = { client: transferClient, role };
     // BROADCAST deliveries arrive unasked and run beside the report queue.
@@ -211,6 +214,9 @@ export function createAgent(options: AgentOptions): Agent {
         const frame = auth.checkTransfer(topic, payload);
         return frame ? transferClient.receive(frame) : undefined;
       }
+      // A broadcast's chunks go to every store at once, so no agent's key can seal them: each names
+      // its SHA-256, and the file's comes in the store's own (sealed) deliver.offer.
+      if (isBroadcastTopic(topic)) return transferClient.receive(payload);
       const command = auth.checkCommand(topic, payload);
       if (command) onCommand(topic, command);
     });

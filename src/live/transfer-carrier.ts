@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import {
+  broadcastTopic,
   encodeFrame,
   gatewaySubscriptions,
   parseAgentTopic,
@@ -17,6 +18,8 @@ export interface TransferCarrier {
   stop(): Promise<void>;
   /** Publishes a frame on the agent's transfer-down (QoS 1). */
   send(mqttClientId: string, header: TransferDownDraft, body?: Buffer): void;
+  /** Publishes a frame once on a BROADCAST topic (QoS 1); resolves when the broker has it. */
+  broadcast(fileId: number, header: TransferDownDraft, body?: Buffer): Promise<void>;
 }
 
 export interface TransferCarrierOptions {
@@ -93,6 +96,10 @@ export function createTransferCarrier({
       } catch (err) {
         log.error({ err, clientId: mqttClientId, kind: header.kind }, 'cannot build a transfer frame');
       }
+    },
+    async broadcast(fileId, header, body) {
+      if (stopped) return;
+      await mqtt.publishAsync(broadcastTopic(fileId), encodeFrame({ v: PROTOCOL_VERSION, ...header }, body), { qos: 1 });
     },
   };
 }

@@ -57,6 +57,14 @@ export const transferUpTopic = (clientId: string): string => agentTopic(clientId
 export const transferDownTopic = (clientId: string): string => agentTopic(clientId, 'transfer-down');
 
 /**
+ * Gateway → stores: the chunks of a BROADCAST file, published once for every store it was offered
+ * to (docs/protocol.md §12.6; QoS 1). Agents only read it.
+ */
+export const broadcastTopic = (fileId: number): string => `${TOPIC_ROOT}/broadcasts/${fileId}`;
+/** Whether a topic is one of broadcastTopic's. */
+export const isBroadcastTopic = (topic: string): boolean => /^sdes\/v1\/broadcasts\/[1-9][0-9]*$/.test(topic);
+
+/**
  * The topic filters a gateway subscribes to. With `shareGroup`, events are an MQTT shared
  * subscription (`$share/{group}/...`) so several gateways split the fleet's traffic.
  */

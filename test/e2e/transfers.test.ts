@@ -2,7 +2,9 @@ import fs from 'node:fs/promises';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import path from 'node:path';
+import { parseTransferDown, parseTransferUp, transferDownTopic, transferUpTopic } from '../../src/protocol';
 import { GroupService } from '../../src/services/group.service';
+import { rawClient } from '../live/support/broker';
 import { runEnded } from '../live/support/records';
 import type { AgentProcess } from './support/fleet';
 import { sha256Of, startTransferFleet, writeRandomFile } from './support/transfer-fleet';
@@ -85,11 +87,34 @@ describe('transfers (end to end)', () => {
       { query: 'subscription { transferProgress { fileId direction mqttClientId bytes size rate done } }' },
       { next: ({ data }) => progress.push(data!.transferProgress), error: () => undefined, complete: () => undefined },
     );
+    // What s1 asks and is told about the file: told to wait, it gets the offer pushed, without asking once more.
+    const spy = await rawClient(fleet.gateway.brokerUrl, `${prefix}-spy-recv`);
+    const answers: { kind: string; requestId?: string }[] = [];
+    let opens = 0;
+    spy.on('message', (topic, payload) => {
+      if (topic === transferUpTopic(s1.clientId)) {
+        const up = parseTransferUp(payload);
+        if (up.ok && up.value.header.kind === 'fetch.open') opens += 1;
+        return;
+      }
+      const parsed = parseTransferDown(payload);
+      if (parsed.ok && (parsed.value.header.kind === 'fetch.wait' || parsed.value.header.kind === 'fetch.offer')) answers.push(parsed.value.header);
+    });
+    await spy.subscribeAsync([transferDownTopic(s1.clientId), transferUpTopic(s1.clientId)], { qos: 1 });
     await sleep(300);
     const runId = await fleet.runJob(jobId);
     const rec = await runEnded(fleet.t, runId, 50_000);
     await sleep(200);
     await ws.dispose();
+    await spy.endAsync();
+    const offers = answers.filter((a) => a.kind === 'fetch.offer');
+    expect(offers).toHaveLength(1);
+    // The SEND took longer than the receiver's first ask (it hashes 100 MiB first): every ask was
+    // answered fetch.wait, and the offer came unasked, pushed to the waiting request.
+    const waits = answers.filter((a) => a.kind === 'fetch.wait');
+    expect(waits.length).toBeGreaterThan(0);
+    expect(opens).toBe(waits.length);
+    expect(waits.map((a) => a.requestId)).toContain(offers[0].requestId);
     const text = rec.messages.map((m) => m.message).join('\n');
     expect(rec.run.status).toBe('SUCCESS');
     expect(text).toMatch(/skipped: RECV_FILE runs on STORE clients/);

@@ -20,7 +20,7 @@ export interface ReceiveTarget {
  */
 export async function receiveInto(
   files: readonly OfferedFile[],
-  offer: { chunkSize: number; grant: string },
+  offer: { chunkSize: number; grant: string; broadcastTopic?: string; deliveryId?: string },
   target: ReceiveTarget,
   context: Pick<StepContext, 'paths' | 'message' | 'signal' | 'clock' | 'recordWrite'>,
   transfer: Pick<StepTransfer, 'client'>,
@@ -54,13 +54,16 @@ export async function receiveInto(
       grant: offer.grant,
       partPath: part,
       compress: target.compress,
+      listen: offer.broadcastTopic && offer.deliveryId ? { topic: offer.broadcastTopic, deliveryId: offer.deliveryId } : undefined,
       message: (text) => context.message(text),
     });
     await fs.rename(part, destination);
     await fs.rm(sidecarOf(part), { force: true });
     context.recordWrite(destination, file.sha256);
     context.message(
-      `${destination}: ${file.size} bytes received (SHA-256 ${file.sha256}${got.resumedFrom ? `, resumed after ${got.resumedFrom} chunks` : ''})`,
+      `${destination}: ${file.size} bytes received (SHA-256 ${file.sha256}${got.resumedFrom ? `, resumed after ${got.resumedFrom} chunks` : ''}${
+        offer.broadcastTopic ? `, ${got.fromBroadcast} of ${got.chunksReceived} chunks from the broadcast` : ''
+      })`,
     );
     written += 1;
   }

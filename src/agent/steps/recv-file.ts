@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TransferError } from '../transfer/upload';
 import { failed, succeeded, type StepExecutor } from './step-executor';
 import { receiveInto } from './receive-into';
@@ -20,13 +21,21 @@ export const recvFile: StepExecutor = async (step, context) => {
   const at = new Date(deadline).toISOString();
   let lastReason = '';
   let reopened = 0;
+  /** An offer the gateway pushed while this step waited (it sends one the moment the senders are done). */
+  let pushed: Awaited<ReturnType<typeof transfer.client.awaitPush>>;
+  // One id while the step waits: the gateway pushes its offer to it, whichever ask it last answered.
+  let requestId = randomUUID();
   try {
     for (;;) {
-      const answer = await transfer.client.request(
-        { kind: 'fetch.open', reportId: transfer.reportId, taskId: transfer.taskId, stepId: step.id },
-        15_000,
-        context.signal,
-      );
+      const answer =
+        pushed ??
+        (await transfer.client.request(
+          { kind: 'fetch.open', reportId: transfer.reportId, taskId: transfer.taskId, stepId: step.id },
+          15_000,
+          context.signal,
+          requestId,
+        ));
+      pushed = undefined;
       const h = answer?.header;
       if (!h) {
         if (context.clock.now() + LOST_ANSWER_PAUSE_MS > deadline)
@@ -41,10 +50,13 @@ export const recvFile: StepExecutor = async (step, context) => {
         }
         if (h.reason !== lastReason) context.message(`${h.reason}; asking again until ${at}`);
         lastReason = h.reason;
-        await context.clock.sleep(h.retryAfterMs, context.signal);
+        // Asking again after retryAfterMs is the fallback; a pushed offer ends the wait at once.
+        const push = await transfer.client.awaitPush(h.requestId, h.retryAfterMs, context.signal);
+        if (push?.header.kind === 'fetch.offer' || push?.header.kind === 'fetch.refused') pushed = push;
         continue;
       }
       if (h.kind !== 'fetch.offer') return failed(`unexpected answer ${h.kind} to the request for files`);
+      requestId = randomUUID();
       const raw = step.targetFilePath || h.targetFilePath;
       if (!raw) return failed('RECV_FILE has no targetFilePath, nor has its SEND_FILE', false);
       if (!h.files.length) return failed('the sender sent no file', false);

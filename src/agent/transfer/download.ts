@@ -5,6 +5,7 @@ import { gunzip } from 'node:zlib';
 import type { OfferedFile } from '../../protocol';
 import type { Clock } from '../clock';
 import { sha256File } from '../file-hash';
+import { listenToBroadcast, type BroadcastListen } from './broadcast-listen';
 import { createProgress } from './progress';
 import type { TransferClient } from './transfer-client';
 import { TRANSFER_WINDOW, TransferError } from './upload';
@@ -33,12 +34,16 @@ export interface DownloadOptions {
   compress?: boolean;
   message(text: string): void;
   answerTimeoutMs?: number;
+  /** A BROADCAST offer naming its topic: take the chunks published there first, then pull the rest. */
+  listen?: BroadcastListen;
 }
 
 export interface Downloaded {
   /** Chunks that arrived in this call (a resumed download receives only the missing ones). */
   chunksReceived: number;
   resumedFrom: number;
+  /** Of chunksReceived, how many came from the broadcast topic (the rest were pulled). */
+  fromBroadcast: number;
 }
 
 export const sidecarOf = (partPath: string) => `${partPath}.json`;
@@ -77,17 +82,41 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   const have = await readSidecar(o.partPath, file, chunkSize);
   const resumedFrom = have.size;
   if (resumedFrom > 0) o.message(`resuming ${file.name}: ${resumedFrom} of ${total} chunks already here`);
-  const handle = await fs.open(o.partPath, resumedFrom > 0 ? 'r+' : 'w');
+  const handle = await fs.open(o.partPath, resumedFrom > 0 ? 'r+' : 'w+');
   const queue = o.client.follow(file.fileId);
-  const progress = createProgress(o.clock, file.size, (text) => o.message(`${file.name}: ${text}`));
-  const missing: number[] = [];
-  for (let i = 0; i < total; i++) if (!have.has(i)) missing.push(i);
+  const progress = createProgress(o.clock, file.size, (text) => o.message(`${file.name}: ${text}`), `↓ ${file.name}`);
   const inFlight = new Set<number>();
   let cursor = 0;
   let received = 0;
   let unsaved = 0;
   let silences = 0;
+  let fromBroadcast = 0;
   const save = () => writeSidecar(o.partPath, { sha256: file.sha256, size: file.size, chunkSize, have: [...have] });
+  // The whole file's hash, fed in index order as chunks land (a chunk ahead waits on disk and is
+  // read back when the gap fills), so the end need not read the file again.
+  const whole = resumedFrom === 0 ? createHash('sha256') : null;
+  let hashedUpTo = 0;
+  const store = async (index: number, data: Buffer) => {
+    await handle.write(data, 0, data.length, index * chunkSize);
+    have.add(index);
+    if (whole && index === hashedUpTo) {
+      whole.update(data);
+      for (hashedUpTo++; have.has(hashedUpTo); hashedUpTo++) {
+        const length = Math.min(chunkSize, file.size - hashedUpTo * chunkSize);
+        const back = Buffer.alloc(length);
+        await handle.read(back, 0, length, hashedUpTo * chunkSize);
+        whole.update(back);
+      }
+    }
+    inFlight.delete(index);
+    received += 1;
+    progress.update(have.size * chunkSize);
+    if (++unsaved >= 8) {
+      unsaved = 0;
+      await handle.datasync();
+      await save();
+    }
+  };
   const ask = (indexes: number[]) => {
     // Contiguous runs in one request each.
     for (let i = 0; i < indexes.length;) {
@@ -97,7 +126,13 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
       i = j + 1;
     }
   };
+  const missing: number[] = [];
   try {
+    if (o.listen && have.size < total) {
+      fromBroadcast = await listenToBroadcast({ client: o.client, queue, signal: o.signal, file, chunkSize, have, listen: o.listen, store });
+      if (fromBroadcast < total - resumedFrom) o.message(`${file.name}: ${fromBroadcast} chunks from the broadcast, pulling the ${total - have.size} missing`);
+    }
+    for (let i = 0; i < total; i++) if (!have.has(i)) missing.push(i);
     while (have.size < total) {
       const more: number[] = [];
       while (inFlight.size + more.length < window && cursor < missing.length) {
@@ -124,16 +159,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
         ask([h.index]);
         continue;
       }
-      await handle.write(data, 0, data.length, h.index * chunkSize);
-      have.add(h.index);
-      inFlight.delete(h.index);
-      received += 1;
-      progress.update(have.size * chunkSize);
-      if (++unsaved >= 8) {
-        unsaved = 0;
-        await handle.datasync();
-        await save();
-      }
+      await store(h.index, data);
     }
     await handle.close();
     await save();
@@ -142,13 +168,14 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     await save().catch(() => undefined);
     throw error;
   } finally {
+    progress.end();
     queue.close();
   }
-  const actual = await sha256File(o.partPath);
+  const actual = whole && hashedUpTo === total ? whole.digest('hex') : await sha256File(o.partPath);
   if (actual !== file.sha256) {
     await fs.rm(o.partPath, { force: true });
     await fs.rm(sidecarOf(o.partPath), { force: true });
     throw new TransferError(`${file.name}: the bytes received hash to ${actual}, the sender's SHA-256 is ${file.sha256}`);
   }
-  return { chunksReceived: received, resumedFrom };
+  return { chunksReceived: received, resumedFrom, fromBroadcast };
 }

@@ -20,16 +20,24 @@ export interface FrameQueue {
 }
 
 export interface TransferClient {
-  /** Sends a request and resolves with the answer of the same `requestId`, or undefined after `timeoutMs`. */
-  request(header: TransferRequestDraft, timeoutMs: number, signal: AbortSignal): Promise<Frame | undefined>;
+  /**
+   * Sends a request and resolves with the answer of the same `requestId` (a new one unless given:
+   * a request asked again keeps its id, so an answer pushed late still finds it), or undefined after `timeoutMs`.
+   */
+  request(header: TransferRequestDraft, timeoutMs: number, signal: AbortSignal, requestId?: string): Promise<Frame | undefined>;
   send(header: TransferUpDraft, body?: Buffer): void;
+  /** Waits up to `timeoutMs` for a frame the gateway pushes with this `requestId` (a later answer to the same request). */
+  awaitPush(requestId: string, timeoutMs: number, signal: AbortSignal): Promise<Frame | undefined>;
   /** Frames about `fileId` (upload acks, fetch data) go to the returned queue until it is closed. */
   follow(fileId: number): FrameQueue;
   /** Offers pushed by the gateway without a request (BROADCAST deliveries). */
   onOffer?: (frame: Frame) => void;
   /** Operators' requests about the agent's folders (remote.list, remote.fetch). */
   onRemote?: (frame: Frame) => void;
-  /** A message arrived on the agent's transfer-down. */
+  /** Listens to / leaves a BROADCAST topic (§12.6); its frames arrive through receive(). */
+  subscribe(topic: string): Promise<void>;
+  unsubscribe(topic: string): void;
+  /** A message arrived on the agent's transfer-down (or a broadcast topic it listens to). */
   receive(payload: Buffer): void;
 }
 
@@ -38,32 +46,49 @@ export interface TransferClient {
  * transfer-up, and routes what comes back on transfer-down by `requestId` (answers) or `fileId`
  * (acks, chunks). A malformed frame is logged and dropped.
  */
-export function createTransferClient({ publish, logger }: { publish: (frame: Buffer) => void; logger: Logger }): TransferClient {
+export function createTransferClient({
+  publish,
+  logger,
+  subscribe = async () => undefined,
+  unsubscribe = () => undefined,
+}: {
+  publish: (frame: Buffer) => void;
+  logger: Logger;
+  subscribe?: (topic: string) => Promise<void>;
+  unsubscribe?: (topic: string) => void;
+}): TransferClient {
   const pending = new Map<string, (frame: Frame) => void>();
   const followers = new Map<number, (frame: Frame) => void>();
 
+  /** Resolves with the next frame of `requestId` (after `start` sent the request, if any), or undefined after `timeoutMs`. */
+  function answerTo(requestId: string, timeoutMs: number, signal: AbortSignal, start?: () => void): Promise<Frame | undefined> {
+    return new Promise<Frame | undefined>((resolve, reject) => {
+      const done = (frame: Frame | undefined, error?: unknown) => {
+        clearTimeout(timer);
+        pending.delete(requestId);
+        signal.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(frame);
+      };
+      const onAbort = () => done(undefined, signal.reason ?? new Error('aborted'));
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort);
+      pending.set(requestId, (frame) => done(frame));
+      start?.();
+    });
+  }
+
   const client: TransferClient = {
+    subscribe,
+    unsubscribe,
     send(header, body) {
       publish(encodeFrame({ v: PROTOCOL_VERSION, ...header }, body));
     },
-    request(header, timeoutMs, signal) {
-      const requestId = randomUUID();
-      return new Promise((resolve, reject) => {
-        const done = (frame: Frame | undefined, error?: unknown) => {
-          clearTimeout(timer);
-          pending.delete(requestId);
-          signal.removeEventListener('abort', onAbort);
-          if (error) reject(error);
-          else resolve(frame);
-        };
-        const onAbort = () => done(undefined, signal.reason ?? new Error('aborted'));
-        const timer = setTimeout(() => done(undefined), timeoutMs);
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort);
-        pending.set(requestId, (frame) => done(frame));
-        client.send({ ...header, requestId } as TransferUpDraft);
-      });
+    request(header, timeoutMs, signal, requestId = randomUUID()) {
+      return answerTo(requestId, timeoutMs, signal, () => client.send({ ...header, requestId } as TransferUpDraft));
     },
+    awaitPush: (requestId, timeoutMs, signal) => answerTo(requestId, timeoutMs, signal),
     follow(fileId) {
       const frames: Frame[] = [];
       let wake: (() => void) | undefined;

@@ -128,7 +128,7 @@ async function sendChunks(
   const total = Math.ceil(size / chunkSize);
   const queue = o.client.follow(fileId);
   const handle = await fs.open(o.filePath, 'r');
-  const progress = createProgress(o.clock, size, (text) => o.message(`${o.name}: ${text}`));
+  const progress = createProgress(o.clock, size, (text) => o.message(`${o.name}: ${text}`), `↑ ${o.name}`);
   let acked = from / chunkSize;
   let next = acked;
   let sent = 0;
@@ -174,6 +174,7 @@ async function sendChunks(
       if (frame.header.kind === 'upload.failed') throw new TransferError(`the gateway did not accept ${o.name}: ${frame.header.reason}`);
     }
   } finally {
+    progress.end();
     queue.close();
     await handle.close();
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TransferUp } from '../../protocol';
 import { intArray } from '../filters';
+import type { BroadcastPublisher } from './broadcast-publisher';
 import type { FetchService } from './fetch.service';
 import { forkOf, reportOfRequest, spoolSessionId, type TransferDeps } from './transfer-context';
 
@@ -36,6 +37,7 @@ export class BroadcastService {
   constructor(
     private readonly deps: TransferDeps,
     private readonly fetches: FetchService,
+    readonly publisher: BroadcastPublisher,
   ) {}
 
   async start(mqttClientId: string, h: BroadcastStart): Promise<void> {
@@ -84,11 +86,18 @@ export class BroadcastService {
     }
     logger.info({ clientId: mqttClientId, fileId: h.fileId, groups, stores: members.length }, 'broadcast started');
     send(mqttClientId, { kind: 'broadcast.accepted', requestId: h.requestId, fileId: h.fileId, total: members.length });
-    await this.offer({ fileId: h.fileId });
+    // The stores offered now listen on the broadcast topic: each chunk goes out once for all of them.
+    const publishing = this.publisher.begin(h.fileId);
+    const offered = await this.offer({ fileId: h.fileId });
+    if (publishing) this.publisher.run(file, this.fetches.chunkSize, offered);
   }
 
-  /** Offers the open deliveries (of a file, or of clients that came ONLINE) to their ONLINE clients, within their deadlines. */
-  async offer(scope: { fileId?: number; clientIds?: number[] }): Promise<void> {
+  /**
+   * Offers the open deliveries (of a file, or of clients that came ONLINE) to their ONLINE clients,
+   * within their deadlines; while the file is being published, the offer names the broadcast topic.
+   * Returns how many were offered.
+   */
+  async offer(scope: { fileId?: number; clientIds?: number[] }): Promise<number> {
     const em = forkOf(this.deps.orm);
     const rows = await em.execute<DeliveryRow[]>(
       `select d.*, c.status as client_status from transfer_delivery d join client c on c.id = d.client_id
@@ -102,9 +111,11 @@ export class BroadcastService {
         scope.clientIds ? intArray(scope.clientIds) : null,
       ],
     );
+    let offered = 0;
     for (const d of rows) {
       const file = await this.deps.files.get(d.file_id).catch(() => undefined);
       if (!file || file.status !== 'COMPLETE') continue;
+      const broadcastTopic = this.publisher.topicOf(file.id);
       const target = d.target as {
         targetFilePath?: string | null;
         overWrite?: 'OVERWRITE' | 'NOT_OVERWRITE' | 'COMPARE_OVERWRITE' | null;
@@ -118,11 +129,14 @@ export class BroadcastService {
         chunkSize: this.fetches.chunkSize,
         file: { fileId: file.id, name: file.name, size: file.size, sha256: file.sha256 },
         deadline: new Date(d.deadline_at).getTime(),
+        ...(broadcastTopic ? { broadcastTopic } : {}),
         ...target,
       });
+      offered += 1;
       if (d.status === 'PENDING')
         await em.execute(`update transfer_delivery set status = 'OFFERED', updated_at = ? where id = ? and status = 'PENDING'`, [this.deps.clock.now(), d.id]);
     }
+    return offered;
   }
 
   /** A store's answer to its offer (only its own deliveries count). */

@@ -14,6 +14,7 @@ type FetchGet = Extract<TransferUp, { kind: 'fetch.get' }>;
 
 /** How long a receiver waits before asking again while its SERVER has not sent yet. */
 export const FETCH_RETRY_AFTER_MS = 2_000;
+const FINAL_STATUSES = new Set(['SUCCESS', 'FAILED', 'NOT_EXECUTE']);
 
 /**
  * Receivers' side of the store: RECV_FILE asks which files its paired SEND_FILE put in the store
@@ -26,10 +27,45 @@ export class FetchService {
   /** grant → what it lets pull. */
   private readonly grants = new Map<string, { mqttClientId: string; files: Map<number, GrantedFile>; chunkSize: number }>();
 
+  /** Receivers told fetch.wait, by client and step: their offer is pushed when a sender of the run is done. */
+  private readonly waiters = new Map<string, { mqttClientId: string; open: FetchOpen; runId: number; until: number }>();
+  private watching?: AsyncIterableIterator<{ level: string; runId: number; status: string; taskId?: number }>;
+
   constructor(
     private readonly deps: TransferDeps,
     readonly chunkSize = DEFAULT_TRANSFER_CHUNK_BYTES,
   ) {}
+
+  /**
+   * Watches the executions' progress while receivers wait: a SEND_FILE step or a SERVER report of
+   * their run that ends makes the gateway answer the waiting fetch.open again, unasked (an offer,
+   * or a refusal), so a receiver does not wait out its retryAfterMs. Asking again stays the fallback.
+   */
+  private watch(): void {
+    const pubsub = this.deps.pubsub;
+    if (!pubsub || this.watching) return;
+    const events = (this.watching = pubsub.subscribe('EXECUTION_PROGRESS'));
+    void (async () => {
+      for await (const e of events) {
+        if ((e.level !== 'STEP' && e.level !== 'REPORT') || !FINAL_STATUSES.has(e.status)) continue;
+        const now = Date.now();
+        // A copy: open() may put the waiter back (still waiting).
+        for (const [key, w] of [...this.waiters]) {
+          if (w.until < now) this.waiters.delete(key);
+          else if (w.runId === e.runId && (e.level === 'REPORT' || e.taskId === Number(w.open.taskId))) {
+            this.waiters.delete(key);
+            this.deps.logger.debug(
+              { clientId: w.mqttClientId, requestId: w.open.requestId },
+              'a sender of the run is done: answering the waiting receiver again',
+            );
+            await this.open(w.mqttClientId, w.open, true).catch((err: unknown) => this.deps.logger.warn({ err }, 'pushing a fetch offer failed'));
+          }
+        }
+        if (!this.waiters.size) break;
+      }
+      this.watching = undefined;
+    })();
+  }
 
   /**
    * Lets `mqttClientId` pull the chunks of `fileIds` (an offer, a broadcast delivery); the grant
@@ -52,7 +88,8 @@ export class FetchService {
     return id;
   }
 
-  async open(mqttClientId: string, h: FetchOpen): Promise<void> {
+  /** `pushed`: an answer sent unasked to a receiver that waits (watch()); another wait is then not sent again. */
+  async open(mqttClientId: string, h: FetchOpen, pushed = false): Promise<void> {
     const { send } = this.deps;
     const refuse = (reason: string) => send(mqttClientId, { kind: 'fetch.refused', requestId: h.requestId, reason });
     const em = forkOf(this.deps.orm);
@@ -72,6 +109,16 @@ export class FetchService {
     if (!senders.length) return refuse(`run ${report.runId} has no SERVER client: nobody sends the file of SEND_FILE step ${sendStep.id}`);
     const waiting = senders.filter((s) => s.state === 'waiting').map((s) => s.mqttClientId);
     if (waiting.length) {
+      // The receiver waits retryAfterMs for a push of the same requestId before it asks again.
+      this.waiters.set(`${mqttClientId}/${h.reportId}/${h.taskId}/${h.stepId}`, {
+        mqttClientId,
+        open: h,
+        runId: report.runId,
+        // Until well after the receiver's next ask (which replaces this entry): a push never falls in between.
+        until: Date.now() + 2 * FETCH_RETRY_AFTER_MS + 1_000,
+      });
+      this.watch();
+      if (pushed) return;
       return send(mqttClientId, {
         kind: 'fetch.wait',
         requestId: h.requestId,

@@ -1,5 +1,6 @@
 import type { TransferFrame, TransferUp } from '../../protocol';
 import type { Logger } from '../../runtime/logger';
+import { BroadcastPublisher } from './broadcast-publisher';
 import { BroadcastService } from './broadcasts';
 import { FetchService } from './fetch.service';
 import { RemoteFolderService } from './remote-folders';
@@ -23,7 +24,7 @@ export class TransferService {
     this.remoteFolders = new RemoteFolderService(deps);
     this.uploads = new UploadSessions(deps, this.remoteFolders);
     this.fetches = new FetchService(deps);
-    this.broadcasts = new BroadcastService(deps, this.fetches);
+    this.broadcasts = new BroadcastService(deps, this.fetches, new BroadcastPublisher(deps));
   }
 
   /** Clients came ONLINE: offer them the broadcast deliveries that wait for them. */
@@ -52,6 +53,8 @@ export class TransferService {
         return this.broadcasts.status(mqttClientId, header);
       case 'deliver.done':
         return this.broadcasts.settle(mqttClientId, header.deliveryId, 'DONE', null);
+      case 'deliver.progress':
+        return this.broadcasts.publisher.progress(header.deliveryId, header.fileId, header.upTo);
       case 'deliver.failed':
         return this.broadcasts.settle(mqttClientId, header.deliveryId, 'FAILED', header.reason);
       case 'remote.listing':

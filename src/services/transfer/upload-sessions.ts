@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { TransferUp } from '../../protocol';
@@ -24,6 +24,8 @@ interface UploadSession {
   /** A FETCH upload: the operator's request it answers. */
   fetchId?: string;
   progress: ReturnType<typeof progressOf>;
+  /** The whole file's hash, fed chunk by chunk as they are written (in order, from byte 0), so close need not read the file again; null after a resume. */
+  hash: Hash | null;
 }
 
 /** What the upload sessions ask of the remote folders (FETCH uploads). */
@@ -132,6 +134,7 @@ export class UploadSessions {
       lastActivity: Date.now(),
       fetchId: h.purpose === 'FETCH' ? h.fetchId : undefined,
       progress: progressOf(this.deps.pubsub, { fileId, name: h.name, direction: 'UPLOAD', mqttClientId, reportId, size: h.size }),
+      hash: receivedBytes === 0 ? createHash('sha256') : null,
     });
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
     send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes });
@@ -189,6 +192,7 @@ export class UploadSessions {
       return send(mqttClientId, { kind: 'upload.failed', fileId: h.fileId, reason: `the file store cannot take chunk ${h.index}: ${messageOf(err)}` });
     }
     session.nextIndex += 1;
+    session.hash?.update(data);
     send(mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
     session.progress.update(Math.min(session.size, session.nextIndex * session.chunkSize));
   }
@@ -197,7 +201,10 @@ export class UploadSessions {
     const session = await this.sessionOf(mqttClientId, fileId);
     if (!session) return;
     try {
-      await this.deps.files.complete(fileId);
+      const whole = session.nextIndex * session.chunkSize >= session.size ? session.hash : null;
+      // A digest is taken once: a close that fails (size short) reads the file the next time.
+      session.hash = null;
+      await this.deps.files.complete(fileId, { hashedWhileWriting: whole?.digest('hex') });
       this.sessions.delete(fileId);
       this.deps.send(mqttClientId, { kind: 'upload.done', fileId });
       if (session.fetchId) this.fetchUploads?.uploaded(mqttClientId, session.fetchId, fileId);

@@ -65,7 +65,13 @@ export interface AgentProcess {
  */
 export const E2E_ENROLMENT_TOKEN = `e2e-${randomBytes(16).toString('hex')}`;
 
-export async function spawnAgent(brokerUrl: string, clientId: string, role: 'SERVER' | 'STORE', base: string): Promise<AgentProcess> {
+export async function spawnAgent(
+  brokerUrl: string,
+  clientId: string,
+  role: 'SERVER' | 'STORE',
+  base: string,
+  env: Record<string, string> = {},
+): Promise<AgentProcess> {
   const root = path.join(base, clientId, 'root');
   const stateDir = path.join(base, clientId, 'state');
   await fs.mkdir(root, { recursive: true });
@@ -94,7 +100,7 @@ export async function spawnAgent(brokerUrl: string, clientId: string, role: 'SER
       ],
       {
         cwd: REPO,
-        env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: '' },
+        env: { ...process.env, LOG_FORMAT: 'json', NODE_OPTIONS: '', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -58,8 +58,8 @@ export async function startTransferFleet(prefix: string) {
     base,
     agents,
     key,
-    async agent(name: string, role: 'SERVER' | 'STORE', { wait = true } = {}) {
-      const a = await spawnAgent(gateway.brokerUrl, `${prefix}-${name}`, role, base);
+    async agent(name: string, role: 'SERVER' | 'STORE', { wait = true, env = {} as Record<string, string> } = {}) {
+      const a = await spawnAgent(gateway.brokerUrl, `${prefix}-${name}`, role, base, env);
       agents.push(a);
       if (wait) {
         await online(a);
