@@ -3,7 +3,7 @@ import { GroupService } from '../../src/services/group.service';
 import { parseTransferDown, TOPIC_ROOT } from '../../src/protocol';
 import { rawClient } from '../live/support/broker';
 import { runEnded } from '../live/support/records';
-import type { AgentProcess } from './support/fleet';
+import { gatewayLogin, type AgentProcess } from './support/fleet';
 import { sha256Of, startTransferFleet, writeRandomFile } from './support/transfer-fleet';
 
 /**
@@ -40,7 +40,7 @@ describe('BROADCAST, one publish per chunk (end to end)', () => {
     const group = await new GroupService(fleet.t.ctx()).create({ groupName: `${prefix}-all` });
     await new GroupService(fleet.t.ctx()).bindClients(group.id, await Promise.all(stores.map(fleet.clientIdOf)));
 
-    const spy = await rawClient(fleet.gateway.brokerUrl, `${prefix}-spy`);
+    const spy = await rawClient(fleet.gateway.brokerUrl, `${prefix}-spy`, gatewayLogin(fleet.gateway));
     const sent = { broadcast: 0, pulled: new Map<string, number[]>() };
     spy.on('message', (topic, payload) => {
       const parsed = parseTransferDown(payload);

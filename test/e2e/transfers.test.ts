@@ -6,7 +6,7 @@ import { parseTransferDown, parseTransferUp, transferDownTopic, transferUpTopic 
 import { GroupService } from '../../src/services/group.service';
 import { rawClient } from '../live/support/broker';
 import { runEnded } from '../live/support/records';
-import type { AgentProcess } from './support/fleet';
+import { gatewayLogin, type AgentProcess } from './support/fleet';
 import { sha256Of, startTransferFleet, writeRandomFile } from './support/transfer-fleet';
 
 /**
@@ -88,7 +88,7 @@ describe('transfers (end to end)', () => {
       { next: ({ data }) => progress.push(data!.transferProgress), error: () => undefined, complete: () => undefined },
     );
     // What s1 asks and is told about the file: told to wait, it gets the offer pushed, without asking once more.
-    const spy = await rawClient(fleet.gateway.brokerUrl, `${prefix}-spy-recv`);
+    const spy = await rawClient(fleet.gateway.brokerUrl, `${prefix}-spy-recv`, gatewayLogin(fleet.gateway));
     const answers: { kind: string; requestId?: string }[] = [];
     let opens = 0;
     spy.on('message', (topic, payload) => {
