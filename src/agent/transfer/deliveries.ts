@@ -1,9 +1,6 @@
 import type { TransferDown, TransferFrame } from '../../protocol';
-import type { Logger } from '../agent.logger';
-import type { Clock } from '../clock';
-import type { PathGuard } from '../path-guard';
 import { receiveInto } from '../steps/receive-into';
-import type { TransferClient } from './transfer-client';
+import type { UnaskedWorkOptions } from './transfer-client';
 import { TransferError } from './upload';
 
 type Offer = Extract<TransferDown, { kind: 'deliver.offer' }>;
@@ -14,19 +11,7 @@ type Offer = Extract<TransferDown, { kind: 'deliver.offer' }>;
  * `deliver.done` or `deliver.failed`. An offer seen again (the gateway offers again on each
  * reconnect) is answered from memory, or joins the delivery in progress.
  */
-export function createDeliveries({
-  client,
-  paths,
-  clock,
-  logger,
-  signal,
-}: {
-  client: TransferClient;
-  paths: PathGuard;
-  clock: Clock;
-  logger: Logger;
-  signal: AbortSignal;
-}) {
+export function createDeliveries({ client, paths, clock, logger, signal }: UnaskedWorkOptions) {
   const settled = new Map<string, { ok: true; sha256: string } | { ok: false; reason: string }>();
   const queued = new Set<string>();
   let chain: Promise<void> = Promise.resolve();

@@ -1,10 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_LISTING_ENTRIES, type RemoteFolderEntry, type TransferDown, type TransferFrame } from '../../protocol';
-import type { Logger } from '../agent.logger';
-import type { Clock } from '../clock';
-import type { PathGuard } from '../path-guard';
-import type { TransferClient } from './transfer-client';
+import type { UnaskedWorkOptions } from './transfer-client';
 import { uploadFile } from './upload';
 
 /** A fetch gives up waiting for a grant after this long (it runs outside any run, so no deadline applies). */
@@ -15,19 +12,7 @@ const FETCH_WAIT_MS = 10 * 60_000;
  * a listing (at most MAX_LISTING_ENTRIES entries, `truncated` beyond), `remote.fetch` uploads one
  * file into the gateway's store (purpose FETCH). Failures answer `remote.error` with the reason.
  */
-export function createRemoteFolder({
-  client,
-  paths,
-  clock,
-  logger,
-  signal,
-}: {
-  client: TransferClient;
-  paths: PathGuard;
-  clock: Clock;
-  logger: Logger;
-  signal: AbortSignal;
-}) {
+export function createRemoteFolder({ client, paths, clock, logger, signal }: UnaskedWorkOptions) {
   const fail = (requestId: string, error: unknown) => client.send({ kind: 'remote.error', requestId, reason: (error as Error)?.message ?? String(error) });
 
   async function list(requestId: string, raw: string): Promise<void> {

@@ -9,6 +9,8 @@ import {
   type TransferUpDraft,
 } from '../../protocol';
 import type { Logger } from '../agent.logger';
+import type { Clock } from '../clock';
+import type { PathGuard } from '../path-guard';
 
 type Frame = TransferFrame<TransferDown>;
 
@@ -39,6 +41,15 @@ export interface TransferClient {
   unsubscribe(topic: string): void;
   /** A message arrived on the agent's transfer-down (or a broadcast topic it listens to). */
   receive(payload: Buffer): void;
+}
+
+/** What the agent's handlers of unasked transfer work (deliveries, remote folders) run with; `signal` aborts when the agent stops. */
+export interface UnaskedWorkOptions {
+  client: TransferClient;
+  paths: PathGuard;
+  clock: Clock;
+  logger: Logger;
+  signal: AbortSignal;
 }
 
 /**
