@@ -9,6 +9,17 @@ import { sha256Of, startTransferFleet, writeRandomFile } from './support/transfe
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type RunRecords = Awaited<ReturnType<typeof runEnded>>;
+/** The RECV_FILE step result of `store` in a run, and its messages as one text. */
+function recvOf(rec: RunRecords, store: AgentProcess) {
+  const recv = rec.steps.find((s) => s.type === 'RECV_FILE' && rec.reports.find((r) => r.id === s.report_id)?.mqtt_client_id === store.clientId)!;
+  const text = rec.messages
+    .filter((m) => m.step_result_id === recv.id)
+    .map((m) => m.message)
+    .join('\n');
+  return { recv, text };
+}
+
 /** Transfers when things go wrong: stores offline, senders that never send, receivers killed halfway. */
 describe('transfer faults (end to end)', () => {
   const prefix = `xf-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
@@ -69,12 +80,8 @@ describe('transfer faults (end to end)', () => {
     const started = Date.now();
     const runId = await fleet.runJob(jobId);
     const rec = await runEnded(fleet.t, runId, 30_000);
-    const recv = rec.steps.find((s) => s.type === 'RECV_FILE' && rec.reports.find((r) => r.id === s.report_id)?.mqtt_client_id === s1.clientId)!;
+    const { recv, text } = recvOf(rec, s1);
     expect(recv.status).toBe('FAILED');
-    const text = rec.messages
-      .filter((m) => m.step_result_id === recv.id)
-      .map((m) => m.message)
-      .join('\n');
     expect(text).toMatch(new RegExp(`no file from SERVER client ${absent.clientId} before the run's deadline`));
     expect(recv.ended_at! - started).toBeLessThan(8_000 + 5_000);
     expect(recv.ended_at!).toBeLessThanOrEqual(rec.run.deadline_at + 1_000);
@@ -146,12 +153,8 @@ describe('transfer faults (end to end)', () => {
       { duration: 30 },
     );
     const rec = await runEnded(fleet.t, await fleet.runJob(jobId), 30_000);
-    const recv = rec.steps.find((s) => s.type === 'RECV_FILE' && rec.reports.find((r) => r.id === s.report_id)?.mqtt_client_id === s1.clientId)!;
+    const { recv, text } = recvOf(rec, s1);
     expect(recv.status).toBe('FAILED');
-    const text = rec.messages
-      .filter((m) => m.step_result_id === recv.id)
-      .map((m) => m.message)
-      .join('\n');
     expect(text).toMatch(/ENOTDIR|EEXIST|not a directory/i);
     expect(text).toContain(path.join(s1.root, 'blocker'));
   }, 60_000);

@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -25,7 +24,7 @@ import type { StepInput } from '../../../src/services/step-script';
 import { TaskService } from '../../../src/services/task.service';
 import { createE2eDatabase, gatewayTools } from '../../e2e/support/fleet';
 import { statusTopic } from '../../../src/protocol';
-import { clearRetained, startTestBroker, type TestBroker } from '../../live/support/broker';
+import { clearRetained, freePort, startTestBroker, type TestBroker } from '../../live/support/broker';
 import { TEST_ADMIN } from '../../support/auth';
 
 /** Random per test process: on a shared broker no other run's gateway holds it. */
@@ -47,14 +46,6 @@ export interface FleetAgent {
 export type BrokerKind = 'embedded' | 'mosquitto' | 'open';
 
 const LIMITS = { ...DEFAULT_STEP_LIMITS, retryIntervalMs: 10, waitIntervalMs: 20, waitTimeoutMs: 3_000, executeTimeoutMs: 10_000 };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const capture = (lines: LogLine[]) => pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
 

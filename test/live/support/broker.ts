@@ -36,7 +36,8 @@ export async function startPrivateBroker(): Promise<TestBroker> {
   return startAedes();
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on now (for a broker a test starts itself). */
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
