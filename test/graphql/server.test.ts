@@ -40,6 +40,7 @@ describe('GraphQL serving', () => {
     const css = await fetch(new URL(styles[0], h.url));
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toMatch(/text\/css/);
+    expect(css.headers.get('cache-control')).toMatch(/max-age=86400/);
     expect(await css.text()).not.toMatch(/url\(\s*["']?https?:/); // fonts are inlined
     // The scripts run in the order the page loads them, in a bare global scope as a browser's window...
     const window: Record<string, unknown> = {
