@@ -1,22 +1,9 @@
 import { Entity, Index, ManyToOne, Opt, PrimaryKey, Property, t } from '@mikro-orm/core';
 import { Task } from './task.entity';
 
-export const STEP_TYPES = [
-  'COPY_FILE',
-  'DELETE_FILE',
-  'EXECUTE_FILE',
-  'WAIT_FLAG_FILE',
-  'GET_FILE_STATUS',
-  'IF',
-  'SEND_FILE',
-  'RECV_FILE',
-  'BROADCAST',
-  'UPLOAD_TO_SERVER',
-] as const;
-export type StepType = (typeof STEP_TYPES)[number];
-
-export const OVERWRITE_MODES = ['OVERWRITE', 'NOT_OVERWRITE', 'COMPARE_OVERWRITE'] as const;
-export type OverwriteMode = (typeof OVERWRITE_MODES)[number];
+// The step types and overwrite modes are the protocol's: the stored script is what gets dispatched.
+import { OVERWRITE_MODES, STEP_TYPES, type OverwriteMode, type StepType } from '../protocol/step.schema';
+export { OVERWRITE_MODES, STEP_TYPES, type OverwriteMode, type StepType };
 
 /** Where a step sits under its parent IF; root steps have none. */
 export const STEP_BRANCHES = ['CONDITION', 'TRUE', 'FALSE'] as const;

@@ -23,7 +23,7 @@ export const stepTypeSchema = z.enum(STEP_TYPES);
 export const TRANSFER_STEP_TYPES: readonly StepType[] = ['SEND_FILE', 'RECV_FILE', 'BROADCAST', 'UPLOAD_TO_SERVER'];
 
 export const OVERWRITE_MODES = ['OVERWRITE', 'NOT_OVERWRITE', 'COMPARE_OVERWRITE'] as const;
-export type OverWriteMode = (typeof OVERWRITE_MODES)[number];
+export type OverwriteMode = (typeof OVERWRITE_MODES)[number];
 
 /**
  * One step of a task's script. Optional fields may be absent or null (the management server
@@ -45,7 +45,7 @@ export interface Step {
   targetFilePath?: string | null;
   createFilePath?: boolean | null;
   ignoreHiddenFile?: boolean | null;
-  overWrite?: OverWriteMode | null;
+  overWrite?: OverwriteMode | null;
   interval?: number | null;
   timeOut?: number | null;
   duration?: number | null;

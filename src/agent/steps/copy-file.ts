@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { OverWriteMode } from '../../protocol';
+import type { OverwriteMode } from '../../protocol';
 import { sha256File } from '../file-hash';
 import { hasWildcard, isHidden } from '../path-guard';
 import { endsWithSeparator, keepsExisting, statOrNull } from './overwrite';
@@ -14,7 +14,7 @@ interface CopyTally {
 }
 
 /** Writes through a temporary file in the target folder and renames, so a reader never sees half a file. */
-async function copyOne(source: string, target: string, mode: OverWriteMode, context: StepContext, tally: CopyTally) {
+async function copyOne(source: string, target: string, mode: OverwriteMode, context: StepContext, tally: CopyTally) {
   const sourceHash = await sha256File(source);
   if (await keepsExisting(target, mode, sourceHash, context, `copy ${source} to`)) {
     tally.unchanged += 1;
@@ -32,7 +32,7 @@ async function copyOne(source: string, target: string, mode: OverWriteMode, cont
   context.recordWrite(target, sourceHash);
 }
 
-async function copyTree(source: string, target: string, mode: OverWriteMode, ignoreHidden: boolean, context: StepContext, tally: CopyTally) {
+async function copyTree(source: string, target: string, mode: OverwriteMode, ignoreHidden: boolean, context: StepContext, tally: CopyTally) {
   await fs.mkdir(target, { recursive: true });
   for (const entry of await fs.readdir(source, { withFileTypes: true })) {
     context.signal.throwIfAborted();

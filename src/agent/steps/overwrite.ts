@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { OverWriteMode } from '../../protocol';
+import type { OverwriteMode } from '../../protocol';
 import { sha256File } from '../file-hash';
 import type { StepContext } from './step-executor';
 
@@ -20,7 +20,7 @@ export const endsWithSeparator = (raw: string) => /[\\/]$/.test(raw);
  */
 export async function keepsExisting(
   target: string,
-  mode: OverWriteMode,
+  mode: OverwriteMode,
   sha256: string,
   context: Pick<StepContext, 'message' | 'recordWrite'>,
   what = 'write',

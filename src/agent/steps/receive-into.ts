@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { OfferedFile, OverWriteMode } from '../../protocol';
+import type { OfferedFile, OverwriteMode } from '../../protocol';
 import { downloadFile, sidecarOf } from '../transfer/download';
 import { endsWithSeparator, keepsExisting, statOrNull } from './overwrite';
 import { failed, type StepContext, type StepOutcome, type StepTransfer } from './step-executor';
@@ -8,7 +8,7 @@ import { failed, type StepContext, type StepOutcome, type StepTransfer } from '.
 export interface ReceiveTarget {
   /** The step's targetFilePath as written (a trailing separator means a folder). */
   raw: string;
-  overWrite: OverWriteMode;
+  overWrite: OverwriteMode;
   createFilePath: boolean;
   compress: boolean;
 }
