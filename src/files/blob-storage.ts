@@ -26,6 +26,8 @@ export interface BlobStorage {
   createReadStream(key: string, range?: ByteRange, options?: { highWaterMark?: number }): Readable;
   /** Up to `length` bytes at `offset` in one read (a transfer's chunk); fewer at the end of the blob. */
   readAt(key: string, offset: number, length: number): Promise<Buffer>;
+  /** The SHA-256 (hex) of the whole blob, computed off the caller's event loop. */
+  sha256(key: string): Promise<string>;
   /** Removes the blob; a blob that is not there is no error. */
   remove(key: string): Promise<void>;
   /** The blob's size in bytes, or undefined when there is none. */

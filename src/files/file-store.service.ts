@@ -13,7 +13,7 @@ import type { BlobStorage, ByteRange } from './blob-storage';
 import { readFileStoreSettings, type FileStoreSettings } from './file-store.settings';
 import { deleteExpiredRows, readUsage, type FileStoreUsage, type RemovedFile } from './file-retention';
 import { OpenWriters, type WritingFile } from './open-writers';
-import { checkBeginInput, hashStream, newBlobKey, type BeginFileInput } from './stored-file.rules';
+import { checkBeginInput, newBlobKey, type BeginFileInput } from './stored-file.rules';
 
 /** A stored file's record, as every method returns it. */
 export type StoredFileRow = StoredFile;
@@ -66,8 +66,6 @@ export type SetTimer = (fn: () => void, ms: number) => () => void;
 /** `updatedAt` is written at most this often while chunks arrive: retention only needs hours. */
 const TOUCH_EVERY_MS = 60_000;
 const WRITER_SWEEP_MS = 10_000;
-/** Reads of 1 MiB while hashing: a few milliseconds of SHA-256 each, then the event loop runs again. */
-const HASH_READ_BYTES = 1024 * 1024;
 
 const defaultSetTimer: SetTimer = (fn, ms) => {
   const timer = setTimeout(fn, ms);
@@ -208,8 +206,7 @@ export class FileStoreService {
     }
     const started = Date.now();
     // A writer that hashed every byte as it wrote them in order (an upload not resumed) spares the second read.
-    const sha256 =
-      hashedWhileWriting ?? (await hashStream(this.storage.createReadStream(file.storagePath, undefined, { highWaterMark: HASH_READ_BYTES }))).sha256;
+    const sha256 = hashedWhileWriting ?? (await this.storage.sha256(file.storagePath));
     if (sha256 !== file.sha256) {
       const message = `sha256: expected ${file.sha256} (declared when the file was begun), the bytes stored hash to ${sha256}`;
       await this.fail(id, message);

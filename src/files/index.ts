@@ -9,6 +9,6 @@ export {
   type StoredFileRow,
 } from './file-store.service';
 export type { FileStoreUsage, RemovalReason, RemovedFile } from './file-retention';
-export { contentPathOf, hashStream, MAX_NAME_LENGTH, type BeginFileInput } from './stored-file.rules';
+export { contentPathOf, MAX_NAME_LENGTH, type BeginFileInput } from './stored-file.rules';
 export { FILE_STORE_DEFAULTS, type FileStoreSettings } from './file-store.settings';
 export type { SetTimer } from './file-store.service';

@@ -2,6 +2,7 @@ import { constants, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStorage, BlobWriter, ByteRange } from './blob-storage';
+import { hashFile } from './hash-file';
 
 /** File store keys are the store's own (`2026/12/<uuid>`): anything else is a bug, never a path to follow. */
 const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
@@ -60,6 +61,10 @@ export function createLocalBlobStorage({ root }: { root: string }): BlobStorage 
       } finally {
         await handle.close();
       }
+    },
+
+    async sha256(key: string): Promise<string> {
+      return (await hashFile(fileOf(key))).sha256;
     },
 
     async remove(key: string): Promise<void> {

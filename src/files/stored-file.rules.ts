@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import { STORED_FILE_KINDS, STORED_FILE_STATUSES, type StoredFileKind, type StoredFileStatus } from '../entities';
 import { errors } from '../services/errors';
 
@@ -80,18 +79,4 @@ export function isFileKind(value: unknown): value is StoredFileKind {
 
 export function isFileStatus(value: unknown): value is StoredFileStatus {
   return (STORED_FILE_STATUSES as readonly unknown[]).includes(value);
-}
-
-/**
- * Hex SHA-256 and byte count of a stream. Each `update` hashes one chunk of the stream (1 MiB at
- * most from the store: a few milliseconds), so a 2 GB file never holds the event loop for long.
- */
-export async function hashStream(stream: Readable): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }
