@@ -1,7 +1,7 @@
 import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { isAppError, type ErrorCode } from '../services/errors';
+import { isAppError, type ErrorCode, type FieldProblem } from '../services/errors';
 import type { Logger } from '../runtime/logger';
 
 /**
@@ -56,11 +56,6 @@ export function graphqlCode(code: ErrorCode): GraphqlCode {
 /** What a client is told instead of an unexpected error (the full error goes to the log). */
 export const MASKED_MESSAGE = 'Internal server error: the error was logged on the server';
 
-interface FieldProblem {
-  field: string;
-  problems: string[];
-}
-
 /** Flattens class-validator's tree into `input.steps[0].filePath`-style paths. */
 function flatten(errors: readonly ValidationError[], prefix = ''): FieldProblem[] {
   const out: FieldProblem[] = [];
@@ -102,7 +97,11 @@ export function toClientError(error: GraphQLError, logger: Logger): GraphQLError
     return new GraphQLError(original.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: { code: graphqlCode(original.code), ...(original.field ? { field: original.field } : {}) },
+      extensions: {
+        code: graphqlCode(original.code),
+        ...(original.field ? { field: original.field } : {}),
+        ...(original.problems ? { fields: original.problems } : {}),
+      },
     });
   }
   if (original instanceof ArgumentValidationError) return validationError(original, error);
