@@ -74,6 +74,17 @@ function fallbackCode(error: GraphQLError): GraphqlCode {
   return error.path ? GRAPHQL_CODES.INTERNAL_SERVER_ERROR : GRAPHQL_CODES.GRAPHQL_VALIDATION_FAILED;
 }
 
+/**
+ * The field of a variable graphql-js could not coerce (an unknown enum value, a float for an
+ * Int), named as the services name fields: relative to the argument, `queryOperation` for
+ * `Variable "$input" got invalid value "LIKE" at "input.queryOperation"`, `[0].type` for
+ * `... at "steps[0].type"`. Then both doors name the same field for the same bad value.
+ */
+function coercedField(message: string): string | undefined {
+  const at = /^Variable "\$[^"]+" got invalid value .*? at "[A-Za-z_][A-Za-z0-9_]*((?:\.|\[)[^"]*)"; /.exec(message)?.[1];
+  return at?.replace(/^\./, '');
+}
+
 /** The argument whose input failed validation, from the error's path in the operation. */
 function validationError(err: ArgumentValidationError, original: GraphQLError): GraphQLError {
   const fields = flatten(err.extensions.validationErrors);
@@ -109,7 +120,8 @@ export function toClientError(error: GraphQLError, logger: Logger): GraphQLError
     // Parse, validation, coercion and limit errors, or a GraphQLError thrown on purpose: safe to show.
     const code = (original?.extensions?.code as string | undefined) ?? (error.extensions?.code as string | undefined) ?? fallbackCode(error);
     const { http: _http, ...extensions } = { ...error.extensions, ...original?.extensions } as Record<string, unknown>;
-    return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...extensions, code } });
+    const field = extensions.field ?? (code === GRAPHQL_CODES.BAD_USER_INPUT ? coercedField(error.message) : undefined);
+    return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...extensions, code, ...(field ? { field } : {}) } });
   }
   logger.error({ err: original, path: error.path?.join('.') }, 'unexpected error in a GraphQL operation');
   return new GraphQLError(MASKED_MESSAGE, { nodes: error.nodes, path: error.path, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } });
