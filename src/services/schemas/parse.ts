@@ -33,17 +33,27 @@ const WHERE: Record<InputPart, string> = { path: 'path parameter', query: 'query
  * carries an AppError of its own (`appError`, see `refineWith`) is answered with that error.
  */
 export function issueToError(part: InputPart, raw: unknown, issue: z.core.$ZodIssue, root?: string): AppError {
-  const carried = issue.code === 'custom' ? (issue.params as { appError?: unknown } | undefined)?.appError : undefined;
-  if (isAppError(carried)) return carried;
+  const params = issue.code === 'custom' ? (issue.params as RuleParams | undefined) : undefined;
+  if (isAppError(params?.appError)) return params.appError;
   const field = fieldName(part, issue.path, root);
   const got = valueAt(raw, issue.path);
   // Our builders phrase their messages "expected ..."; zod's own messages are kept as they are.
   const expected = issue.message.startsWith('expected ') ? issue.message : `expected ${describe(issue)}`;
-  if (got === undefined) {
+  if (got === undefined && !params?.ruleOnOptional) {
     const where = issue.path.length ? (part === 'body' ? 'body field' : part === 'input' ? 'field' : WHERE[part]) : WHERE[part];
     return new AppError('INVALID_INPUT', `${field}: required ${where} missing, ${expected}`, field);
   }
-  return new AppError('INVALID_INPUT', `${field}: ${expected}, got ${show(got)}`, field);
+  return new AppError('INVALID_INPUT', got === undefined ? `${field}: ${expected}` : `${field}: ${expected}, got ${show(got)}`, field);
+}
+
+/**
+ * What a custom issue may carry: `appError`, an error to answer as it is (see refineWith);
+ * `ruleOnOptional`, a rule between fields about one the shape lets be absent ("a COPY_FILE step
+ * needs a targetFilePath"), so its absence is not reported as a missing required field.
+ */
+export interface RuleParams {
+  appError?: unknown;
+  ruleOnOptional?: boolean;
 }
 
 /** A readable "expected" for the issues our builders do not phrase themselves. */
