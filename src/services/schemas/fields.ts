@@ -26,6 +26,12 @@ export const MAX_NAME = 255;
 /** Descriptions: free text an operator reads in a list, not a document. */
 export const MAX_DESCRIPTION = 4096;
 
+/**
+ * Retries of a job (and the job settings' default): more is a misconfiguration, every retry is
+ * another dispatch to every failed client.
+ */
+export const MAX_JOB_RETRIES = 1000;
+
 /** The error option of a builder: our messages start with "expected", which parse.ts keeps as they are. */
 export const expect = (text: string) => ({ error: () => `expected ${text}` });
 

@@ -1,10 +1,9 @@
 import { z } from './zod';
 import { parseCron } from '../schedule';
-import { expect, f, noNul, nulText } from './fields';
+import { expect, f, MAX_JOB_RETRIES, noNul, nulText } from './fields';
 import { refineWith } from './parse';
 
-/** More retries than this is a misconfiguration: every retry is another dispatch to every failed client. */
-export const MAX_JOB_RETRIES = 1000;
+export { MAX_JOB_RETRIES };
 
 /**
  * A job's fields as both doors send them (REST names the name `jobName`, see jobs.routes.ts).
