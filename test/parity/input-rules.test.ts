@@ -11,12 +11,18 @@ import { call, graphqlCall, startTestGateway, type TestGateway } from '../rest-c
 let t: TestGateway;
 let session: Headers;
 let taskId: number;
+/** What the update cases change: one job and one static group made the REST document's way. */
+let jobId: number;
+let groupId: number;
 
 beforeAll(async () => {
   t = await startTestGateway();
   session = bearer(await loginOverGraphql(`${t.gateway.url}/graphql`));
   const task = await call<{ taskId: number }>(t.api, 'POST', '/tasks', { taskName: 'parity scripts' });
   taskId = task.body.taskId;
+  jobId = (await call<{ jobId: number }>(t.api, 'POST', '/jobs', { jobName: 'parity updates' })).body.jobId;
+  const group = { groupName: 'parity static to edit', type: 0, queryProperty: '', queryOperation: '', queryValue: '' };
+  groupId = (await call<{ groupId: number }>(t.api, 'POST', '/groups', group)).body.groupId;
 });
 
 afterAll(async () => {
@@ -71,6 +77,16 @@ const DOORS: Record<string, Door> = {
     rest: (input) => ({ method: 'POST', path: '/clients', body: renamed(input, DOORS.client.restNames) }),
     mutation: 'mutation ($input: CreateClientInput!) { createClient(input: $input) { id } }',
     restNames: { enabled: 'enable' },
+  },
+  jobUpdate: {
+    rest: (input) => ({ method: 'PUT', path: '/jobs', body: { jobId, ...renamed(input, DOORS.jobUpdate.restNames) } }),
+    mutation: 'mutation ($input: UpdateJobInput!) { updateJob(input: $input) { id } }',
+    restNames: { name: 'jobName' },
+  },
+  groupUpdate: {
+    rest: (input) => ({ method: 'PUT', path: '/groups', body: { groupId, ...renamed(input, DOORS.groupUpdate.restNames) } }),
+    mutation: 'mutation ($input: UpdateGroupInput!) { updateGroup(input: $input) { id } }',
+    restNames: { name: 'groupName' },
   },
   script: {
     rest: (input) => ({ method: 'POST', path: `/tasks/${taskId}/scripts`, body: restScript(input.steps) }),
@@ -167,6 +183,27 @@ const CASES: Case[] = [
   },
   { entity: 'group', what: 'an empty name', input: { name: '' }, refused: 'name' },
 
+  { entity: 'jobUpdate', what: 'a new priority', input: { priority: 3 } },
+  { entity: 'jobUpdate', what: 'null where null means nothing (unchanged)', input: { priority: null, enabled: null, name: null } },
+  { entity: 'jobUpdate', what: 'an empty name', input: { name: '' }, refused: 'name' },
+  { entity: 'jobUpdate', what: '5000 retries', input: { maxRetries: 5000 }, refused: 'maxRetries' },
+  { entity: 'jobUpdate', what: 'a bad cron', input: { executionTime: '61 * * * *' }, refused: 'executionTime' },
+  { entity: 'jobUpdate', what: 'removing the schedule (null)', input: { executionTime: null } },
+
+  {
+    entity: 'groupUpdate',
+    what: 'the static group sent back with its empty query fields',
+    input: { name: 'parity static edited', type: 0, queryProperty: '', queryOperation: '', queryValue: '' },
+    graphql: { type: 'STATIC', queryOperation: null },
+  },
+  {
+    entity: 'groupUpdate',
+    what: 'turning it dynamic without a query',
+    input: { type: 1 },
+    graphql: { type: 'DYNAMIC' },
+    refused: 'queryProperty',
+  },
+
   { entity: 'client', what: 'a plain client', input: { mqttClientId: 'parity-@door' } },
   { entity: 'client', what: 'an empty mqttClientId', input: { mqttClientId: '' }, refused: 'mqttClientId' },
   { entity: 'client', what: 'a NUL in the mqttClientId', input: { mqttClientId: 'a\u0000b' }, refused: 'mqttClientId' },
@@ -211,7 +248,8 @@ async function throughRest(c: Case): Promise<string> {
 
 async function throughGraphql(c: Case): Promise<string> {
   const input = forDoor({ ...c.input, ...c.graphql }, 'graphql');
-  const variables = c.entity === 'script' ? { taskId, input: input.steps } : { input };
+  const ids: Record<string, number> = { jobUpdate: jobId, groupUpdate: groupId };
+  const variables = c.entity === 'script' ? { taskId, input: input.steps } : { input: ids[c.entity] ? { id: ids[c.entity], ...input } : input };
   const answer = await graphqlCall(t, session, DOORS[c.entity].mutation, variables);
   if (!answer.errors) return 'accepted';
   const [error] = answer.errors;
@@ -226,5 +264,16 @@ describe('the same input through REST and GraphQL', () => {
     const expected = c.refused ? `refused ${c.refused}` : 'accepted';
     const outcomes = { rest: await throughRest(c), graphql: await throughGraphql(c) };
     expect(outcomes).toEqual({ rest: expected, graphql: expected });
+  });
+});
+
+describe('a static group made the way the REST document shows it', () => {
+  it('stays usable: its clients can be bound and listed, and it reads back as static without a query', async () => {
+    const clientId = (await call<{ clientId: number }>(t.api, 'POST', '/clients', { mqttClientId: 'parity-member' })).body.clientId;
+    expect((await call(t.api, 'PUT', `/groups/${groupId}/clients`, [clientId])).status).toBe(200);
+    const members = await call<{ list: { clientId: number }[]; total: number }>(t.api, 'GET', `/groups/${groupId}/clients`);
+    expect(members.body).toMatchObject({ total: 1, list: [{ clientId }] });
+    const read = await graphqlCall(t, session, 'query ($id: Int!) { group(id: $id) { type queryProperty queryOperation queryValue } }', { id: groupId });
+    expect(read.data?.group).toEqual({ type: 'STATIC', queryProperty: null, queryOperation: null, queryValue: null });
   });
 });
