@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
+import { MAX_JOB_RETRIES } from '../services/schemas/fields';
 import { EditableFilterInput } from './common.type';
 import { CycleType } from './enums';
 
@@ -25,7 +26,7 @@ export class CreateJobInput {
   @Field(() => Boolean, { nullable: true })
   enabled?: boolean | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Any Int; higher runs first, negatives below 0.' })
   priority?: number | null;
 
   @Field(() => CycleType, { nullable: true })
@@ -37,7 +38,7 @@ export class CreateJobInput {
   })
   executionTime?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: `From 0 to ${MAX_JOB_RETRIES}.` })
   maxRetries?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Seconds.' })
@@ -61,7 +62,7 @@ export class UpdateJobInput {
   @Field(() => Boolean, { nullable: true })
   enabled?: boolean | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Any Int; higher runs first, negatives below 0.' })
   priority?: number | null;
 
   @Field(() => CycleType, { nullable: true })
@@ -70,7 +71,7 @@ export class UpdateJobInput {
   @Field(() => String, { nullable: true })
   executionTime?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: `From 0 to ${MAX_JOB_RETRIES}.` })
   maxRetries?: number | null;
 
   @Field(() => Int, { nullable: true })
