@@ -1,7 +1,7 @@
 import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
-import { isAppError, type ErrorCode } from '../services/errors';
+import { isAppError, type ErrorCode, type FieldProblem } from '../services/errors';
 import type { Logger } from '../runtime/logger';
 
 /**
@@ -56,11 +56,6 @@ export function graphqlCode(code: ErrorCode): GraphqlCode {
 /** What a client is told instead of an unexpected error (the full error goes to the log). */
 export const MASKED_MESSAGE = 'Internal server error: the error was logged on the server';
 
-interface FieldProblem {
-  field: string;
-  problems: string[];
-}
-
 /** Flattens class-validator's tree into `input.steps[0].filePath`-style paths. */
 function flatten(errors: readonly ValidationError[], prefix = ''): FieldProblem[] {
   const out: FieldProblem[] = [];
@@ -77,6 +72,17 @@ function fallbackCode(error: GraphQLError): GraphqlCode {
   if (error.message.startsWith('Syntax Error')) return GRAPHQL_CODES.GRAPHQL_PARSE_FAILED;
   if (error.message.startsWith('Variable "$')) return GRAPHQL_CODES.BAD_USER_INPUT;
   return error.path ? GRAPHQL_CODES.INTERNAL_SERVER_ERROR : GRAPHQL_CODES.GRAPHQL_VALIDATION_FAILED;
+}
+
+/**
+ * The field of a variable graphql-js could not coerce (an unknown enum value, a float for an
+ * Int), named as the services name fields: relative to the argument, `queryOperation` for
+ * `Variable "$input" got invalid value "LIKE" at "input.queryOperation"`, `[0].type` for
+ * `... at "steps[0].type"`. Then both doors name the same field for the same bad value.
+ */
+function coercedField(message: string): string | undefined {
+  const at = /^Variable "\$[^"]+" got invalid value .*? at "[A-Za-z_][A-Za-z0-9_]*((?:\.|\[)[^"]*)"; /.exec(message)?.[1];
+  return at?.replace(/^\./, '');
 }
 
 /** The argument whose input failed validation, from the error's path in the operation. */
@@ -102,7 +108,11 @@ export function toClientError(error: GraphQLError, logger: Logger): GraphQLError
     return new GraphQLError(original.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: { code: graphqlCode(original.code), ...(original.field ? { field: original.field } : {}) },
+      extensions: {
+        code: graphqlCode(original.code),
+        ...(original.field ? { field: original.field } : {}),
+        ...(original.problems ? { fields: original.problems } : {}),
+      },
     });
   }
   if (original instanceof ArgumentValidationError) return validationError(original, error);
@@ -110,7 +120,8 @@ export function toClientError(error: GraphQLError, logger: Logger): GraphQLError
     // Parse, validation, coercion and limit errors, or a GraphQLError thrown on purpose: safe to show.
     const code = (original?.extensions?.code as string | undefined) ?? (error.extensions?.code as string | undefined) ?? fallbackCode(error);
     const { http: _http, ...extensions } = { ...error.extensions, ...original?.extensions } as Record<string, unknown>;
-    return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...extensions, code } });
+    const field = extensions.field ?? (code === GRAPHQL_CODES.BAD_USER_INPUT ? coercedField(error.message) : undefined);
+    return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...extensions, code, ...(field ? { field } : {}) } });
   }
   logger.error({ err: original, path: error.path?.join('.') }, 'unexpected error in a GraphQL operation');
   return new GraphQLError(MASKED_MESSAGE, { nodes: error.nodes, path: error.path, extensions: { code: GRAPHQL_CODES.INTERNAL_SERVER_ERROR } });

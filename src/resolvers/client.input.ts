@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsInt, IsIP, IsOptional, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsInt, IsOptional, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import { TimeRangeInput } from './common.type';
 import { ClientRole, ClientStatus } from './enums';
@@ -59,17 +59,12 @@ export class ClientFilterInput {
 @InputType({ description: 'A client registered by an operator (agents that connect are registered on their own).' })
 export class CreateClientInput {
   @Field()
-  @Length(1, 255)
   mqttClientId!: string;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(255)
   username?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsIP()
   ip?: string | null;
 
   @Field(() => ClientRole, { nullable: true, description: 'Default STORE.' })
@@ -91,23 +86,15 @@ export class CreateClientInput {
 @InputType({ description: 'Changes to a client; fields left out stay as they are.' })
 export class UpdateClientInput {
   @Field(() => Int)
-  @IsInt()
-  @Min(1)
   id!: number;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255)
   mqttClientId?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(255)
   username?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsIP()
   ip?: string | null;
 
   @Field(() => ClientRole, { nullable: true })

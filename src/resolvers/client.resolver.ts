@@ -31,18 +31,10 @@ export function clientFilter(input: ClientFilterInput | null | undefined): Clien
   });
 }
 
-function clientInput(input: CreateClientInput | UpdateClientInput): ClientInput {
-  const ms = (d: Date | null | undefined) => (d === undefined ? undefined : d === null ? null : d.getTime());
-  return defined({
-    mqttClientId: input.mqttClientId,
-    username: input.username,
-    ip: input.ip,
-    role: input.role,
-    enable: input.enabled,
-    status: input.status,
-    connectedAt: ms(input.connectedAt),
-    disconnectedAt: ms(input.disconnectedAt),
-  });
+/** GraphQL's spellings (`enabled`, Date times) in the service's (`enable`, epoch ms); the service checks the values. */
+function clientInput({ enabled, connectedAt, disconnectedAt, ...rest }: CreateClientInput | UpdateClientInput): ClientInput {
+  const ms = (d: Date | null | undefined) => (d == null ? d : d.getTime());
+  return { ...rest, enable: enabled, connectedAt: ms(connectedAt), disconnectedAt: ms(disconnectedAt) };
 }
 
 /** At most one of the scoping filters (they name different routes of the REST document). */

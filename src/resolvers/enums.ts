@@ -1,101 +1,79 @@
 import { registerEnumType } from 'type-graphql';
+import {
+  ATTRIBUTE_TYPES,
+  CLIENT_ROLES,
+  CLIENT_STATUSES,
+  CYCLE_TYPES,
+  EXECUTION_STATUSES,
+  GROUP_TYPES,
+  OVERWRITE_MODES,
+  RUN_TRIGGERS,
+  STEP_TYPES,
+} from '../entities';
+import { GROUP_OPERATIONS } from '../services/group-membership';
 
 /**
- * The enums of the graph. Where the database keeps an integer (group type, cycle type,
+ * The enums of the graph, made from the lists the entities, the protocol and the services declare
+ * (STEP_TYPES, OVERWRITE_MODES, CLIENT_ROLES, ...), so that a value added there is in the graph
+ * too and no list is written twice. Where the database keeps an integer (group type, cycle type,
  * attribute type) the GraphQL name maps to that integer, so entities serialise as they are.
  */
 
-export enum ClientRole {
-  SERVER = 'SERVER',
-  STORE = 'STORE',
+/** `{ A: 'A', B: 'B' }` from `['A', 'B']`: the shape registerEnumType takes. */
+function enumOf<const T extends readonly string[]>(values: T): { [K in T[number]]: K } {
+  return Object.fromEntries(values.map((v) => [v, v])) as { [K in T[number]]: K };
 }
+
+export const ClientRole = enumOf(CLIENT_ROLES);
+export type ClientRole = (typeof CLIENT_ROLES)[number];
 registerEnumType(ClientRole, {
   name: 'ClientRole',
   description: 'SERVER: a machine of the head office or data centre; STORE: a machine in a shop.',
 });
 
-export enum ClientStatus {
-  ONLINE = 'ONLINE',
-  OFFLINE = 'OFFLINE',
-}
+export const ClientStatus = enumOf(CLIENT_STATUSES);
+export type ClientStatus = (typeof CLIENT_STATUSES)[number];
 registerEnumType(ClientStatus, { name: 'ClientStatus', description: "Whether the agent's MQTT connection is up." });
 
-export enum GroupType {
-  STATIC = 0,
-  DYNAMIC = 1,
-}
+export const GroupType = GROUP_TYPES;
+export type GroupType = (typeof GROUP_TYPES)[keyof typeof GROUP_TYPES];
 registerEnumType(GroupType, {
   name: 'GroupType',
   description: 'STATIC (0): members are bound explicitly; DYNAMIC (1): members are the clients matching the query.',
 });
 
-export enum GroupQueryOperation {
-  EQ = 'EQ',
-  NE = 'NE',
-  CONTAINS = 'CONTAINS',
-  STARTS_WITH = 'STARTS_WITH',
-  ENDS_WITH = 'ENDS_WITH',
-  IN = 'IN',
-  GT = 'GT',
-  GE = 'GE',
-  LT = 'LT',
-  LE = 'LE',
-}
+export const GroupQueryOperation = enumOf(GROUP_OPERATIONS);
+export type GroupQueryOperation = (typeof GROUP_OPERATIONS)[number];
 registerEnumType(GroupQueryOperation, {
   name: 'GroupQueryOperation',
   description: 'How a dynamic group compares queryProperty with queryValue (IN: a comma list or a JSON array; GT..LE compare numbers).',
 });
 
-export enum AttributeType {
-  STRING = 0,
-  NUMBER = 1,
-  BOOLEAN = 2,
-  DATE = 3,
-}
+/** The stored codes are the positions in ATTRIBUTE_TYPES. */
+export const AttributeType = Object.fromEntries(ATTRIBUTE_TYPES.map((name, code) => [name, code])) as { [K in (typeof ATTRIBUTE_TYPES)[number]]: number };
+export type AttributeType = number;
 registerEnumType(AttributeType, { name: 'AttributeType', description: 'The value type of an attribute (stored as 0 to 3, as the REST document carries it).' });
 
-export enum CycleType {
-  ONCE = 0,
-  DAILY = 1,
-  WEEKLY = 2,
-  MONTHLY = 3,
-  YEARLY = 4,
-}
+export const CycleType = CYCLE_TYPES;
+export type CycleType = (typeof CYCLE_TYPES)[keyof typeof CYCLE_TYPES];
 registerEnumType(CycleType, {
   name: 'CycleType',
   description: 'The recurrence of a job: ONCE runs at the first match of executionTime after it is enabled; the others repeat.',
 });
 
-export enum ExecutionStatus {
-  PENDING = 'PENDING',
-  RUNNING = 'RUNNING',
-  SUCCESS = 'SUCCESS',
-  FAILED = 'FAILED',
-  NOT_EXECUTE = 'NOT_EXECUTE',
-}
+export const ExecutionStatus = enumOf(EXECUTION_STATUSES);
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 registerEnumType(ExecutionStatus, {
   name: 'ExecutionStatus',
   description: "Status of a run, report, task result or step result. NOT_EXECUTE: the client never ran it within the run's duration.",
 });
 
-export enum RunTrigger {
-  MANUAL = 'MANUAL',
-  SCHEDULE = 'SCHEDULE',
-}
+export const RunTrigger = enumOf(RUN_TRIGGERS);
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 registerEnumType(RunTrigger, { name: 'RunTrigger', description: 'What started a run: an operator (runJob) or the schedule.' });
 
-export enum StepType {
-  COPY_FILE = 'COPY_FILE',
-  DELETE_FILE = 'DELETE_FILE',
-  EXECUTE_FILE = 'EXECUTE_FILE',
-  WAIT_FLAG_FILE = 'WAIT_FLAG_FILE',
-  GET_FILE_STATUS = 'GET_FILE_STATUS',
-  IF = 'IF',
-  SEND_FILE = 'SEND_FILE',
-  RECV_FILE = 'RECV_FILE',
-  BROADCAST = 'BROADCAST',
-  UPLOAD_TO_SERVER = 'UPLOAD_TO_SERVER',
-}
+export const StepType = enumOf(STEP_TYPES);
+export type StepType = (typeof STEP_TYPES)[number];
 registerEnumType(StepType, {
   name: 'StepType',
   description: 'What a step makes the agent do.',
@@ -113,11 +91,8 @@ registerEnumType(StepType, {
   },
 });
 
-export enum OverwriteMode {
-  OVERWRITE = 'OVERWRITE',
-  NOT_OVERWRITE = 'NOT_OVERWRITE',
-  COMPARE_OVERWRITE = 'COMPARE_OVERWRITE',
-}
+export const OverwriteMode = enumOf(OVERWRITE_MODES);
+export type OverwriteMode = (typeof OVERWRITE_MODES)[number];
 registerEnumType(OverwriteMode, {
   name: 'OverwriteMode',
   description: 'What a transfer does with an existing target: replace it, keep it, or replace it only when the content differs.',

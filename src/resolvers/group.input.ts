@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ValidateNested } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import { TimeRangeInput } from './common.type';
 import { GroupQueryOperation, GroupType } from './enums';
@@ -35,12 +35,9 @@ export class GroupFilterInput {
 @InputType({ description: 'A new group. A DYNAMIC group needs queryProperty, queryOperation and queryValue.' })
 export class CreateGroupInput {
   @Field()
-  @Length(1, 255)
   name!: string;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   description?: string | null;
 
   @Field(() => GroupType, { defaultValue: GroupType.STATIC })
@@ -50,34 +47,24 @@ export class CreateGroupInput {
   enabled: boolean = true;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255)
   queryProperty?: string | null;
 
   @Field(() => GroupQueryOperation, { nullable: true })
   queryOperation?: GroupQueryOperation | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   queryValue?: string | null;
 }
 
 @InputType({ description: 'Changes to a group; fields left out stay as they are. A new query re-evaluates the members at once.' })
 export class UpdateGroupInput {
   @Field(() => Int)
-  @IsInt()
-  @Min(1)
   id!: number;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255)
   name?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   description?: string | null;
 
   @Field(() => GroupType, { nullable: true, description: 'Turning a group STATIC keeps its current members as bound ones.' })
@@ -87,15 +74,11 @@ export class UpdateGroupInput {
   enabled?: boolean | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255)
   queryProperty?: string | null;
 
   @Field(() => GroupQueryOperation, { nullable: true })
   queryOperation?: GroupQueryOperation | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   queryValue?: string | null;
 }

@@ -4,7 +4,7 @@ import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
 import type { EntityRow } from '../services/relation-pages';
 import { errors } from '../services/errors';
-import type { GroupFilter, GroupInput } from '../services/group.service';
+import type { GroupFilter } from '../services/group.service';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
 import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
@@ -22,18 +22,6 @@ export function groupFilter(input: GroupFilterInput | null | undefined): GroupFi
     enabled: f.enabled,
     lastEditedAt: timeRange(f.lastEditedAt),
     createdAt: timeRange(f.createdAt),
-  });
-}
-
-function groupInput(input: CreateGroupInput | UpdateGroupInput): GroupInput {
-  return defined({
-    groupName: input.name,
-    description: input.description,
-    type: input.type,
-    enabled: input.enabled,
-    queryProperty: input.queryProperty,
-    queryOperation: input.queryOperation,
-    queryValue: input.queryValue,
   });
 }
 
@@ -99,13 +87,13 @@ export class GroupResolver {
   @Requires('config.write')
   @Mutation(() => GroupObject)
   createGroup(@Arg('input') input: CreateGroupInput, @Ctx() { services }: GraphqlContext): Promise<Group> {
-    return services.groups.create(groupInput(input));
+    return services.groups.create(input);
   }
 
   @Requires('config.write')
   @Mutation(() => GroupObject)
   updateGroup(@Arg('input') input: UpdateGroupInput, @Ctx() { services }: GraphqlContext): Promise<Group> {
-    return services.groups.update(input.id, groupInput(input));
+    return services.groups.update(input.id, input);
   }
 
   @Requires('config.write')

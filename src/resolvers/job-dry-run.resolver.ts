@@ -2,7 +2,8 @@ import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphq
 import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
 import { JobDryRunService, type JobDryRun } from '../services/job-dry-run.service';
-import { checkInt } from '../services/task.service';
+import { f } from '../services/schemas/fields';
+import { parseInput } from '../services/schemas/parse';
 import { ClientType } from './client.type';
 import { JobDryRunObject } from './job-dry-run.type';
 
@@ -37,7 +38,7 @@ export class JobDryRunResolver {
 }
 
 async function listed(ids: number[], first: number, { services }: GraphqlContext) {
-  checkInt('first', first, 0, 500);
+  parseInput(f.int(0, 500), first, 'first');
   const clients = await services.clients.getMany(ids.slice(0, first));
   // A client deleted since the dry run read its ids is left out, not returned as null.
   return clients.filter((c) => c !== null);

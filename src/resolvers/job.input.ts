@@ -1,5 +1,5 @@
-import { IsInt, IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
+import { MAX_JOB_RETRIES } from '../services/schemas/fields';
 import { EditableFilterInput } from './common.type';
 import { CycleType } from './enums';
 
@@ -18,21 +18,15 @@ export class JobFilterInput extends EditableFilterInput {
 @InputType({ description: 'A new job. Left out: maxRetries and retryWait from the job settings, duration 3600 s, cycleType ONCE, enabled true.' })
 export class CreateJobInput {
   @Field()
-  @Length(1, 255)
   name!: string;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   description?: string | null;
 
   @Field(() => Boolean, { nullable: true })
   enabled?: boolean | null;
 
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
+  @Field(() => Int, { nullable: true, description: 'Any Int; higher runs first, negatives below 0.' })
   priority?: number | null;
 
   @Field(() => CycleType, { nullable: true })
@@ -42,80 +36,47 @@ export class CreateJobInput {
     nullable: true,
     description: 'Cron: minute hour day-of-month month day-of-week (a sixth "?" field and "L" are accepted); null: run only when asked.',
   })
-  @IsOptional()
-  @MaxLength(255)
   executionTime?: string | null;
 
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(1000)
+  @Field(() => Int, { nullable: true, description: `From 0 to ${MAX_JOB_RETRIES}.` })
   maxRetries?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Seconds.' })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   retryWait?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Seconds, from 1.' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
   duration?: number | null;
 }
 
 @InputType({ description: 'Changes to a job; fields left out stay as they are (executionTime: null removes the schedule).' })
 export class UpdateJobInput {
   @Field(() => Int)
-  @IsInt()
-  @Min(1)
   id!: number;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255)
   name?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   description?: string | null;
 
   @Field(() => Boolean, { nullable: true })
   enabled?: boolean | null;
 
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
+  @Field(() => Int, { nullable: true, description: 'Any Int; higher runs first, negatives below 0.' })
   priority?: number | null;
 
   @Field(() => CycleType, { nullable: true })
   cycleType?: CycleType | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(255)
   executionTime?: string | null;
 
-  @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(1000)
+  @Field(() => Int, { nullable: true, description: `From 0 to ${MAX_JOB_RETRIES}.` })
   maxRetries?: number | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   retryWait?: number | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
   duration?: number | null;
 }

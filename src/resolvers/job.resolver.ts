@@ -6,7 +6,7 @@ import { Requires } from '../graphql/requires';
 import type { Loaders } from '../graphql/loaders';
 import { ownFieldsSelected, selectedArguments, selectsAny } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
-import type { JobBindingCounts, JobFilter, JobInput } from '../services/job.service';
+import type { JobBindingCounts, JobFilter } from '../services/job.service';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
 import { checkPageArgs, checkNestedList, defined, validNestedList, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
@@ -31,23 +31,6 @@ export function jobFilter(input: JobFilterInput | null | undefined): JobFilter {
     assignmentsChangedAt: timeRange(f.assignmentsChangedAt),
     createdAt: timeRange(f.createdAt),
   });
-}
-
-function jobInput(input: CreateJobInput | UpdateJobInput): JobInput {
-  return {
-    ...defined({
-      name: input.name,
-      enabled: input.enabled,
-      priority: input.priority,
-      cycleType: input.cycleType,
-      maxRetries: input.maxRetries,
-      retryWait: input.retryWait,
-      duration: input.duration,
-    }),
-    // null is meaningful for these two: no description, no schedule.
-    ...(input.description !== undefined ? { description: input.description } : {}),
-    ...(input.executionTime !== undefined ? { executionTime: input.executionTime } : {}),
-  };
 }
 
 /**
@@ -181,13 +164,13 @@ export class JobResolver {
   @Requires('config.write')
   @Mutation(() => JobObject, { description: 'Creates a job; an invalid executionTime is refused with the expected form.' })
   createJob(@Arg('input') input: CreateJobInput, @Ctx() { services }: GraphqlContext): Promise<Job> {
-    return services.jobs.create(jobInput(input));
+    return services.jobs.create(input);
   }
 
   @Requires('config.write')
   @Mutation(() => JobObject)
   updateJob(@Arg('input') input: UpdateJobInput, @Ctx() { services }: GraphqlContext): Promise<Job> {
-    return services.jobs.update(input.id, jobInput(input));
+    return services.jobs.update(input.id, input);
   }
 
   @Requires('config.write')

@@ -2,7 +2,6 @@ import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver } from 'type-graphql
 import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
 import type { SettingsSections } from '../services/settings.service';
-import { defined } from './common.type';
 import { ClientSettingsInput, GeneralSettingsInput, JobSettingsInput, TaskSettingsInput } from './settings.input';
 import { ClientSettings, GeneralSettings, JobSettings, Settings, TaskSettings } from './settings.type';
 
@@ -40,24 +39,24 @@ export class SettingsResolver {
   @Requires('settings.write')
   @Mutation(() => GeneralSettings, { description: 'Merges the given fields into the general settings.' })
   async updateGeneralSettings(@Arg('input') input: GeneralSettingsInput, @Ctx() { services }: GraphqlContext) {
-    return (await services.settings.update('general', defined(input))).value;
+    return (await services.settings.update('general', input)).value;
   }
 
   @Requires('settings.write')
   @Mutation(() => JobSettings, { description: 'Merges the given fields into the job settings (enable is the scheduler switch).' })
   async updateJobSettings(@Arg('input') input: JobSettingsInput, @Ctx() { services }: GraphqlContext) {
-    return (await services.settings.update('job', defined(input))).value;
+    return (await services.settings.update('job', input)).value;
   }
 
   @Requires('settings.write')
   @Mutation(() => TaskSettings)
   async updateTaskSettings(@Arg('input') input: TaskSettingsInput, @Ctx() { services }: GraphqlContext) {
-    return (await services.settings.update('task', defined(input))).value;
+    return (await services.settings.update('task', input)).value;
   }
 
   @Requires('settings.write')
   @Mutation(() => ClientSettings)
   async updateClientSettings(@Arg('input') input: ClientSettingsInput, @Ctx() { services }: GraphqlContext) {
-    return (await services.settings.update('client', defined(input))).value;
+    return (await services.settings.update('client', input)).value;
   }
 }

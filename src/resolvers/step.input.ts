@@ -1,4 +1,3 @@
-import { IsInt, IsOptional, MaxLength, Min, ValidateNested } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, InputType, Int } from 'type-graphql';
 import { OverwriteMode, StepType } from './enums';
@@ -11,49 +10,30 @@ import { OverwriteMode, StepType } from './enums';
 @InputType({ description: "A step of a script to save (see Step for the fields). Give id to keep an existing step's id." })
 export class StepInput {
   @Field(() => Int, { nullable: true, description: 'An existing step of this task to keep (its id stays the same); leave out for a new step.' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
   id?: number | null;
 
   @Field(() => StepType)
   type!: StepType;
 
   @Field(() => Int, { nullable: true, description: 'Default: its position in the list.' })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   order?: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Default true.' })
   block?: boolean | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   retryTimes?: number | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   retryInterval?: number | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   maxRetryTime?: number | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   filePath?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   targetFilePath?: string | null;
 
   @Field(() => Boolean, { nullable: true })
@@ -66,21 +46,12 @@ export class StepInput {
   overWrite?: OverwriteMode | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
   interval?: number | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   timeOut?: number | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
   duration?: number | null;
 
   @Field(() => Boolean, { nullable: true })
@@ -93,23 +64,14 @@ export class StepInput {
   transferOption?: Record<string, unknown> | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
   recvFileScriptId?: number | null;
 
   @Field(() => [StepInput], { nullable: true })
-  @IsOptional()
-  @ValidateNested({ each: true })
   conditions?: StepInput[] | null;
 
   @Field(() => [StepInput], { nullable: true })
-  @IsOptional()
-  @ValidateNested({ each: true })
   whenTrue?: StepInput[] | null;
 
   @Field(() => [StepInput], { nullable: true })
-  @IsOptional()
-  @ValidateNested({ each: true })
   whenFalse?: StepInput[] | null;
 }

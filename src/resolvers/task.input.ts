@@ -1,4 +1,3 @@
-import { IsInt, IsOptional, Length, MaxLength, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import { EditableFilterInput } from './common.type';
 
@@ -14,18 +13,12 @@ export class TaskFilterInput extends EditableFilterInput {
 @InputType({ description: 'A new task. Left out: enabled, priority and disableValidation from the task settings.' })
 export class CreateTaskInput {
   @Field()
-  @Length(1, 255)
   name!: string;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   description?: string | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   priority?: number | null;
 
   @Field(() => Boolean, { nullable: true })
@@ -38,24 +31,15 @@ export class CreateTaskInput {
 @InputType({ description: 'Changes to a task; fields left out stay as they are.' })
 export class UpdateTaskInput {
   @Field(() => Int)
-  @IsInt()
-  @Min(1)
   id!: number;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @Length(1, 255)
   name?: string | null;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   description?: string | null;
 
   @Field(() => Int, { nullable: true })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
   priority?: number | null;
 
   @Field(() => Boolean, { nullable: true })

@@ -4,7 +4,7 @@ import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
 import type { EntityRow } from '../services/relation-pages';
 import type { ScriptStep, StepInput as ServiceStepInput } from '../services/step-script';
-import type { TaskFilter, TaskInput } from '../services/task.service';
+import type { TaskFilter } from '../services/task.service';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
 import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
@@ -27,13 +27,6 @@ export function taskFilter(input: TaskFilterInput | null | undefined): TaskFilte
     assignmentsChangedAt: timeRange(f.assignmentsChangedAt),
     createdAt: timeRange(f.createdAt),
   });
-}
-
-function taskInput(input: CreateTaskInput | UpdateTaskInput): TaskInput {
-  return {
-    ...defined({ name: input.name, priority: input.priority, enabled: input.enabled, disableValidation: input.disableValidation }),
-    ...(input.description !== undefined ? { description: input.description } : {}),
-  };
 }
 
 /** The service's script shape (the REST document's: `true`/`false` lists) from GraphQL's. */
@@ -114,13 +107,13 @@ export class TaskResolver {
   @Requires('config.write')
   @Mutation(() => TaskObject)
   createTask(@Arg('input') input: CreateTaskInput, @Ctx() { services }: GraphqlContext): Promise<Task> {
-    return services.tasks.create(taskInput(input));
+    return services.tasks.create(input);
   }
 
   @Requires('config.write')
   @Mutation(() => TaskObject)
   updateTask(@Arg('input') input: UpdateTaskInput, @Ctx() { services }: GraphqlContext): Promise<Task> {
-    return services.tasks.update(input.id, taskInput(input));
+    return services.tasks.update(input.id, input);
   }
 
   @Requires('config.write')

@@ -1,4 +1,5 @@
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/paging';
+import { expect, f, idText, intSchema, MAX_EPOCH_MS, MAX_ID, msText, noNul, nulText } from '../services/schemas/fields';
 import { z } from './zod';
 
 /**
@@ -11,15 +12,7 @@ import { z } from './zod';
  * `b` builds JSON body fields: JSON already has types, so nothing is coerced there.
  */
 
-/** Largest id a PostgreSQL `integer` column holds; larger ids cannot exist, so they are refused. */
-export const MAX_ID = 2_147_483_647;
-/**
- * 9999-12-31T23:59:59.999Z. Later dates exist in JavaScript and PostgreSQL, but their ISO form
- * (`+010000-...`) is not one the driver round-trips, so they are refused here rather than fail there.
- */
-export const MAX_EPOCH_MS = 253_402_300_799_999;
-
-const expect = (text: string) => ({ error: () => `expected ${text}` });
+export { MAX_EPOCH_MS, MAX_ID } from '../services/schemas/fields';
 
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -63,21 +56,10 @@ const queryString = (value: unknown) => (value === '' ? undefined : value);
 /** A repeated parameter arrives as an array, a single one as a string: both become an array. */
 const queryArray = (value: unknown) => (value === undefined || value === '' ? undefined : Array.isArray(value) ? value : [value]);
 
-// PostgreSQL text cannot hold NUL: refused here, naming the field, rather than failing in the database.
-const noNul = (v: string) => !v.includes('\u0000');
-const nulText = expect('text without NUL (\\u0000) characters');
-
 /** A string with its expected form; never NUL. */
 function text(what: string) {
   return z.string(expect(what)).refine(noNul, nulText);
 }
-
-function intSchema(min: number, max: number, text: string) {
-  return z.int(expect(text)).min(min, expect(text)).max(max, expect(text));
-}
-
-const idText = 'a positive integer id';
-const msText = 'epoch milliseconds (an integer from 0 to 253402300799999, year 9999)';
 
 /** Query and path parameters (strings on the wire). */
 export const q = {
@@ -102,39 +84,12 @@ export const pagingQuery = {
     .openapi({ description: `Rows per page, from 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
 };
 
-/** JSON body fields (typed on the wire: nothing is coerced). */
+/**
+ * JSON body fields: the builders the services' input schemas are made of (services/schemas/fields.ts),
+ * plus the fields only the REST bodies have.
+ */
 export const b = {
-  id: () => intSchema(1, MAX_ID, idText),
-  int: (min: number, max: number = MAX_ID) => intSchema(min, max, max === MAX_ID ? `an integer from ${min}` : `an integer from ${min} to ${max}`),
-  /** Any value a PostgreSQL `integer` column holds (priorities). */
-  int32: () => intSchema(-MAX_ID - 1, MAX_ID, 'an integer from -2147483648 to 2147483647'),
-  epochMs: () => intSchema(0, MAX_EPOCH_MS, msText),
-  bool: () => z.boolean(expect('true or false')),
-  str: (maxLength = 10_000) =>
-    z
-      .string(expect('a string'))
-      .max(maxLength, expect(`a string of at most ${maxLength} characters`))
-      .refine(noNul, nulText),
-  name: (maxLength = 255) =>
-    z
-      .string(expect(`a non-empty string of at most ${maxLength} characters`))
-      .trim()
-      .min(1, expect(`a non-empty string of at most ${maxLength} characters`))
-      .max(maxLength, expect(`a non-empty string of at most ${maxLength} characters`))
-      .refine(noNul, nulText),
-  enum: <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, expect(`one of ${values.join(', ')}`)),
-  /**
-   * An optional enum a legacy consumer may send as `""` (the document's static-group example sends
-   * `"queryOperation": ""`): the empty string means "not set", as null does.
-   */
-  optionalEnum: <const T extends readonly [string, ...string[]]>(values: T) =>
-    z.preprocess(
-      (v) => (v === '' ? null : v),
-      z
-        .enum(values, expect(`one of ${values.join(', ')}, or "" or null for none`))
-        .nullable()
-        .optional(),
-    ),
+  ...f,
   /** A time the server keeps itself (`lastRunAt`, `assignmentsChangedAt`, ...): accepted for compatibility, ignored. */
   ignoredTime: () =>
     intSchema(0, MAX_EPOCH_MS, msText)

@@ -2,6 +2,9 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { Client, CLIENT_ROLES, CLIENT_STATUSES, Group, GROUP_TYPES, Job, Task, type ClientRole, type ClientStatus } from '../entities';
 import { attributeViews, setAttributeValues, type AttributeValueInput, type ClientAttributeView } from './client-attributes';
 import { errors } from './errors';
+import { f } from './schemas/fields';
+import { parseInput } from './schemas/parse';
+import { clientCreateSchema, clientUpdateSchema, type ClientInput } from './schemas/client.schema';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { changeStaticMembers, refreshDynamicGroups } from './group-membership';
 import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
@@ -25,16 +28,7 @@ export interface ClientFilter {
   createdAt?: TimeRange;
 }
 
-export interface ClientInput {
-  mqttClientId?: string;
-  username?: string | null;
-  enable?: boolean;
-  status?: string;
-  connectedAt?: number | null;
-  disconnectedAt?: number | null;
-  ip?: string | null;
-  role?: string;
-}
+export type { ClientInput };
 
 export type { ClientAttributeView };
 
@@ -66,20 +60,12 @@ const TASKS_OF_CLIENTS: RelationQuery<Task> = {
 /** Client fields whose change can move a client in or out of a dynamic group. */
 const MEMBERSHIP_FIELDS = ['mqttClientId', 'username', 'ip', 'hostname', 'role', 'enable', 'status', 'connectedAt', 'disconnectedAt', 'createdAt'];
 
-function checkRole(role: string): ClientRole {
-  if (!(CLIENT_ROLES as readonly string[]).includes(role)) throw errors.invalid('role', CLIENT_ROLES.join(' or '), role);
-  return role as ClientRole;
-}
+const ROLE_FILTER = f.enum(CLIENT_ROLES);
+const STATUS_FILTER = f.enum(CLIENT_STATUSES);
 
-function checkStatus(status: string): ClientStatus {
-  if (!(CLIENT_STATUSES as readonly string[]).includes(status)) throw errors.invalid('status', CLIENT_STATUSES.join(' or '), status);
-  return status as ClientStatus;
-}
-
-function toDate(field: string, value: number | null | undefined): Date | null {
-  if (value === null || value === undefined || value === 0) return null;
-  if (!Number.isFinite(value) || value < 0) throw errors.invalid(field, 'epoch milliseconds', value);
-  return new Date(value);
+/** 0 and null both mean "never". */
+function toDate(ms: number | null | undefined): Date | null {
+  return ms ? new Date(ms) : null;
 }
 
 /** Clients (agents): registration, edits, enable/disable, their groups, jobs, tasks and attributes. */
@@ -97,9 +83,9 @@ export class ClientService {
     if (Array.isArray(filter.mqttClientId) ? filter.mqttClientId.length : filter.mqttClientId) {
       where.mqttClientId = Array.isArray(filter.mqttClientId) ? { $in: filter.mqttClientId } : filter.mqttClientId;
     } else applyNameFilter(where, 'mqttClientId', undefined, filter.mqttClientIdContain);
-    if (filter.status !== undefined) where.status = checkStatus(filter.status);
+    if (filter.status !== undefined) where.status = parseInput(STATUS_FILTER, filter.status, 'status');
     if (filter.enabled !== undefined) where.enable = filter.enabled;
-    if (filter.role !== undefined) where.role = checkRole(filter.role);
+    if (filter.role !== undefined) where.role = parseInput(ROLE_FILTER, filter.role, 'role');
     applyTimeRanges(where, { connectedAt: filter.connectedAt, disconnectedAt: filter.disconnectedAt, createdAt: filter.createdAt });
     return where as FilterQuery<Client>;
   }
@@ -137,21 +123,21 @@ export class ClientService {
     return this.em.findOne(Client, { mqttClientId });
   }
 
-  async create(input: ClientInput): Promise<Client> {
-    if (!input.mqttClientId || typeof input.mqttClientId !== 'string') throw errors.invalid('mqttClientId', 'a non-empty string');
+  async create(raw: ClientInput): Promise<Client> {
+    const input = parseInput(clientCreateSchema, raw);
     if (await this.em.count(Client, { mqttClientId: input.mqttClientId })) {
       throw errors.conflict('mqttClientId', `a client with mqttClientId "${input.mqttClientId}" already exists`);
     }
     const client = await this.em.transactional(async (em) => {
       const created = em.create(Client, {
-        mqttClientId: input.mqttClientId!,
+        mqttClientId: input.mqttClientId,
         username: input.username ?? null,
-        ip: input.ip ?? null,
-        role: input.role === undefined ? 'STORE' : checkRole(input.role),
+        ip: input.ip || null,
+        role: input.role ?? 'STORE',
         enable: input.enable ?? false,
-        status: input.status === undefined || input.status === '' ? 'OFFLINE' : checkStatus(input.status),
-        connectedAt: toDate('connectedAt', input.connectedAt),
-        disconnectedAt: toDate('disconnectedAt', input.disconnectedAt),
+        status: input.status || 'OFFLINE',
+        connectedAt: toDate(input.connectedAt),
+        disconnectedAt: toDate(input.disconnectedAt),
         createdAt: this.ctx.clock.now(),
       });
       await em.flush();
@@ -162,22 +148,22 @@ export class ClientService {
     return client;
   }
 
-  async update(id: number, input: ClientInput): Promise<Client> {
+  async update(id: number, raw: ClientInput): Promise<Client> {
+    const input = parseInput(clientUpdateSchema, raw);
     const client = await this.get(id);
-    if (input.mqttClientId !== undefined && input.mqttClientId !== client.mqttClientId) {
-      if (!input.mqttClientId) throw errors.invalid('mqttClientId', 'a non-empty string');
+    if (input.mqttClientId != null && input.mqttClientId !== client.mqttClientId) {
       if (await this.em.count(Client, { mqttClientId: input.mqttClientId, id: { $ne: id } })) {
         throw errors.conflict('mqttClientId', `a client with mqttClientId "${input.mqttClientId}" already exists`);
       }
       client.mqttClientId = input.mqttClientId;
     }
     if (input.username !== undefined) client.username = input.username;
-    if (input.ip !== undefined) client.ip = input.ip;
-    if (input.role !== undefined) client.role = checkRole(input.role);
-    if (input.enable !== undefined) client.enable = input.enable;
-    if (input.status !== undefined && input.status !== '') client.status = checkStatus(input.status);
-    if (input.connectedAt !== undefined) client.connectedAt = toDate('connectedAt', input.connectedAt);
-    if (input.disconnectedAt !== undefined) client.disconnectedAt = toDate('disconnectedAt', input.disconnectedAt);
+    if (input.ip !== undefined) client.ip = input.ip || null;
+    if (input.role != null) client.role = input.role;
+    if (input.enable != null) client.enable = input.enable;
+    if (input.status) client.status = input.status;
+    if (input.connectedAt !== undefined) client.connectedAt = toDate(input.connectedAt);
+    if (input.disconnectedAt !== undefined) client.disconnectedAt = toDate(input.disconnectedAt);
     await this.em.transactional(async (em) => {
       await em.flush();
       await refreshDynamicGroups({ ...this.ctx, em }, { clientFields: MEMBERSHIP_FIELDS });

@@ -2,6 +2,12 @@
 export const ERROR_CODES = ['NOT_FOUND', 'INVALID_INPUT', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED', 'UNAVAILABLE'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** One refused field of an input and what it must be. */
+export interface FieldProblem {
+  field: string;
+  problems: string[];
+}
+
 /** The one application error. `field` names the input at fault, where there is one. */
 export class AppError extends Error {
   override readonly name = 'AppError';
@@ -11,6 +17,8 @@ export class AppError extends Error {
     readonly field?: string,
     /** RATE_LIMITED: seconds until a new try may succeed (REST sends it as Retry-After). */
     readonly retryAfterSeconds?: number,
+    /** INVALID_INPUT: every field at fault (the message and `field` tell the first). */
+    readonly problems?: readonly FieldProblem[],
   ) {
     super(message);
   }

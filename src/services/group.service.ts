@@ -1,6 +1,9 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { Client, Group, GROUP_TYPES, Job, JobGroup } from '../entities';
 import { errors } from './errors';
+import { f } from './schemas/fields';
+import { parseInput } from './schemas/parse';
+import { groupCreateSchema, groupUpdateSchema, type GroupInput } from './schemas/group.schema';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
 import { changeStaticMembers, checkGroupQuery, refreshDynamicGroups } from './group-membership';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type OrderBy } from './ordering';
@@ -17,15 +20,7 @@ export interface GroupFilter {
   createdAt?: TimeRange;
 }
 
-export interface GroupInput {
-  groupName?: string;
-  description?: string | null;
-  type?: number;
-  enabled?: boolean;
-  queryProperty?: string | null;
-  queryOperation?: string | null;
-  queryValue?: string | null;
-}
+export type { GroupInput };
 
 const CLIENTS_OF_GROUPS: RelationQuery<Client> = {
   entity: Client,
@@ -35,10 +30,7 @@ const CLIENTS_OF_GROUPS: RelationQuery<Client> = {
 
 const JOBS_OF_GROUPS: RelationQuery<Job> = { entity: Job, table: 'job', children: 'select job_id as child_id from job_group where group_id = p.id' };
 
-function checkType(type: number): number {
-  if (type !== GROUP_TYPES.STATIC && type !== GROUP_TYPES.DYNAMIC) throw errors.invalid('type', '0 (static) or 1 (dynamic)', type);
-  return type;
-}
+const GROUP_TYPE_FILTER = f.int(0, 1);
 
 /** Client groups: static ones hold bound members, dynamic ones the clients their query matches. */
 export class GroupService {
@@ -51,7 +43,7 @@ export class GroupService {
   where(filter: GroupFilter = {}): FilterQuery<Group> {
     const where: Record<string, unknown> = {};
     applyNameFilter(where, 'name', filter.groupName, filter.groupNameContain);
-    if (filter.type !== undefined) where.type = checkType(filter.type);
+    if (filter.type !== undefined) where.type = parseInput(GROUP_TYPE_FILTER, filter.type, 'type');
     if (filter.enabled !== undefined) where.enabled = filter.enabled;
     applyTimeRanges(where, { lastEditedAt: filter.lastEditedAt, createdAt: filter.createdAt });
     return where as FilterQuery<Group>;
@@ -86,14 +78,14 @@ export class GroupService {
     return entitiesByIds(this.em, Group, ids);
   }
 
-  async create(input: GroupInput): Promise<Group> {
-    if (!input.groupName || typeof input.groupName !== 'string') throw errors.invalid('groupName', 'a non-empty string');
-    const type = checkType(input.type ?? GROUP_TYPES.STATIC);
+  async create(raw: GroupInput): Promise<Group> {
+    const input = parseInput(groupCreateSchema, raw);
+    const type = input.type ?? GROUP_TYPES.STATIC;
     if (type === GROUP_TYPES.DYNAMIC) await checkGroupQuery(this.ctx, input);
     const now = this.ctx.clock.now();
     const group = await this.em.transactional(async (em) => {
       const created = em.create(Group, {
-        name: input.groupName!,
+        name: input.groupName as string, // the create schema requires it
         description: input.description ?? null,
         type,
         enabled: input.enabled ?? true,
@@ -112,15 +104,13 @@ export class GroupService {
   }
 
   /** Edits a group; a new query re-evaluates members at once. Turning a group static keeps its current members as bound ones. */
-  async update(id: number, input: GroupInput): Promise<Group> {
+  async update(id: number, raw: GroupInput): Promise<Group> {
+    const input = parseInput(groupUpdateSchema, raw);
     const group = await this.get(id);
-    if (input.groupName !== undefined) {
-      if (!input.groupName) throw errors.invalid('groupName', 'a non-empty string');
-      group.name = input.groupName;
-    }
+    if (input.groupName !== undefined) group.name = input.groupName;
     if (input.description !== undefined) group.description = input.description;
-    if (input.enabled !== undefined) group.enabled = input.enabled;
-    if (input.type !== undefined) group.type = checkType(input.type);
+    if (input.enabled != null) group.enabled = input.enabled;
+    if (input.type != null) group.type = input.type;
     if (group.type === GROUP_TYPES.DYNAMIC) {
       const query = {
         queryProperty: input.queryProperty !== undefined ? input.queryProperty : group.queryProperty,

@@ -1,5 +1,6 @@
 import { JobTask } from '../entities';
-import { checkInt } from './task.service';
+import { f } from './schemas/fields';
+import { parseInput } from './schemas/parse';
 import { JobService } from './job.service';
 import type { ServiceContext } from './service-context';
 import { CLIENTS_OF_JOB_SQL } from './targeting';
@@ -35,7 +36,7 @@ export class JobDryRunService {
   constructor(private readonly ctx: ServiceContext) {}
 
   async dryRun(jobId: number, { fireTimes = 5 }: { fireTimes?: number } = {}): Promise<JobDryRun> {
-    checkInt('fireTimes', fireTimes, 0, 100);
+    parseInput(f.int(0, 100), fireTimes, 'fireTimes');
     const jobs = new JobService(this.ctx);
     const job = await jobs.get(jobId);
     const em = this.ctx.em;

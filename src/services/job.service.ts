@@ -19,7 +19,10 @@ import {
   TASKS_OF_JOBS,
 } from './job.relations';
 import { CLIENTS_OF_JOB_SQL } from './targeting';
-import { checkBool, checkDescription, checkInt, checkName, INT_MIN, taskWhere, type TaskFilter } from './task.service';
+import { f } from './schemas/fields';
+import { parseInput } from './schemas/parse';
+import { jobCreateSchema, jobUpdateSchema, type JobInput } from './schemas/job.schema';
+import { taskWhere, type TaskFilter } from './task.service';
 
 export interface JobFilter {
   jobId?: number;
@@ -40,25 +43,7 @@ export interface GroupFilter {
   groupNameContain?: string;
 }
 
-/**
- * Create/update input; `undefined` leaves a field as it is. `lastRunAt` and
- * `assignmentsChangedAt` of the document's bodies are the server's to set and are not taken.
- */
-export interface JobInput {
-  name?: string;
-  description?: string | null;
-  enabled?: boolean;
-  priority?: number;
-  /** 0 once, 1 daily, 2 weekly, 3 monthly, 4 yearly. */
-  cycleType?: number;
-  /** Cron (minute hour day-of-month month day-of-week); null or "" = run only when asked. */
-  executionTime?: string | null;
-  maxRetries?: number;
-  /** Seconds between retries of a failed client execution. */
-  retryWait?: number;
-  /** The longest a run may take, seconds. */
-  duration?: number;
-}
+export type { JobInput };
 
 export interface JobBindingCounts {
   tasks: number;
@@ -90,19 +75,9 @@ export function jobWhere(filter: JobFilter = {}): FilterQuery<Job> {
   return where as FilterQuery<Job>;
 }
 
-const CYCLE_CODES = Object.values(CYCLE_TYPES) as number[];
-
-function checkCycleType(value: unknown): number {
-  if (typeof value !== 'number' || !CYCLE_CODES.includes(value)) {
-    throw errors.invalid('cycleType', '0 (once), 1 (daily), 2 (weekly), 3 (monthly) or 4 (yearly)', value);
-  }
-  return value;
-}
-
-function checkExecutionTime(value: unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  if (typeof value !== 'string') throw errors.invalid('executionTime', 'a cron expression string or null', value);
-  return parseCron(value).source;
+/** The stored form of a schedule: "" and null both mean none; a cron is kept as written (trimmed). */
+function scheduleOf(value: string | null | undefined): string | null {
+  return value ? parseCron(value).source : null;
 }
 
 /** Jobs: schedule and options, their ordered tasks, their groups and clients. */
@@ -185,19 +160,20 @@ export class JobService {
    * (`maxRetried`, `retryWait`), duration 3600 s, cycleType 0, enabled true.
    * `nextRunAt` is computed in the management server's time zone.
    */
-  async create(input: JobInput): Promise<Job> {
+  async create(raw: JobInput): Promise<Job> {
+    const input = parseInput(jobCreateSchema, raw);
     const defaults = await new SettingsService(this.ctx).get('job');
     const now = this.ctx.clock.now();
     const job = this.em.create(Job, {
-      name: checkName('name', input.name),
-      description: checkDescription(input.description),
-      enabled: checkBool('enabled', input.enabled ?? true),
-      priority: checkInt('priority', input.priority ?? 0, INT_MIN),
-      cycleType: checkCycleType(input.cycleType ?? CYCLE_TYPES.ONCE),
-      executionTime: checkExecutionTime(input.executionTime),
-      maxRetries: checkInt('maxRetries', input.maxRetries ?? defaults.maxRetried),
-      retryWait: checkInt('retryWait', input.retryWait ?? defaults.retryWait),
-      duration: checkInt('duration', input.duration ?? DEFAULT_JOB_DURATION, 1),
+      name: input.name,
+      description: input.description ?? null,
+      enabled: input.enabled ?? true,
+      priority: input.priority ?? 0,
+      cycleType: input.cycleType ?? CYCLE_TYPES.ONCE,
+      executionTime: scheduleOf(input.executionTime),
+      maxRetries: input.maxRetries ?? defaults.maxRetried,
+      retryWait: input.retryWait ?? defaults.retryWait,
+      duration: input.duration ?? DEFAULT_JOB_DURATION,
       createdAt: now,
       lastEditedAt: now,
     });
@@ -211,18 +187,19 @@ export class JobService {
    * Changes the fields given and moves `lastEditedAt`. `nextRunAt` is recomputed when the
    * schedule or `enabled` changes (a not-repeating job then runs once more).
    */
-  async update(id: number, input: JobInput): Promise<Job> {
+  async update(id: number, raw: JobInput): Promise<Job> {
+    const input = parseInput(jobUpdateSchema, raw);
     const job = await this.get(id);
     const before = { enabled: job.enabled, executionTime: job.executionTime, cycleType: job.cycleType };
-    if (input.name !== undefined) job.name = checkName('name', input.name);
-    if (input.description !== undefined) job.description = checkDescription(input.description);
-    if (input.enabled !== undefined) job.enabled = checkBool('enabled', input.enabled);
-    if (input.priority !== undefined) job.priority = checkInt('priority', input.priority, INT_MIN);
-    if (input.cycleType !== undefined) job.cycleType = checkCycleType(input.cycleType);
-    if (input.executionTime !== undefined) job.executionTime = checkExecutionTime(input.executionTime);
-    if (input.maxRetries !== undefined) job.maxRetries = checkInt('maxRetries', input.maxRetries);
-    if (input.retryWait !== undefined) job.retryWait = checkInt('retryWait', input.retryWait);
-    if (input.duration !== undefined) job.duration = checkInt('duration', input.duration, 1);
+    if (input.name != null) job.name = input.name;
+    if (input.description !== undefined) job.description = input.description;
+    if (input.enabled != null) job.enabled = input.enabled;
+    if (input.priority != null) job.priority = input.priority;
+    if (input.cycleType != null) job.cycleType = input.cycleType;
+    if (input.executionTime !== undefined) job.executionTime = scheduleOf(input.executionTime);
+    if (input.maxRetries != null) job.maxRetries = input.maxRetries;
+    if (input.retryWait != null) job.retryWait = input.retryWait;
+    if (input.duration != null) job.duration = input.duration;
     const now = this.ctx.clock.now();
     job.lastEditedAt = now;
     if (before.enabled !== job.enabled || before.executionTime !== job.executionTime || before.cycleType !== job.cycleType) {
@@ -338,7 +315,7 @@ export class JobService {
     const tz = await managementTimeZone(this.ctx);
     if (job.cycleType === CYCLE_TYPES.ONCE) return [job.nextRunAt];
     const end = until ?? new Date(job.nextRunAt.getTime() + 366 * 24 * 3600 * 1000);
-    return fireTimesBetween(job.executionTime, job.nextRunAt, end, tz, checkInt('count', count, 1, 1000));
+    return fireTimesBetween(job.executionTime, job.nextRunAt, end, tz, parseInput(f.int(1, 1000), count, 'count'));
   }
 
   async countInfo(id: number): Promise<JobCounts> {

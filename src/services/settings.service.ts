@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Setting, type SettingKey } from '../entities';
-import { FILE_STORE_CHECKS, FILE_STORE_DEFAULTS, type FileStoreSettings } from '../files/file-store.settings';
-import { errors } from './errors';
+import { FILE_STORE_DEFAULTS, type FileStoreSettings } from '../files/file-store.settings';
+import { parseInput } from './schemas/parse';
+import { settingsFields, settingsPatchSchema } from './schemas/settings.schema';
 import { publishChange, type ServiceContext } from './service-context';
 
 export type { FileStoreSettings };
@@ -41,6 +42,9 @@ export interface SettingsSections {
   files: FileStoreSettings;
 }
 
+/** A partial update of a section as either door sends it, unchecked: null or left out leaves a field as it is. */
+export type SettingsPatch<K extends SettingKey> = { [F in keyof SettingsSections[K]]?: SettingsSections[K][F] | null };
+
 /** What a fresh installation starts with. */
 export const DEFAULT_SETTINGS: SettingsSections = {
   general: { managementServerTimeZone: 'UTC', communicationServerTimeZone: 'UTC', region: '', adminTimeOut: 30 },
@@ -50,38 +54,10 @@ export const DEFAULT_SETTINGS: SettingsSections = {
   files: FILE_STORE_DEFAULTS,
 };
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-type Checker<T> = { [K in keyof T]: (value: unknown) => string | null };
-
-const nonNegativeInt = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'a non-negative integer');
-const bool = (v: unknown) => (typeof v === 'boolean' ? null : 'true or false');
-const zone = (v: unknown) => (typeof v === 'string' && isTimeZone(v) ? null : 'an IANA time zone such as "Asia/Shanghai" or "UTC"');
-
-const CHECKS: { [K in SettingKey]: Checker<SettingsSections[K]> } = {
-  general: {
-    managementServerTimeZone: zone,
-    communicationServerTimeZone: zone,
-    region: (v) => (typeof v === 'string' ? null : 'a string'),
-    adminTimeOut: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer number of minutes from 1'),
-  },
-  job: {
-    enable: bool,
-    maxRetried: nonNegativeInt,
-    retryWait: nonNegativeInt,
-    maxConcurrentSession: (v) => (Number.isInteger(v) && (v as number) >= 1 ? null : 'an integer from 1'),
-  },
-  task: { enable: bool, priority: (v) => (Number.isInteger(v) ? null : 'an integer'), disableValidation: bool },
-  client: { autoEnableNewClient: bool },
-  files: FILE_STORE_CHECKS,
-};
+const PATCH_SCHEMAS = Object.fromEntries((Object.keys(settingsFields) as SettingKey[]).map((key) => [key, settingsPatchSchema(key)])) as Record<
+  SettingKey,
+  ReturnType<typeof settingsPatchSchema>
+>;
 
 /** Settings sections, each a JSON document with defaults filled in on first read. */
 export class SettingsService {
@@ -121,19 +97,14 @@ export class SettingsService {
     return row.id;
   }
 
-  /** Merges a partial update after checking every field given; unknown fields are refused. */
-  async update<K extends SettingKey>(key: K, patch: Partial<SettingsSections[K]>): Promise<{ id: number; value: SettingsSections[K] }> {
-    if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw errors.invalid('body', 'an object of settings fields');
-    const checks = CHECKS[key] as Record<string, (v: unknown) => string | null>;
-    for (const [field, value] of Object.entries(patch)) {
-      if (value === undefined) continue;
-      const check = checks[field];
-      if (!check) throw errors.invalid(field, `one of the ${key} settings (${Object.keys(checks).join(', ')})`);
-      const expected = check(value);
-      if (expected) throw errors.invalid(field, expected, value);
-    }
+  /**
+   * Merges a partial update after checking every field given (schemas/settings.schema.ts);
+   * null or left out: unchanged; unknown fields are refused.
+   */
+  async update<K extends SettingKey>(key: K, patch: SettingsPatch<K>): Promise<{ id: number; value: SettingsSections[K] }> {
+    const given = Object.fromEntries(Object.entries(parseInput(PATCH_SCHEMAS[key], patch, 'body')).filter(([, v]) => v !== null && v !== undefined));
     const current = await this.read(key);
-    const value = { ...current.value, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as SettingsSections[K];
+    const value = { ...current.value, ...given } as SettingsSections[K];
     await this.ctx.em.nativeUpdate(Setting, { key }, { value: value as unknown as Record<string, unknown>, updatedAt: this.ctx.clock.now() });
     publishChange(this.ctx, 'SETTINGS', 'UPDATED', current.id);
     return { id: current.id, value };

@@ -9,6 +9,8 @@ import { pageWindow, type Page, type PageRequest, type PageWindow } from './pagi
 import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
+import { parseInput } from './schemas/parse';
+import { taskCreateSchema, taskUpdateSchema, type TaskInput } from './schemas/task.schema';
 import { readScripts, saveScript, type SavedRootStep, type ScriptStep } from './step-script';
 
 export interface TaskFilter {
@@ -25,14 +27,7 @@ export interface TaskFilter {
   createdAt?: TimeRange;
 }
 
-/** Create/update input; `undefined` leaves a field as it is. Run and assignment times are the server's. */
-export interface TaskInput {
-  name?: string;
-  description?: string | null;
-  priority?: number;
-  enabled?: boolean;
-  disableValidation?: boolean;
-}
+export type { TaskInput };
 
 export interface TaskCounts {
   /** Jobs the task is part of. */
@@ -84,35 +79,6 @@ export function taskWhere(filter: TaskFilter = {}): FilterQuery<Task> {
   return where as FilterQuery<Task>;
 }
 
-export function checkName(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !value.trim()) throw errors.invalid(field, 'a non-empty name', value);
-  if (value.length > 255) throw errors.invalid(field, 'a name of at most 255 characters', `${value.slice(0, 20)}…`);
-  return value.trim();
-}
-
-export const INT_MIN = -(2 ** 31);
-export const INT_MAX = 2 ** 31 - 1;
-
-/** An integer in [min, max] (a 32-bit column). */
-export function checkInt(field: string, value: unknown, min = 0, max = INT_MAX): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const expected = min === INT_MIN && max === INT_MAX ? 'an integer' : max === INT_MAX ? `an integer from ${min}` : `an integer from ${min} to ${max}`;
-    throw errors.invalid(field, expected, value);
-  }
-  return value;
-}
-
-export function checkBool(field: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw errors.invalid(field, 'true or false', value);
-  return value;
-}
-
-export function checkDescription(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'string') throw errors.invalid('description', 'a string', value);
-  return value;
-}
-
 /** Tasks: scripts of steps, their jobs and the clients those jobs reach. */
 export class TaskService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -155,15 +121,16 @@ export class TaskService {
   }
 
   /** Fields left out take the task settings' defaults (`enable`, `priority`, `disableValidation`). */
-  async create(input: TaskInput): Promise<Task> {
+  async create(raw: TaskInput): Promise<Task> {
+    const input = parseInput(taskCreateSchema, raw);
     const defaults = await new SettingsService(this.ctx).get('task');
     const now = this.ctx.clock.now();
     const task = this.em.create(Task, {
-      name: checkName('name', input.name),
-      description: checkDescription(input.description),
-      priority: checkInt('priority', input.priority ?? defaults.priority, INT_MIN),
-      enabled: checkBool('enabled', input.enabled ?? defaults.enable),
-      disableValidation: checkBool('disableValidation', input.disableValidation ?? defaults.disableValidation),
+      name: input.name,
+      description: input.description ?? null,
+      priority: input.priority ?? defaults.priority,
+      enabled: input.enabled ?? defaults.enable,
+      disableValidation: input.disableValidation ?? defaults.disableValidation,
       createdAt: now,
       lastEditedAt: now,
     });
@@ -173,13 +140,14 @@ export class TaskService {
   }
 
   /** Changes the fields given and moves `lastEditedAt`. */
-  async update(id: number, input: TaskInput): Promise<Task> {
+  async update(id: number, raw: TaskInput): Promise<Task> {
+    const input = parseInput(taskUpdateSchema, raw);
     const task = await this.get(id);
-    if (input.name !== undefined) task.name = checkName('name', input.name);
-    if (input.description !== undefined) task.description = checkDescription(input.description);
-    if (input.priority !== undefined) task.priority = checkInt('priority', input.priority, INT_MIN);
-    if (input.enabled !== undefined) task.enabled = checkBool('enabled', input.enabled);
-    if (input.disableValidation !== undefined) task.disableValidation = checkBool('disableValidation', input.disableValidation);
+    if (input.name != null) task.name = input.name;
+    if (input.description !== undefined) task.description = input.description;
+    if (input.priority != null) task.priority = input.priority;
+    if (input.enabled != null) task.enabled = input.enabled;
+    if (input.disableValidation != null) task.disableValidation = input.disableValidation;
     task.lastEditedAt = this.ctx.clock.now();
     await this.em.flush();
     publishChange(this.ctx, 'TASK', 'UPDATED', id);

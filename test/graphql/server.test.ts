@@ -96,7 +96,7 @@ describe('GraphQL serving', () => {
   it('names the fields of an invalid input', async () => {
     const result = await h.gql('mutation { createClient(input: { mqttClientId: "", ip: "not-an-ip" }) { id } }');
     expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(result.errors?.[0].message).toBe('mqttClientId must be longer than or equal to 1 characters; ip must be an ip address');
+    expect(result.errors?.[0].message).toBe('mqttClientId: expected a non-empty string of at most 255 characters, got ""');
     expect(result.errors?.[0].extensions?.fields.map((f: { field: string }) => f.field).sort()).toEqual(['ip', 'mqttClientId']);
   });
 

@@ -1,6 +1,6 @@
 import { MAX_STEP_DEPTH, buildDispatch, encodeMessage, parseCommand, commandsTopic } from '../../src/protocol';
 import { toDispatchTask } from '../../src/services/execution/dispatch-message';
-import { checkScript, MAX_SCRIPT_STEPS } from '../../src/services/step-script';
+import { MAX_SCRIPT_STEPS, parseScript as checkScript } from '../../src/services/schemas/step-script.schema';
 import { TaskService } from '../../src/services/task.service';
 import { captureSql } from '../graphql/support';
 import { useServiceHarness } from '../support/services';

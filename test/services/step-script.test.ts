@@ -1,5 +1,5 @@
 import { Group, Step, Task } from '../../src/entities';
-import { checkScript } from '../../src/services/step-script';
+import { parseScript as checkScript } from '../../src/services/schemas/step-script.schema';
 import { TaskService } from '../../src/services/task.service';
 import { useServiceHarness } from '../support/services';
 

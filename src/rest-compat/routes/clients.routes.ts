@@ -1,5 +1,5 @@
-import { CLIENT_ROLES, CLIENT_STATUSES } from '../../entities';
 import { ClientService, type ClientInput } from '../../services/client.service';
+import { clientFields as client } from '../../services/schemas/client.schema';
 import { b, q } from '../params';
 import { clientListQuery, pageOfQuery, toClientFilter } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';
@@ -23,23 +23,21 @@ import { z } from '../zod';
  * connection overwrites it when the agent connects or goes away.
  */
 
+// The service's client fields (services/schemas/client.schema.ts) under the document's names.
 const clientFields = {
-  mqttClientId: b.name(),
-  username: b.str(255).nullable().optional(),
-  ip: b.str(255).nullable().optional(),
-  enable: b.bool().optional().openapi({ description: 'Default false.' }),
-  status: z
-    .union([b.enum(CLIENT_STATUSES), z.literal('')], { error: () => `expected one of ${CLIENT_STATUSES.join(', ')}` })
-    .optional()
-    .openapi({ description: 'ONLINE or OFFLINE (default OFFLINE; the live connection overwrites it).' }),
-  connnectedAt: b.epochMs().nullable().optional().openapi({ description: "Epoch ms (the document's spelling); 0 or null = never." }),
-  disconnnetedAt: b.epochMs().nullable().optional().openapi({ description: "Epoch ms (the document's spelling); 0 or null = never." }),
-  connectedAt: b.epochMs().nullable().optional().openapi({ description: 'Alias of connnectedAt.' }),
-  disconnectedAt: b.epochMs().nullable().optional().openapi({ description: 'Alias of disconnnetedAt.' }),
-  role: b.enum(CLIENT_ROLES).optional().openapi({ description: 'SERVER or STORE (default STORE).' }),
+  mqttClientId: client.mqttClientId,
+  username: client.username,
+  ip: client.ip,
+  enable: client.enable.openapi({ description: 'Default false.' }),
+  status: client.status.openapi({ description: 'ONLINE or OFFLINE (default OFFLINE; the live connection overwrites it).' }),
+  connnectedAt: client.connectedAt.openapi({ description: "Epoch ms (the document's spelling); 0 or null = never." }),
+  disconnnetedAt: client.disconnectedAt.openapi({ description: "Epoch ms (the document's spelling); 0 or null = never." }),
+  connectedAt: client.connectedAt.openapi({ description: 'Alias of connnectedAt.' }),
+  disconnectedAt: client.disconnectedAt.openapi({ description: 'Alias of disconnnetedAt.' }),
+  role: client.role.openapi({ description: 'SERVER or STORE (default STORE).' }),
 };
 
-type ClientBody = Partial<z.output<z.ZodObject<typeof clientFields>>>;
+type ClientBody = Omit<Partial<z.output<z.ZodObject<typeof clientFields>>>, 'mqttClientId'> & { mqttClientId?: string | null };
 
 /** The document's spellings win over the aliases when both are sent. */
 function toClientInput({ connnectedAt, disconnnetedAt, connectedAt, disconnectedAt, ...rest }: ClientBody): ClientInput {
@@ -81,7 +79,7 @@ export const clientRoutes: AnyRoute[] = [
     summary: 'update clients',
     tag: 'monitoring',
     description: 'Only the fields sent change.',
-    body: z.object({ clientId: b.id(), ...clientFields, mqttClientId: clientFields.mqttClientId.optional() }),
+    body: z.object({ clientId: b.id(), ...clientFields, mqttClientId: client.mqttClientId.nullish() }),
     response: descNull,
     handler: async (ctx, { body }) => {
       const { clientId, ...rest } = body;

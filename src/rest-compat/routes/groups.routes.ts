@@ -1,5 +1,5 @@
-import { GROUP_OPERATIONS } from '../../services/group-membership';
 import { GroupService } from '../../services/group.service';
+import { groupFields as group } from '../../services/schemas/group.schema';
 import { b, pagingQuery, q } from '../params';
 import { defineRoute, type AnyRoute } from '../route';
 import { toClientListItem, clientListItem } from '../shapes/client.shapes';
@@ -14,18 +14,17 @@ import { z } from '../zod';
  * ignored: the server records those times itself.
  */
 
+// The service's group fields (services/schemas/group.schema.ts), with the document's descriptions.
 const groupFields = {
-  type: b.int(0, 1).optional().openapi({ description: '0 static (default), 1 dynamic.' }),
-  groupName: b.name(),
-  description: b.str().nullable().optional(),
-  enabled: b.bool().optional().openapi({ description: 'Default true.' }),
-  queryProperty: b
-    .str(255)
-    .nullable()
-    .optional()
-    .openapi({ description: 'Dynamic groups: a client field (mqttClientId, username, ip, role, status, ...) or an attribute name.' }),
-  queryOperation: b.optionalEnum(GROUP_OPERATIONS),
-  queryValue: b.str().nullable().optional().openapi({ description: 'IN takes a comma list or a JSON array.' }),
+  type: group.type.openapi({ description: '0 static (default), 1 dynamic.' }),
+  groupName: group.groupName,
+  description: group.description,
+  enabled: group.enabled.openapi({ description: 'Default true.' }),
+  queryProperty: group.queryProperty.openapi({
+    description: 'Dynamic groups: a client field (mqttClientId, username, ip, role, status, ...) or an attribute name; "" or null for a static group.',
+  }),
+  queryOperation: group.queryOperation,
+  queryValue: group.queryValue.openapi({ description: 'IN takes a comma list or a JSON array.' }),
   assignmentsChangedAt: b.ignoredTime(),
   membershipChangedAt: b.ignoredTime(),
   lastRefreshedAt: b.ignoredTime(),
@@ -62,7 +61,7 @@ export const groupRoutes: AnyRoute[] = [
     summary: 'update Group',
     tag: 'config',
     description: 'Only the fields sent change. A new query re-evaluates the members at once.',
-    body: z.object({ groupId: b.id(), ...groupFields, groupName: groupFields.groupName.optional() }),
+    body: z.object({ groupId: b.id(), ...groupFields, groupName: group.groupName.nullish() }),
     response: descNull,
     handler: async (ctx, { body }) => {
       const { groupId, ...input } = body;

@@ -1,5 +1,6 @@
 import { ExecutionService } from '../../services/execution.service';
 import { JobService, type JobInput } from '../../services/job.service';
+import { jobFields as job, MAX_JOB_RETRIES } from '../../services/schemas/job.schema';
 import { b, q } from '../params';
 import { jobListQuery, pageOfQuery, toJobFilter } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';
@@ -15,25 +16,27 @@ import { z } from '../zod';
  * Left-out fields take the job settings' defaults (maxRetried, retryWait).
  */
 
+// The service's job fields (services/schemas/job.schema.ts) under the document's names: the
+// route refuses what the service would, with the same words, before any work is done.
 const jobFields = {
-  jobName: b.name(),
-  description: b.str().nullable().optional(),
-  enabled: b.bool().optional().openapi({ description: 'Default true.' }),
-  enable: b.bool().optional().openapi({ description: 'Alias of enabled.' }),
-  maxRetries: b.int(0).optional().openapi({ description: "Default: the job settings' maxRetried." }),
-  priority: b.int32().optional(),
-  cycleType: b.int(0, 4).optional().openapi({ description: '0 once (default), 1 daily, 2 weekly, 3 monthly, 4 yearly.' }),
-  executionTime: b.str(255).nullable().optional().openapi({
+  jobName: job.name,
+  description: job.description,
+  enabled: job.enabled.openapi({ description: 'Default true.' }),
+  enable: job.enabled.openapi({ description: 'Alias of enabled.' }),
+  maxRetries: job.maxRetries.openapi({ description: `From 0 to ${MAX_JOB_RETRIES}; default: the job settings' maxRetried.` }),
+  priority: job.priority,
+  cycleType: job.cycleType.openapi({ description: '0 once (default), 1 daily, 2 weekly, 3 monthly, 4 yearly.' }),
+  executionTime: job.executionTime.openapi({
     description: 'Cron: minute hour day-of-month month day-of-week (a 6th "?" field and L are accepted); null or "" = run only when asked.',
     example: '0 2 * * *',
   }),
-  retryWait: b.int(0).optional().openapi({ description: "Seconds; default: the job settings' retryWait." }),
-  duration: b.int(1).optional().openapi({ description: 'The longest a run may take, seconds (default 3600).' }),
+  retryWait: job.retryWait.openapi({ description: "Seconds; default: the job settings' retryWait." }),
+  duration: job.duration.openapi({ description: 'The longest a run may take, seconds (default 3600).' }),
   lastRunAt: b.ignoredTime(),
   assignmentsChangedAt: b.ignoredTime(),
 };
 
-type JobBody = Partial<z.output<z.ZodObject<typeof jobFields>>>;
+type JobBody = Omit<Partial<z.output<z.ZodObject<typeof jobFields>>>, 'jobName'> & { jobName?: string | null };
 
 function toJobInput(body: JobBody): JobInput {
   return {
@@ -79,7 +82,7 @@ export const jobRoutes: AnyRoute[] = [
     summary: 'update job',
     tag: 'config',
     description: 'Only the fields sent change. Answers `{ "desc": "success" }` (the document shows a string here, null elsewhere).',
-    body: z.object({ jobId: b.id(), ...jobFields, jobName: jobFields.jobName.optional() }),
+    body: z.object({ jobId: b.id(), ...jobFields, jobName: job.name.nullish() }),
     response: z.object({ desc: z.literal('success') }),
     handler: async (ctx, { body }) => {
       await new JobService(ctx).update(body.jobId, toJobInput(body));

@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../../services/service-context';
 import { SettingsService } from '../../services/settings.service';
-import { b } from '../params';
+import { settingsFields } from '../../services/schemas/settings.schema';
 import { defineRoute, type AnyRoute } from '../route';
 import { z } from '../zod';
 
@@ -19,11 +19,14 @@ const general = z.object({
   adminTimeOut: z.int().openapi({ description: 'Minutes of inactivity before an operator session expires.' }),
 });
 
+// The bodies are the service's section fields (services/schemas/settings.schema.ts), described.
+const { general: g, job: j, task: t } = settingsFields;
+
 const generalBody = z.object({
-  managementServerTimeZone: b.str(64).optional().openapi({ description: 'An IANA time zone, e.g. "Asia/Shanghai".' }),
-  communicationServerTimeZone: b.str(64).optional().openapi({ description: 'An IANA time zone, e.g. "UTC".' }),
-  region: b.str(255).optional(),
-  adminTimeOut: b.int(1).optional().openapi({ description: 'Minutes, from 1.' }),
+  managementServerTimeZone: g.managementServerTimeZone.openapi({ description: 'An IANA time zone, e.g. "Asia/Shanghai".' }),
+  communicationServerTimeZone: g.communicationServerTimeZone.openapi({ description: 'An IANA time zone, e.g. "UTC".' }),
+  region: g.region,
+  adminTimeOut: g.adminTimeOut.openapi({ description: 'Minutes, from 1 (a year at most).' }),
 });
 
 const jobSettings = z.object({
@@ -33,18 +36,9 @@ const jobSettings = z.object({
   maxConcurrentSession: z.int(),
 });
 
-const jobSettingsBody = z.object({
-  enable: b.bool().optional(),
-  maxRetried: b.int(0).optional(),
-  retryWait: b.int(0).optional().openapi({ description: 'Seconds.' }),
-  maxConcurrentSession: b.int(1).optional(),
-});
+const jobSettingsBody = z.object({ ...j, retryWait: j.retryWait.openapi({ description: 'Seconds.' }) });
 
-const taskSettingsBody = z.object({
-  enable: b.bool().optional(),
-  priority: b.int32().optional(),
-  disableValidation: b.bool().optional(),
-});
+const taskSettingsBody = z.object(t);
 
 const clientSettings = z.object({ clientSettingsId: z.int(), autoEnableNewClient: z.boolean() });
 
@@ -134,7 +128,7 @@ export const settingsRoutes: AnyRoute[] = [
     permission: 'settings.write',
     summary: 'Client Settings',
     tag: 'settings',
-    body: z.object({ autoEnableNewClient: b.bool().optional() }),
+    body: z.object(settingsFields.client),
     response: clientSettings,
     handler: async (ctx, { body }) => {
       const { id, value } = await settings(ctx).update('client', body);

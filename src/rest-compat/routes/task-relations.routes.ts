@@ -1,5 +1,6 @@
-import { OVERWRITE_MODES, STEP_TYPES } from '../../entities';
+import { STEP_TYPES } from '../../entities';
 import { BindingService } from '../../services/binding.service';
+import { stepFields as step } from '../../services/schemas/step-script.schema';
 import { JobService } from '../../services/job.service';
 import { TaskService } from '../../services/task.service';
 import { b } from '../params';
@@ -21,37 +22,27 @@ import { taskIdParam } from './tasks.routes';
  * the same tree, every step with its `scriptId`, as JSON text (the document shows a string).
  */
 
+// The service's step fields (services/schemas/step-script.schema.ts), with the document's descriptions.
 const stepFields = {
-  scriptId: b.id().nullable().optional().openapi({ description: 'Keep this existing step (its id stays); leave out for a new step.' }),
-  id: b.id().nullable().optional().openapi({ description: 'Alias of scriptId.' }),
-  type: b.enum(STEP_TYPES),
-  order: b.int(0).optional(),
-  block: b.bool().optional().openapi({ description: 'true (default): a failure ends the task as FAILED; false: logged, the task goes on.' }),
-  retryTimes: b.int(0).nullable().optional().openapi({ description: 'Default 4.' }),
-  retryInterval: b.int(0).nullable().optional().openapi({ description: 'Seconds, default 20.' }),
-  maxRetryTime: b.int(0).nullable().optional(),
-  filePath: b
-    .str(4096)
-    .nullable()
-    .optional()
-    .openapi({ description: 'A path on the agent; relative paths resolve against its first root; may end in a * wildcard.' }),
-  targetFilePath: b.str(4096).nullable().optional(),
-  createFilePath: b.bool().nullable().optional(),
-  ignoreHiddenFile: b.bool().nullable().optional(),
-  overWrite: b.enum(OVERWRITE_MODES).nullable().optional(),
-  interval: b.int(1).nullable().optional().openapi({ description: 'WAIT_FLAG_FILE polling interval, ms.' }),
-  timeOut: b.int(0).nullable().optional().openapi({ description: 'WAIT_FLAG_FILE time-out, ms.' }),
-  duration: b.int(1).nullable().optional().openapi({ description: 'EXECUTE_FILE bound, seconds.' }),
-  compressFile: b.bool().nullable().optional(),
-  groups: z.array(b.id()).nullable().optional().openapi({ description: 'BROADCAST: the store groups to send to.' }),
-  transferOption: z.record(z.string(), z.unknown()).nullable().optional(),
-  recvFileScriptId: b.id().nullable().optional().openapi({ description: 'SEND_FILE: the RECV_FILE step it pairs with.' }),
+  ...step,
+  scriptId: step.scriptId.openapi({ description: 'Keep this existing step (its id stays); leave out for a new step.' }),
+  id: step.id.openapi({ description: 'Alias of scriptId.' }),
+  block: step.block.openapi({ description: 'true (default): a failure ends the task as FAILED; false: logged, the task goes on.' }),
+  retryTimes: step.retryTimes.openapi({ description: 'Default 4.' }),
+  retryInterval: step.retryInterval.openapi({ description: 'Seconds, default 20.' }),
+  filePath: step.filePath.openapi({ description: 'A path on the agent; relative paths resolve against its first root; may end in a * wildcard.' }),
+  interval: step.interval.openapi({ description: 'WAIT_FLAG_FILE polling interval, ms.' }),
+  timeOut: step.timeOut.openapi({ description: 'WAIT_FLAG_FILE time-out, ms.' }),
+  duration: step.duration.openapi({ description: 'EXECUTE_FILE bound, seconds.' }),
+  groups: step.groups.openapi({ description: 'BROADCAST: the store groups to send to.' }),
+  recvFileScriptId: step.recvFileScriptId.openapi({ description: 'SEND_FILE: the RECV_FILE step it pairs with.' }),
 };
 
-// Items of an IF are checked one level deep here; deeper nesting is checked by the service,
-// whose messages name the step by its position too (`[0].true[1].filePath`).
+// Items of an IF are checked one level deep here (the document shows one level); the service
+// parses the whole tree with the same fields and the rules between them, naming the step by its
+// position too (`[0].true[1].filePath`).
 const itemStep = z.looseObject(stepFields);
-const step = z.looseObject({
+const rootStep = z.looseObject({
   ...stepFields,
   conditions: z.array(itemStep).nullable().optional().openapi({ description: 'IF: GET_FILE_STATUS steps that must all hold.' }),
   true: z.array(itemStep).nullable().optional().openapi({ description: 'IF: the steps run when the conditions hold.' }),
@@ -79,7 +70,7 @@ export const taskRelationRoutes: AnyRoute[] = [
     tag: 'config',
     description: 'Replaces the whole script in one transaction (nothing is written when a step is refused).',
     params: taskIdParam,
-    body: z.array(step, { error: () => 'expected a JSON array of steps' }).max(1000, { error: () => 'expected at most 1000 root steps' }),
+    body: z.array(rootStep, { error: () => 'expected a JSON array of steps' }).max(1000, { error: () => 'expected at most 1000 root steps' }),
     response: z.array(z.object({ scriptId: z.int(), scriptType: z.enum(STEP_TYPES) })),
     handler: async (ctx, { params, body }) => new TaskService(ctx).saveScript(params.taskId, body),
   }),

@@ -1,5 +1,7 @@
 import { ExecutionLogService } from '../../services/execution-log.service';
 import { TaskService, type TaskInput } from '../../services/task.service';
+import { MAX_NAME } from '../../services/schemas/fields';
+import { taskFields as task } from '../../services/schemas/task.schema';
 import { b, pagingQuery, q } from '../params';
 import { pageOfQuery, taskListQuery, toTaskFilter } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';
@@ -25,15 +27,16 @@ import { z } from '../zod';
  * them). Left-out fields take the task settings' defaults (enable, priority, disableValidation).
  */
 
-const nameText = 'a non-empty string of at most 255 characters';
+const nameText = `a non-empty string of at most ${MAX_NAME} characters`;
 
+// The service's task fields (services/schemas/task.schema.ts) under the document's names.
 const taskFields = {
-  taskName: b.name().optional().openapi({ description: 'The task name (`name` is accepted too).' }),
-  name: b.name().optional().openapi({ description: 'Alias of taskName.' }),
-  priority: b.int32().optional(),
-  disableValidation: b.bool().optional(),
-  enabled: b.bool().optional(),
-  description: b.str().nullable().optional(),
+  taskName: task.name.nullish().openapi({ description: 'The task name (`name` is accepted too).' }),
+  name: task.name.nullish().openapi({ description: 'Alias of taskName.' }),
+  priority: task.priority,
+  disableValidation: task.disableValidation,
+  enabled: task.enabled,
+  description: task.description,
   lastRunAt: b.ignoredTime(),
   assignmentsChangedAt: b.ignoredTime(),
 };
@@ -69,7 +72,7 @@ export const taskRoutes: AnyRoute[] = [
     permission: 'config.write',
     summary: 'Create Task',
     tag: 'config',
-    body: z.object(taskFields).refine((t) => t.taskName !== undefined || t.name !== undefined, { path: ['taskName'], error: () => `expected ${nameText}` }),
+    body: z.object(taskFields).refine((t) => t.taskName != null || t.name != null, { path: ['taskName'], error: () => `expected ${nameText}` }),
     response: taskCreated,
     handler: async (ctx, { body }) => toTaskCreated(await new TaskService(ctx).create(toTaskInput(body))),
   }),

@@ -137,3 +137,23 @@ export async function call<T = unknown>(
   if (contentType?.includes('json')) parsed = text === '' ? undefined : JSON.parse(text);
   return { status: res.status, body: parsed as T, contentType };
 }
+
+export interface GraphqlAnswer<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, any> }[];
+}
+
+/** One GraphQL operation over real HTTP to the gateway's /graphql, with `headers` (a session's bearer). */
+export async function graphqlCall<T = Record<string, any>>(
+  t: TestGateway,
+  headers: Headers,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphqlAnswer<T>> {
+  const res = await fetch(`${t.gateway.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as GraphqlAnswer<T>;
+}
