@@ -99,3 +99,17 @@ export class UpdateGroupInput {
   @MaxLength(4096)
   queryValue?: string | null;
 }
+
+@InputType({ description: "A dynamic group's query, to preview before saving it (groupQueryPreview)." })
+export class GroupQueryInput {
+  @Field({ description: 'A client field (mqttClientId, username, ip, role, status, ...) or an attribute name.' })
+  @Length(1, 255)
+  queryProperty!: string;
+
+  @Field(() => GroupQueryOperation)
+  queryOperation!: GroupQueryOperation;
+
+  @Field({ description: 'IN: a comma-separated list or a JSON array; GT..LE: numbers compare as numbers.' })
+  @MaxLength(4096)
+  queryValue!: string;
+}

@@ -2,11 +2,12 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { Client, Group, GROUP_TYPES, Job, JobGroup } from '../entities';
 import { errors } from './errors';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
-import { changeStaticMembers, checkGroupQuery, refreshDynamicGroups } from './group-membership';
+import { changeStaticMembers, checkGroupQuery, previewGroupQuery, refreshDynamicGroups, type GroupQuery, type GroupQueryMatch } from './group-membership';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type OrderBy } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
 import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
+import { checkInt } from './task.service';
 
 export interface GroupFilter {
   groupName?: string;
@@ -222,6 +223,11 @@ export class GroupService {
   }
 
   /** Re-evaluates every dynamic group now (operators' "refresh"). Returns the groups whose members changed. */
+  /** The clients a dynamic group with this query would hold now (the first `first` ids, 0 to 500, and the count); saves nothing. */
+  async previewQuery(query: GroupQuery, first = 20): Promise<GroupQueryMatch> {
+    return previewGroupQuery(this.ctx, query, checkInt('first', first, 0, 500));
+  }
+
   async refreshDynamic(groupIds?: number[]): Promise<number[]> {
     return this.em.transactional(async (em) => refreshDynamicGroups({ ...this.ctx, em }, groupIds ? { groupIds } : {}));
   }

@@ -6,7 +6,7 @@ import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './fi
 import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
 import { entityPage, entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
-import { fireTimesBetween, managementTimeZone, nextRunOf, parseCron } from './schedule';
+import { fireTimesFrom, managementTimeZone, nextRunOf, parseCron, type ScheduledJob, type SchedulePreview } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
 import {
@@ -335,10 +335,20 @@ export class JobService {
   async upcoming(id: number, count = 5, until?: Date): Promise<Date[]> {
     const job = await this.get(id);
     if (!job.enabled || !job.executionTime || !job.nextRunAt) return [];
-    const tz = await managementTimeZone(this.ctx);
-    if (job.cycleType === CYCLE_TYPES.ONCE) return [job.nextRunAt];
-    const end = until ?? new Date(job.nextRunAt.getTime() + 366 * 24 * 3600 * 1000);
-    return fireTimesBetween(job.executionTime, job.nextRunAt, end, tz, checkInt('count', count, 1, 1000));
+    return fireTimesFrom(job as ScheduledJob, job.nextRunAt, await managementTimeZone(this.ctx), checkInt('count', count, 1, 1000), until);
+  }
+
+  /**
+   * The fire times a schedule would have if it were saved now, without saving anything: the
+   * schedule editor shows them while the operator types. The same rules as a saved job's
+   * (`nextRunOf`, then `fireTimesFrom`); an invalid expression is refused naming `executionTime`.
+   */
+  async previewSchedule(input: { executionTime: string; cycleType?: number }, count = 5): Promise<SchedulePreview> {
+    const schedule = { executionTime: parseCron(input.executionTime).source, cycleType: checkCycleType(input.cycleType ?? CYCLE_TYPES.DAILY) };
+    const n = checkInt('count', count, 1, 100);
+    const timeZone = await managementTimeZone(this.ctx);
+    const first = nextRunOf({ ...schedule, enabled: true }, this.ctx.clock.now(), timeZone);
+    return { timeZone, fireTimes: first ? fireTimesFrom(schedule, first, timeZone, n) : [] };
   }
 
   async countInfo(id: number): Promise<JobCounts> {
