@@ -1,10 +1,11 @@
 import { useGraphqlServer } from './support';
 
 /**
- * The two previews the console's editors show before anything is saved: a schedule's next fire
- * times (schedulePreview) and the clients a dynamic group's query matches (groupQueryPreview).
+ * What the console's editors read: a schedule's next fire times before it is saved
+ * (schedulePreview), the clients a dynamic group's query matches before it is saved
+ * (groupQueryPreview), and a task's whole script as one value (Task.script).
  */
-describe('GraphQL previews', () => {
+describe('GraphQL reads for editors', () => {
   const h = useGraphqlServer();
 
   const SCHEDULE = `query ($expr: String!, $cycle: CycleType, $count: Int) {
@@ -102,6 +103,29 @@ describe('GraphQL previews', () => {
       const res = await h.gql(PREVIEW, { q: { queryProperty: 'noSuchThing', queryOperation: 'EQ', queryValue: 'x' } });
       expect(res.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'queryProperty' });
       expect(res.errors?.[0].message).toContain('an attribute name');
+    });
+  });
+
+  describe('Task.script', () => {
+    const SAVE = `mutation ($id: Int!, $steps: [StepInput!]!) { saveTaskScript(taskId: $id, steps: $steps) { script } }`;
+    const leaf = (depth: number): Record<string, unknown> =>
+      depth === 0
+        ? { type: 'EXECUTE_FILE', filePath: 'bin/deep.sh', duration: 30 }
+        : { type: 'IF', conditions: [{ type: 'GET_FILE_STATUS', filePath: `flag-${depth}` }], whenTrue: [leaf(depth - 1)], whenFalse: [] };
+
+    it('answers a script nested deeper than a field-by-field query may ask, in the shape saveTaskScript takes', async () => {
+      const id = (await h.ok('mutation { createTask(input: { name: "deep script" }) { id } }')).createTask.id;
+      const saved = (await h.ok(SAVE, { id, steps: [leaf(8)] })).saveTaskScript.script;
+      let at = saved[0];
+      for (let depth = 8; depth > 0; depth--) {
+        expect(at).toMatchObject({ type: 'IF', order: 0, block: true, conditions: [{ type: 'GET_FILE_STATUS', filePath: `flag-${depth}` }], whenFalse: [] });
+        at = at.whenTrue[0];
+      }
+      expect(at).toMatchObject({ type: 'EXECUTE_FILE', filePath: 'bin/deep.sh', duration: 30 });
+      expect(at).not.toHaveProperty('targetFilePath');
+      // Saved back as read, every step keeps its id.
+      const again = (await h.ok(SAVE, { id, steps: saved })).saveTaskScript.script;
+      expect(again).toEqual(saved);
     });
   });
 });
