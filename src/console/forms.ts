@@ -8,8 +8,10 @@ type FieldProblem = { field: string; problems: string[] };
 /**
  * The API names the input at fault in `extensions.field` (service errors: `executionTime`,
  * `[0].true[1].filePath`) or, for argument validation, every input in `extensions.fields`
- * (`input.name`, `steps[0].whenTrue[1].interval`). One spelling for the forms: no argument prefix,
- * and an IF's branches as the service names them (`true`, `false`). `aliases` turns a service's
+ * (`name`, `input.name`). One spelling for the forms: no argument prefix, and an IF's branches as
+ * the service names them (`true`, `false`). Argument validation of a list argument names no
+ * element (`whenTrue[0].interval` for some root step): such a key matches no input, and the
+ * form's summary shows the message. `aliases` turns a service's
  * field name into the form's (a group's `groupName` is the form's `name`).
  */
 export function fieldErrors(error: CombinedError | undefined, aliases: Record<string, string> = {}): FieldErrors {

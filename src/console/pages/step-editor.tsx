@@ -219,7 +219,18 @@ function OptionInput({
     case 'interval':
     case 'timeOut':
     case 'duration':
-      return <NumberInput size="xs" w={150} label={label} min={0} value={step[field] ?? ''} error={error} onChange={(v) => set(field, numberOrNull(v))} />;
+      // The gateway's bounds: a polling interval and a run bound of at least 1, a time-out of 0 or more.
+      return (
+        <NumberInput
+          size="xs"
+          w={150}
+          label={label}
+          min={field === 'timeOut' ? 0 : 1}
+          value={step[field] ?? ''}
+          error={error}
+          onChange={(v) => set(field, numberOrNull(v))}
+        />
+      );
     case 'groups':
       return (
         <MultiSelect
