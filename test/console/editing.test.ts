@@ -72,6 +72,27 @@ suite('operator console editors (browser)', () => {
     expect(await page.getByLabel('New group name').getAttribute('aria-invalid')).toBe('true');
   });
 
+  it('binds and unbinds the members of a static group, found by their MQTT client id', async () => {
+    await page.getByRole('link', { name: 'Groups' }).click();
+    await page.getByLabel('New group name').fill(`${f.prefix} pair`);
+    await page.getByLabel('Kind').selectOption('STATIC');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.waitForURL(/\/groups\/\d+$/);
+    const members = page.locator('[data-bindings="client"]');
+    for (const name of ['a', 'b']) {
+      await members.getByLabel('Add client').fill(`${f.prefix}-${name}`);
+      await page.getByRole('option', { name: `${f.prefix}-${name}` }).click();
+      await members.getByRole('button', { name: 'Add' }).click();
+      await members.locator(`[data-bound="${f.prefix}-${name}"]`).waitFor();
+    }
+    await shoot(page, 'group-static');
+    await members.getByRole('button', { name: `Remove ${f.prefix}-a` }).click();
+    await members.locator(`[data-bound="${f.prefix}-a"]`).waitFor({ state: 'detached' });
+    const id = Number(/\/groups\/(\d+)$/.exec(page.url())![1]);
+    const { group } = await gql(`{ group(id: ${id}) { type clients { mqttClientId } } }`);
+    expect(group).toEqual({ type: 'STATIC', clients: [{ mqttClientId: `${f.prefix}-b` }] });
+  });
+
   it('writes a task script with an IF in the step editor, the refused path shown on its step', async () => {
     await page.getByRole('link', { name: 'Tasks' }).click();
     await page.getByLabel('New task name').fill(`${f.prefix} deploy`);

@@ -44,7 +44,7 @@ export function ClientPage({ id }: { id: number }) {
               <Text fw={600}>Groups</Text>
               {(c.groups as Named[]).map((g) => (
                 <Text key={g.id} size="sm">
-                  {g.name}
+                  <Link to={`/groups/${g.id}`}>{g.name}</Link>
                 </Text>
               ))}
             </Card>
