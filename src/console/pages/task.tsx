@@ -76,7 +76,7 @@ function TaskSettings({ id, task }: { id: number; task: Settings & { description
                 id,
                 name: form.name,
                 description: form.description || null,
-                priority: form.priority ?? 0,
+                priority: form.priority,
                 enabled: form.enabled,
                 disableValidation: form.disableValidation,
               },
