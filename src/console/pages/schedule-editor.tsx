@@ -67,7 +67,7 @@ export function ScheduleEditor({ value, onChange, saveError }: { value: Schedule
       {!onDemand && times.length > 0 && (
         <div data-fire-times>
           <Text size="sm" mt="xs">
-            The schedule fires next at ({zone}, the management time zone):
+            Fires next ({zone}, the management time zone):
           </Text>
           <List size="sm">
             {times.map((t) => (
