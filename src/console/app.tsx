@@ -1,22 +1,33 @@
-import { AppShell, Button, Group, NavLink, Text, Title } from '@mantine/core';
-import { useCallback, useMemo, useState } from 'react';
+import { AppShell, Button, Group, Loader, NavLink, Text, Title } from '@mantine/core';
+import { lazy, Suspense, useCallback, useMemo, useState, type ComponentType } from 'react';
 import { Provider } from 'urql';
 import { createApi, logout } from './api';
 import { LoginPage } from './pages/login';
 import { ClientPage } from './pages/client';
 import { ClientsPage } from './pages/clients';
-import { JobPage } from './pages/job';
 import { JobsPage } from './pages/jobs';
 import { OverviewPage } from './pages/overview';
 import { RunPage } from './pages/run';
 import { RunsPage } from './pages/runs';
 import { SettingsPage } from './pages/settings';
 import { match, navigate, usePath } from './router';
+
+/** The editors load on first use: the overview (the first page opened) does not wait for them. */
+function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>) {
+  return lazy(async () => ({ default: await load() }));
+}
+const TasksPage = lazyPage(() => import('./pages/tasks').then((m) => m.TasksPage));
+const TaskPage = lazyPage(() => import('./pages/task').then((m) => m.TaskPage));
+const JobPage = lazyPage(() => import('./pages/job').then((m) => m.JobPage));
+const GroupsPage = lazyPage(() => import('./pages/groups').then((m) => m.GroupsPage));
+const GroupPage = lazyPage(() => import('./pages/group').then((m) => m.GroupPage));
 import { forgetToken, readToken, saveToken } from './session';
 
 const SECTIONS = [
   { path: '/', label: 'Overview' },
   { path: '/clients', label: 'Clients' },
+  { path: '/groups', label: 'Groups' },
+  { path: '/tasks', label: 'Tasks' },
   { path: '/jobs', label: 'Jobs' },
   { path: '/runs', label: 'Runs' },
   { path: '/settings', label: 'Settings' },
@@ -91,7 +102,9 @@ function Console({ token, onSignOut, onSessionEnded }: { token: string; onSignOu
           ))}
         </AppShell.Navbar>
         <AppShell.Main>
-          <Page path={path} />
+          <Suspense fallback={<Loader size="sm" />}>
+            <Page path={path} />
+          </Suspense>
         </AppShell.Main>
       </AppShell>
     </Provider>
@@ -105,6 +118,10 @@ function Page({ path }: { path: string }) {
   if ((params = match('/clients/:id', path))) return <ClientPage id={Number(params.id)} />;
   if (match('/jobs', path)) return <JobsPage />;
   if ((params = match('/jobs/:id', path))) return <JobPage id={Number(params.id)} />;
+  if (match('/tasks', path)) return <TasksPage />;
+  if ((params = match('/tasks/:id', path))) return <TaskPage id={Number(params.id)} />;
+  if (match('/groups', path)) return <GroupsPage />;
+  if ((params = match('/groups/:id', path))) return <GroupPage id={Number(params.id)} />;
   if (match('/runs', path)) return <RunsPage />;
   if (match('/settings', path)) return <SettingsPage />;
   if ((params = match('/runs/:id', path))) return <RunPage id={Number(params.id)} />;

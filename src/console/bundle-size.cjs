@@ -20,4 +20,18 @@ const walk = (d) => {
 };
 walk(dir);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-console.log(`console bundle: ${kib(raw)} raw, ${kib(gzip)} gzip (dist/console)`);
+// What the first page load fetches: the entry, its static imports and their CSS; the rest are the lazy pages.
+const manifest = JSON.parse(fs.readFileSync(path.join(dir, '.vite/manifest.json'), 'utf8'));
+const initial = new Set();
+const visit = (key) => {
+  const chunk = manifest[key];
+  if (!chunk || initial.has(chunk.file)) return;
+  initial.add(chunk.file);
+  for (const css of chunk.css ?? []) initial.add(css);
+  for (const dep of chunk.imports ?? []) visit(dep);
+};
+for (const [key, chunk] of Object.entries(manifest)) if (chunk.isEntry) visit(key);
+const initialGzip = [...initial].reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(path.join(dir, f)), { level: 9 }).length, 0);
+console.log(
+  `console bundle: ${kib(raw)} raw, ${kib(gzip)} gzip (dist/console); first load ${kib(initialGzip)} gzip, lazy pages ${kib(gzip - initialGzip)} gzip`,
+);

@@ -82,3 +82,15 @@ export class UpdateGroupInput {
   @Field(() => String, { nullable: true })
   queryValue?: string | null;
 }
+
+@InputType({ description: "A dynamic group's query, to preview before saving it (groupQueryPreview)." })
+export class GroupQueryInput {
+  @Field({ description: 'A client field (mqttClientId, username, ip, role, status, ...) or an attribute name.' })
+  queryProperty!: string;
+
+  @Field(() => GroupQueryOperation)
+  queryOperation!: GroupQueryOperation;
+
+  @Field({ description: 'IN: a comma-separated list or a JSON array; GT..LE: numbers compare as numbers.' })
+  queryValue!: string;
+}

@@ -8,8 +8,8 @@ import type { GroupFilter } from '../services/group.service';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
 import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
-import { CreateGroupInput, GroupFilterInput, UpdateGroupInput } from './group.input';
-import { GroupObject, GroupPage } from './group.type';
+import { CreateGroupInput, GroupFilterInput, GroupQueryInput, UpdateGroupInput } from './group.input';
+import { GroupObject, GroupPage, GroupQueryPreviewObject } from './group.type';
 import { JobObject } from './job.type';
 import { GroupOrderInput, orderBy as orderOf } from './ordering.input';
 
@@ -31,6 +31,20 @@ export class GroupResolver {
   @Query(() => GroupObject, { description: 'One group by id (NOT_FOUND when there is none).' })
   group(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Group> {
     return services.groups.get(id);
+  }
+
+  @Requires('read')
+  @Query(() => GroupQueryPreviewObject, {
+    description: "Which clients a dynamic group with this query would hold now (the query builder's live preview); saves nothing.",
+  })
+  async groupQueryPreview(
+    @Arg('query', () => GroupQueryInput) query: GroupQueryInput,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'How many clients to list, 0 to 500.' }) first: number,
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<GroupQueryPreviewObject> {
+    const match = await services.groups.previewQuery(query, first);
+    const clients = await services.clients.getMany(match.clientIds);
+    return { totalCount: match.total, clients: clients.filter((c): c is Client => c !== null) };
   }
 
   @Requires('read')

@@ -1,5 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { PageOf } from './common.type';
+import type { Client } from '../entities';
+import { ClientType } from './client.type';
 import { GroupType } from './enums';
 
 @ObjectType('Group', {
@@ -49,3 +51,12 @@ export class GroupObject {
 
 @ObjectType({ description: 'A page of groups.' })
 export class GroupPage extends PageOf(GroupObject) {}
+
+@ObjectType('GroupQueryPreview', { description: 'The clients a dynamic group with this query would hold now; nothing is saved.' })
+export class GroupQueryPreviewObject {
+  @Field(() => Int)
+  totalCount!: number;
+
+  @Field(() => [ClientType], { description: 'The first matching clients, by id.' })
+  clients!: Client[];
+}

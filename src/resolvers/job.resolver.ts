@@ -12,7 +12,8 @@ import { ClientType } from './client.type';
 import { checkPageArgs, checkNestedList, defined, validNestedList, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
 import { GroupObject } from './group.type';
 import { CreateJobInput, JobFilterInput, UpdateJobInput } from './job.input';
-import { JobObject, JobPage } from './job.type';
+import { CycleType } from './enums';
+import { JobObject, JobPage, SchedulePreviewObject } from './job.type';
 import { JobOrderInput, orderBy as orderOf } from './ordering.input';
 import { TaskObject } from './task.type';
 
@@ -53,6 +54,20 @@ export class JobResolver {
   @Query(() => JobObject, { description: 'One job by id (NOT_FOUND when there is none).' })
   job(@Arg('id', () => Int) id: number, @Ctx() { services }: GraphqlContext): Promise<Job> {
     return services.jobs.get(id);
+  }
+
+  @Requires('read')
+  @Query(() => SchedulePreviewObject, {
+    description:
+      "The next fire times of a schedule before it is saved (the schedule editor's preview); an invalid executionTime is refused (BAD_USER_INPUT, field executionTime).",
+  })
+  schedulePreview(
+    @Arg('executionTime') executionTime: string,
+    @Arg('cycleType', () => CycleType, { defaultValue: CycleType.DAILY }) cycleType: CycleType,
+    @Arg('count', () => Int, { defaultValue: 5, description: '1 to 100.' }) count: number,
+    @Ctx() { services }: GraphqlContext,
+  ): Promise<SchedulePreviewObject> {
+    return services.jobs.previewSchedule({ executionTime, cycleType }, count);
   }
 
   @Requires('read')

@@ -56,3 +56,12 @@ export class JobObject {
 
 @ObjectType({ description: 'A page of jobs.' })
 export class JobPage extends PageOf(JobObject) {}
+
+@ObjectType('SchedulePreview', { description: 'The fire times a schedule would have if it were saved now (JobService.previewSchedule).' })
+export class SchedulePreviewObject {
+  @Field({ description: 'The management time zone the fire times were computed in (general settings).' })
+  timeZone!: string;
+
+  @Field(() => [Date], { description: 'The next fire times, earliest first: one for a ONCE job, none when the expression never matches again.' })
+  fireTimes!: Date[];
+}

@@ -1,3 +1,4 @@
+import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
@@ -27,6 +28,14 @@ export function taskFilter(input: TaskFilterInput | null | undefined): TaskFilte
     assignmentsChangedAt: timeRange(f.assignmentsChangedAt),
     createdAt: timeRange(f.createdAt),
   });
+}
+
+/** GraphQL's StepInput shape (`whenTrue`/`whenFalse`, unset options left out) from the service's script. */
+function scriptOutput(steps: readonly ScriptStep[] | undefined): Record<string, unknown>[] {
+  return (steps ?? []).map(({ scriptId: _scriptId, conditions, true: whenTrue, false: whenFalse, ...fields }) => ({
+    ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined)),
+    ...(fields.type === 'IF' ? { conditions: scriptOutput(conditions), whenTrue: scriptOutput(whenTrue), whenFalse: scriptOutput(whenFalse) } : {}),
+  }));
 }
 
 /** The service's script shape (the REST document's: `true`/`false` lists) from GraphQL's. */
@@ -69,6 +78,14 @@ export class TaskResolver {
   @FieldResolver(() => [StepObject], { description: 'The script: root steps in order, IF steps with their conditions and branches.' })
   steps(@Root() task: Task, @Ctx() { loaders }: GraphqlContext): Promise<ScriptStep[]> {
     return loaders.taskSteps().load(task.id);
+  }
+
+  @FieldResolver(() => GraphQLJSON, {
+    description:
+      "The script as one JSON value in saveTaskScript's shape (StepInput: id, type, options, IF's conditions/whenTrue/whenFalse), however deep it nests; for editors, which cannot ask for a tree of unknown depth field by field.",
+  })
+  async script(@Root() task: Task, @Ctx() { loaders }: GraphqlContext): Promise<Record<string, unknown>[]> {
+    return scriptOutput(await loaders.taskSteps().load(task.id));
   }
 
   @FieldResolver(() => Int, { description: 'Steps of the script, nested ones included.' })

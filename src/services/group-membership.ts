@@ -99,8 +99,10 @@ export async function checkGroupQuery(
   if (q.queryValue === undefined || q.queryValue === null) throw errors.invalid('queryValue', 'a string (a comma-separated list or JSON array for IN)');
 }
 
-/** The member-selecting query of one dynamic group. */
-async function matchSql(ctx: ServiceContext, group: Group): Promise<{ sql: string; params: unknown[] } | null> {
+export type GroupQuery = Pick<Group, 'queryProperty' | 'queryOperation' | 'queryValue'>;
+
+/** The member-selecting query of one dynamic group (saved or not). */
+async function matchSql(ctx: ServiceContext, group: GroupQuery): Promise<{ sql: string; params: unknown[] } | null> {
   const property = group.queryProperty ?? '';
   const operation = group.queryOperation as GroupOperation;
   if (!(GROUP_OPERATIONS as readonly string[]).includes(operation) || group.queryValue === null) return null;
@@ -116,6 +118,29 @@ async function matchSql(ctx: ServiceContext, group: Group): Promise<{ sql: strin
     sql: `select c.id from client c join attribute a on a.id = ? left join client_attribute_value v on v.client_id = c.id and v.attribute_id = a.id where ${cond.sql}`,
     params: [attribute.id, ...cond.params],
   };
+}
+
+/** The clients a dynamic group's query matches now: how many, and the first ids of them. */
+export interface GroupQueryMatch {
+  total: number;
+  clientIds: number[];
+}
+
+/**
+ * Runs a dynamic group's query without saving a group, with the very SQL that keeps saved groups'
+ * members (matchSql), so the query builder's preview is what the group will hold. The query is
+ * checked as createGroup checks it: errors name queryProperty, queryOperation or queryValue.
+ */
+export async function previewGroupQuery(ctx: ServiceContext, q: GroupQuery, first: number): Promise<GroupQueryMatch> {
+  await checkGroupQuery(ctx, q);
+  const match = (await matchSql(ctx, q)) ?? { sql: 'select c.id from client c where false', params: [] };
+  const [row] = await ctx.em.execute<{ total: number; ids: number[] }[]>(
+    `with matched as (${match.sql})
+     select (select count(*) from matched)::int as total,
+            coalesce((select json_agg(id order by id) from (select id from matched order by id limit ?) f), '[]'::json) as ids`,
+    [...match.params, first],
+  );
+  return { total: row.total, clientIds: row.ids };
 }
 
 export interface RefreshScope {

@@ -3,9 +3,9 @@ import { Client, Group, GROUP_TYPES, Job, JobGroup } from '../entities';
 import { errors } from './errors';
 import { f } from './schemas/fields';
 import { parseInput } from './schemas/parse';
-import { groupCreateSchema, groupUpdateSchema, type GroupInput } from './schemas/group.schema';
+import { groupCreateSchema, groupQuerySchema, groupUpdateSchema, type GroupInput } from './schemas/group.schema';
 import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
-import { changeStaticMembers, checkGroupQuery, refreshDynamicGroups } from './group-membership';
+import { changeStaticMembers, checkGroupQuery, previewGroupQuery, refreshDynamicGroups, type GroupQuery, type GroupQueryMatch } from './group-membership';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type OrderBy } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
 import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
@@ -209,6 +209,11 @@ export class GroupService {
   async jobIds(id: number): Promise<number[]> {
     const rows = await this.em.find(JobGroup, { group: id }, { fields: ['job'] });
     return rows.map((r) => r.job.id);
+  }
+
+  /** The clients a dynamic group with this query would hold now (the first `first` ids, 0 to 500, and the count); saves nothing. */
+  async previewQuery(query: GroupQuery, first = 20): Promise<GroupQueryMatch> {
+    return previewGroupQuery(this.ctx, parseInput(groupQuerySchema, query), parseInput(f.int(0, 500), first, 'first'));
   }
 
   /** Re-evaluates every dynamic group now (operators' "refresh"). Returns the groups whose members changed. */

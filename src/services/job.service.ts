@@ -6,7 +6,7 @@ import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './fi
 import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
 import { entityPage, entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
-import { fireTimesBetween, managementTimeZone, nextRunOf, parseCron } from './schedule';
+import { fireTimesFrom, managementTimeZone, nextRunOf, parseCron, type ScheduledJob, type SchedulePreview } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
 import {
@@ -21,7 +21,7 @@ import {
 import { CLIENTS_OF_JOB_SQL } from './targeting';
 import { f } from './schemas/fields';
 import { parseInput } from './schemas/parse';
-import { jobCreateSchema, jobUpdateSchema, type JobInput } from './schemas/job.schema';
+import { jobCreateSchema, jobFields, jobUpdateSchema, type JobInput } from './schemas/job.schema';
 import { taskWhere, type TaskFilter } from './task.service';
 
 export interface JobFilter {
@@ -312,10 +312,20 @@ export class JobService {
   async upcoming(id: number, count = 5, until?: Date): Promise<Date[]> {
     const job = await this.get(id);
     if (!job.enabled || !job.executionTime || !job.nextRunAt) return [];
-    const tz = await managementTimeZone(this.ctx);
-    if (job.cycleType === CYCLE_TYPES.ONCE) return [job.nextRunAt];
-    const end = until ?? new Date(job.nextRunAt.getTime() + 366 * 24 * 3600 * 1000);
-    return fireTimesBetween(job.executionTime, job.nextRunAt, end, tz, parseInput(f.int(1, 1000), count, 'count'));
+    return fireTimesFrom(job as ScheduledJob, job.nextRunAt, await managementTimeZone(this.ctx), parseInput(f.int(1, 1000), count, 'count'), until);
+  }
+
+  /**
+   * The fire times a schedule would have if it were saved now, without saving anything: the
+   * schedule editor shows them while the operator types. The same rules as a saved job's
+   * (`nextRunOf`, then `fireTimesFrom`); an invalid expression is refused naming `executionTime`.
+   */
+  async previewSchedule(input: { executionTime: string; cycleType?: number }, count = 5): Promise<SchedulePreview> {
+    const schedule = { executionTime: parseCron(input.executionTime).source, cycleType: parseInput(jobFields.cycleType, input.cycleType, 'cycleType') ?? CYCLE_TYPES.DAILY };
+    const n = parseInput(f.int(1, 100), count, 'count');
+    const timeZone = await managementTimeZone(this.ctx);
+    const first = nextRunOf({ ...schedule, enabled: true }, this.ctx.clock.now(), timeZone);
+    return { timeZone, fireTimes: first ? fireTimesFrom(schedule, first, timeZone, n) : [] };
   }
 
   async countInfo(id: number): Promise<JobCounts> {

@@ -128,6 +128,25 @@ export function fireTimesBetween(expression: string, from: Date, to: Date, tz: s
   return out;
 }
 
+/** What a schedule needs to list its fire times. */
+export type ScheduledJob = { executionTime: string; cycleType: number };
+
+/** Fire times of a schedule that is not saved yet, in the time zone they were computed in. */
+export interface SchedulePreview {
+  timeZone: string;
+  fireTimes: Date[];
+}
+
+/**
+ * Up to `count` fire times of a schedule starting at its first one (`first`, from nextRunOf): a
+ * not-repeating job (cycleType 0) fires only then; a repeating one within the year after it.
+ */
+export function fireTimesFrom(job: ScheduledJob, first: Date, tz: string, count: number, until?: Date): Date[] {
+  if (job.cycleType === CYCLE_TYPES.ONCE) return [first];
+  const end = until ?? new Date(first.getTime() + 366 * 24 * 3600 * 1000);
+  return fireTimesBetween(job.executionTime, first, end, tz, count);
+}
+
 /**
  * When the scheduler should fire a job next, counted from `after`:
  * null when the job is disabled or has no schedule; for a not-repeating job (cycleType 0) the

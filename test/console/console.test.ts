@@ -1,18 +1,12 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Gateway } from '../../src/gateway';
-import { statusTopic } from '../../src/protocol';
 import { BindingService } from '../../src/services/binding.service';
-import { ClientService } from '../../src/services/client.service';
 import { GroupService } from '../../src/services/group.service';
 import { JobService } from '../../src/services/job.service';
 import { TaskService } from '../../src/services/task.service';
 import { TEST_ADMIN } from '../support/auth';
-import { clearRetained } from '../live/support/broker';
-import { createE2eDatabase, ensureBuilt, gatewayTools, spawnAgent, startE2eGateway, type AgentProcess } from '../e2e/support/fleet';
-import { ensureConsoleBuilt, figure, HAS_CHROMIUM, launchChromium, shoot, SKIPPED_LINE } from './support';
+import { useConsoleFleet } from './fleet';
+import { figure, HAS_CHROMIUM, shoot, SKIPPED_LINE } from './support';
 
 /*
  * The built console in real Chromium against the real gateway and real `sdes agent` processes:
@@ -22,35 +16,7 @@ import { ensureConsoleBuilt, figure, HAS_CHROMIUM, launchChromium, shoot, SKIPPE
 const suite = HAS_CHROMIUM ? describe : () => describe('operator console (browser)', () => it('needs Chromium', () => console.log(SKIPPED_LINE)));
 
 suite('operator console (browser)', () => {
-  const prefix = `console-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-  let db: Awaited<ReturnType<typeof createE2eDatabase>>;
-  let gateway: Gateway;
-  let base: string;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  let jobId = 0;
-  const agents: AgentProcess[] = [];
-  const t = gatewayTools(() => gateway);
-  const clientId = async (a: AgentProcess) => (await t.sql<{ id: number }>('select id from client where mqtt_client_id = ?', [a.clientId]))[0].id;
-  const join = async (name: string) => {
-    const agent = await spawnAgent(gateway.brokerUrl, `${prefix}-${name}`, 'STORE', base);
-    agents.push(agent);
-    await t.waitFor(`${agent.clientId} ONLINE`, async () => (await t.statusOf(agent.clientId)) === 'ONLINE', 30_000);
-    await new ClientService(t.ctx()).setEnabled(await clientId(agent), true);
-    await fs.mkdir(path.join(agent.root, 'bin'), { recursive: true });
-    await fs.writeFile(path.join(agent.root, 'bin/hello.sh'), '#!/bin/sh\necho "hello from the console test"\n', { mode: 0o755 });
-    return agent;
-  };
-
-  beforeAll(async () => {
-    ensureBuilt();
-    ensureConsoleBuilt();
-    base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'sdes-console-')));
-    db = await createE2eDatabase();
-    gateway = await startE2eGateway({ ...db, mqttUrl: process.env.MQTT_URL });
-    await join('a');
-    await join('b');
+  const f = useConsoleFleet(['a', 'b'], async ({ prefix, t, agents, clientId }) => {
     const ctx = t.ctx();
     const task = await new TaskService(ctx).create({ name: `${prefix} hello` });
     await new TaskService(ctx).saveScript(task.id, [
@@ -62,28 +28,20 @@ suite('operator console (browser)', () => {
         falseSteps: [],
       },
     ]);
-    jobId = (await new JobService(ctx).create({ name: `${prefix} job`, cycleType: 1, executionTime: '0 3 * * *' })).id;
+    const jobId = (await new JobService(ctx).create({ name: `${prefix} job`, cycleType: 1, executionTime: '0 3 * * *' })).id;
     await new BindingService(ctx).bindJobTasks(jobId, [task.id]);
     // Aimed at a group of the two agents, as an operator aims a job at a fleet.
     const group = await new GroupService(ctx).create({ groupName: `${prefix} shops` });
     await new GroupService(ctx).bindClients(group.id, await Promise.all(agents.map(clientId)));
     await new BindingService(ctx).bindJobGroups(jobId, [group.id]);
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all(agents.map((a) => a.kill()));
-    await gateway?.stop();
-    if (process.env.MQTT_URL)
-      await clearRetained(
-        process.env.MQTT_URL,
-        agents.map((a) => statusTopic(a.clientId)),
-      ).catch(() => undefined);
-    await db?.drop();
-    await fs.rm(base, { recursive: true, force: true });
+  });
+  const { prefix } = f;
+  let gateway: Gateway;
+  let page: Page;
+  const join = (name: string) => f.join(name);
+  beforeAll(() => {
+    gateway = f.gateway;
+    page = f.page;
   });
 
   it('refuses a wrong password, logs in, and keeps the session only in sessionStorage', async () => {

@@ -37,6 +37,8 @@ export function launchChromium(): Promise<Browser> {
 
 export async function shoot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
+  // A full-page shot of a scrolled page draws the fixed header where the viewport was.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 

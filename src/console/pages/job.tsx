@@ -1,18 +1,18 @@
 import { Alert, Badge, Button, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { JobBindings } from './job-bindings';
+import { JobForm } from './job-form';
 import { useQuery } from 'urql';
 import { Pending, StatusBadge, when } from '../ui';
 import { useRunNow } from './jobs';
 
 const JOB = `query Job($id: Int!) {
-  job(id: $id) { id name description enabled cycleType executionTime duration maxRetries nextRunAt lastRunAt
-    tasks(first: 50) { id name } groups(first: 50) { id name } }
+  job(id: $id) { id name description enabled priority cycleType executionTime duration maxRetries retryWait nextRunAt lastRunAt tasksCount groupsCount clientsCount }
   jobDryRun(id: $id) {
-    runnable onlineCount offlineCount disabledCount nextFireTimes
+    runnable blockers onlineCount offlineCount disabledCount nextFireTimes
     online { id mqttClientId } offline { id mqttClientId } disabled { id mqttClientId }
   }
 }`;
 
-type Named = { id: number; name: string };
 type Target = { id: number; mqttClientId: string };
 
 function Targets({ title, status, count, clients }: { title: string; status: string; count: number; clients: Target[] }) {
@@ -35,7 +35,7 @@ function Targets({ title, status, count, clients }: { title: string; status: str
   );
 }
 
-/** One job: its settings, tasks and groups, and a dry run of what "run now" would reach. */
+/** One job: its settings and schedule (editable), its tasks, groups and clients, and a dry run of what "run now" would reach. */
 export function JobPage({ id }: { id: number }) {
   const [result, refetch] = useQuery({ query: JOB, variables: { id } });
   const runNow = useRunNow();
@@ -67,15 +67,18 @@ export function JobPage({ id }: { id: number }) {
             <Badge variant="outline">retries {job.maxRetries}</Badge>
             <Text size="sm">last run {when(job.lastRunAt)}</Text>
           </Group>
-          <Text size="sm">
-            Tasks: {(job.tasks as Named[]).map((t) => t.name).join(', ') || 'none'} · Groups: {(job.groups as Named[]).map((g) => g.name).join(', ') || 'none'}
-          </Text>
+          <JobForm key={job.id} job={job} />
+          <JobBindings jobId={id} />
         </>
       )}
       {dry && (
         <>
           <Title order={4}>Dry run: who a run would reach now</Title>
-          {!dry.runnable && <Alert color="orange">A run now would reach no online client with a task to do.</Alert>}
+          {!dry.runnable && (
+            <Alert color="orange" title="A run now would be refused" data-dry-run-blockers>
+              {(dry.blockers as string[]).join('; ')}
+            </Alert>
+          )}
           <SimpleGrid cols={3}>
             <Targets title="Online" status="ONLINE" count={dry.onlineCount} clients={dry.online} />
             <Targets title="Offline" status="OFFLINE" count={dry.offlineCount} clients={dry.offline} />

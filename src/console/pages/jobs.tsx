@@ -1,10 +1,12 @@
-import { Alert, Button, Stack, Table, Title } from '@mantine/core';
+import { Alert, Button, Group, Stack, Table, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
+import { errorText, fieldErrors } from '../forms';
 import { navigate } from '../router';
 import { Link, Pending, StatusBadge, when } from '../ui';
 
 const JOBS = `query Jobs { jobs(pageSize: 200) { totalCount nodes { id name enabled cycleType executionTime nextRunAt lastRunAt tasksCount targetClientsCount } } }`;
+const CREATE = `mutation CreateJob($name: String!) { createJob(input: { name: $name }) { id } }`;
 export const RUN_JOB = `mutation RunJob($id: Int!) { runJob(id: $id) { id } }`;
 
 type JobRow = {
@@ -34,11 +36,31 @@ export function JobsPage() {
   const runNow = useRunNow();
   const [started, setStarted] = useState<number | null>(null);
   const jobs: JobRow[] = result.data?.jobs.nodes ?? [];
+  const [created, create] = useMutation(CREATE);
+  const [name, setName] = useState('');
   return (
     <Stack>
       <Title order={3}>Jobs</Title>
+      <Group align="flex-end">
+        <TextInput
+          label="New job name"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={fieldErrors(created.error).name ?? errorText(created.error)}
+        />
+        <Button
+          loading={created.fetching}
+          onClick={async () => {
+            // A new job runs only when asked until its page gives it a schedule, tasks and targets.
+            const res = await create({ name });
+            if (res.data) navigate(`/jobs/${res.data.createJob.id}`);
+          }}
+        >
+          Create job
+        </Button>
+      </Group>
       <Pending fetching={result.fetching && !result.data} error={result.error} />
-      {runNow.error && <Alert color="red">{runNow.error.message}</Alert>}
+      {runNow.error && <Alert color="red">{errorText(runNow.error)}</Alert>}
       <Table striped highlightOnHover>
         <Table.Thead>
           <Table.Tr>

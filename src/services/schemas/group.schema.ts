@@ -33,6 +33,13 @@ export const groupCreateSchema = z
   .transform(withName);
 export const groupUpdateSchema = z.object({ ...groupFields, ...nameAlias }).transform(withName);
 
+/** A dynamic group's query on its own (the editor's preview before saving): all three are needed. */
+export const groupQuerySchema = z.object({
+  queryProperty: f.str(MAX_NAME).min(1, { error: () => `expected a non-empty string of at most ${MAX_NAME} characters` }),
+  queryOperation: f.enum(GROUP_OPERATIONS),
+  queryValue: f.str(),
+});
+
 /**
  * What the group service's create and update take, unchecked: the schemas decide. Create needs the
  * name; update leaves out what is not given.
