@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import {
   authenticateEvents,
   buildDispatch,
@@ -21,6 +22,7 @@ export interface MessageAuthCosts {
   dispatchBytes: number;
   eventsBytes: number;
   signCommandUs: number;
+  signCommandNewKeyUs: number;
   verifyCommandUs: number;
   verifyCommandNewKeyUs: number;
   authenticateEventsUs: number;
@@ -83,6 +85,7 @@ export function measureMessageAuth({ rounds = 9, perRound = 200 }: { rounds?: nu
     dispatchBytes: signed.length,
     eventsBytes: sealed.length,
     signCommandUs: time(() => signCommand(keys, topic, dispatch)),
+    signCommandNewKeyUs: time(() => signCommand({ ...keys, privateKey: createPrivateKey(generated.privateKeyPem) }, topic, dispatch)),
     verifyCommandUs: time(() => mustPass(verifyCommand(verifyKey, topic, signed).ok)),
     verifyCommandNewKeyUs: time(() => mustPass(verifyCommand(commandVerifyKey(keys.publicKey), topic, signed).ok)),
     authenticateEventsUs: time(() => authenticateEvents(eventKey, eventTopic, batch)),
