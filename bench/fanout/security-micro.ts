@@ -15,7 +15,7 @@ import {
   type AgentEvent,
 } from '../../src/protocol';
 
-/** µs per message of each authentication step (src/protocol/message-auth.ts), on messages like the bench's. */
+/** CPU µs per message of each authentication step (src/protocol/message-auth.ts), on messages like the bench's. */
 export interface MessageAuthCosts {
   rounds: number;
   perRound: number;
@@ -66,12 +66,18 @@ export function measureMessageAuth({ rounds = 9, perRound = 200 }: { rounds?: nu
   const signed = signCommand(keys, topic, dispatch);
   const sealed = authenticateEvents(eventKey, eventTopic, batch);
 
+  // CPU time, not wall-clock: on a shared machine the process is descheduled now and then, and a
+  // wall-clock figure would count the other processes' work too.
+  const cpuUs = () => {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  };
   const time = (op: () => unknown) => {
     const perOp: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      const t0 = process.hrtime.bigint();
+      const t0 = cpuUs();
       for (let i = 0; i < perRound; i++) op();
-      perOp.push(Number(process.hrtime.bigint() - t0) / 1000 / perRound);
+      perOp.push((cpuUs() - t0) / perRound);
     }
     perOp.sort((a, b) => a - b);
     return Math.round(perOp[Math.floor(rounds / 2)] * 10) / 10;

@@ -131,7 +131,7 @@ function markdown(report: {
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Message authentication alone, in this process (µs per message, median of ${costs.rounds} rounds of ${costs.perRound}; a dispatch of ${costs.dispatchBytes} bytes, an event batch of ${costs.eventsBytes} bytes):`,
+    `Message authentication alone, in this process (CPU µs per message, median of ${costs.rounds} rounds of ${costs.perRound}; a dispatch of ${costs.dispatchBytes} bytes, an event batch of ${costs.eventsBytes} bytes):`,
     '',
     '| operation | µs |',
     '| --- | ---: |',
