@@ -60,6 +60,12 @@ export interface StartGatewayOptions {
   clock?: Clock;
   /** How often open GraphQL WebSockets are checked for ended sessions and revoked keys (default 5 s). */
   authSweepMs?: number;
+  /**
+   * false: commands leave unsigned. Only for the fan-out bench's baseline (BENCH_SECURITY=off,
+   * with SDES_ALLOW_UNENROLLED_AGENTS), which measures what signing costs; no setting or
+   * environment variable turns it off. Default true.
+   */
+  signCommands?: boolean;
 }
 
 /** Something started that must be stopped, in reverse order, on shutdown or a failed start. */
@@ -69,7 +75,7 @@ type Stopper = { name: string; stop: () => Promise<unknown> };
  * Starts everything `sdes serve` runs: database (+ migrations), broker (embedded unless
  * MQTT_URL), the gateway's MQTT client, HTTP with GraphQL, REST and /healthz.
  */
-export async function startGateway({ config, logger, clock = systemClock, authSweepMs }: StartGatewayOptions): Promise<Gateway> {
+export async function startGateway({ config, logger, clock = systemClock, authSweepMs, signCommands = true }: StartGatewayOptions): Promise<Gateway> {
   const startedAt = new Date();
   const stoppers: Stopper[] = [];
   const stopAll = async () => {
@@ -149,7 +155,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const pubsub = relay.pubsub;
     // Agents' messages in and out (src/live); what they mean: presence and execution (src/services).
     // Every command leaves signed with the installation's key; agents' messages are checked on arrival.
-    const commandMqtt = signingPublisher(mqtt, fleet.keys.commands);
+    const commandMqtt = signCommands ? signingPublisher(mqtt, fleet.keys.commands) : mqtt;
     const dispatcher = createDispatcher({ orm: db.orm, mqtt: commandMqtt, clock, logger });
     // A client coming ONLINE also gets the BROADCAST deliveries that wait for it (transfers, below).
     let transfersOnline: (clientIds: number[]) => void = () => undefined;

@@ -50,7 +50,16 @@ async function main(): Promise<void> {
     await new SettingsService(ctx()).update('client', { autoEnableNewClient: true });
     const ids = Array.from({ length: N }, (_, i) => `view-${String(i).padStart(5, '0')}`);
     const ready = new Promise<FromAgents>((resolve) => child.once('message', resolve));
-    child.send({ type: 'start', brokerUrl: gateway.brokerUrl, clientIds: ids, resendAfterMs: 10_000, protocolVersion: 4 } satisfies ToAgents);
+    // The agents enrol with the installation's token, as real ones would (the broker refuses anonymous clients).
+    child.send({
+      type: 'start',
+      brokerUrl: gateway.brokerUrl,
+      clientIds: ids,
+      resendAfterMs: 10_000,
+      protocolVersion: 4,
+      stateBase: path.join(dataDir, 'agents'),
+      enrolmentToken: gateway.fleet.enrolmentTokens()[0],
+    } satisfies ToAgents);
     await ready;
     for (;;) {
       const [{ n }] = await ctx().em.execute<{ n: number }[]>(`select count(*)::int as n from client where status = 'ONLINE' and enable`);

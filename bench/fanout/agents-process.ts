@@ -1,8 +1,27 @@
+import path from 'node:path';
+import { silentLogger } from '../../src/agent/agent.logger';
+import { enrol } from '../../src/agent/enrolment';
 import { startSimAgent, type SimAgent, type SimAgentStats } from './sim-agent';
 
 /** Messages between the bench (parent) and an agents process (child, over IPC). */
 export type ToAgents =
-  | { type: 'start'; brokerUrl: string; clientIds: string[]; resendAfterMs: number; protocolVersion: 4 | 5 }
+  | {
+      type: 'start';
+      brokerUrl: string;
+      clientIds: string[];
+      resendAfterMs: number;
+      protocolVersion: 4 | 5;
+      /** Each agent's state folder is `{stateBase}/{clientId}`. */
+      stateBase: string;
+      /** BENCH_SECURITY=on: the agents enrol with it and verify and seal as the real agent does. */
+      enrolmentToken?: string;
+      /**
+       * Enrolments at once. 1 on the Mosquitto of `sdes mosquitto-config`: its
+       * `use_username_as_clientid` gives every enrolling client the id `sdes-enrol`, so enrolments
+       * at the same time close each other's connection and only get through by retrying.
+       */
+      enrolConcurrency?: number;
+    }
   | { type: 'stats' }
   | { type: 'reset' }
   | { type: 'stop' };
@@ -21,6 +40,8 @@ export function mergeStats(all: SimAgentStats[]): SimAgentStats {
     firstDispatchAt: min(all.map((s) => s.firstDispatchAt)),
     lastDispatchAt: max(all.map((s) => s.lastDispatchAt)),
     lastFinishedSentAt: max(all.map((s) => s.lastFinishedSentAt)),
+    refused: all.reduce((n, s) => n + s.refused, 0),
+    acks: all.reduce((n, s) => n + s.acks, 0),
     resent: all.reduce((n, s) => n + s.resent, 0),
     unacked: all.reduce((n, s) => n + s.unacked, 0),
     eventMessages: all.reduce((n, s) => n + s.eventMessages, 0),
@@ -28,21 +49,36 @@ export function mergeStats(all: SimAgentStats[]): SimAgentStats {
   };
 }
 
-/** Connects agents a few dozen at a time: a broker accepts a steady stream better than a 2,000-connection spike. */
+/** Runs `work` on every item, `concurrent` at a time. */
+async function inChunks<T, R>(items: T[], concurrent: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += concurrent) results.push(...(await Promise.all(items.slice(i, i + concurrent).map(work))));
+  return results;
+}
+
+/**
+ * Enrols the agents first (with a token), as the real agent does when its state folder has no
+ * credential (src/agent/enrolment.ts), then connects them a few dozen at a time: a broker accepts
+ * a steady stream better than a 2,000-connection spike. Each agent then finds its credential in
+ * its state folder, as a real agent does on its next start.
+ */
 async function startAll(message: Extract<ToAgents, { type: 'start' }>): Promise<SimAgent[]> {
-  const agents: SimAgent[] = [];
-  const CONCURRENT = 50;
-  for (let i = 0; i < message.clientIds.length; i += CONCURRENT) {
-    const chunk = message.clientIds.slice(i, i + CONCURRENT);
-    agents.push(
-      ...(await Promise.all(
-        chunk.map((clientId) =>
-          startSimAgent({ brokerUrl: message.brokerUrl, clientId, resendAfterMs: message.resendAfterMs, protocolVersion: message.protocolVersion }),
-        ),
-      )),
+  const token = message.enrolmentToken;
+  const stateDir = (clientId: string) => path.join(message.stateBase, clientId);
+  if (token)
+    await inChunks(message.clientIds, message.enrolConcurrency ?? 50, (clientId) =>
+      enrol({ brokerUrl: message.brokerUrl, clientId, token, stateDir: stateDir(clientId), logger: silentLogger, protocolVersion: message.protocolVersion }),
     );
-  }
-  return agents;
+  return inChunks(message.clientIds, 50, (clientId) =>
+    startSimAgent({
+      brokerUrl: message.brokerUrl,
+      clientId,
+      resendAfterMs: message.resendAfterMs,
+      protocolVersion: message.protocolVersion,
+      stateDir: stateDir(clientId),
+      enrolmentToken: token,
+    }),
+  );
 }
 
 /** CPU time this process used so far (user + system), ms. */

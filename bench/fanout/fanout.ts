@@ -16,6 +16,10 @@
  *   BENCH_PROFILE=/tmp/prof    profile the gateway process during each measured run: a .cpuprofile
  *                              per run (summarize with bench/fanout/profile-summary.ts)
  *   BENCH_SQL=1                time the SQL statements the gateway sends, printed after each run
+ *   BENCH_SECURITY=on|off      on (default): agents enrol and connect with their own credentials,
+ *                              commands are signed and verified, statuses and events carry HMACs;
+ *                              off: the same bench without any of it (security-setup.ts)
+ * bench/fanout/run.sh security runs both modes and compares them (security.ts).
  */
 import 'reflect-metadata';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -38,6 +42,7 @@ import { cpuMs, mergeStats, type FromAgents, type ToAgents } from './agents-proc
 import { processCpuMs, startCpuProfile, traceStatements, type StatementStats } from './profiling';
 import type { SimAgentStats } from './sim-agent';
 import { scratchDatabase } from '../support/scratch-database';
+import { prepareSecurity, readSecurity, type BenchSecurity } from './security-setup';
 
 interface BenchOptions {
   sizes: number[];
@@ -52,6 +57,7 @@ interface BenchOptions {
   timeoutMs: number;
   profileDir?: string;
   traceSql: boolean;
+  security: BenchSecurity;
 }
 
 /** One measured run. Times are ms after the run request was sent. */
@@ -71,10 +77,14 @@ interface RunResult {
   /** The run itself ended (all reports final). */
   runEndedMs: number | null;
   reports: Record<string, number>;
+  /** Commands the agents refused (a failed signature check); 0 unless something is wrong. */
+  commandsRefused: number;
   eventsResent: number;
   /** Event messages the agents published (first sends), and the events in them, per client. */
   eventMessagesPerClient: number;
   eventsPerClient: number;
+  /** Acks per client (commands besides the dispatch, each signed when security is on). */
+  acksPerClient: number;
   /** CPU the gateway process used (user + system) from the request to the last report stored: gateway, and the embedded broker and database when they are used. */
   gatewayCpuMs: number;
   /** CPU the simulated agents' processes used over the whole measurement. */
@@ -94,6 +104,8 @@ const EMPTY_STATS: SimAgentStats = {
   firstDispatchAt: null,
   lastDispatchAt: null,
   lastFinishedSentAt: null,
+  refused: 0,
+  acks: 0,
   resent: 0,
   unacked: 0,
   eventMessages: 0,
@@ -122,6 +134,7 @@ function readOptions(env = process.env): BenchOptions {
     timeoutMs: Number(env.BENCH_TIMEOUT_MS ?? 120_000),
     profileDir: env.BENCH_PROFILE ? path.resolve(env.BENCH_PROFILE) : undefined,
     traceSql: !!env.BENCH_SQL && env.BENCH_SQL !== '0',
+    security: readSecurity(env.BENCH_SECURITY),
   };
 }
 
@@ -172,12 +185,16 @@ function mosquittoLimits(confPath: string): { maxQueuedMessages: string; maxInfl
 }
 
 /** A private Mosquitto for the bench, so a shared broker's other users are not disturbed. */
-async function startMosquitto(limits: 'unlimited' | 'default', dir: string): Promise<{ url: string; conf: string; pid?: number; stop(): Promise<void> }> {
+async function startMosquitto(
+  limits: 'unlimited' | 'default',
+  dir: string,
+  securityLines: string[],
+): Promise<{ url: string; conf: string; pid?: number; stop(): Promise<void> }> {
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   const lines = [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    ...securityLines,
     'persistence false',
     'set_tcp_nodelay true',
     'log_dest stderr',
@@ -321,11 +338,20 @@ async function main(): Promise<void> {
   };
 
   try {
+    let databaseUrl: string | undefined;
+    if (options.databaseUrl) {
+      const scratch = await scratchDatabase(options.databaseUrl);
+      cleanups.push(() => scratch.drop());
+      databaseUrl = scratch.url;
+    }
+    const mosquittoDir = options.privateMosquitto ? path.join(dataDir, 'mosquitto') : undefined;
+    if (mosquittoDir) fs.mkdirSync(mosquittoDir);
+    const setup = await prepareSecurity({ security: options.security, mosquittoDir, databaseUrl, dataDir });
     let mqttUrl = options.mqttUrl;
     let brokerPid: number | undefined;
     let broker: Record<string, unknown> = { kind: mqttUrl ? 'external' : 'embedded (aedes, in the gateway process)' };
     if (options.privateMosquitto) {
-      const m = await startMosquitto(options.privateMosquitto, dataDir);
+      const m = await startMosquitto(options.privateMosquitto, mosquittoDir!, setup.mosquittoLines);
       cleanups.push(() => m.stop());
       mqttUrl = m.url;
       brokerPid = m.pid;
@@ -336,12 +362,6 @@ async function main(): Promise<void> {
         fs.existsSync(conf) && options.mosquittoConf
           ? { kind: 'external', conf, ...mosquittoLimits(conf) }
           : { kind: 'external', note: 'queue limits unknown: set MOSQUITTO_CONF=/path/mosquitto.conf to report max_queued_messages / max_inflight_messages' };
-    }
-    let databaseUrl: string | undefined;
-    if (options.databaseUrl) {
-      const scratch = await scratchDatabase(options.databaseUrl);
-      cleanups.push(() => scratch.drop());
-      databaseUrl = scratch.url;
     }
 
     // The gateway's log lines stay in memory: the dispatcher's "dispatched N reports" and the
@@ -365,12 +385,12 @@ async function main(): Promise<void> {
       MQTT_PORT: '0',
       MQTT_HOST: '127.0.0.1',
       SDES_DATA_DIR: dataDir,
-      // The simulated agents connect without credentials; commands still leave signed.
-      SDES_ALLOW_UNENROLLED_AGENTS: 'true',
+      // on: the agents enrol with a fleet token; off: they connect anonymously.
+      ...setup.gatewayEnv,
       ...(mqttUrl ? { MQTT_URL: mqttUrl } : {}),
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     });
-    const gateway = await startGateway({ config, logger });
+    const gateway = await startGateway({ config, logger, signCommands: options.security === 'on' });
     cleanups.push(() => gateway.stop());
     // The run is asked for as a script would: HTTP Basic with an operator's API key.
     const apiKey = await createTestApiKey(gateway.db.orm, 'operator');
@@ -391,7 +411,17 @@ async function main(): Promise<void> {
     const per = Math.ceil(fleet / processes.length);
     await Promise.all(
       processes.map((p, i) =>
-        p.start({ type: 'start', brokerUrl: gateway.brokerUrl, clientIds: ids.slice(i * per, (i + 1) * per), resendAfterMs: 10_000, protocolVersion: 4 }),
+        p.start({
+          type: 'start',
+          brokerUrl: gateway.brokerUrl,
+          clientIds: ids.slice(i * per, (i + 1) * per),
+          resendAfterMs: 10_000,
+          protocolVersion: 4,
+          stateBase: path.join(dataDir, 'agents'),
+          enrolmentToken: setup.enrolmentToken,
+          // Mosquitto's use_username_as_clientid makes every enrolling client "sdes-enrol" (agents-process.ts).
+          enrolConcurrency: options.privateMosquitto ? 1 : 50,
+        }),
       ),
     );
     const connectedMs = Date.now() - connectStart;
@@ -406,7 +436,9 @@ async function main(): Promise<void> {
       await sleep(200);
     }
     const registeredMs = Date.now() - connectStart;
-    console.log(`${fleet} simulated agents in ${processes.length} process(es): connected in ${connectedMs} ms, registered ONLINE in ${registeredMs} ms`);
+    console.log(
+      `${fleet} simulated agents in ${processes.length} process(es), security ${options.security}: ${options.security === 'on' ? 'enrolled and ' : ''}connected in ${connectedMs} ms, registered ONLINE in ${registeredMs} ms`,
+    );
     // The server processes of this database's connections (the pool's), when the server is on this machine.
     const local = databaseUrl && ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(databaseUrl).hostname);
     const databasePids = async (): Promise<number[]> =>
@@ -490,9 +522,11 @@ async function main(): Promise<void> {
         lastReportFinishedSentMs: rel(agents.lastFinishedSentAt),
         runEndedMs: rel(progress.runEnded(runId)),
         reports: Object.fromEntries(rows.map((r) => [r.status, r.n])),
+        commandsRefused: agents.refused,
         eventsResent: agents.resent,
         eventMessagesPerClient: Math.round((agents.eventMessages / n) * 100) / 100,
         eventsPerClient: Math.round((agents.events / n) * 100) / 100,
+        acksPerClient: Math.round((agents.acks / n) * 100) / 100,
         gatewayCpuMs,
         agentsCpuMs: agents.cpuMs - agentsCpu0,
         databaseCpuMs: dbCpu1,
@@ -520,7 +554,7 @@ async function main(): Promise<void> {
         results.push(result);
         const f = (v: number | null, w: number) => String(v ?? '-').padStart(w);
         console.log(
-          `${f(n, 6)} ${f(r, 4)} ${f(result.endToEndMs, 7)} ${f(result.executionsPerSecond, 7)} ${f(result.runRequestMs, 8)} ${f(result.firstDispatchReceivedMs, 9)} ${f(result.lastDispatchReceivedMs, 10)} ${f(result.lastReportFinishedSentMs, 10)} ${f(result.runEndedMs, 8)} ${f(result.eventsResent, 7)} ${f(result.gatewayCpuMs, 7)} ${f(result.databaseCpuMs, 7)} ${f(result.brokerCpuMs, 7)} ${f(result.agentsCpuMs, 11)}  ${JSON.stringify(result.reports)}${result.complete ? '' : '  INCOMPLETE'}`,
+          `${f(n, 6)} ${f(r, 4)} ${f(result.endToEndMs, 7)} ${f(result.executionsPerSecond, 7)} ${f(result.runRequestMs, 8)} ${f(result.firstDispatchReceivedMs, 9)} ${f(result.lastDispatchReceivedMs, 10)} ${f(result.lastReportFinishedSentMs, 10)} ${f(result.runEndedMs, 8)} ${f(result.eventsResent, 7)} ${f(result.gatewayCpuMs, 7)} ${f(result.databaseCpuMs, 7)} ${f(result.brokerCpuMs, 7)} ${f(result.agentsCpuMs, 11)}  ${JSON.stringify(result.reports)}${result.commandsRefused ? `  ${result.commandsRefused} COMMANDS REFUSED` : ''}${result.complete ? '' : '  INCOMPLETE'}`,
         );
         const d = result.gatewayDispatchPasses;
         const g = result.ingestion;
@@ -548,7 +582,7 @@ async function main(): Promise<void> {
     const report = {
       date: new Date().toISOString(),
       command:
-        `${[options.privateMosquitto ? `BENCH_MOSQUITTO=${options.privateMosquitto}` : '', options.mqttUrl ? 'MQTT_URL=…' : '', options.databaseUrl ? 'DATABASE_URL=…' : '', options.agentProcesses > 1 ? `BENCH_AGENT_PROCESSES=${options.agentProcesses}` : ''].filter(Boolean).join(' ')} bench/fanout/run.sh`.trim(),
+        `${[options.security === 'off' ? 'BENCH_SECURITY=off' : '', options.privateMosquitto ? `BENCH_MOSQUITTO=${options.privateMosquitto}` : '', options.mqttUrl ? 'MQTT_URL=…' : '', options.databaseUrl ? 'DATABASE_URL=…' : '', options.agentProcesses > 1 ? `BENCH_AGENT_PROCESSES=${options.agentProcesses}` : ''].filter(Boolean).join(' ')} bench/fanout/run.sh`.trim(),
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
@@ -556,6 +590,7 @@ async function main(): Promise<void> {
         loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
         node: process.version,
       },
+      security: options.security,
       broker,
       database: gateway.db.kind,
       agents: { fleet, processes: processes.length, connectedMs, registeredMs, job: '1 task of 3 steps (COPY_FILE, GET_FILE_STATUS, DELETE_FILE)' },
@@ -585,6 +620,7 @@ function markdown(report: {
   date: string;
   command: string;
   machine: { cpus: number; cpuModel?: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; node: string };
+  security: BenchSecurity;
   broker: Record<string, unknown>;
   database: string;
   agents: { fleet: number; processes: number; job: string };
@@ -596,7 +632,9 @@ function markdown(report: {
     '',
     `${report.date} · \`${report.command}\` · Node ${report.machine.node} · ${report.machine.cpus} CPUs (${report.machine.cpuModel ?? '?'}), load average (1, 5, 15 min) at the start ${report.machine.loadAverageAtStart.join(' ')}, at the end ${report.machine.loadAverageAtEnd.join(' ')}`,
     '',
-    `Broker: ${Object.entries(report.broker)
+    `Security: ${report.security === 'on' ? 'on (enrolled agents, broker authentication and ACL, signed commands, HMAC on statuses and events)' : 'off (anonymous agents, unsigned commands, no HMACs)'}. Broker: ${Object.entries(
+      report.broker,
+    )
       .map(([k, v]) => `${k} ${v}`)
       .join(
         ', ',

@@ -15,6 +15,8 @@ import {
   type AgentEventDraft,
   type DispatchCommand,
 } from '../../src/protocol';
+import { resolveAgentAuth } from '../../src/agent/agent-auth';
+import { silentLogger } from '../../src/agent/agent.logger';
 import { DEFAULT_EVENT_LINGER_MS } from '../../src/agent/event-sender';
 
 /** What one simulated agent measured (epoch ms). */
@@ -23,6 +25,10 @@ export interface SimAgentStats {
   firstDispatchAt: number | null;
   lastDispatchAt: number | null;
   lastFinishedSentAt: number | null;
+  /** Commands refused by the signature check (none expected: the gateway signs every one). */
+  refused: number;
+  /** Acks received (each one a signed command when security is on). */
+  acks: number;
   /** Events published again because no ack came within resendAfterMs (the broker or the gateway lost them). */
   resent: number;
   unacked: number;
@@ -50,12 +56,22 @@ export interface SimAgentOptions {
   clearStatusOnStop?: boolean;
   /** New events wait this long for others to share their message, as the real agent's (src/agent/event-sender.ts). */
   lingerMs?: number;
+  /** The agent's state folder, where an enrolled agent keeps its credential (one per agent). */
+  stateDir: string;
+  /**
+   * Security as the real agent has it (src/agent/agent-auth.ts): enrol with this token into
+   * `stateDir` (or use the credential already there), then verify every command's signature and
+   * seal every status and event batch with the agent's HMAC. Without it (and no credential) the
+   * agent connects anonymously and checks nothing: the bench's baseline, BENCH_SECURITY=off.
+   */
+  enrolmentToken?: string;
 }
 
 /**
- * A lightweight agent that speaks the real protocol (src/protocol) over its own MQTT connection
- * but does not touch files: every step of a dispatch "succeeds" at once. Per report it publishes
- * what the real agent publishes for a task of plain steps: `report.started`, `task.started`, and
+ * A lightweight agent that speaks the real protocol (src/protocol) over its own MQTT connection,
+ * with the real agent's credential, command check and HMACs (src/agent/agent-auth.ts) when given
+ * an enrolment token, but does not touch files: every step of a dispatch "succeeds" at once. Per
+ * report it publishes what the real agent publishes for a task of plain steps: `report.started`, `task.started`, and
  * per step `step.started`, one `step.message`, `step.finished`, then `task.finished` and
  * `report.finished`, step after step in different ticks, and like the real agent lets new events
  * linger `lingerMs` so that those of quick steps share a message. Events stay until acked and
@@ -69,7 +85,20 @@ export async function startSimAgent({
   protocolVersion = 4,
   clearStatusOnStop = true,
   lingerMs = DEFAULT_EVENT_LINGER_MS,
+  stateDir,
+  enrolmentToken,
 }: SimAgentOptions): Promise<SimAgent> {
+  // The real agent's credential, signature check and seals: the same module, not a copy.
+  const auth = await resolveAgentAuth({
+    brokerUrl,
+    clientId,
+    stateDir,
+    enrolmentToken,
+    logger: silentLogger,
+    protocolVersion,
+  });
+  const status = statusTopic(clientId);
+  const events = eventsTopic(clientId);
   const stream = randomUUID();
   const connectedAt = new Date();
   let seq = 0;
@@ -80,6 +109,8 @@ export async function startSimAgent({
     firstDispatchAt: null,
     lastDispatchAt: null,
     lastFinishedSentAt: null,
+    refused: 0,
+    acks: 0,
     resent: 0,
     unacked: 0,
     eventMessages: 0,
@@ -88,17 +119,26 @@ export async function startSimAgent({
 
   const client: MqttClient = mqtt.connect(brokerUrl, {
     clientId,
+    username: auth.username,
+    password: auth.password,
     clean: true,
     protocolVersion,
     keepalive: 60,
     reconnectPeriod: 2_000,
+    // Mosquitto takes a new credential at its next reload (SIGHUP from the gateway): retry until then.
+    reconnectOnConnackError: true,
     connectTimeout: 30_000,
     resubscribe: false,
-    will: { topic: statusTopic(clientId), payload: encodeMessage(buildOfflineStatus({ at: connectedAt.getTime(), reason: 'will' })), qos: 1, retain: true },
+    will: {
+      topic: status,
+      payload: auth.sealStatus(status, encodeMessage(buildOfflineStatus({ at: connectedAt.getTime(), reason: 'will' }))),
+      qos: 1,
+      retain: true,
+    },
   });
 
-  const publish = (events: AgentEvent[]) => {
-    client.publish(eventsTopic(clientId), encodeMessage(buildEventBatch(stream, events)), { qos: 1 });
+  const publish = (batch: AgentEvent[]) => {
+    client.publish(events, auth.sealEvents(events, encodeMessage(buildEventBatch(stream, batch))), { qos: 1 });
   };
 
   let lingering: AgentEvent[] = [];
@@ -150,10 +190,13 @@ export async function startSimAgent({
   };
 
   client.on('message', (topic, payload) => {
-    const parsed = parseCommand(topic, payload, clientId);
+    const checked = auth.checkCommand(topic, payload);
+    if (!checked) return void stats.refused++;
+    const parsed = parseCommand(topic, checked, clientId);
     if (!parsed.ok) return;
     const command = parsed.value.message;
     if (command.type === 'ack') {
+      stats.acks++;
       if (command.stream !== stream) return;
       for (const s of [...unacked.keys()]) if (inSeqRanges(s, command.ranges)) unacked.delete(s);
       return;
@@ -196,7 +239,7 @@ export async function startSimAgent({
           roots: ['/sim'],
           stream,
         });
-        await client.publishAsync(statusTopic(clientId), encodeMessage(online), { qos: 1, retain: true });
+        await client.publishAsync(status, auth.sealStatus(status, encodeMessage(online)), { qos: 1, retain: true });
         clearTimeout(timer);
         resolve();
       } catch (err) {
@@ -215,6 +258,8 @@ export async function startSimAgent({
         firstDispatchAt: null,
         lastDispatchAt: null,
         lastFinishedSentAt: null,
+        refused: 0,
+        acks: 0,
         resent: 0,
         unacked: unacked.size,
         eventMessages: 0,
@@ -224,8 +269,8 @@ export async function startSimAgent({
     async stop() {
       clearInterval(resendTimer);
       if (client.connected) {
-        const last = clearStatusOnStop ? Buffer.alloc(0) : encodeMessage(buildOfflineStatus({ at: Date.now(), reason: 'stopped' }));
-        await client.publishAsync(statusTopic(clientId), last, { qos: 1, retain: true }).catch(() => undefined);
+        const last = clearStatusOnStop ? Buffer.alloc(0) : auth.sealStatus(status, encodeMessage(buildOfflineStatus({ at: Date.now(), reason: 'stopped' })));
+        await client.publishAsync(status, last, { qos: 1, retain: true }).catch(() => undefined);
       }
       await client.endAsync();
     },

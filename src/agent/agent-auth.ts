@@ -1,4 +1,4 @@
-import { authenticateEvents, authenticateFrame, commandVerifyKey, verifyCommand, verifyFrame } from '../protocol';
+import { authenticateEvents, authenticateFrame, authenticateStatus, commandVerifyKey, verifyCommand, verifyFrame } from '../protocol';
 import type { Logger } from './agent.logger';
 import { EnrolmentError, enrol, loadCredential } from './enrolment';
 
@@ -8,6 +8,8 @@ export interface AgentAuth {
   password?: string;
   /** The wire form of an events payload: with the agent's HMAC once enrolled. */
   sealEvents(topic: string, body: Buffer): Buffer;
+  /** The wire form of a status (ONLINE, OFFLINE, the Will): with the agent's HMAC once enrolled. */
+  sealStatus(topic: string, body: Buffer): Buffer;
   /** The command to handle, or null when it must be refused (logged): unsigned or signed by another key. */
   checkCommand(topic: string, payload: Buffer): Buffer | null;
   /** A transfer frame for the agent's transfer-up: with the agent's HMAC once enrolled. */
@@ -56,6 +58,7 @@ export async function resolveAgentAuth(options: {
     username: credential?.username ?? options.username,
     password: credential?.secret ?? options.password,
     sealEvents: (topic, body) => (eventKey ? authenticateEvents(eventKey, topic, body) : body),
+    sealStatus: (topic, body) => (eventKey ? authenticateStatus(eventKey, topic, body) : body),
     checkCommand(topic, payload) {
       if (!verifyKey) return payload;
       const checked = verifyCommand(verifyKey, topic, payload);

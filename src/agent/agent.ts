@@ -95,7 +95,9 @@ export function createAgent(options: AgentOptions): Agent {
       onDrop: (event) => logger.warn({ seq: event.seq, type: event.type }, 'event journal full: dropped the oldest event'),
     });
     const registry = openReportRegistry({ stateDir });
-    const offline = (reason: 'will' | 'stopped', at = clock.now()) => encodeMessage(buildOfflineStatus({ at, reason }));
+    // Statuses carry the agent's HMAC (docs/protocol.md 9.3), the Will too: it is all fixed at connect.
+    const status = statusTopic(clientId);
+    const offline = (reason: 'will' | 'stopped', at = clock.now()) => auth.sealStatus(status, encodeMessage(buildOfflineStatus({ at, reason })));
     // One timestamp per connection, carried by both its Will and its ONLINE status, so a gateway
     // can tell the Will of this connection (same `at`) from a late one of an older (smaller `at`).
     let connectionAt = clock.now();
@@ -115,7 +117,7 @@ export function createAgent(options: AgentOptions): Agent {
       // operator may put a revoked agent right without restarting it.
       reconnectOnConnackError: true,
       connectTimeout: 10_000,
-      will: { topic: statusTopic(clientId), payload: offline('will', connectionAt), qos: 1, retain: true },
+      will: { topic: status, payload: offline('will', connectionAt), qos: 1, retain: true },
     });
     client = mqttClient;
 
@@ -176,7 +178,7 @@ export function createAgent(options: AgentOptions): Agent {
       try {
         // Subscribe before announcing ONLINE: a gateway dispatches as soon as it sees ONLINE.
         await mqttClient.subscribeAsync([commandsTopic(clientId), transferDownTopic(clientId)], { qos: 1 });
-        const status = buildOnlineStatus({
+        const announcement = buildOnlineStatus({
           at: connectionAt,
           role,
           version,
@@ -185,7 +187,7 @@ export function createAgent(options: AgentOptions): Agent {
           roots: paths.roots.slice(),
           stream: journal.stream,
         });
-        await mqttClient.publishAsync(statusTopic(clientId), encodeMessage(status), { qos: 1, retain: true });
+        await mqttClient.publishAsync(status, auth.sealStatus(status, encodeMessage(announcement)), { qos: 1, retain: true });
         logger.info({ broker: brokerUrl }, `connected and ONLINE as ${role}`);
         sender.resendAll();
         firstOnline();
@@ -231,7 +233,7 @@ export function createAgent(options: AgentOptions): Agent {
       if (mqttClient.connected) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          mqttClient.publishAsync(statusTopic(clientId), offline('stopped'), { qos: 1, retain: true }).catch(() => undefined),
+          mqttClient.publishAsync(status, offline('stopped'), { qos: 1, retain: true }).catch(() => undefined),
           new Promise((resolve) => (timer = setTimeout(resolve, 2_000))),
         ]);
         clearTimeout(timer);

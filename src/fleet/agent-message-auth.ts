@@ -1,13 +1,13 @@
-import { authenticateFrame, verifyEvents, verifyFrame, type AgentChannel } from '../protocol';
+import { authenticateFrame, verifyEvents, verifyFrame, verifyStatus, type AgentChannel } from '../protocol';
 import type { Logger } from '../runtime/logger';
 import type { AgentRegistry } from './agent-registry';
 
 /**
  * The gateway's check of what arrives on an agent's topics, whatever the broker let through
- * (docs/protocol.md 9.3): an enrolled agent's event batches must carry its HMAC; a revoked
- * agent's messages are dropped; a client id without credential is heard only where unenrolled
- * agents are allowed (SDES_ALLOW_UNENROLLED_AGENTS). Its transfer frames carry the same key's
- * HMAC in their header. Returns the payload to parse (without the HMAC) or null to drop; each drop
+ * (docs/protocol.md 9.3): an enrolled agent's statuses and event batches must carry its HMAC, its
+ * transfer frames the same key's HMAC in their header; a revoked agent's messages are dropped but
+ * its own OFFLINE; a client id without credential is heard only where unenrolled agents are
+ * allowed (SDES_ALLOW_UNENROLLED_AGENTS). Returns the payload to parse (without the HMAC) or null to drop; each drop
  * is logged.
  */
 export function createAgentMessageAuth({ registry, allowUnenrolled, logger }: { registry: AgentRegistry; allowUnenrolled: boolean; logger: Logger }) {
@@ -16,17 +16,25 @@ export function createAgentMessageAuth({ registry, allowUnenrolled, logger }: { 
     if (channel === 'status' && payload.length === 0) return payload;
     const standing = registry.standing(clientId);
     if (standing.kind === 'unknown') return 'unknown';
-    if (standing.kind === 'revoked') {
-      // Its last word, the Will its broker publishes when the connection is cut, still counts.
-      if (channel === 'status' && isOffline(payload)) return payload;
+    const revoked = () => {
       logger.warn({ clientId, topic }, `message of ${clientId} dropped: its credential is revoked`);
       return null;
+    };
+    if (standing.kind === 'revoked' && channel !== 'status') return revoked();
+    if (channel !== 'events' && channel !== 'transfer-up' && channel !== 'status') return payload;
+    const checked =
+      channel === 'events'
+        ? verifyEvents(standing.eventKey, topic, payload)
+        : channel === 'status'
+          ? verifyStatus(standing.eventKey, topic, payload)
+          : verifyFrame(standing.eventKey, topic, payload);
+    if (!checked.ok) {
+      logger.warn({ clientId, topic, reason: checked.error }, `${channel} message on the topic of ${clientId} dropped: ${checked.error}`);
+      return null;
     }
-    if (channel !== 'events' && channel !== 'transfer-up') return payload;
-    const checked = channel === 'events' ? verifyEvents(standing.eventKey, topic, payload) : verifyFrame(standing.eventKey, topic, payload);
-    if (checked.ok) return checked.body;
-    logger.warn({ clientId, topic, reason: checked.error }, `${channel} message on the topic of ${clientId} dropped: ${checked.error}`);
-    return null;
+    // A revoked agent's last word, the Will its broker publishes when the connection is cut, still counts.
+    if (standing.kind === 'revoked' && !isOffline(checked.body)) return revoked();
+    return checked.body;
   };
   const unknown = (clientId: string, topic: string, payload: Buffer): Buffer | null => {
     if (allowUnenrolled) return payload;

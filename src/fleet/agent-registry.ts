@@ -7,7 +7,8 @@ import type { Logger } from '../runtime/logger';
 import { AgentCredentialService, type AgentCredentialRow } from '../services/agent-credential.service';
 
 /** What the registry knows of a client id. */
-export type AgentStanding = { kind: 'active'; eventKey: Buffer } | { kind: 'revoked' } | { kind: 'unknown' };
+/** A revoked agent keeps its event key here: its last OFFLINE (the Will) must still be its own. */
+export type AgentStanding = { kind: 'active'; eventKey: Buffer } | { kind: 'revoked'; eventKey: Buffer } | { kind: 'unknown' };
 
 export interface AgentRegistry {
   /** Loads every credential, then follows changes (enrolments, revocations, by any gateway) every `refreshMs`. */
@@ -76,7 +77,7 @@ export function createAgentRegistry({ orm, logger, refreshMs = 2_000 }: { orm: M
     standing(clientId) {
       const row = rows.get(clientId);
       if (!row) return { kind: 'unknown' };
-      return row.revoked ? { kind: 'revoked' } : { kind: 'active', eventKey: row.eventKey };
+      return { kind: row.revoked ? 'revoked' : 'active', eventKey: row.eventKey };
     },
     refresh,
     async checkSecret(clientId, secret) {

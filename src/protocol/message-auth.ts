@@ -2,12 +2,12 @@ import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 
 /*
  * Authentication of protocol messages beyond the broker (docs/protocol.md 9.3): commands carry an
- * Ed25519 signature of the installation's key, event batches an HMAC-SHA256 of the agent's own
- * event key. Both are a last JSON field appended to the message as it was encoded, so a verifier
- * needs no canonical JSON: it cuts the field off the bytes it received and checks the rest.
+ * Ed25519 signature of the installation's key, event batches and statuses an HMAC-SHA256 of the
+ * agent's own event key. Each is a last JSON field appended to the message as it was encoded, so a
+ * verifier needs no canonical JSON: it cuts the field off the bytes it received and checks the rest.
  *
- *   wire    = J[0 .. len-1] + ',"sig":"' + base64(signature) + '"}'     (commands; `"mac"` for events)
- *   signed  = "sdes-cmd-v1\n" + topic + "\n" + J                          ("sdes-events-v1\n" for events)
+ *   wire    = J[0 .. len-1] + ',"sig":"' + base64(signature) + '"}'     (commands; `"mac"` for events, statuses)
+ *   signed  = "sdes-cmd-v1\n" + topic + "\n" + J                          ("sdes-events-v1\n", "sdes-status-v1\n")
  *
  * J is the message's UTF-8 JSON object (ending with `}`) without the field. The topic is part of
  * what is signed, so a command for one agent cannot be replayed to another.
@@ -15,6 +15,7 @@ import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 
 const COMMAND_CONTEXT = 'sdes-cmd-v1\n';
 const EVENTS_CONTEXT = 'sdes-events-v1\n';
+const STATUS_CONTEXT = 'sdes-status-v1\n';
 const TRAILER = /,"(sig|mac)":"([A-Za-z0-9+/=_-]{1,200})"\}\s*$/;
 
 export type MessageAuthResult = { ok: true; body: Buffer } | { ok: false; error: string };
@@ -86,27 +87,41 @@ export function verifyCommand(key: KeyObject, topic: string, wire: Buffer): Mess
   return { ok: true, body: parts.body };
 }
 
-function mac(key: Buffer, topic: string, body: Buffer): Buffer {
+function mac(context: string, key: Buffer, topic: string, body: Buffer): Buffer {
   return createHmac('sha256', key)
-    .update(signedBytes(EVENTS_CONTEXT, topic, body))
+    .update(signedBytes(context, topic, body))
     .digest();
 }
 
-/** The wire form of an encoded event batch for `topic`, authenticated with the agent's event key. */
-export function authenticateEvents(eventKey: Buffer, topic: string, body: Buffer): Buffer {
+function authenticate(context: string, key: Buffer, topic: string, body: Buffer): Buffer {
   const body2 = Buffer.from(body.toString('utf8').trimEnd(), 'utf8');
-  return append(body2, 'mac', mac(eventKey, topic, body2));
+  return append(body2, 'mac', mac(context, key, topic, body2));
 }
 
-/** Checks an event batch's HMAC; on success returns the JSON without it. Never throws. */
-export function verifyEvents(eventKey: Buffer, topic: string, wire: Buffer): MessageAuthResult {
+function verifyMac(context: string, what: string, key: Buffer, topic: string, wire: Buffer): MessageAuthResult {
   const parts = split(wire, 'mac');
-  if ('error' in parts) return { ok: false, error: `unauthenticated events: ${parts.error}` };
-  const expected = mac(eventKey, topic, parts.body);
+  if ('error' in parts) return { ok: false, error: `unauthenticated ${what}: ${parts.error}` };
+  const expected = mac(context, key, topic, parts.body);
   if (parts.value.length !== expected.length || !timingSafeEqual(parts.value, expected))
-    return { ok: false, error: 'events HMAC does not match the agent key' };
+    return { ok: false, error: `${what} HMAC does not match the agent key` };
   return { ok: true, body: parts.body };
 }
+
+/** The wire form of an encoded event batch for `topic`, authenticated with the agent's event key. */
+export const authenticateEvents = (eventKey: Buffer, topic: string, body: Buffer): Buffer => authenticate(EVENTS_CONTEXT, eventKey, topic, body);
+
+/** Checks an event batch's HMAC; on success returns the JSON without it. Never throws. */
+export const verifyEvents = (eventKey: Buffer, topic: string, wire: Buffer): MessageAuthResult => verifyMac(EVENTS_CONTEXT, 'events', eventKey, topic, wire);
+
+/**
+ * The wire form of an encoded status (ONLINE, or OFFLINE, the Will included) for `topic`,
+ * authenticated with the agent's event key. A Will is fixed at connect, and so is everything it
+ * says: its `at` is the time of that connection, which names the connection (docs/protocol.md 9.3).
+ */
+export const authenticateStatus = (eventKey: Buffer, topic: string, body: Buffer): Buffer => authenticate(STATUS_CONTEXT, eventKey, topic, body);
+
+/** Checks a status's HMAC; on success returns the JSON without it. Never throws. */
+export const verifyStatus = (eventKey: Buffer, topic: string, wire: Buffer): MessageAuthResult => verifyMac(STATUS_CONTEXT, 'status', eventKey, topic, wire);
 
 /*
  * Transfer frames (docs/protocol.md §12, 9.3) carry the HMAC in their JSON header, keyed by the
