@@ -11,7 +11,7 @@ import { createLocalBlobStorage, FileStoreService } from './files';
 import { createEnrolmentResponder, createFleetSecurity, emqxHooks, GATEWAY_USERNAME, signingPublisher, type FleetSecurity } from './fleet';
 import { mountGraphql } from './graphql/server';
 import { consoleRouter } from './http/console';
-import { healthHandler } from './http/health';
+import { DatabaseProbe, healthHandler } from './http/health';
 import { createHttpServer } from './http/server-limits';
 import { createMqttBridge } from './live/mqtt-bridge';
 import { createLiveRelay, gatewayWill, newGatewayId, type LiveRelay } from './live/live-relay';
@@ -234,7 +234,10 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const app = express();
     app.disable('x-powered-by');
     const httpServer = createHttpServer(app, config.httpLimits);
-    app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt }));
+    const probe = new DatabaseProbe(() => db.ping());
+    stoppers.push({ name: 'health probe', stop: async () => probe.stop() });
+    await probe.start();
+    app.get('/healthz', healthHandler({ db, mqtt, brokerUrl, brokerKind: broker ? 'embedded' : 'external', startedAt, probe }));
     // EMQX's HTTP authentication and authorization hooks: the broker's credentials, not an operator's.
     app.use('/emqx', emqxHooks({ auth: fleet.brokerAuth, logger }));
     // Failed logins are counted in the database, so every gateway of the installation shares the limits.
