@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OverwriteMode, StepBranch, StepType } from '../entities';
 import { intArray } from './filters';
+import type { StepFields } from './schemas/step-script.schema';
 
 /*
  * Reading tasks' scripts back as nested trees (the shape `GET /v1/tasks/{taskId}/scripts` and
@@ -8,27 +9,9 @@ import { intArray } from './filters';
  */
 
 /** A step as read back: every field, and for IF its three lists. */
-export interface ScriptStep {
+export interface ScriptStep extends StepFields {
   scriptId: number;
   id: number;
-  type: StepType;
-  order: number;
-  block: boolean;
-  retryTimes: number | null;
-  retryInterval: number | null;
-  maxRetryTime: number | null;
-  filePath: string | null;
-  targetFilePath: string | null;
-  createFilePath: boolean | null;
-  ignoreHiddenFile: boolean | null;
-  overWrite: OverwriteMode | null;
-  interval: number | null;
-  timeOut: number | null;
-  duration: number | null;
-  compressFile: boolean | null;
-  groups: number[] | null;
-  transferOption: Record<string, unknown> | null;
-  recvFileScriptId: number | null;
   conditions?: ScriptStep[];
   true?: ScriptStep[];
   false?: ScriptStep[];

@@ -3,7 +3,7 @@ import { Task, type StepBranch, type StepType } from '../entities';
 import { errors } from './errors';
 import { queryBound } from './execution/sql';
 import { intArray } from './filters';
-import { parseScript, type CheckedStep, type CheckedStepFields } from './schemas/step-script.schema';
+import { parseScript, type CheckedStep, type StepFields } from './schemas/step-script.schema';
 import { STEP_COLUMNS, STEP_COLUMNS_SQL, type StepRow } from './step-script.read';
 
 /*
@@ -57,7 +57,7 @@ async function checkReferences(em: EntityManager, taskId: number, checked: Check
   }
 }
 
-function stepRow(id: number, taskId: number, parentId: number | null, branch: StepBranch | null, f: CheckedStepFields): StepRow {
+function stepRow(id: number, taskId: number, parentId: number | null, branch: StepBranch | null, f: StepFields): StepRow {
   return {
     id,
     task_id: taskId,

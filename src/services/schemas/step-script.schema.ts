@@ -11,32 +11,20 @@ import { z } from './zod';
  * shape of `POST /v1/tasks/{taskId}/scripts` (the document's request example); GraphQL's
  * `whenTrue`/`whenFalse` are renamed by its resolver. Every field may be null for "not given".
  */
-export interface StepInput {
+export interface StepInput extends Partial<Nullable<Omit<StepFields, 'type' | 'overWrite' | 'order' | 'block'>>> {
   /** An existing step of this task to keep (its id stays the same); `id` is read too. */
   scriptId?: number | null;
   id?: number | null;
   type?: string;
   order?: number | null;
   block?: boolean | null;
-  retryTimes?: number | null;
-  retryInterval?: number | null;
-  maxRetryTime?: number | null;
-  filePath?: string | null;
-  targetFilePath?: string | null;
-  createFilePath?: boolean | null;
-  ignoreHiddenFile?: boolean | null;
   overWrite?: string | null;
-  interval?: number | null;
-  timeOut?: number | null;
-  duration?: number | null;
-  compressFile?: boolean | null;
-  groups?: number[] | null;
-  transferOption?: Record<string, unknown> | null;
-  recvFileScriptId?: number | null;
   conditions?: StepInput[] | null;
   true?: StepInput[] | null;
   false?: StepInput[] | null;
 }
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /** Most steps one script may hold, branches included: a dispatch carries the whole script (docs/rest-compat.md). */
 export const MAX_SCRIPT_STEPS = 2_000;
@@ -66,27 +54,11 @@ const stepList = (step: () => z.ZodType<ParsedStep>): z.ZodType<ParsedStep[] | n
   z.array(z.lazy(step), expect('an array of steps')).nullish();
 
 /** A step as the schema gives it (before defaults), written out: the schema refers to itself. */
-interface ParsedStep {
+interface ParsedStep extends Partial<Nullable<Omit<StepFields, 'type' | 'groups'>>> {
   scriptId?: number | null;
   id?: number | null;
   type: StepType;
-  order?: number | null;
-  block?: boolean | null;
-  retryTimes?: number | null;
-  retryInterval?: number | null;
-  maxRetryTime?: number | null;
-  filePath?: string | null;
-  targetFilePath?: string | null;
-  createFilePath?: boolean | null;
-  ignoreHiddenFile?: boolean | null;
-  overWrite?: (typeof OVERWRITE_MODES)[number] | null;
-  interval?: number | null;
-  timeOut?: number | null;
-  duration?: number | null;
-  compressFile?: boolean | null;
   groups?: unknown[] | null;
-  transferOption?: Record<string, unknown> | null;
-  recvFileScriptId?: number | null;
   conditions?: ParsedStep[] | null;
   true?: ParsedStep[] | null;
   false?: ParsedStep[] | null;
@@ -156,11 +128,12 @@ export const scriptSchema = z.array(stepSchema, expect('an array of steps'));
 export interface CheckedStep {
   path: string;
   keepId: number | null;
-  fields: CheckedStepFields;
+  fields: StepFields;
   children: { branch: StepBranch; steps: CheckedStep[] }[];
 }
 
-export interface CheckedStepFields {
+/** A step's own fields as stored and read back (one column each), its place in the tree aside. */
+export interface StepFields {
   type: StepType;
   order: number;
   block: boolean;
