@@ -73,10 +73,12 @@ describe('transfer uploads (gateway service)', () => {
         chunkSize: CHUNK,
       }),
     );
-  const chunk = (clientId: string, fileId: number, bytes: Buffer, index: number, damage = false) => {
+  const chunk = async (clientId: string, fileId: number, bytes: Buffer, index: number, damage = false) => {
     const data = bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
     const body = damage ? Buffer.from(data).fill(0xff, 0, 1) : data;
-    return service.handle(clientId, frame({ kind: 'upload.chunk', fileId, index, offset: index * CHUNK, sha256: sha(data) }, body));
+    // Chunks are written behind the frames that follow (§12.3): the ack comes once the write is done.
+    await service.handle(clientId, frame({ kind: 'upload.chunk', fileId, index, offset: index * CHUNK, sha256: sha(data) }, body));
+    await service.uploads.written(fileId);
   };
 
   it('tells a session over maxConcurrentSession to wait with a retry time, then grants it once one closes', async () => {
