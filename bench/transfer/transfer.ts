@@ -14,7 +14,8 @@
  * Environment: MQTT_URL (default: the gateway's embedded broker), DATABASE_URL (a server: the bench
  * makes and drops its own database; default PGlite in a temporary folder), BENCH_MB (100),
  * BENCH_BROADCAST_MB (20), BENCH_STORES (20), BENCH_OUT (bench/results), BENCH_AGENT_NODE_ARGS (Node options
- * of the agent processes). The agents enrol with a random token of this run, as in production.
+ * of the agent processes), BENCH_LOG (the gateway's log level; silent by default). The agents enrol
+ * with a random token of this run, as in production.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import mqtt from 'mqtt';
+import pino from 'pino';
 import { GATEWAY_USERNAME } from '../../src/fleet';
 import { startGateway, type Gateway } from '../../src/gateway';
 import { DEFAULT_TRANSFER_CHUNK_BYTES, parseTransferDown, TOPIC_ROOT, transferDownTopic } from '../../src/protocol';
@@ -116,11 +118,12 @@ async function main() {
       mqttUrl: process.env.MQTT_URL,
       mqttPort: 0,
       mqttHost: '127.0.0.1',
-      logLevel: 'silent',
+      logLevel: process.env.BENCH_LOG ?? 'silent',
       adminPassword: 'bench-admin-password',
       enrolmentTokens: [ENROLMENT_TOKEN],
     },
-    logger: silentLogger(),
+    // BENCH_LOG=info shows the gateway's log (JSON on stdout).
+    logger: process.env.BENCH_LOG ? pino({ level: process.env.BENCH_LOG }) : silentLogger(),
   });
   const em = () => gateway.db.orm.em.fork() as EntityManager;
   const ctx = (): ServiceContext => ({ em: em(), clock: gateway.clock, pubsub: gateway.pubsub, dispatcher: gateway.dispatcher });
