@@ -13,7 +13,9 @@
  *
  * Environment: MQTT_URL (default: the gateway's embedded broker), DATABASE_URL (a server: the bench
  * makes and drops its own database; default PGlite in a temporary folder), BENCH_MB (100),
- * BENCH_BROADCAST_MB (20), BENCH_STORES (20), BENCH_OUT (bench/results).
+ * BENCH_BROADCAST_MB (20), BENCH_STORES (20), BENCH_OUT (bench/results), BENCH_AGENT_NODE_ARGS (Node options
+ * of the agent processes), BENCH_LOG (the gateway's log level; silent by default). The agents enrol
+ * with a random token of this run, as in production.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import mqtt from 'mqtt';
+import pino from 'pino';
+import { GATEWAY_USERNAME } from '../../src/fleet';
 import { startGateway, type Gateway } from '../../src/gateway';
 import { DEFAULT_TRANSFER_CHUNK_BYTES, parseTransferDown, TOPIC_ROOT, transferDownTopic } from '../../src/protocol';
 import { silentLogger } from '../../src/runtime/logger';
@@ -43,6 +47,10 @@ const STORES = Number(process.env.BENCH_STORES ?? 20);
 const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
 const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
 const CHUNK = DEFAULT_TRANSFER_CHUNK_BYTES;
+/** Node options of the agent processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (agents are stopped with SIGTERM, so profiles are written). */
+const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The agents enrol with it (real credentials, as in production: every transfer frame carries its HMAC). */
+const ENROLMENT_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function writeRandom(file: string, bytes: number): Promise<void> {
@@ -60,10 +68,10 @@ async function sha256(file: string): Promise<string> {
 }
 
 /** Raw broker throughput: one publisher, one subscriber, the same bytes in the same chunks. */
-async function rawThroughput(url: string, bytes: number): Promise<number> {
+async function rawThroughput(url: string, login: { username: string; password: string }, bytes: number): Promise<number> {
   const id = `bench-raw-${process.pid}`;
-  const sub = await mqtt.connectAsync(url, { clientId: `${id}-sub`, clean: true });
-  const pub = await mqtt.connectAsync(url, { clientId: `${id}-pub`, clean: true });
+  const sub = await mqtt.connectAsync(url, { clientId: `${id}-sub`, clean: true, ...login });
+  const pub = await mqtt.connectAsync(url, { clientId: `${id}-pub`, clean: true, ...login });
   const topic = `bench/raw/${id}`;
   await sub.subscribeAsync(topic, { qos: 1 });
   const chunks = Math.ceil(bytes / CHUNK);
@@ -110,10 +118,12 @@ async function main() {
       mqttUrl: process.env.MQTT_URL,
       mqttPort: 0,
       mqttHost: '127.0.0.1',
-      logLevel: 'silent',
+      logLevel: process.env.BENCH_LOG ?? 'silent',
       adminPassword: 'bench-admin-password',
+      enrolmentTokens: [ENROLMENT_TOKEN],
     },
-    logger: silentLogger(),
+    // BENCH_LOG=info shows the gateway's log (JSON on stdout).
+    logger: process.env.BENCH_LOG ? pino({ level: process.env.BENCH_LOG }) : silentLogger(),
   });
   const em = () => gateway.db.orm.em.fork() as EntityManager;
   const ctx = (): ServiceContext => ({ em: em(), clock: gateway.clock, pubsub: gateway.pubsub, dispatcher: gateway.dispatcher });
@@ -127,12 +137,29 @@ async function main() {
     await fs.mkdir(root, { recursive: true });
     const proc = spawn(
       process.execPath,
-      [CLI, 'agent', '--broker', gateway.brokerUrl, '--client-id', clientId, '--role', role, '--root', root, '--state-dir', path.join(base, clientId, 'state')],
+      [
+        ...AGENT_NODE_ARGS,
+        CLI,
+        'agent',
+        '--broker',
+        gateway.brokerUrl,
+        '--client-id',
+        clientId,
+        '--role',
+        role,
+        '--root',
+        root,
+        '--state-dir',
+        path.join(base, clientId, 'state'),
+        '--enrolment-token',
+        ENROLMENT_TOKEN,
+      ],
       { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '' } },
     );
     const agent = { clientId, root, proc };
     agents.push(agent);
-    for (;;) {
+    for (const until = Date.now() + 60_000; ;) {
+      if (Date.now() > until) throw new Error(`agent ${clientId} did not come ONLINE within 60 s`);
       const [row] = await sql<{ id: number; status: string }>('select id, status from client where mqtt_client_id = ?', [clientId]);
       if (row?.status === 'ONLINE') {
         await new ClientService(ctx()).setEnabled(row.id, true);
@@ -162,7 +189,9 @@ async function main() {
   const peakMiB = async (a: AgentProc) => Number(/VmHWM:\s+(\d+) kB/.exec(await fs.readFile(`/proc/${a.proc.pid}/status`, 'utf8'))![1]) / 1024;
 
   try {
-    const raw = await rawThroughput(gateway.brokerUrl, SIZE);
+    // The bench's own MQTT clients log in as the gateway (the embedded broker refuses anonymous ones).
+    const login = { username: GATEWAY_USERNAME, password: gateway.fleet.keys.gatewaySecret };
+    const raw = await rawThroughput(gateway.brokerUrl, login, SIZE);
     console.log(`raw broker: ${raw.toFixed(1)} MiB/s (${SIZE / MB} MiB in ${CHUNK / 1024} KiB chunks, QoS 1)`);
 
     const hq = await spawnAgent('hq', 'SERVER');
@@ -197,7 +226,7 @@ async function main() {
 
     // BROADCAST: count what goes down to the stores, once for one store, then for all.
     await writeRandom(path.join(hq.root, 'bc.bin'), BROADCAST_SIZE);
-    const spy = await mqtt.connectAsync(gateway.brokerUrl, { clientId: `${prefix}-spy`, clean: true });
+    const spy = await mqtt.connectAsync(gateway.brokerUrl, { clientId: `${prefix}-spy`, clean: true, ...login });
     let downBytes = 0;
     let repairBytes = 0;
     spy.on('message', (_t, payload) => {
@@ -254,7 +283,15 @@ async function main() {
     };
     await fs.writeFile(path.join(OUT, `transfer-${result.database}-${result.broker}.json`), JSON.stringify(result, null, 2));
   } finally {
-    for (const a of agents) a.proc.kill('SIGKILL');
+    // SIGTERM first: an agent run with --cpu-prof writes its profile on a clean exit.
+    await Promise.all(
+      agents.map(async (a) => {
+        if (a.proc.exitCode !== null) return;
+        const exited = new Promise((resolve) => a.proc.once('exit', resolve));
+        a.proc.kill('SIGTERM');
+        if (!(await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]))) a.proc.kill('SIGKILL');
+      }),
+    );
     await gateway.stop();
     await database?.drop();
     await fs.rm(base, { recursive: true, force: true });

@@ -5,7 +5,8 @@ import { createReadStream } from 'node:fs';
 export function sha256File(filePath: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(filePath)
+    // Reads of 1 MiB: a 64 KiB default costs sixteen trips through the thread pool per MiB.
+    createReadStream(filePath, { highWaterMark: 1024 * 1024 })
       .on('error', reject)
       .on('data', (chunk) => hash.update(chunk))
       .on('end', () => resolve(hash.digest('hex')));

@@ -14,9 +14,16 @@ export interface BlobWriter {
   close(): Promise<void>;
 }
 
+/** Reads one blob at any offset through one open handle (a transfer serves hundreds of chunks a second). */
+export interface BlobReader {
+  /** Up to `length` bytes at `offset`; fewer at the end of the blob. */
+  readAt(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
 /**
  * Where the bytes of stored files live: local disk under `$SDES_DATA_DIR/files` by default
- * (local-blob-storage.ts); an object store could implement the same five methods. Keys are made
+ * (local-blob-storage.ts); an object store could implement the same six methods. Keys are made
  * by the file store (`2026/12/<uuid>`), never from a sender's file name.
  */
 export interface BlobStorage {
@@ -28,6 +35,8 @@ export interface BlobStorage {
   readAt(key: string, offset: number, length: number): Promise<Buffer>;
   /** The SHA-256 (hex) of the whole blob, computed off the caller's event loop. */
   sha256(key: string): Promise<string>;
+  /** Opens the blob for many positional reads; rejects when it is not there. */
+  openReader(key: string): Promise<BlobReader>;
   /** Removes the blob; a blob that is not there is no error. */
   remove(key: string): Promise<void>;
   /** The blob's size in bytes, or undefined when there is none. */

@@ -12,6 +12,7 @@ import { entityPage } from '../services/relation-pages';
 import type { BlobStorage, ByteRange } from './blob-storage';
 import { readFileStoreSettings, type FileStoreSettings } from './file-store.settings';
 import { deleteExpiredRows, readUsage, type FileStoreUsage, type RemovedFile } from './file-retention';
+import { OpenReaders } from './open-readers';
 import { OpenWriters, type WritingFile } from './open-writers';
 import { checkBeginInput, newBlobKey, type BeginFileInput } from './stored-file.rules';
 
@@ -91,6 +92,7 @@ export class FileStoreService {
   private readonly retentionEveryMs: number;
   private readonly setTimer: SetTimer;
   private readonly writers: OpenWriters;
+  private readonly readers: OpenReaders;
   private retention: Promise<unknown> = Promise.resolve();
   private cancels: (() => void)[] = [];
   private running = false;
@@ -104,6 +106,7 @@ export class FileStoreService {
     this.retentionEveryMs = retentionEveryMs;
     this.setTimer = setTimer;
     this.writers = new OpenWriters(storage, () => Date.now());
+    this.readers = new OpenReaders(storage, () => Date.now());
   }
 
   private em(): EntityManager {
@@ -228,6 +231,7 @@ export class FileStoreService {
     const file = await this.get(id);
     if (file.status === 'COMPLETE') return file;
     await this.writers.close(id);
+    await this.readers.close(file.storagePath);
     await this.em().nativeUpdate(StoredFile, { id, status: { $ne: 'COMPLETE' } }, { status: 'FAILED', message, updatedAt: this.clock.now() });
     await this.storage.remove(file.storagePath);
     this.logger.warn({ fileId: id, name: file.name, message }, 'file failed');
@@ -294,7 +298,15 @@ export class FileStoreService {
     if (file.status === 'FAILED') throw errors.conflict('fileId', `file ${id} FAILED: its bytes were removed`);
     if (!Number.isSafeInteger(offset) || offset < 0 || offset > file.size) throw errors.invalid('offset', `an offset from 0 to ${file.size}`, offset);
     if (!Number.isSafeInteger(length) || length < 0) throw errors.invalid('length', 'a non-negative integer', length);
-    return this.storage.readAt(file.storagePath, offset, Math.min(length, file.size - offset));
+    return this.readers.readAt(file.storagePath, offset, Math.min(length, file.size - offset));
+  }
+
+  /**
+   * Up to `length` bytes at `offset` of the blob `key`, through a reader kept open (no database
+   * read): for transfers serving the chunks of files they already hold the record of.
+   */
+  readBlob(key: string, offset: number, length: number): Promise<Buffer> {
+    return this.readers.readAt(key, offset, length);
   }
 
   private async checkBytesPresent(file: StoredFile): Promise<void> {
@@ -313,6 +325,7 @@ export class FileStoreService {
     const deleted = await this.em().nativeDelete(StoredFile, { id });
     if (!deleted) throw errors.notFound('file', id);
     await this.writers.close(id);
+    await this.readers.close(file.storagePath);
     await this.storage.remove(file.storagePath);
     this.logger.info({ fileId: id, name: file.name, size: file.size }, 'file deleted');
     this.publish('DELETED', id);
@@ -340,6 +353,7 @@ export class FileStoreService {
     const files = await deleteExpiredRows(this.em(), settings, now);
     for (const file of files) {
       await this.writers.close(file.id);
+      await this.readers.close(file.storagePath);
       try {
         await this.storage.remove(file.storagePath);
       } catch (err) {
@@ -375,7 +389,7 @@ export class FileStoreService {
       arm(first);
     };
     every(this.retentionEveryMs, () => this.applyRetentionSafely(), 0);
-    every(WRITER_SWEEP_MS, () => this.writers.sweep());
+    every(WRITER_SWEEP_MS, () => Promise.all([this.writers.sweep(), this.readers.sweep()]));
   }
 
   /** Stops the timers, waits for retention in progress and closes the writers. */
@@ -385,5 +399,6 @@ export class FileStoreService {
     this.cancels = [];
     await this.retention;
     await this.writers.closeAll();
+    await this.readers.closeAll();
   }
 }

@@ -1,7 +1,7 @@
 import { constants, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { BlobStorage, BlobWriter, ByteRange } from './blob-storage';
+import type { BlobReader, BlobStorage, BlobWriter, ByteRange } from './blob-storage';
 import { hashFile } from './hash-file';
 
 /** File store keys are the store's own (`2026/12/<uuid>`): anything else is a bug, never a path to follow. */
@@ -10,6 +10,17 @@ const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 function checkKey(key: string): string {
   if (!KEY.test(key)) throw new TypeError(`not a blob key: ${JSON.stringify(key)}`);
   return key;
+}
+
+async function readFully(handle: fs.FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buffer : buffer.subarray(0, done);
 }
 
 function isMissing(err: unknown): boolean {
@@ -50,14 +61,7 @@ export function createLocalBlobStorage({ root }: { root: string }): BlobStorage 
     async readAt(key: string, offset: number, length: number): Promise<Buffer> {
       const handle = await fs.open(fileOf(key), 'r');
       try {
-        const buffer = Buffer.alloc(length);
-        let done = 0;
-        while (done < length) {
-          const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return done === length ? buffer : buffer.subarray(0, done);
+        return await readFully(handle, offset, length);
       } finally {
         await handle.close();
       }
@@ -65,6 +69,11 @@ export function createLocalBlobStorage({ root }: { root: string }): BlobStorage 
 
     async sha256(key: string): Promise<string> {
       return (await hashFile(fileOf(key))).sha256;
+    },
+
+    async openReader(key: string): Promise<BlobReader> {
+      const handle = await fs.open(fileOf(key), 'r');
+      return { readAt: (offset, length) => readFully(handle, offset, length), close: () => handle.close() };
     },
 
     async remove(key: string): Promise<void> {

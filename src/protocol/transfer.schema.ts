@@ -64,6 +64,9 @@ export const transferUpSchema = z.discriminatedUnion('kind', [
     size: z.number().int().min(0),
     sha256,
     chunkSize,
+    /** Which of the step's files this is (0-based) and how many it uploads: receivers may pull the last one while it arrives (§12.5). */
+    fileIndex: z.number().int().min(0).max(1_000_000).optional(),
+    fileCount: z.number().int().min(1).max(1_000_000).optional(),
   }),
   z.object({ v, kind: z.literal('upload.chunk'), fileId, index, offset: z.number().int().min(0), sha256, encoding }),
   z.object({ v, kind: z.literal('upload.close'), fileId }),

@@ -73,10 +73,12 @@ describe('transfer uploads (gateway service)', () => {
         chunkSize: CHUNK,
       }),
     );
-  const chunk = (clientId: string, fileId: number, bytes: Buffer, index: number, damage = false) => {
+  const chunk = async (clientId: string, fileId: number, bytes: Buffer, index: number, damage = false) => {
     const data = bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
     const body = damage ? Buffer.from(data).fill(0xff, 0, 1) : data;
-    return service.handle(clientId, frame({ kind: 'upload.chunk', fileId, index, offset: index * CHUNK, sha256: sha(data) }, body));
+    // Chunks are written behind the frames that follow (§12.3): the ack comes once the write is done.
+    await service.handle(clientId, frame({ kind: 'upload.chunk', fileId, index, offset: index * CHUNK, sha256: sha(data) }, body));
+    await service.uploads.written(fileId);
   };
 
   it('tells a session over maxConcurrentSession to wait with a retry time, then grants it once one closes', async () => {
@@ -96,7 +98,8 @@ describe('transfer uploads (gateway service)', () => {
     await service.handle('up-1', frame({ kind: 'upload.close', fileId }));
     expect(lastTo('up-1')).toEqual({ kind: 'upload.done', fileId });
     await open('up-2', Buffer.alloc(10, 2), 'r3');
-    expect(lastTo('up-2')).toMatchObject({ kind: 'upload.granted', requestId: 'r3' });
+    const dataTo = (clientId: string) => sent.filter((x) => x.clientId === clientId && x.header.kind === 'fetch.data' && x.header.fileId === fileId);
+    expect(dataTo('up-2')).toHaveLength(0);
     await new SettingsService(h.ctx()).update('job', { maxConcurrentSession: 100 });
   });
 
@@ -119,6 +122,40 @@ describe('transfer uploads (gateway service)', () => {
     await service.handle('up-1', frame({ kind: 'upload.close', fileId }));
     expect(lastTo('up-1')).toEqual({ kind: 'upload.done', fileId });
     expect((await store.get(fileId)).status).toBe('COMPLETE');
+  });
+
+  it('serves a receiver the chunks of a file still being uploaded the moment they are written (streaming)', async () => {
+    const bytes = Buffer.from(Array.from({ length: CHUNK * 3 + 100 }, (_, i) => (i * 7) % 251));
+    await open('up-1', bytes, 'r7');
+    const { fileId } = lastTo('up-1') as { fileId: number };
+    const grant = service.fetches.grant('up-2', [await store.get(fileId)]);
+    // The whole file is one fetch chunk (256 KiB): asked for before any byte is in the store.
+    await service.handle('up-2', frame({ kind: 'fetch.get', grant, fileId, index: 0, count: 1 }));
+    for (const index of [0, 1, 2]) await chunk('up-1', fileId, bytes, index);
+    const dataTo = (clientId: string) => sent.filter((x) => x.clientId === clientId && x.header.kind === 'fetch.data' && x.header.fileId === fileId);
+    expect(dataTo('up-2')).toHaveLength(0);
+    await chunk('up-1', fileId, bytes, 3);
+    // Served from the store once written: a read through the thread pool later.
+    for (let i = 0; i < 100 && lastTo('up-2')?.kind !== 'fetch.data'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lastTo('up-2')).toEqual({ kind: 'fetch.data', fileId, index: 0, sha256: sha(bytes), encoding: undefined });
+    await service.handle('up-1', frame({ kind: 'upload.close', fileId }));
+    expect(lastTo('up-1')).toEqual({ kind: 'upload.done', fileId });
+  });
+
+  it('answers the parked chunks fetch.error naming the reason when the upload is aborted', async () => {
+    const bytes = Buffer.alloc(CHUNK * 2, 9);
+    await open('up-1', bytes, 'r8');
+    const { fileId } = lastTo('up-1') as { fileId: number };
+    const grant = service.fetches.grant('up-2', [await store.get(fileId)]);
+    await service.handle('up-2', frame({ kind: 'fetch.get', grant, fileId, index: 0, count: 1 }));
+    await chunk('up-1', fileId, bytes, 0);
+    await service.handle('up-1', frame({ kind: 'upload.abort', fileId, reason: 'disk gone' }));
+    expect(lastTo('up-2')).toMatchObject({
+      kind: 'fetch.error',
+      fileId,
+      index: 0,
+      reason: expect.stringMatching(/upload of file \d+ failed: aborted by up-1: disk gone/),
+    });
   });
 
   it('stays silent about reports this installation does not know (another may share the broker)', async () => {

@@ -45,8 +45,8 @@ export const broadcast: StepExecutor = async (step, context) => {
       context.message(
         `file ${file.fileId} offered to ${started.header.total} client${started.header.total === 1 ? '' : 's'} of groups ${step.groups.join(', ')}`,
       );
+      let answer = await transfer.client.request({ kind: 'broadcast.status', fileId: file.fileId }, 15_000, context.signal);
       for (;;) {
-        const answer = await transfer.client.request({ kind: 'broadcast.status', fileId: file.fileId }, 15_000, context.signal);
         const p = answer?.header.kind === 'broadcast.progress' ? answer.header : undefined;
         const late = context.clock.now() + POLL_MS > deadline;
         if (p && (p.pending.length === 0 || late)) {
@@ -58,7 +58,12 @@ export const broadcast: StepExecutor = async (step, context) => {
           break;
         }
         if (late) return failed(`no broadcast status from the gateway before the run's deadline (${until})`, false);
-        await context.clock.sleep(POLL_MS, context.signal);
+        // The gateway pushes the status (same requestId) when the last delivery settles; asking again after POLL_MS is the fallback.
+        const pushed = p ? await transfer.client.awaitPush(p.requestId, POLL_MS, context.signal) : await context.clock.sleep(POLL_MS, context.signal);
+        answer =
+          pushed?.header.kind === 'broadcast.progress'
+            ? pushed
+            : await transfer.client.request({ kind: 'broadcast.status', fileId: file.fileId }, 15_000, context.signal);
       }
     }
     const text = summaries.join('\n');

@@ -24,7 +24,7 @@ export async function uploadMatches(step: Step, context: StepContext, transfer: 
   const sources = await context.paths.expand(step.filePath, { ignoreHiddenFile: step.ignoreHiddenFile ?? false });
   if (sources.length === 0) return failed(`no file matches ${step.filePath}`);
   const uploaded: Uploaded[] = [];
-  for (const source of sources) {
+  for (const [fileIndex, source] of sources.entries()) {
     context.signal.throwIfAborted();
     const done = await uploadFile({
       client: transfer.client,
@@ -37,6 +37,8 @@ export async function uploadMatches(step: Step, context: StepContext, transfer: 
       taskId: transfer.taskId,
       stepId: step.id,
       deadline: deadlineOf(transfer, context),
+      fileIndex,
+      fileCount: sources.length,
       compress: step.compressFile ?? false,
       message: (text) => context.message(text),
     });

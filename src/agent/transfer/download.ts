@@ -48,6 +48,11 @@ export interface Downloaded {
 
 export const sidecarOf = (partPath: string) => `${partPath}.json`;
 
+/** The part file is synced and its sidecar written every this many chunks, in the background: a restart receives about these again. */
+export const SAVE_EVERY = 8;
+/** Chunks held in memory ahead of a gap for the whole file's hash (16 MiB of 256 KiB chunks). */
+const HELD_AHEAD = 64;
+
 async function readSidecar(partPath: string, file: OfferedFile, chunkSize: number): Promise<Set<number>> {
   try {
     const side = JSON.parse(await fs.readFile(sidecarOf(partPath), 'utf8')) as Sidecar;
@@ -91,30 +96,56 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   let unsaved = 0;
   let silences = 0;
   let fromBroadcast = 0;
-  const save = () => writeSidecar(o.partPath, { sha256: file.sha256, size: file.size, chunkSize, have: [...have] });
-  // The whole file's hash, fed in index order as chunks land (a chunk ahead waits on disk and is
-  // read back when the gap fills), so the end need not read the file again.
-  const whole = resumedFrom === 0 ? createHash('sha256') : null;
+  // Writes queue one after another without holding up the frames behind them; the sidecar lists
+  // only chunks whose writes are done (and synced), so a restart never trusts a chunk not on disk.
+  let writes: Promise<void> = Promise.resolve();
+  let writeError: unknown;
+  let saving: Promise<void> | undefined;
+  const save = async () => {
+    const written = [...have];
+    await writes;
+    if (writeError) throw writeError;
+    await handle.datasync();
+    await writeSidecar(o.partPath, { sha256: file.sha256, size: file.size, chunkSize, have: written });
+  };
+  // The whole file's hash, fed in index order as chunks land: a chunk ahead of the gap waits in
+  // memory (at most HELD_AHEAD of them; past that the end reads the file again), so the end need
+  // not read the file again.
+  let whole = resumedFrom === 0 ? createHash('sha256') : null;
   let hashedUpTo = 0;
+  const ahead = new Map<number, Buffer>();
   const store = async (index: number, data: Buffer) => {
-    await handle.write(data, 0, data.length, index * chunkSize);
+    if (writeError) throw writeError;
     have.add(index);
+    writes = writes.then(async () => {
+      if (writeError) return;
+      try {
+        await handle.write(data, 0, data.length, index * chunkSize);
+      } catch (error) {
+        writeError = error;
+      }
+    });
     if (whole && index === hashedUpTo) {
       whole.update(data);
-      for (hashedUpTo++; have.has(hashedUpTo); hashedUpTo++) {
-        const length = Math.min(chunkSize, file.size - hashedUpTo * chunkSize);
-        const back = Buffer.alloc(length);
-        await handle.read(back, 0, length, hashedUpTo * chunkSize);
-        whole.update(back);
+      for (hashedUpTo++; ahead.has(hashedUpTo); hashedUpTo++) {
+        whole.update(ahead.get(hashedUpTo)!);
+        ahead.delete(hashedUpTo);
+      }
+    } else if (whole && index > hashedUpTo) {
+      ahead.set(index, data);
+      if (ahead.size > HELD_AHEAD) {
+        whole = null;
+        ahead.clear();
       }
     }
     inFlight.delete(index);
     received += 1;
     progress.update(have.size * chunkSize);
-    if (++unsaved >= 8) {
+    // Synced and noted every SAVE_EVERY chunks, in the background (one save at a time).
+    if (++unsaved >= SAVE_EVERY && !saving) {
       unsaved = 0;
-      await handle.datasync();
-      await save();
+      saving = save().finally(() => (saving = undefined));
+      saving.catch(() => undefined);
     }
   };
   const ask = (indexes: number[]) => {
@@ -161,11 +192,13 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
       }
       await store(h.index, data);
     }
-    await handle.close();
+    await saving;
     await save();
+    await handle.close();
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    await saving?.catch(() => undefined);
     await save().catch(() => undefined);
+    await handle.close().catch(() => undefined);
     throw error;
   } finally {
     progress.end();

@@ -24,6 +24,9 @@ export interface UploadOptions {
   stepId?: Id;
   /** A FETCH upload: the remote.fetch requestId. */
   fetchId?: string;
+  /** Which of the step's files this is (0-based) and how many it uploads (receivers may stream the last one). */
+  fileIndex?: number;
+  fileCount?: number;
   /** Give up waiting for a grant after this (the run's deadline), epoch ms. */
   deadline: number;
   chunkSize?: number;
@@ -87,6 +90,8 @@ export async function uploadFile(o: UploadOptions): Promise<Uploaded> {
         size,
         sha256,
         chunkSize,
+        fileIndex: o.fileIndex,
+        fileCount: o.fileCount,
       },
       answerMs,
       o.signal,
@@ -133,14 +138,31 @@ async function sendChunks(
   let next = acked;
   let sent = 0;
   let silences = 0;
+  // The next chunk is read while this one is hashed and sent: one trip through the thread pool
+  // per chunk no longer stands between two publishes.
+  const reading = new Map<number, Promise<Buffer>>();
+  const read = (index: number): Promise<Buffer> => {
+    let pending = reading.get(index);
+    if (!pending) {
+      const offset = index * chunkSize;
+      const length = Math.min(chunkSize, size - offset);
+      pending = handle.read(Buffer.allocUnsafe(length), 0, length, offset).then(({ bytesRead, buffer }) => {
+        if (bytesRead !== length) throw new TransferError(`${o.filePath} changed while it was uploaded (short read at ${offset})`);
+        return buffer;
+      });
+      // Seen by the await below; a read ahead that is dropped (rewind) must not go unhandled.
+      pending.catch(() => undefined);
+      reading.set(index, pending);
+    }
+    return pending;
+  };
   try {
     while (acked < total) {
       while (next < total && next - acked < window) {
         const offset = next * chunkSize;
-        const length = Math.min(chunkSize, size - offset);
-        const data = Buffer.allocUnsafe(length);
-        const { bytesRead } = await handle.read(data, 0, length, offset);
-        if (bytesRead !== length) throw new TransferError(`${o.filePath} changed while it was uploaded (short read at ${offset})`);
+        const data = await read(next);
+        reading.delete(next);
+        if (next + 1 < total && next + 1 - acked < window) void read(next + 1);
         const chunkSha = createHash('sha256').update(data).digest('hex');
         const body = o.compress ? await gzipAsync(data) : data;
         o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body);
@@ -151,6 +173,7 @@ async function sendChunks(
       if (!frame) {
         if (++silences > 8) throw new TransferError(`no acknowledgement from the gateway for ${(silences * answerMs) / 1000} s while uploading ${o.name}`);
         next = acked;
+        reading.clear();
         continue;
       }
       silences = 0;
@@ -161,7 +184,10 @@ async function sendChunks(
           progress.update(Math.min(size, acked * chunkSize));
         }
       } else if (h.kind === 'upload.nack') {
-        if (h.index < next) next = Math.max(h.index, acked);
+        if (h.index < next) {
+          next = Math.max(h.index, acked);
+          reading.clear();
+        }
       } else if (h.kind === 'upload.failed') return { outcome: 'reopen', reason: h.reason, sent };
     }
     o.client.send({ kind: 'upload.close', fileId });

@@ -5,6 +5,11 @@ import { messageOf, type TransferDeps } from './transfer-context';
 
 /** Chunks published ahead of the leading store's progress: bounds what the broker queues for the stores. */
 export const BROADCAST_WINDOW = 32;
+/**
+ * Publishes awaiting the broker's PUBACK at once: one at a time, each chunk waited for the broker
+ * to fan the previous one out to every store before it went.
+ */
+const PUBLISHES_IN_FLIGHT = 8;
 /** How long the publisher waits for the offered stores to subscribe before it starts. */
 const LISTEN_WAIT_MS = 2_000;
 /** Without any store's progress for this long, the publisher stops: the stores pull what they miss. */
@@ -80,17 +85,27 @@ export class BroadcastPublisher {
     while (p.listeners.size < offered && Date.now() < until) await this.wait(p, until - Date.now());
     if (!p.listeners.size) return void this.deps.logger.info({ fileId: file.id }, 'no store listens to the broadcast: they pull the file');
     const started = Date.now();
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
     for (let index = 0; index < chunks; index++) {
+      if (failure) throw failure;
       // Pace on the leading store: the others get the same frames queued by the broker, or repair later.
       while (index >= Math.max(...p.listeners.values()) + BROADCAST_WINDOW) {
         if (Date.now() - p.lastProgressAt > STALL_MS) throw new Error(`no store progress for ${STALL_MS / 1000} s at chunk ${index} of ${chunks}`);
         await this.wait(p, 1_000);
       }
       const offset = index * chunkSize;
-      const data = await this.deps.files.storage.readAt(file.storagePath, offset, Math.min(chunkSize, file.size - offset));
+      const data = await this.deps.files.readBlob(file.storagePath, offset, Math.min(chunkSize, file.size - offset));
       const sha256 = createHash('sha256').update(data).digest('hex');
-      await send(file.id, { kind: 'broadcast.data', fileId: file.id, fileSha256: file.sha256, index, sha256 }, data);
+      const published = send(file.id, { kind: 'broadcast.data', fileId: file.id, fileSha256: file.sha256, index, sha256 }, data).then(
+        () => void inFlight.delete(published),
+        (err: unknown) => void (failure = err),
+      );
+      inFlight.add(published);
+      if (inFlight.size >= PUBLISHES_IN_FLIGHT) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
     await send(file.id, { kind: 'broadcast.end', fileId: file.id, fileSha256: file.sha256, chunks });
     this.deps.logger.info({ fileId: file.id, chunks, stores: p.listeners.size, ms: Date.now() - started }, 'broadcast chunks published once');
   }

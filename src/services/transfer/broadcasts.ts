@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { TransferUp } from '../../protocol';
-import { intArray } from '../filters';
+import { PROTOCOL_VERSION, type TransferUp } from '../../protocol';
+import type { StoredFileRow } from '../../files';
+import { intArray, textArray } from '../filters';
 import type { BroadcastPublisher } from './broadcast-publisher';
 import type { FetchService } from './fetch.service';
 import { forkOf, reportOfRequest, spoolSessionId, type TransferDeps } from './transfer-context';
@@ -33,6 +34,8 @@ interface DeliveryRow {
 export class BroadcastService {
   /** When each file's open deliveries were last offered again (see status()). */
   private readonly reofferedAt = new Map<number, number>();
+  /** The sender's last broadcast.status of each file: its answer is pushed again with this requestId when the last delivery settles. */
+  private readonly askers = new Map<number, { mqttClientId: string; requestId: string }>();
 
   constructor(
     private readonly deps: TransferDeps,
@@ -64,26 +67,27 @@ export class BroadcastService {
       createFilePath: h.createFilePath ?? null,
       compressFile: h.compressFile ?? null,
     };
-    for (const m of members) {
-      await em.execute(
-        `insert into transfer_delivery (id, file_id, run_id, sender_report_id, task_id, step_id, client_id, mqtt_client_id, status, target, deadline_at, created_at, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?) on conflict (file_id, client_id) do nothing`,
-        [
-          randomUUID(),
-          h.fileId,
-          report.runId,
-          h.reportId,
-          Number(h.taskId),
-          Number(h.stepId),
-          m.id,
-          m.mqtt_client_id,
-          JSON.stringify(target),
-          report.deadline,
-          now,
-          now,
-        ],
-      );
-    }
+    // One statement for every member (a group of thousands is one round trip, not thousands).
+    await em.execute(
+      `insert into transfer_delivery (id, file_id, run_id, sender_report_id, task_id, step_id, client_id, mqtt_client_id, status, target, deadline_at, created_at, updated_at)
+       select m.id, ?, ?, ?, ?, ?, m.client_id, m.mqtt_client_id, 'PENDING', ?, ?, ?, ?
+       from unnest(?::text[], ?::int[], ?::text[]) as m(id, client_id, mqtt_client_id)
+       on conflict (file_id, client_id) do nothing`,
+      [
+        h.fileId,
+        report.runId,
+        h.reportId,
+        Number(h.taskId),
+        Number(h.stepId),
+        JSON.stringify(target),
+        report.deadline,
+        now,
+        now,
+        textArray(members.map(() => randomUUID())),
+        intArray(members.map((m) => m.id)),
+        textArray(members.map((m) => m.mqtt_client_id)),
+      ],
+    );
     logger.info({ clientId: mqttClientId, fileId: h.fileId, groups, stores: members.length }, 'broadcast started');
     send(mqttClientId, { kind: 'broadcast.accepted', requestId: h.requestId, fileId: h.fileId, total: members.length });
     // The stores offered now listen on the broadcast topic: each chunk goes out once for all of them.
@@ -112,8 +116,11 @@ export class BroadcastService {
       ],
     );
     let offered = 0;
+    const filesById = new Map<number, StoredFileRow | undefined>();
+    const nowOffered: string[] = [];
     for (const d of rows) {
-      const file = await this.deps.files.get(d.file_id).catch(() => undefined);
+      if (!filesById.has(d.file_id)) filesById.set(d.file_id, await this.deps.files.get(d.file_id).catch(() => undefined));
+      const file = filesById.get(d.file_id);
       if (!file || file.status !== 'COMPLETE') continue;
       const broadcastTopic = this.publisher.topicOf(file.id);
       const target = d.target as {
@@ -133,19 +140,34 @@ export class BroadcastService {
         ...target,
       });
       offered += 1;
-      if (d.status === 'PENDING')
-        await em.execute(`update transfer_delivery set status = 'OFFERED', updated_at = ? where id = ? and status = 'PENDING'`, [this.deps.clock.now(), d.id]);
+      if (d.status === 'PENDING') nowOffered.push(d.id);
     }
+    if (nowOffered.length)
+      await em.execute(`update transfer_delivery set status = 'OFFERED', updated_at = ? where id = any(?::text[]) and status = 'PENDING'`, [
+        this.deps.clock.now(),
+        textArray(nowOffered),
+      ]);
     return offered;
   }
 
   /** A store's answer to its offer (only its own deliveries count). */
   async settle(mqttClientId: string, deliveryId: string, status: 'DONE' | 'FAILED', message: string | null): Promise<void> {
-    await forkOf(this.deps.orm).execute(
-      `update transfer_delivery set status = ?, message = ?, updated_at = ? where id = ? and mqtt_client_id = ? and status in ('PENDING', 'OFFERED')`,
+    const em = forkOf(this.deps.orm);
+    const [row] = await em.execute<{ file_id: number }[]>(
+      `update transfer_delivery set status = ?, message = ?, updated_at = ? where id = ? and mqtt_client_id = ? and status in ('PENDING', 'OFFERED') returning file_id`,
       [status, message, this.deps.clock.now(), deliveryId, mqttClientId],
     );
     this.deps.logger.info({ clientId: mqttClientId, deliveryId, status, message }, 'broadcast delivery settled');
+    // The sender waits for the last ONLINE member: tell it now instead of at its next poll.
+    const asking = row && this.askers.get(row.file_id);
+    if (!asking) return;
+    const [open] = await em.execute<{ n: number }[]>(
+      `select count(*)::int as n from transfer_delivery d join client c on c.id = d.client_id
+       where d.file_id = ? and d.status in ('PENDING', 'OFFERED') and c.status = 'ONLINE'`,
+      [row.file_id],
+    );
+    if (open.n === 0)
+      await this.status(asking.mqttClientId, { v: PROTOCOL_VERSION, kind: 'broadcast.status', requestId: asking.requestId, fileId: row.file_id });
   }
 
   async status(mqttClientId: string, h: BroadcastStatus): Promise<void> {
@@ -157,6 +179,8 @@ export class BroadcastService {
       [h.fileId],
     );
     const open = rows.filter((r) => r.status === 'PENDING' || r.status === 'OFFERED');
+    if (open.some((r) => r.client_status === 'ONLINE')) this.askers.set(h.fileId, { mqttClientId, requestId: h.requestId });
+    else this.askers.delete(h.fileId);
     // An offer lost on its way, or a grant this gateway no longer knows (it restarted): while the
     // sender waits, the open deliveries are offered again now and then (receivers drop duplicates).
     const now = Date.now();

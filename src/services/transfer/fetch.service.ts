@@ -6,6 +6,7 @@ import { DEFAULT_TRANSFER_CHUNK_BYTES, type TransferUp } from '../../protocol';
 import { progressOf } from './progress';
 import { pairedSendStep, senderStates } from './send-pairing';
 import { forkOf, messageOf, reportOfRequest, type TransferDeps } from './transfer-context';
+import type { UploadSessions, UploadWatcher } from './upload-sessions';
 
 const gzipAsync = promisify(gzip);
 
@@ -15,6 +16,19 @@ type FetchGet = Extract<TransferUp, { kind: 'fetch.get' }>;
 /** How long a receiver waits before asking again while its SERVER has not sent yet. */
 export const FETCH_RETRY_AFTER_MS = 2_000;
 const FINAL_STATUSES = new Set(['SUCCESS', 'FAILED', 'NOT_EXECUTE']);
+/** A fetch.get of chunks not uploaded yet waits at most this long for them (then fetch.error: the receiver's step retries). */
+export const PARKED_MAX_MS = 120_000;
+/** Parked chunks of a file another gateway takes the upload of are looked for in the store this often. */
+const PARKED_CHECK_MS = 1_000;
+
+interface Parked {
+  mqttClientId: string;
+  file: GrantedFile;
+  chunkSize: number;
+  index: number;
+  encoding?: 'identity' | 'gzip';
+  since: number;
+}
 
 /**
  * Receivers' side of the store: RECV_FILE asks which files its paired SEND_FILE put in the store
@@ -23,18 +37,138 @@ const FINAL_STATUSES = new Set(['SUCCESS', 'FAILED', 'NOT_EXECUTE']);
  * never floods the broker. Chunks are served only of files offered to that client (grants live in
  * this gateway's memory: a client whose grant is unknown here is answered `fetch.error` and opens again).
  */
-export class FetchService {
+export class FetchService implements UploadWatcher {
   /** grant → what it lets pull. */
   private readonly grants = new Map<string, { mqttClientId: string; files: Map<number, GrantedFile>; chunkSize: number }>();
 
   /** Receivers told fetch.wait, by client and step: their offer is pushed when a sender of the run is done. */
   private readonly waiters = new Map<string, { mqttClientId: string; open: FetchOpen; runId: number; until: number }>();
   private watching?: AsyncIterableIterator<{ level: string; runId: number; status: string; taskId?: number }>;
+  /** fileId → chunks asked for before they were uploaded (streaming, §12.5). */
+  private readonly parked = new Map<number, Parked[]>();
+  private parkedTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly deps: TransferDeps,
     readonly chunkSize = DEFAULT_TRANSFER_CHUNK_BYTES,
+    private readonly uploads?: UploadSessions,
   ) {}
+
+  /** UploadWatcher: serves the parked chunks now in the store. */
+  stored(fileId: number, bytes: number): void {
+    const waiting = this.parked.get(fileId);
+    if (!waiting) return;
+    const ready = waiting.filter((p) => this.endOf(p) <= bytes);
+    if (!ready.length) return;
+    this.unpark(fileId, ready);
+    for (const p of ready) this.serveSafely(p.mqttClientId, fileId, p.file, p.chunkSize, p.index, p.encoding);
+  }
+
+  /** UploadWatcher: the upload ended; parked chunks are served (completed) or answered fetch.error (failed). */
+  ended(fileId: number, error?: string): void {
+    const waiting = this.parked.get(fileId);
+    if (!waiting) return;
+    this.unpark(fileId, waiting);
+    for (const p of waiting) {
+      if (error)
+        this.deps.send(p.mqttClientId, { kind: 'fetch.error', fileId, index: p.index, reason: `the sender's upload of file ${fileId} failed: ${error}` });
+      else this.serveSafely(p.mqttClientId, fileId, p.file, p.chunkSize, p.index, p.encoding);
+    }
+  }
+
+  /** UploadWatcher: a SEND_FILE's last file began; receivers of the run that wait are answered again (they may stream it). */
+  streaming(runId: number): void {
+    void this.answerWaiters((w) => w.runId === runId);
+  }
+
+  private endOf(p: Parked): number {
+    return Math.min(p.file.size, (p.index + 1) * p.chunkSize);
+  }
+
+  private unpark(fileId: number, done: Parked[]): void {
+    const left = (this.parked.get(fileId) ?? []).filter((p) => !done.includes(p));
+    if (left.length) this.parked.set(fileId, left);
+    else this.parked.delete(fileId);
+  }
+
+  private park(p: Parked, fileId: number): void {
+    this.parked.set(fileId, [...(this.parked.get(fileId) ?? []), p]);
+    this.parkedTimer ??= setInterval(() => void this.checkParked(), PARKED_CHECK_MS);
+    this.parkedTimer.unref?.();
+  }
+
+  /**
+   * Parked chunks of uploads this gateway does not take (another gateway of the installation
+   * does, or it ended): looked for in the store; too old ones are answered fetch.error.
+   */
+  private async checkParked(): Promise<void> {
+    const now = Date.now();
+    for (const [fileId, waiting] of [...this.parked]) {
+      if (this.uploads?.storedBytes(fileId) !== undefined) {
+        const old = waiting.filter((p) => now - p.since > PARKED_MAX_MS);
+        this.unpark(fileId, old);
+        for (const p of old)
+          this.deps.send(p.mqttClientId, {
+            kind: 'fetch.error',
+            fileId,
+            index: p.index,
+            reason: `chunk ${p.index} of file ${fileId} was not uploaded within ${PARKED_MAX_MS / 1000} s`,
+          });
+        continue;
+      }
+      const row = await this.deps.files.get(fileId).catch(() => undefined);
+      if (!row || row.status === 'FAILED') {
+        this.ended(fileId, row?.message ?? 'the file is gone from the store');
+        continue;
+      }
+      if (row.status === 'COMPLETE') {
+        this.ended(fileId);
+        continue;
+      }
+      const onDisk = (await this.deps.files.storage.size(row.storagePath).catch(() => 0)) ?? 0;
+      this.stored(fileId, onDisk);
+    }
+    if (!this.parked.size && this.parkedTimer) {
+      clearInterval(this.parkedTimer);
+      this.parkedTimer = undefined;
+    }
+  }
+
+  private serveSafely(mqttClientId: string, fileId: number, file: GrantedFile, chunkSize: number, index: number, encoding?: 'identity' | 'gzip'): void {
+    this.serve(mqttClientId, fileId, file, chunkSize, index, encoding).catch((err: unknown) =>
+      this.deps.logger.warn({ err, clientId: mqttClientId, fileId, index }, 'serving a chunk failed'),
+    );
+  }
+
+  /** Reads one chunk through the store's open reader and sends it as fetch.data (fetch.error when it cannot be read). */
+  private async serve(
+    mqttClientId: string,
+    fileId: number,
+    file: GrantedFile,
+    chunkSize: number,
+    index: number,
+    encoding?: 'identity' | 'gzip',
+  ): Promise<void> {
+    const { send } = this.deps;
+    const offset = index * chunkSize;
+    const length = Math.min(chunkSize, file.size - offset);
+    let data: Buffer;
+    try {
+      // Offered files never change once written: their bytes come straight from the storage,
+      // without a database read per chunk (a removed file fails the read and is reported).
+      data = await this.deps.files.readBlob(file.key, offset, length);
+      if (data.length !== length) throw new Error(`${data.length} of the chunk's ${length} bytes are there`);
+    } catch (err) {
+      return send(mqttClientId, { kind: 'fetch.error', fileId, index, reason: `file ${fileId} cannot be read from the store: ${messageOf(err)}` });
+    }
+    // The upload checked each chunk's SHA-256 as it arrived: served while it is known, hashed otherwise.
+    const sha256 = this.uploads?.chunkSha(fileId, index, chunkSize) ?? createHash('sha256').update(data).digest('hex');
+    const body = encoding === 'gzip' ? await gzipAsync(data) : data;
+    send(mqttClientId, { kind: 'fetch.data', fileId, index, sha256, encoding }, body);
+    // Progress counts each chunk once, however often it is asked for.
+    file.served.add(index);
+    file.progress.update(Math.min(file.size, file.served.size * chunkSize));
+  }
 
   /**
    * Watches the executions' progress while receivers wait: a SEND_FILE step or a SERVER report of
@@ -48,23 +182,25 @@ export class FetchService {
     void (async () => {
       for await (const e of events) {
         if ((e.level !== 'STEP' && e.level !== 'REPORT') || !FINAL_STATUSES.has(e.status)) continue;
-        const now = Date.now();
-        // A copy: open() may put the waiter back (still waiting).
-        for (const [key, w] of [...this.waiters]) {
-          if (w.until < now) this.waiters.delete(key);
-          else if (w.runId === e.runId && (e.level === 'REPORT' || e.taskId === Number(w.open.taskId))) {
-            this.waiters.delete(key);
-            this.deps.logger.debug(
-              { clientId: w.mqttClientId, requestId: w.open.requestId },
-              'a sender of the run is done: answering the waiting receiver again',
-            );
-            await this.open(w.mqttClientId, w.open, true).catch((err: unknown) => this.deps.logger.warn({ err }, 'pushing a fetch offer failed'));
-          }
-        }
+        await this.answerWaiters((w) => w.runId === e.runId && (e.level === 'REPORT' || e.taskId === Number(w.open.taskId)));
         if (!this.waiters.size) break;
       }
       this.watching = undefined;
     })();
+  }
+
+  /** Answers again, unasked, the waiting receivers `which` picks (a sender of their run moved on). */
+  private async answerWaiters(which: (w: { runId: number; open: FetchOpen }) => boolean): Promise<void> {
+    const now = Date.now();
+    // A copy: open() may put the waiter back (still waiting).
+    for (const [key, w] of [...this.waiters]) {
+      if (w.until < now) this.waiters.delete(key);
+      else if (which(w)) {
+        this.waiters.delete(key);
+        this.deps.logger.debug({ clientId: w.mqttClientId, requestId: w.open.requestId }, 'a sender of the run moved on: answering the waiting receiver again');
+        await this.open(w.mqttClientId, w.open, true).catch((err: unknown) => this.deps.logger.warn({ err }, 'pushing a fetch offer failed'));
+      }
+    }
   }
 
   /**
@@ -79,6 +215,7 @@ export class FetchService {
       f.id,
       {
         key: f.storagePath,
+        growing: f.status === 'PARTIAL',
         size: f.size,
         served: new Set(),
         progress: progressOf(this.deps.pubsub, { fileId: f.id, name: f.name, direction: 'DOWNLOAD', mqttClientId, reportId: null, size: f.size }),
@@ -105,7 +242,7 @@ export class FetchService {
     const { send: sendStep, recv } = pairedSendStep(task.script, h.stepId);
     if (!recv) return refuse(`step ${h.stepId} is not a step of task ${h.taskId}`);
     if (!sendStep) return refuse(`task ${h.taskId} has no SEND_FILE step before RECV_FILE step ${h.stepId}: nothing pairs with it`);
-    const senders = await senderStates(em, report.runId, h.taskId, sendStep.id);
+    const senders = await senderStates(em, report.runId, h.taskId, sendStep.id, this.uploads);
     if (!senders.length) return refuse(`run ${report.runId} has no SERVER client: nobody sends the file of SEND_FILE step ${sendStep.id}`);
     const waiting = senders.filter((s) => s.state === 'waiting').map((s) => s.mqttClientId);
     if (waiting.length) {
@@ -140,8 +277,13 @@ export class FetchService {
     });
   }
 
+  /**
+   * Serves a run of chunks: each is read and sent on its own (the reads overlap, bound by the
+   * receiver's window). A chunk the sender has not uploaded yet (a file offered while it arrives)
+   * is parked and sent the moment it is in the store.
+   */
   async get(mqttClientId: string, h: FetchGet): Promise<void> {
-    const { send, files } = this.deps;
+    const { send } = this.deps;
     const grant = this.grants.get(h.grant);
     const file = grant?.mqttClientId === mqttClientId ? grant.files.get(h.fileId) : undefined;
     if (!grant || !file) {
@@ -157,35 +299,27 @@ export class FetchService {
       return;
     }
     const chunks = Math.max(1, Math.ceil(file.size / grant.chunkSize));
-    for (let index = h.index; index < Math.min(chunks, h.index + h.count); index++) {
-      let data: Buffer;
-      try {
-        // Offered files are COMPLETE and never change: read the bytes straight from the storage,
-        // without a database read per chunk (a removed file fails the read and is reported).
-        const offset = index * grant.chunkSize;
-        data = await files.storage.readAt(file.key, offset, Math.min(grant.chunkSize, file.size - offset));
-      } catch (err) {
-        return send(mqttClientId, {
-          kind: 'fetch.error',
-          fileId: h.fileId,
-          index,
-          reason: `file ${h.fileId} cannot be read from the store: ${messageOf(err)}`,
-        });
-      }
-      const sha256 = createHash('sha256').update(data).digest('hex');
-      const body = h.encoding === 'gzip' ? await gzipAsync(data) : data;
-      send(mqttClientId, { kind: 'fetch.data', fileId: h.fileId, index, sha256, encoding: h.encoding }, body);
-      // Progress counts each chunk once, however often it is asked for.
-      file.served.add(index);
-      file.progress.update(Math.min(file.size, file.served.size * grant.chunkSize));
+    if (h.index >= chunks)
+      return send(mqttClientId, { kind: 'fetch.error', fileId: h.fileId, index: h.index, reason: `file ${h.fileId} has ${chunks} chunks` });
+    const uploaded = file.growing ? this.uploads?.storedBytes(h.fileId) : undefined;
+    if (file.growing && uploaded === undefined) {
+      // No upload of it here (done, or taken by another gateway): complete files are served as they are.
+      const row = await this.deps.files.get(h.fileId).catch(() => undefined);
+      if (row?.status === 'COMPLETE') file.growing = false;
     }
-    if (h.index >= chunks) send(mqttClientId, { kind: 'fetch.error', fileId: h.fileId, index: h.index, reason: `file ${h.fileId} has ${chunks} chunks` });
+    for (let index = h.index; index < Math.min(chunks, h.index + h.count); index++) {
+      const p: Parked = { mqttClientId, file, chunkSize: grant.chunkSize, index, encoding: h.encoding, since: Date.now() };
+      if (file.growing && (uploaded === undefined || this.endOf(p) > uploaded)) this.park(p, h.fileId);
+      else this.serveSafely(mqttClientId, h.fileId, file, grant.chunkSize, index, h.encoding);
+    }
   }
 }
 
 interface GrantedFile {
   /** The BlobStorage key. */
   key: string;
+  /** Offered while its upload was in progress: chunks not in the store yet wait for it. */
+  growing: boolean;
   size: number;
   served: Set<number>;
   progress: ReturnType<typeof progressOf>;

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sortSteps, type Step } from '../../protocol';
 import { StoredFile } from '../../entities';
 import { spoolSessionId } from './transfer-context';
+import type { UploadSessions } from './upload-sessions';
 
 type ScriptStep = Pick<Step, 'id' | 'type' | 'order' | 'targetFilePath'> & {
   recvFileScriptId?: number | null;
@@ -46,9 +47,17 @@ const FINAL = new Set(['SUCCESS', 'FAILED', 'NOT_EXECUTE']);
 
 /**
  * Where each SERVER client of the run stands with the SEND_FILE step: ready (its step succeeded:
- * its files are in the store), waiting, or failed (its report ended without the step succeeding).
+ * its files are in the store; or, with `uploads`, this gateway takes the upload of the step's last
+ * file now: the files are offered while that one arrives), waiting, or failed (its report ended
+ * without the step succeeding).
  */
-export async function senderStates(em: EntityManager, runId: number, taskId: string | number, sendStepId: string | number): Promise<SenderState[]> {
+export async function senderStates(
+  em: EntityManager,
+  runId: number,
+  taskId: string | number,
+  sendStepId: string | number,
+  uploads?: Pick<UploadSessions, 'streamingFile'>,
+): Promise<SenderState[]> {
   const servers = await em.execute<{ id: number; report_id: string; status: string; mqtt_client_id: string; step_status: string | null }[]>(
     `select r.id, r.report_id, r.status, c.mqtt_client_id,
        (select s.status from step_result s join task_result t on t.id = s.task_result_id
@@ -58,14 +67,16 @@ export async function senderStates(em: EntityManager, runId: number, taskId: str
     [Number(taskId), Number(sendStepId), runId],
   );
   const states: SenderState[] = [];
+  const sessionId = spoolSessionId('SEND_FILE', taskId, sendStepId);
   for (const s of servers) {
-    if (s.step_status === 'SUCCESS') {
+    const streaming = FINAL.has(s.status) || s.step_status === 'SUCCESS' ? undefined : uploads?.streamingFile(s.mqtt_client_id, s.report_id, sessionId);
+    if (s.step_status === 'SUCCESS' || streaming !== undefined) {
       const rows = await em.find(
         StoredFile,
         {
           mqttClientId: s.mqtt_client_id,
-          sessionId: spoolSessionId('SEND_FILE', taskId, sendStepId),
-          status: 'COMPLETE',
+          sessionId,
+          ...(streaming === undefined ? { status: 'COMPLETE' as const } : { $and: [{ $or: [{ status: 'COMPLETE' as const }, { id: streaming }] }] }),
           $or: [{ reportId: s.report_id }, { reportId: { $like: `${s.report_id.replace(/[\\%_]/g, '\\$&')}#%` } }],
         },
         { orderBy: { id: 'desc' } },

@@ -23,7 +23,9 @@ export class TransferService {
     this.logger = deps.logger;
     this.remoteFolders = new RemoteFolderService(deps);
     this.uploads = new UploadSessions(deps, this.remoteFolders);
-    this.fetches = new FetchService(deps);
+    this.fetches = new FetchService(deps, undefined, this.uploads);
+    // Receivers may pull a SEND_FILE's last file while it arrives: they hear of its chunks.
+    this.uploads.watcher = this.fetches;
     this.broadcasts = new BroadcastService(deps, this.fetches, new BroadcastPublisher(deps));
   }
 

@@ -26,6 +26,29 @@ interface UploadSession {
   progress: ReturnType<typeof progressOf>;
   /** The whole file's hash, fed chunk by chunk as they are written (in order, from byte 0), so close need not read the file again; null after a resume. */
   hash: Hash | null;
+  /** The step's report (wire id, with its attempt) and `sessionId` of the stored file; null for a FETCH. */
+  reportId: string | null;
+  sessionId: string;
+  /** The last file of a SEND_FILE step (upload.open fileIndex = fileCount - 1): receivers may pull it while it arrives (§12.5). */
+  streamable: boolean;
+  /** Bytes in the store, from byte 0 (writes complete in order). */
+  storedBytes: number;
+  /** The checked SHA-256 of each stored chunk (of `chunkSize`), so serving it to receivers does not hash it again. */
+  chunkShas: string[];
+  /** Writes queued one after another: the next chunk is checked while the previous one is written. */
+  tail: Promise<void>;
+  /** Set when a write failed: the session is over. */
+  failed?: string;
+}
+
+/** What the receivers' side wants to know about uploads in progress (streaming, §12.5). */
+export interface UploadWatcher {
+  /** `bytes` of `fileId` are in the store, from byte 0. */
+  stored(fileId: number, bytes: number): void;
+  /** The upload of `fileId` ended: completed, or failed with `error`. */
+  ended(fileId: number, error?: string): void;
+  /** The last file of a SEND_FILE step of `runId` began: receivers that wait may be offered it now. */
+  streaming(runId: number): void;
 }
 
 /** What the upload sessions ask of the remote folders (FETCH uploads). */
@@ -49,6 +72,8 @@ export const UPLOAD_RETRY_AFTER_MS = 2_000;
  */
 export class UploadSessions {
   private readonly sessions = new Map<number, UploadSession>();
+  /** Set by the receivers' side (FetchService). */
+  watcher?: UploadWatcher;
 
   constructor(
     private readonly deps: TransferDeps,
@@ -69,6 +94,7 @@ export class UploadSessions {
     let sessionId: string;
     let reportId: string | null = null;
     let keepUntil: Date | null = null;
+    let runId: number | undefined;
     if (h.purpose === 'FETCH') {
       // Only a fetch this gateway asked for; another gateway's (or installation's) is not ours to answer.
       if (!h.fetchId || !this.fetchUploads?.expects(mqttClientId, h.fetchId)) return;
@@ -83,6 +109,7 @@ export class UploadSessions {
       if (report.status !== 'RUNNING' && report.status !== 'PENDING') return refuse(`report ${h.reportId} is ${report.status}`);
       sessionId = spoolSessionId(h.purpose, h.taskId, h.stepId);
       reportId = h.reportId;
+      runId = report.runId;
       // A spool must outlive retention while receivers of the run may still fetch it.
       if (h.purpose !== 'UPLOAD_TO_SERVER') keepUntil = report.deadline;
     }
@@ -90,6 +117,8 @@ export class UploadSessions {
       await files.list({ mqttClientId, reportId: reportId ?? undefined, sessionId, name: h.name, statuses: ['PARTIAL'] }, { pageSize: 20 })
     ).items.find((f) => f.sha256 === h.sha256 && f.size === h.size);
     const reopening = existing && this.sessions.has(existing.id);
+    // The store's size counts only once the chunks already taken are written.
+    if (reopening) await this.written(existing.id);
     const { maxConcurrentSession } = await new SettingsService({ em, clock: this.deps.clock }).get('job');
     if (!reopening && this.active() >= maxConcurrentSession) {
       send(mqttClientId, {
@@ -135,9 +164,44 @@ export class UploadSessions {
       fetchId: h.purpose === 'FETCH' ? h.fetchId : undefined,
       progress: progressOf(this.deps.pubsub, { fileId, name: h.name, direction: 'UPLOAD', mqttClientId, reportId, size: h.size }),
       hash: receivedBytes === 0 ? createHash('sha256') : null,
+      reportId,
+      sessionId,
+      streamable: h.purpose === 'SEND_FILE' && h.fileCount !== undefined && h.fileIndex === h.fileCount - 1,
+      storedBytes: receivedBytes,
+      chunkShas: [],
+      tail: Promise.resolve(),
     });
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
     send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes });
+    if (runId !== undefined && this.sessions.get(fileId)?.streamable) this.watcher?.streaming(runId);
+  }
+
+  /**
+   * The file of the SEND_FILE step `sessionId` that `mqttClientId` is uploading now for report
+   * `reportId` (any attempt), when it is the step's last file: receivers may pull it while it arrives.
+   */
+  streamingFile(mqttClientId: string, reportId: string, sessionId: string): number | undefined {
+    for (const s of this.sessions.values()) {
+      if (s.streamable && !s.failed && s.mqttClientId === mqttClientId && s.sessionId === sessionId && s.reportId?.split('#')[0] === reportId) return s.fileId;
+    }
+    return undefined;
+  }
+
+  /** Resolves once the chunks of `fileId` taken so far are written (and acked, or failed). */
+  async written(fileId: number): Promise<void> {
+    await this.sessions.get(fileId)?.tail;
+  }
+
+  /** Bytes of `fileId` in the store from byte 0, while this gateway takes its upload; undefined otherwise. */
+  storedBytes(fileId: number): number | undefined {
+    const s = this.sessions.get(fileId);
+    return s && !s.failed ? s.storedBytes : undefined;
+  }
+
+  /** The checked SHA-256 of chunk `index` (of `chunkSize` bytes) of an upload in progress, when known. */
+  chunkSha(fileId: number, index: number, chunkSize: number): string | undefined {
+    const s = this.sessions.get(fileId);
+    return s?.chunkSize === chunkSize ? s.chunkShas[index] : undefined;
   }
 
   private async sessionOf(mqttClientId: string, fileId: number): Promise<UploadSession | undefined> {
@@ -159,8 +223,11 @@ export class UploadSessions {
     if (!session) return;
     const { send } = this.deps;
     const nack = (reason: string) => send(mqttClientId, { kind: 'upload.nack', fileId: h.fileId, index: session.nextIndex, reason });
-    // A resend of a chunk already stored (its ack was lost or overtaken): ack it again.
-    if (h.index < session.nextIndex) return send(mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
+    // A resend of a chunk already taken (its ack was lost or overtaken): ack it again once it is written.
+    if (h.index < session.nextIndex) {
+      session.tail = session.tail.then(() => void (session.failed || send(mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index })));
+      return;
+    }
     if (h.index > session.nextIndex) {
       if (session.nackedAt === session.nextIndex) return;
       session.nackedAt = session.nextIndex;
@@ -185,33 +252,52 @@ export class UploadSessions {
       session.nackedAt = session.nextIndex;
       return nack(`chunk ${h.index}: SHA-256 ${actual} of the bytes received differs from ${h.sha256} in its header`);
     }
+    // Taken: the next chunk is checked while this one is written (writes queue in order), so the
+    // agent's frames are not held up by a trip through the thread pool each.
+    session.nextIndex += 1;
+    session.hash?.update(data);
+    session.tail = session.tail.then(() => this.write(session, h, data));
+  }
+
+  private async write(session: UploadSession, h: UploadChunk, data: Buffer): Promise<void> {
+    if (session.failed) return;
+    const { send } = this.deps;
     try {
       await this.deps.files.writeChunk(h.fileId, h.offset, data);
     } catch (err) {
+      session.failed = `the file store cannot take chunk ${h.index}: ${messageOf(err)}`;
       this.sessions.delete(h.fileId);
-      return send(mqttClientId, { kind: 'upload.failed', fileId: h.fileId, reason: `the file store cannot take chunk ${h.index}: ${messageOf(err)}` });
+      send(session.mqttClientId, { kind: 'upload.failed', fileId: h.fileId, reason: session.failed });
+      return this.watcher?.ended(h.fileId, session.failed);
     }
-    session.nextIndex += 1;
-    session.hash?.update(data);
-    send(mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
-    session.progress.update(Math.min(session.size, session.nextIndex * session.chunkSize));
+    session.storedBytes = h.offset + data.length;
+    session.chunkShas[h.index] = h.sha256;
+    send(session.mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
+    session.progress.update(Math.min(session.size, session.storedBytes));
+    this.watcher?.stored(h.fileId, session.storedBytes);
   }
 
   async close(mqttClientId: string, fileId: number): Promise<void> {
     const session = await this.sessionOf(mqttClientId, fileId);
     if (!session) return;
+    await session.tail;
+    if (session.failed) return;
     try {
       const whole = session.nextIndex * session.chunkSize >= session.size ? session.hash : null;
       // A digest is taken once: a close that fails (size short) reads the file the next time.
       session.hash = null;
       await this.deps.files.complete(fileId, { hashedWhileWriting: whole?.digest('hex') });
       this.sessions.delete(fileId);
+      this.watcher?.ended(fileId);
       this.deps.send(mqttClientId, { kind: 'upload.done', fileId });
       if (session.fetchId) this.fetchUploads?.uploaded(mqttClientId, session.fetchId, fileId);
     } catch (err) {
       // A size short of the declared one leaves the file PARTIAL (the session stays); a SHA-256 that differs fails it.
       const file = await this.deps.files.get(fileId).catch(() => undefined);
-      if (file?.status !== 'PARTIAL') this.sessions.delete(fileId);
+      if (file?.status !== 'PARTIAL') {
+        this.sessions.delete(fileId);
+        this.watcher?.ended(fileId, messageOf(err));
+      }
       this.deps.send(mqttClientId, { kind: 'upload.failed', fileId, reason: messageOf(err) });
     }
   }
@@ -220,6 +306,9 @@ export class UploadSessions {
     const session = this.sessions.get(fileId);
     if (!session || session.mqttClientId !== mqttClientId) return;
     this.sessions.delete(fileId);
-    await this.deps.files.fail(fileId, `aborted by ${mqttClientId}: ${reason}`).catch(() => undefined);
+    session.failed = `aborted by ${mqttClientId}: ${reason}`;
+    this.watcher?.ended(fileId, session.failed);
+    await session.tail;
+    await this.deps.files.fail(fileId, session.failed).catch(() => undefined);
   }
 }
