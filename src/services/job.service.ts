@@ -321,7 +321,10 @@ export class JobService {
    * (`nextRunOf`, then `fireTimesFrom`); an invalid expression is refused naming `executionTime`.
    */
   async previewSchedule(input: { executionTime: string; cycleType?: number }, count = 5): Promise<SchedulePreview> {
-    const schedule = { executionTime: parseCron(input.executionTime).source, cycleType: parseInput(jobFields.cycleType, input.cycleType, 'cycleType') ?? CYCLE_TYPES.DAILY };
+    const schedule = {
+      executionTime: parseCron(input.executionTime).source,
+      cycleType: parseInput(jobFields.cycleType, input.cycleType, 'cycleType') ?? CYCLE_TYPES.DAILY,
+    };
     const n = parseInput(f.int(1, 100), count, 'count');
     const timeZone = await managementTimeZone(this.ctx);
     const first = nextRunOf({ ...schedule, enabled: true }, this.ctx.clock.now(), timeZone);
