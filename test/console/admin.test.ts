@@ -90,6 +90,41 @@ suite('operator console admin pages (browser)', () => {
     }
   });
 
+  it("bans and unbans the operator and resets its password, each taking effect on the gateway's login", async () => {
+    const username = `${f.prefix}-op`;
+    const logIn = async (password: string) =>
+      (await gql('mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: username, p: password }, '')).errors?.[0]
+        ?.message ?? 'ok';
+    await open('Accounts');
+    const row = page.locator(`[data-account="${username}"]`);
+    await row.getByRole('button', { name: 'Ban' }).click();
+    await row.getByText('banned').waitFor();
+    expect(await logIn('operator-password-1')).not.toBe('ok');
+    await row.getByRole('button', { name: 'Unban' }).click();
+    await row.getByText('active').waitFor();
+    expect(await logIn('operator-password-1')).toBe('ok');
+    await row.getByLabel(`New password of ${username}`).fill('short');
+    await row.getByRole('button', { name: 'Reset' }).click();
+    await row.getByText('password: expected').waitFor();
+    await row.getByLabel(`New password of ${username}`).fill('operator-password-2');
+    await row.getByRole('button', { name: 'Reset' }).click();
+    // The input empties once the gateway took the new password.
+    await f.t.waitFor('the password saved', async () => (await row.getByLabel(`New password of ${username}`).inputValue()) === '', 10_000);
+    expect(await logIn('operator-password-1')).not.toBe('ok');
+    expect(await logIn('operator-password-2')).toBe('ok');
+  });
+
+  it('revokes an API key, which the gateway then refuses', async () => {
+    await open('API keys');
+    await page.getByLabel('Key name').fill(`${f.prefix}-old`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const credential = (await page.locator('[data-secret]').textContent())!;
+    const row = page.locator(`[data-api-key="${f.prefix}-old"]`);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('revoked').waitFor();
+    expect((await gql('{ me { name } }', {}, `Bearer ${credential}`)).errors?.length).toBeGreaterThan(0);
+  });
+
   it('shows a refused setting on its input, then saves a good value and reads it back', async () => {
     await open('Settings');
     const general = page.locator('[data-settings="general"]');
@@ -123,6 +158,13 @@ suite('operator console admin pages (browser)', () => {
     expect(download.suggestedFilename()).toBe('day.csv');
     expect(sha256(await fs.readFile((await download.path())!))).toBe(sha256(content));
     await shoot(page, 'files');
+  });
+
+  it('deletes a stored file from the list', async () => {
+    await open('Files');
+    await page.locator('[data-file="day.csv"]').getByRole('button', { name: 'Delete' }).click();
+    await page.locator('[data-file="day.csv"]').waitFor({ state: 'detached' });
+    expect((await gql('{ storedFiles(filter: { name: "day.csv" }) { totalCount } }')).data.storedFiles.totalCount).toBe(0);
   });
 
   it("browses the agent's folder and fetches a file into the store, its transfer shown live", async () => {

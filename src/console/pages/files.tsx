@@ -78,7 +78,7 @@ export function FilesPage() {
                   <Table.Td>{f.name}</Table.Td>
                   <Table.Td>{f.kind}</Table.Td>
                   <Table.Td>
-                    <StatusBadge status={f.status === 'COMPLETE' ? 'SUCCESS' : f.status} />
+                    <StatusBadge status={f.status} />
                   </Table.Td>
                   <Table.Td>{bytes(f.size)}</Table.Td>
                   <Table.Td>{f.mqttClientId ?? '—'}</Table.Td>
