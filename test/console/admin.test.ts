@@ -132,6 +132,7 @@ suite('operator console admin pages (browser)', () => {
     await general.getByRole('button', { name: 'Save general' }).click();
     await general.getByText('adminTimeOut: expected').waitFor();
     expect(await general.getByLabel('adminTimeOut').getAttribute('aria-invalid')).toBe('true');
+    await shoot(page, 'settings-error');
     await general.getByLabel('adminTimeOut').fill('45');
     await general.getByRole('button', { name: 'Save general' }).click();
     await general.locator('[data-saved="general"]').waitFor();

@@ -144,7 +144,7 @@ function SectionForm({ section, saved, onSaved }: { section: Section; saved: Val
         )}
       </Stack>
       <Button mt="xs" size="xs" disabled={!changed.length} loading={state.fetching} onClick={() => void submit()}>
-        Save {section.title.split(' ')[0].toLowerCase()}
+        Save {section.title.split(' (')[0].toLowerCase()}
       </Button>
       {done && (
         <Text size="xs" c="green" data-saved={section.key}>
