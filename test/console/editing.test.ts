@@ -68,7 +68,7 @@ suite('operator console editors (browser)', () => {
     await page.locator('[data-preview-count="0"]').waitFor();
     await page.getByLabel('New group name').fill('');
     await page.getByRole('button', { name: 'Create group' }).click();
-    await page.getByText('name must be longer than or equal to 1 characters').waitFor();
+    await page.getByText('name: expected a non-empty string').waitFor();
     expect(await page.getByLabel('New group name').getAttribute('aria-invalid')).toBe('true');
   });
 
