@@ -1,6 +1,6 @@
 import { AppShell, Button, Group, Loader, NavLink, Text, Title } from '@mantine/core';
 import { lazy, Suspense, useCallback, useMemo, useState, type ComponentType } from 'react';
-import { Provider } from 'urql';
+import { Provider, useQuery } from 'urql';
 import { createApi, logout } from './api';
 import { LoginPage } from './pages/login';
 import { ClientPage } from './pages/client';
@@ -21,6 +21,10 @@ const TaskPage = lazyPage(() => import('./pages/task').then((m) => m.TaskPage));
 const JobPage = lazyPage(() => import('./pages/job').then((m) => m.JobPage));
 const GroupsPage = lazyPage(() => import('./pages/groups').then((m) => m.GroupsPage));
 const GroupPage = lazyPage(() => import('./pages/group').then((m) => m.GroupPage));
+const FilesPage = lazyPage(() => import('./pages/files').then((m) => m.FilesPage));
+const AccountsPage = lazyPage(() => import('./pages/accounts').then((m) => m.AccountsPage));
+const ApiKeysPage = lazyPage(() => import('./pages/api-keys').then((m) => m.ApiKeysPage));
+const AuditPage = lazyPage(() => import('./pages/audit').then((m) => m.AuditPage));
 import { forgetToken, readToken, saveToken } from './session';
 
 const SECTIONS = [
@@ -30,8 +34,16 @@ const SECTIONS = [
   { path: '/tasks', label: 'Tasks' },
   { path: '/jobs', label: 'Jobs' },
   { path: '/runs', label: 'Runs' },
+  { path: '/files', label: 'Files' },
   { path: '/settings', label: 'Settings' },
 ];
+/** Shown to admins only: the gateway refuses these queries to anyone else (docs/security.md). */
+const ADMIN_SECTIONS = [
+  { path: '/accounts', label: 'Accounts' },
+  { path: '/api-keys', label: 'API keys' },
+  { path: '/audit', label: 'Audit log' },
+];
+const ME = `query Me { me { name kind role } }`;
 
 export function App() {
   const [token, setToken] = useState(readToken);
@@ -62,57 +74,76 @@ export function App() {
 function Console({ token, onSignOut, onSessionEnded }: { token: string; onSignOut: () => void; onSessionEnded: () => void }) {
   const api = useMemo(() => createApi(token, onSessionEnded), [token, onSessionEnded]);
   const path = usePath();
-  const section = SECTIONS.filter((s) => (s.path === '/' ? path === '/' : path.startsWith(s.path))).pop();
   return (
     <Provider value={api.client}>
-      <AppShell header={{ height: 52 }} navbar={{ width: 180, breakpoint: 0 }} padding="md">
-        <AppShell.Header>
-          <Group h="100%" px="md" justify="space-between">
-            <Title order={4}>SDES console</Title>
-            <Group>
-              <Text size="sm" c="dimmed">
-                {section?.label}
-              </Text>
-              <Button
-                variant="subtle"
-                size="xs"
-                onClick={async () => {
-                  api.dispose();
-                  await logout(token);
-                  onSignOut();
-                }}
-              >
-                Log out
-              </Button>
-            </Group>
-          </Group>
-        </AppShell.Header>
-        <AppShell.Navbar p="xs">
-          {SECTIONS.map((s) => (
-            <NavLink
-              key={s.path}
-              href={s.path}
-              label={s.label}
-              active={section?.path === s.path}
-              onClick={(e) => {
-                e.preventDefault();
-                navigate(s.path);
-              }}
-            />
-          ))}
-        </AppShell.Navbar>
-        <AppShell.Main>
-          <Suspense fallback={<Loader size="sm" />}>
-            <Page path={path} />
-          </Suspense>
-        </AppShell.Main>
-      </AppShell>
+      <Shell
+        path={path}
+        onLogOut={async () => {
+          api.dispose();
+          await logout(token);
+          onSignOut();
+        }}
+      />
     </Provider>
   );
 }
 
-function Page({ path }: { path: string }) {
+function Shell({ path, onLogOut }: { path: string; onLogOut: () => Promise<void> }) {
+  const [me] = useQuery({ query: ME });
+  const admin = me.data?.me.role === 'ADMIN';
+  const sections = admin ? [...SECTIONS, ...ADMIN_SECTIONS] : SECTIONS;
+  const section = sections.filter((s) => (s.path === '/' ? path === '/' : path.startsWith(s.path))).pop();
+  return (
+    <AppShell header={{ height: 52 }} navbar={{ width: 180, breakpoint: 0 }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Title order={4}>SDES console</Title>
+          <Group>
+            <Text size="sm" c="dimmed">
+              {section?.label}
+            </Text>
+            {me.data && (
+              <Text size="sm" data-me-role={me.data.me.role}>
+                {me.data.me.name} ({me.data.me.role.toLowerCase()})
+              </Text>
+            )}
+            <Button variant="subtle" size="xs" onClick={() => void onLogOut()}>
+              Log out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs">
+        {sections.map((s) => (
+          <NavLink
+            key={s.path}
+            href={s.path}
+            label={s.label}
+            active={section?.path === s.path}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate(s.path);
+            }}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Suspense fallback={<Loader size="sm" />}>
+          <Page path={path} admin={admin} roleKnown={Boolean(me.data)} />
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+function Page({ path, admin, roleKnown }: { path: string; admin: boolean; roleKnown: boolean }) {
   let params: Record<string, string> | null;
+  if (ADMIN_SECTIONS.some((s) => s.path === path) && !admin)
+    return roleKnown ? <Text data-refused>This page is for admins: your role cannot see accounts, API keys or the audit log.</Text> : <Loader size="sm" />;
+  if (match('/accounts', path)) return <AccountsPage />;
+  if (match('/api-keys', path)) return <ApiKeysPage />;
+  if (match('/audit', path)) return <AuditPage />;
+  if (match('/files', path)) return <FilesPage />;
   if (path === '/' || path === '') return <OverviewPage />;
   if (match('/clients', path)) return <ClientsPage />;
   if ((params = match('/clients/:id', path))) return <ClientPage id={Number(params.id)} />;

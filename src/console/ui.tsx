@@ -13,6 +13,8 @@ const STATUS_COLORS: Record<string, string> = {
   OFFLINE: 'gray',
   DISABLED: 'orange',
   UPCOMING: 'grape',
+  COMPLETE: 'green',
+  PARTIAL: 'blue',
 };
 
 export function StatusBadge({ status }: { status: string }) {

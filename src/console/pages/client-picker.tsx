@@ -6,7 +6,7 @@ import { useQuery } from 'urql';
 const CLIENT_SEARCH = `query ClientSearch($q: String) { clients(filter: { mqttClientIdContains: $q }, pageSize: 20) { nodes { id mqttClientId } } }`;
 
 /** A client by its MQTT client id, searched on the gateway as the operator types. */
-export function ClientPicker({ value, onChange }: { value: string | null; onChange: (id: string | null) => void }) {
+export function ClientPicker({ value, onChange, label = 'Add client' }: { value: string | null; onChange: (id: string | null) => void; label?: string }) {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search, 250);
   const [result] = useQuery({ query: CLIENT_SEARCH, variables: { q: q || null } });
@@ -14,7 +14,7 @@ export function ClientPicker({ value, onChange }: { value: string | null; onChan
   return (
     <Select
       size="xs"
-      label="Add client"
+      label={label}
       searchable
       data={data}
       value={value}
