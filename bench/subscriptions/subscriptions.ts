@@ -6,170 +6,143 @@
  * anonymous agent is heard), opens N graphql-ws sockets (one each, authenticated with the admin's
  * session as the tests do) and N MQTT clients subscribed to `sdes/v1/agents/<agent>/status`, then
  * lets one agent flip ONLINE/OFFLINE (QoS 1, retained, docs/protocol.md section 2) for a number of
- * rounds. Latency is from just before the agent's publish to each subscriber's receipt; both kinds
- * of subscriber live in this process, so each pays the same client-side cost.
+ * rounds. Latency is from just before the agent's publish to each subscriber's receipt. Both kinds
+ * of subscriber live in one child process (subscribers-process.ts), off the gateway's event loop,
+ * so each pays the same client-side cost and the gateway's figure is its own.
  *
  * Run it with `bench/subscriptions/run.sh`. Environment:
  *   DATABASE_URL=postgres://...   a PostgreSQL server (the bench makes its own database); without it, PGlite
  *   BENCH_SUBSCRIBERS=1000        N (comma-separated for several runs, e.g. 1000,10000)
  *   BENCH_ROUNDS=10               status flips measured per N (after one that checks every subscriber is ready)
  *   BENCH_OUT=bench/results       where subscriptions.json and .md go
+ *   BENCH_PROFILE=/tmp/prof       a CPU profile of the measured flips only (subscriptions-n<N>.cpuprofile)
  */
 import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createClient, type Client as WsClient } from 'graphql-ws';
+import { fork } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
-import WebSocket from 'ws';
 import { loadConfig } from '../../src/config';
 import { startGateway, type Gateway } from '../../src/gateway';
 import { buildOfflineStatus, buildOnlineStatus, encodeMessage } from '../../src/protocol/protocol.build';
 import { statusTopic } from '../../src/protocol/protocol.topics';
 import { silentLogger } from '../../src/runtime/logger';
 import { loginOverRest, TEST_ADMIN } from '../../test/support/auth';
+import { startCpuProfile } from '../fanout/profiling';
 import { summarize } from '../graphql-vs-sql/results';
 import { scratchDatabase } from '../support/scratch-database';
 import { writeSubscriptionResults, type SubscriptionRun } from './results';
+import type { FromSubscribers, ToSubscribers } from './subscribers-process';
 
 const AGENT = 'bench-status-agent';
 const SUBSCRIPTION = `subscription { clientStatusChanged(mqttClientId: "${AGENT}") { mqttClientId status at } }`;
-/** A round that has not reached every subscriber by then counts its missing deliveries as lost. */
-const ROUND_TIMEOUT_MS = 10_000;
+/** A flip that has not reached every subscriber by then (10 s + 2 ms a subscriber) counts its missing deliveries as lost. */
+const roundTimeoutMs = (n: number) => 10_000 + 2 * n;
 
-/** Receipts of the current round (arrival times, performance.now()). */
-interface Round {
-  /** The agent's `at`: MQTT subscribers see the agent's own message. */
-  at: number;
-  /** GraphQL subscribers see the status (an OFFLINE's `at` there is the gateway's receive time). */
-  status: 'ONLINE' | 'OFFLINE';
-  gql: number[];
-  mqtt: number[];
-}
-let current: Round | undefined;
-let settle: (() => void) | undefined;
-let expected = 0;
-
-function received(side: 'gql' | 'mqtt', key: number | string): void {
-  const now = performance.now();
-  // A retained status, or a late one of an earlier round (rounds alternate their status).
-  if (!current || (side === 'mqtt' ? current.at : current.status) !== key) return;
-  current[side].push(now);
-  if (current.gql.length + current.mqtt.length === expected) settle?.();
-}
-
-async function openGraphqlSubscribers(url: string, authorization: string, n: number): Promise<WsClient[]> {
-  const clients: WsClient[] = [];
-  const batch = 100; // sockets opened at once, so the gateway's accept queue is not flooded
-  for (let i = 0; i < n; i += batch) {
-    await Promise.all(
-      Array.from({ length: Math.min(batch, n - i) }, async () => {
-        const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization } });
-        await new Promise<void>((resolve, reject) => {
-          client.on('connected', () => resolve());
-          client.on('closed', (e) => reject(new Error(`graphql-ws closed: ${JSON.stringify((e as { code?: number }).code)}`)));
-        });
-        client.subscribe<{ clientStatusChanged: { status: string } }>(
-          { query: SUBSCRIPTION },
-          {
-            next: (r) => {
-              if (r.errors) throw new Error(`subscription error: ${JSON.stringify(r.errors)}`);
-              received('gql', r.data!.clientStatusChanged.status);
-            },
-            error: (err) => console.error('subscription failed', err),
-            complete: () => undefined,
-          },
-        );
-        clients.push(client);
-      }),
-    );
-  }
-  return clients;
-}
-
-async function openMqttSubscribers(brokerUrl: string, n: number): Promise<MqttClient[]> {
-  const clients: MqttClient[] = [];
-  const batch = 100;
-  for (let i = 0; i < n; i += batch) {
-    await Promise.all(
-      Array.from({ length: Math.min(batch, n - i) }, async (_, k) => {
-        const client = await mqtt.connectAsync(brokerUrl, { clientId: `bench-watcher-${i + k}`, clean: true, reconnectPeriod: 0, protocolVersion: 4 });
-        client.on('message', (_topic, payload) => {
-          if (payload.length) received('mqtt', (JSON.parse(payload.toString('utf8')) as { at: number }).at);
-        });
-        await client.subscribeAsync(statusTopic(AGENT), { qos: 1 });
-        clients.push(client);
-      }),
-    );
-  }
-  return clients;
-}
-
-/** Flips the agent's status once and waits for every subscriber (or the timeout). */
-async function flip(agent: MqttClient, online: boolean, n: number): Promise<{ round: Round; start: number }> {
-  // `at` must grow, or the gateway takes the status for an old one (docs/protocol.md section 8).
-  const at = Math.max(Date.now(), (current?.at ?? 0) + 1);
-  const round: Round = { at, status: online ? 'ONLINE' : 'OFFLINE', gql: [], mqtt: [] };
-  expected = 2 * n;
-  const done = new Promise<void>((resolve) => {
-    settle = resolve;
-    setTimeout(resolve, ROUND_TIMEOUT_MS).unref();
+/** The subscribers' process (subscribers-process.ts) and its messages, awaited by type. */
+function forkSubscribers() {
+  const child = fork(path.join(__dirname, 'subscribers-process.js'), { stdio: 'inherit' });
+  const inbox: FromSubscribers[] = [];
+  let wake: (() => void) | undefined;
+  child.on('message', (m: FromSubscribers) => {
+    if (m.type === 'failed') console.error(`subscribers: ${m.message}`);
+    else inbox.push(m);
+    wake?.();
   });
-  current = round;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    send: (m: ToSubscribers) => child.send(m),
+    /** The next message of this type, or undefined after `timeoutMs`. */
+    async next<T extends FromSubscribers['type']>(type: T, timeoutMs: number): Promise<Extract<FromSubscribers, { type: T }> | undefined> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const i = inbox.findIndex((m) => m.type === type);
+        if (i >= 0) return inbox.splice(i, 1)[0] as Extract<FromSubscribers, { type: T }>;
+        const left = deadline - Date.now();
+        if (left <= 0 || child.exitCode !== null) return undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, left).unref();
+        });
+      }
+    },
+    async close() {
+      if (child.exitCode === null) child.send({ type: 'close' } satisfies ToSubscribers);
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      child.kill();
+    },
+  };
+}
+type Subscribers = ReturnType<typeof forkSubscribers>;
+
+let lastAt = 0;
+
+/** Flips the agent's status once; answers the latencies (ms) of the subscribers that got it in time. */
+async function flip(agent: MqttClient, subscribers: Subscribers, online: boolean, n: number): Promise<{ gql: number[]; mqtt: number[] }> {
+  // `at` must grow, or the gateway takes the status for an old one (docs/protocol.md section 8).
+  const at = (lastAt = Math.max(Date.now(), lastAt + 1));
+  const status = online ? 'ONLINE' : 'OFFLINE';
+  subscribers.send({ type: 'arm', at, status });
+  if (!(await subscribers.next('armed', 10_000))) throw new Error('the subscribers process does not answer');
   const message = online
     ? buildOnlineStatus({ at, role: 'STORE', version: 'bench', ip: '127.0.0.1', hostname: 'bench', roots: [], stream: 'bench-stream' })
     : buildOfflineStatus({ at, reason: 'stopped' });
-  const start = performance.now();
+  // Both processes read the same clock: performance.timeOrigin + performance.now().
+  const start = performance.timeOrigin + performance.now();
   await agent.publishAsync(statusTopic(AGENT), encodeMessage(message), { qos: 1, retain: true });
-  await done;
-  return { round, start };
+  let receipts = await subscribers.next('receipts', roundTimeoutMs(n));
+  if (!receipts) {
+    subscribers.send({ type: 'collect' });
+    receipts = await subscribers.next('receipts', 10_000);
+  }
+  return { gql: (receipts?.gql ?? []).map((x) => x - start), mqtt: (receipts?.mqtt ?? []).map((x) => x - start) };
 }
 
 async function measure(gw: Gateway, authorization: string, n: number, rounds: number): Promise<SubscriptionRun> {
-  const wsUrl = `${gw.url.replace(/^http/, 'ws')}/graphql`;
   const loadBefore = os.loadavg();
-  let t = performance.now();
-  const gqlClients = await openGraphqlSubscribers(wsUrl, authorization, n);
-  const mqttClients = await openMqttSubscribers(gw.brokerUrl, n);
-  const connectMs = performance.now() - t;
+  const subscribers = forkSubscribers();
   const agent = await mqtt.connectAsync(gw.brokerUrl, { clientId: AGENT, clean: true, reconnectPeriod: 0, protocolVersion: 4 });
   try {
-    // Subscriptions start asynchronously after `connected`: flip until one round reaches everyone.
+    let t = performance.now();
+    subscribers.send({ type: 'open', wsUrl: `${gw.url.replace(/^http/, 'ws')}/graphql`, brokerUrl: gw.brokerUrl, authorization, agent: AGENT, n });
+    if (!(await subscribers.next('opened', 60_000 + n * 60))) throw new Error(`the ${n} subscribers did not connect`);
+    const connectMs = performance.now() - t;
+    // Subscriptions start asynchronously after `connected`: flip until one reaches everyone.
     let ready = false;
     for (let i = 0; i < 10 && !ready; i++) {
-      const { round } = await flip(agent, i % 2 === 0, n);
+      const round = await flip(agent, subscribers, i % 2 === 0, n);
       ready = round.gql.length === n && round.mqtt.length === n;
     }
     if (!ready) throw new Error(`not every subscriber got the warm-up status (${n} of each wanted)`);
     const gql: number[] = [];
     const plain: number[] = [];
-    let gqlDelivered = 0;
-    let mqttDelivered = 0;
+    const profileDir = process.env.BENCH_PROFILE;
+    const profile = profileDir ? await startCpuProfile() : undefined;
     t = performance.now();
     for (let r = 0; r < rounds; r++) {
-      const { round, start } = await flip(agent, r % 2 === 1, n);
-      gql.push(...round.gql.map((x) => x - start));
-      plain.push(...round.mqtt.map((x) => x - start));
-      gqlDelivered += round.gql.length;
-      mqttDelivered += round.mqtt.length;
+      const round = await flip(agent, subscribers, r % 2 === 1, n);
+      gql.push(...round.gql);
+      plain.push(...round.mqtt);
     }
     const measureMs = performance.now() - t;
+    await profile?.stop(path.join(profileDir!, `subscriptions-n${n}.cpuprofile`));
     const loadAfter = os.loadavg();
+    const delivery = (xs: number[]) => ({ ...summarize(xs), p50: summarize(xs).median, p99: percentile(xs, 0.99), delivered: xs.length, expected: n * rounds });
     return {
       subscribers: n,
       rounds,
       connectMs: Math.round(connectMs),
       measureMs: Math.round(measureMs),
-      graphql: { ...summarize(gql), p50: summarize(gql).median, p99: percentile(gql, 0.99), delivered: gqlDelivered, expected: n * rounds },
-      mqtt: { ...summarize(plain), p50: summarize(plain).median, p99: percentile(plain, 0.99), delivered: mqttDelivered, expected: n * rounds },
+      graphql: delivery(gql),
+      mqtt: delivery(plain),
       loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))),
       loadAverageAfter: loadAfter.map((x) => Number(x.toFixed(2))),
     };
   } finally {
     await agent.endAsync(true).catch(() => undefined);
-    await Promise.all(gqlClients.map((c) => c.dispose()));
-    await Promise.all(mqttClients.map((c) => c.endAsync(true).catch(() => undefined)));
+    await subscribers.close();
   }
 }
 
