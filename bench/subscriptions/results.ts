@@ -11,6 +11,8 @@ export interface Delivery extends Stats {
 
 export interface SubscriptionRun {
   subscribers: number;
+  /** Plain MQTT subscribers beside them: N, except where the file limit caps it (older runs lack it). */
+  mqttSubscribers?: number;
   rounds: number;
   connectMs: number;
   measureMs: number;
@@ -42,13 +44,13 @@ function markdown(entries: SubscriptionEntry[]): string {
     'Embedded broker (aedes). Written by `bench/subscriptions/run.sh`; the latest run per database kind.',
     'Target (issue 12): GraphQL p99 < 50 ms at 1,000 subscribers, every event delivered.',
     '',
-    '| database | N | flips | GraphQL p50 | GraphQL p99 | GraphQL max | GraphQL delivered | MQTT p50 | MQTT p99 | MQTT delivered | load avg (1 min) before → after | when |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| database | N (GraphQL) | N (MQTT) | flips | GraphQL p50 | GraphQL p99 | GraphQL max | GraphQL delivered | MQTT p50 | MQTT p99 | MQTT delivered | load avg (1 min) before → after | when |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const e of entries)
     for (const r of e.runs)
       lines.push(
-        `| ${e.database === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'} | ${r.subscribers} | ${r.rounds} | ${r.graphql.p50.toFixed(1)} ms | **${r.graphql.p99.toFixed(1)} ms** | ${r.graphql.max.toFixed(1)} ms | ${r.graphql.delivered}/${r.graphql.expected} | ${r.mqtt.p50.toFixed(1)} ms | ${r.mqtt.p99.toFixed(1)} ms | ${r.mqtt.delivered}/${r.mqtt.expected} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} (${e.cpus} CPUs) | ${e.at} |`,
+        `| ${e.database === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'} | ${r.subscribers} | ${r.mqttSubscribers ?? r.subscribers} | ${r.rounds} | ${r.graphql.p50.toFixed(1)} ms | **${r.graphql.p99.toFixed(1)} ms** | ${r.graphql.max.toFixed(1)} ms | ${r.graphql.delivered}/${r.graphql.expected} | ${r.mqtt.p50.toFixed(1)} ms | ${r.mqtt.p99.toFixed(1)} ms | ${r.mqtt.delivered}/${r.mqtt.expected} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} (${e.cpus} CPUs) | ${e.at} |`,
       );
   if (entries[0]) lines.push('', '```graphql', entries[0].subscription, '```');
   return `${lines.join('\n')}\n`;
@@ -64,7 +66,11 @@ export function writeSubscriptionResults(dir: string, entry: SubscriptionEntry):
   } catch {
     entries = [];
   }
-  entries = [...entries.filter((x) => x.database !== entry.database), entry].sort((a, b) => a.database.localeCompare(b.database));
+  // A run of other sizes keeps the sizes it did not measure (10,000 takes minutes: run it alone).
+  const previous = entries.find((x) => x.database === entry.database)?.runs ?? [];
+  const sizes = new Set(entry.runs.map((r) => r.subscribers));
+  const merged = { ...entry, runs: [...previous.filter((r) => !sizes.has(r.subscribers)), ...entry.runs].sort((a, b) => a.subscribers - b.subscribers) };
+  entries = [...entries.filter((x) => x.database !== entry.database), merged].sort((a, b) => a.database.localeCompare(b.database));
   fs.writeFileSync(jsonPath, `${JSON.stringify({ benchmark: 'subscriptions', target: { graphqlP99MsAt1000: 50 }, entries }, null, 2)}\n`);
   const mdPath = path.join(dir, 'subscriptions.md');
   fs.writeFileSync(mdPath, markdown(entries));

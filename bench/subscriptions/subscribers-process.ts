@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { statusTopic } from '../../src/protocol/protocol.topics';
 
 export type ToSubscribers =
-  | { type: 'open'; wsUrl: string; brokerUrl: string; authorization: string; agent: string; n: number }
+  | { type: 'open'; wsUrl: string; brokerUrl: string; authorization: string; agent: string; n: number; mqttN: number }
   | { type: 'arm'; at: number; status: 'ONLINE' | 'OFFLINE' }
   | { type: 'collect' }
   | { type: 'close' };
@@ -24,6 +24,7 @@ export type FromSubscribers =
 /** Receipts of the current flip. MQTT subscribers see the agent's own `at`; GraphQL ones its status (an OFFLINE's `at` there is the gateway's receive time). */
 let current: { at: number; status: string; gql: number[]; mqtt: number[]; reported: boolean } | undefined;
 let n = 0;
+let mqttN = 0;
 const send = (m: FromSubscribers) => process.send!(m);
 const clock = () => performance.timeOrigin + performance.now();
 
@@ -38,7 +39,7 @@ function received(side: 'gql' | 'mqtt', key: number | string): void {
   // A retained status, or a late one of an earlier flip (flips alternate their status).
   if (!current || current.reported || (side === 'mqtt' ? current.at : current.status) !== key) return;
   current[side].push(now);
-  if (current.gql.length === n && current.mqtt.length === n) report();
+  if (current.gql.length === n && current.mqtt.length === mqttN) report();
 }
 
 /** Opens `count` clients `batch` at a time, so that neither server's accept queue is flooded. */
@@ -81,8 +82,9 @@ process.on('message', (m: ToSubscribers) => {
   void (async () => {
     if (m.type === 'open') {
       n = m.n;
+      mqttN = m.mqttN;
       gqlClients = await inBatches(n, () => openGraphql(m.wsUrl, m.authorization, m.agent));
-      mqttClients = await inBatches(n, (i) => openMqtt(m.brokerUrl, m.agent, i));
+      mqttClients = await inBatches(mqttN, (i) => openMqtt(m.brokerUrl, m.agent, i));
       send({ type: 'opened' });
     } else if (m.type === 'arm') {
       current = { at: m.at, status: m.status, gql: [], mqtt: [], reported: false };

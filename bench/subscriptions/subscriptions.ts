@@ -13,6 +13,7 @@
  * Run it with `bench/subscriptions/run.sh`. Environment:
  *   DATABASE_URL=postgres://...   a PostgreSQL server (the bench makes its own database); without it, PGlite
  *   BENCH_SUBSCRIBERS=1000        N (comma-separated for several runs, e.g. 1000,10000)
+ *   BENCH_MQTT_MAX=9000           at most this many MQTT subscribers (see mqttSubscribers)
  *   BENCH_ROUNDS=10               status flips measured per N (after one that checks every subscriber is ready)
  *   BENCH_OUT=bench/results       where subscriptions.json and .md go
  *   BENCH_PROFILE=/tmp/prof       a CPU profile of the measured flips only (subscriptions-n<N>.cpuprofile)
@@ -100,22 +101,30 @@ async function flip(agent: MqttClient, subscribers: Subscribers, online: boolean
   return { gql: (receipts?.gql ?? []).map((x) => x - start), mqtt: (receipts?.mqtt ?? []).map((x) => x - start) };
 }
 
+/**
+ * How many MQTT subscribers go beside N GraphQL ones. A process may open 20,000 files here
+ * (`ulimit -Hn`), and the gateway process holds the server end of both kinds (its WebSocket server
+ * and the embedded broker), so at 10,000 GraphQL subscribers the MQTT side is capped.
+ */
+const mqttSubscribers = (n: number) => Math.min(n, Number(process.env.BENCH_MQTT_MAX || 9_000));
+
 async function measure(gw: Gateway, authorization: string, n: number, rounds: number): Promise<SubscriptionRun> {
   const loadBefore = os.loadavg();
+  const mqttN = mqttSubscribers(n);
   const subscribers = forkSubscribers();
   const agent = await mqtt.connectAsync(gw.brokerUrl, { clientId: AGENT, clean: true, reconnectPeriod: 0, protocolVersion: 4 });
   try {
     let t = performance.now();
-    subscribers.send({ type: 'open', wsUrl: `${gw.url.replace(/^http/, 'ws')}/graphql`, brokerUrl: gw.brokerUrl, authorization, agent: AGENT, n });
+    subscribers.send({ type: 'open', wsUrl: `${gw.url.replace(/^http/, 'ws')}/graphql`, brokerUrl: gw.brokerUrl, authorization, agent: AGENT, n, mqttN });
     if (!(await subscribers.next('opened', 60_000 + n * 60))) throw new Error(`the ${n} subscribers did not connect`);
     const connectMs = performance.now() - t;
     // Subscriptions start asynchronously after `connected`: flip until one reaches everyone.
     let ready = false;
     for (let i = 0; i < 10 && !ready; i++) {
       const round = await flip(agent, subscribers, i % 2 === 0, n);
-      ready = round.gql.length === n && round.mqtt.length === n;
+      ready = round.gql.length === n && round.mqtt.length === mqttN;
     }
-    if (!ready) throw new Error(`not every subscriber got the warm-up status (${n} of each wanted)`);
+    if (!ready) throw new Error(`not every subscriber got the warm-up status (${n} GraphQL and ${mqttN} MQTT wanted)`);
     const gql: number[] = [];
     const plain: number[] = [];
     const profileDir = process.env.BENCH_PROFILE;
@@ -129,14 +138,21 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
     const measureMs = performance.now() - t;
     await profile?.stop(path.join(profileDir!, `subscriptions-n${n}.cpuprofile`));
     const loadAfter = os.loadavg();
-    const delivery = (xs: number[]) => ({ ...summarize(xs), p50: summarize(xs).median, p99: percentile(xs, 0.99), delivered: xs.length, expected: n * rounds });
+    const delivery = (xs: number[], of: number) => ({
+      ...summarize(xs),
+      p50: summarize(xs).median,
+      p99: percentile(xs, 0.99),
+      delivered: xs.length,
+      expected: of * rounds,
+    });
     return {
       subscribers: n,
       rounds,
       connectMs: Math.round(connectMs),
       measureMs: Math.round(measureMs),
-      graphql: delivery(gql),
-      mqtt: delivery(plain),
+      mqttSubscribers: mqttN,
+      graphql: delivery(gql, n),
+      mqtt: delivery(plain, mqttN),
       loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))),
       loadAverageAfter: loadAfter.map((x) => Number(x.toFixed(2))),
     };
