@@ -10,6 +10,8 @@ export interface Delivery extends Stats {
 }
 
 export interface SubscriptionRun {
+  /** When this size was measured (runs of other sizes are kept from earlier runs; older runs lack it). */
+  at?: string;
   subscribers: number;
   /** Plain MQTT subscribers beside them: N, except where the file limit caps it (older runs lack it). */
   mqttSubscribers?: number;
@@ -50,7 +52,7 @@ function markdown(entries: SubscriptionEntry[]): string {
   for (const e of entries)
     for (const r of e.runs)
       lines.push(
-        `| ${e.database === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'} | ${r.subscribers} | ${r.mqttSubscribers ?? r.subscribers} | ${r.rounds} | ${r.graphql.p50.toFixed(1)} ms | **${r.graphql.p99.toFixed(1)} ms** | ${r.graphql.max.toFixed(1)} ms | ${r.graphql.delivered}/${r.graphql.expected} | ${r.mqtt.p50.toFixed(1)} ms | ${r.mqtt.p99.toFixed(1)} ms | ${r.mqtt.delivered}/${r.mqtt.expected} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} (${e.cpus} CPUs) | ${e.at} |`,
+        `| ${e.database === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'} | ${r.subscribers} | ${r.mqttSubscribers ?? r.subscribers} | ${r.rounds} | ${r.graphql.p50.toFixed(1)} ms | **${r.graphql.p99.toFixed(1)} ms** | ${r.graphql.max.toFixed(1)} ms | ${r.graphql.delivered}/${r.graphql.expected} | ${r.mqtt.p50.toFixed(1)} ms | ${r.mqtt.p99.toFixed(1)} ms | ${r.mqtt.delivered}/${r.mqtt.expected} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} (${e.cpus} CPUs) | ${r.at ?? e.at} |`,
       );
   if (entries[0]) lines.push('', '```graphql', entries[0].subscription, '```');
   return `${lines.join('\n')}\n`;

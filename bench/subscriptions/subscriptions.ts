@@ -146,6 +146,7 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
       expected: of * rounds,
     });
     return {
+      at: new Date().toISOString(),
       subscribers: n,
       rounds,
       connectMs: Math.round(connectMs),
