@@ -5,8 +5,10 @@
  * Seeds 10,000 clients, 2,000 jobs, 5,000 tasks and their bindings with bulk SQL, starts the
  * gateway in this process, then times "a page of 20 jobs with their task, group and client
  * counts and the names of their first 5 tasks" as a GraphQL query over HTTP against the same data
- * read with hand-written SQL over `pg`. Both sides read the same page in each iteration (pages
- * cycle through the whole job list) and the two are interleaved, so a busy machine slows both.
+ * read with hand-written SQL over `pg` and, on PostgreSQL, as PostGraphile 4's equivalent query over
+ * HTTP (postgraphile-peer.ts, same process, same database). Every side reads the same page in each
+ * iteration (pages cycle through the whole job list) and the sides are interleaved with their order
+ * rotating, so a busy machine slows all of them.
  *
  * Run it with `bench/graphql-vs-sql/run.sh` (compiles src/ and this folder with swc, then runs it).
  * Environment:
@@ -33,6 +35,7 @@ import { buildGraphqlSchema } from '../../src/graphql/schema';
 import { silentLogger } from '../../src/runtime/logger';
 import { summarize, writeResults, type BenchEntry, type Stats } from './results';
 import { scratchDatabase } from '../support/scratch-database';
+import { POSTGRAPHILE_PAGE_QUERY, startPostGraphile, type PostGraphilePage, type PostGraphilePeer } from './postgraphile-peer';
 
 const SIZES = { clients: 10_000, jobs: 2_000, tasks: 5_000, groups: 500, membersPerGroup: 20 };
 const PAGE_SIZE = 20;
@@ -109,21 +112,24 @@ async function seed(gw: Gateway): Promise<Record<string, number>> {
  * figure too.)
  */
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
+/** PostGraphile's side gets a connection of its own, kept alive the same way. */
+const peerKeepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
 /** The bench's session (set once the gateway is up): every GraphQL request carries it, as a console's would. */
 let authorization = '';
 
-function postJson(url: string, body: string): Promise<{ status: number; body: unknown }> {
+function postJson(url: string, body: string, agent = keepAlive, auth = authorization): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       {
         method: 'POST',
-        agent: keepAlive,
+        agent,
         headers: {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
           'content-length': Buffer.byteLength(body),
-          authorization,
+          // PostGraphile without a JWT secret refuses any bearer token, so its side sends none.
+          ...(auth ? { authorization: auth } : {}),
         },
       },
       (res) => {
@@ -149,6 +155,30 @@ async function graphqlPage(url: string, pageNo: number): Promise<JobsPage> {
   const body = res.body as { data?: { jobs: JobsPage }; errors?: unknown[] };
   if (res.status !== 200 || body.errors) throw new Error(`GraphQL answered ${res.status}: ${JSON.stringify(body.errors)}`);
   return body.data!.jobs;
+}
+
+/** The same page from PostGraphile, reshaped to the SDES answer so that the two can be compared. */
+async function postgraphilePage(url: string, pageNo: number): Promise<JobsPage> {
+  const res = await postJson(
+    url,
+    JSON.stringify({ query: POSTGRAPHILE_PAGE_QUERY, variables: { first: PAGE_SIZE, offset: (pageNo - 1) * PAGE_SIZE } }),
+    peerKeepAlive,
+    '',
+  );
+  const body = res.body as { data?: { allJobs: PostGraphilePage }; errors?: unknown[] };
+  if (res.status !== 200 || body.errors) throw new Error(`PostGraphile answered ${res.status}: ${JSON.stringify(body.errors)}`);
+  const { totalCount, nodes } = body.data!.allJobs;
+  return {
+    totalCount,
+    nodes: nodes.map((n) => ({
+      id: n.id,
+      name: n.name,
+      tasksCount: n.jobTasksByJobId.totalCount,
+      groupsCount: n.jobGroupsByJobId.totalCount,
+      clientsCount: n.jobClientsByJobId.totalCount,
+      tasks: n.firstTasks.nodes.map((t) => ({ name: t.taskByTaskId.name })),
+    })),
+  };
 }
 
 /** The same request sent with Node's `fetch` (undici), for comparison. */
@@ -237,6 +267,7 @@ async function main(): Promise<void> {
   });
   let gw: Gateway | undefined;
   let pg: PgClient | undefined;
+  let peer: PostGraphilePeer | undefined;
   try {
     let t = performance.now();
     gw = await startGateway({ config, logger: silentLogger() });
@@ -254,12 +285,18 @@ async function main(): Promise<void> {
     pg = new PgClient({ connectionString: String(gw.db.orm.config.get('clientUrl')) });
     await pg.connect();
     const url = `${gw.url}/graphql`;
+    // PostGraphile only on PostgreSQL: the embedded PGlite serves one connection at a time.
+    if (kind === 'external') peer = await startPostGraphile(String(gw.db.orm.config.get('clientUrl')));
+    const peerUrl = peer?.url;
 
-    // Both sides answer the same page the same way.
+    // Every side answers the same page the same way.
     for (const pageNo of [1, 2, 57, PAGES]) {
       const [a, b] = [await graphqlPage(url, pageNo), await sqlPage(pg, pageNo)];
-      if (JSON.stringify(a) !== JSON.stringify(b))
-        throw new Error(`page ${pageNo} differs:\nGraphQL ${JSON.stringify(a).slice(0, 400)}\nSQL     ${JSON.stringify(b).slice(0, 400)}`);
+      const c = peerUrl ? await postgraphilePage(peerUrl, pageNo) : b;
+      if (JSON.stringify(a) !== JSON.stringify(b) || JSON.stringify(c) !== JSON.stringify(b))
+        throw new Error(
+          `page ${pageNo} differs:\nGraphQL ${JSON.stringify(a).slice(0, 400)}\nSQL     ${JSON.stringify(b).slice(0, 400)}\nPostGraphile ${JSON.stringify(c).slice(0, 400)}`,
+        );
     }
     const sample = await graphqlPage(url, 1);
     // The gateway's scheduler queries the database every second: take the fewest of a few tries.
@@ -274,20 +311,21 @@ async function main(): Promise<void> {
       await graphqlPage(url, pageOf(i));
       await graphqlPageWithFetch(url, pageOf(i));
       await sqlPage(pg, pageOf(i));
+      if (peerUrl) await postgraphilePage(peerUrl, pageOf(i));
     }
     const gqlTimes: number[] = [];
     const sqlTimes: number[] = [];
     const floorTimes: number[] = [];
     const fetchTimes: number[] = [];
+    const peerTimes: number[] = [];
     for (let i = 0; i < iterations; i++) {
-      // Alternate which side goes first, so neither always follows the other's cache warm-up.
-      if (i % 2) {
-        sqlTimes.push(await time(() => sqlPage(pg!, pageOf(i))));
-        gqlTimes.push(await time(() => graphqlPage(url, pageOf(i))));
-      } else {
-        gqlTimes.push(await time(() => graphqlPage(url, pageOf(i))));
-        sqlTimes.push(await time(() => sqlPage(pg!, pageOf(i))));
-      }
+      // Rotate which side goes first, so none always follows another's cache warm-up.
+      const round: (() => Promise<void>)[] = [
+        async () => void gqlTimes.push(await time(() => graphqlPage(url, pageOf(i)))),
+        async () => void sqlTimes.push(await time(() => sqlPage(pg!, pageOf(i)))),
+        ...(peerUrl ? [async () => void peerTimes.push(await time(() => postgraphilePage(peerUrl, pageOf(i))))] : []),
+      ];
+      for (let k = 0; k < round.length; k++) await round[(i + k) % round.length]();
       // The fixed cost of the door: an operation that reads nothing, over the same HTTP path.
       floorTimes.push(await time(() => graphqlTrivial(url)));
       fetchTimes.push(await time(() => graphqlPageWithFetch(url, pageOf(i))));
@@ -311,6 +349,7 @@ async function main(): Promise<void> {
     const loadAfter = os.loadavg();
     const graphql = summarize(gqlTimes);
     const sql = summarize(sqlTimes);
+    const postgraphile = peer ? summarize(peerTimes) : undefined;
     const entry: BenchEntry = {
       database: kind,
       databaseVersion: ((await pg.query('select version() as v')).rows[0] as { v: string }).v.split(' on ')[0],
@@ -335,14 +374,31 @@ async function main(): Promise<void> {
       sqlStatementsPerGraphqlRequest: statements.length,
       graphqlStatements: statements,
       samplePage: { totalCount: sample.totalCount, firstNode: sample.nodes[0] },
+      ...(peer && postgraphile
+        ? {
+            postgraphile: {
+              version: peer.version,
+              query: POSTGRAPHILE_PAGE_QUERY,
+              overHttp: postgraphile,
+              ratioMedian: Number((graphql.median / postgraphile.median).toFixed(2)),
+              ratioP95: Number((graphql.p95 / postgraphile.p95).toFixed(2)),
+              ratioToSqlMedian: Number((postgraphile.median / sql.median).toFixed(2)),
+            },
+          }
+        : {}),
     };
     const fmt = (s: Stats) => `median ${s.median.toFixed(2)} ms, p95 ${s.p95.toFixed(2)} ms, mean ${s.mean.toFixed(2)} ms`;
     console.log(`GraphQL over HTTP:   ${fmt(graphql)}`);
     console.log(`hand-written SQL:    ${fmt(sql)}`);
+    if (entry.postgraphile) console.log(`PostGraphile ${entry.postgraphile.version} over HTTP: ${fmt(entry.postgraphile.overHttp)}`);
     console.log(`GraphQL in-process:  ${fmt(entry.graphqlInProcess)} (resolvers, loaders, services, ORM; no HTTP, no Apollo)`);
     console.log(`{ __typename } over HTTP: ${fmt(entry.graphqlTrivialOverHttp)} (the door alone: HTTP client, express, Apollo; no database)`);
     console.log(`GraphQL with fetch:  ${fmt(entry.graphqlOverHttpWithFetch!)} (the same request sent with Node's fetch)`);
     console.log(`ratio (GraphQL / SQL): median ${entry.ratioMedian}, p95 ${entry.ratioP95}; target <= 2.0: ${entry.ratioMedian <= 2 ? 'met' : 'NOT met'}`);
+    if (entry.postgraphile)
+      console.log(
+        `ratio (SDES / PostGraphile): median ${entry.postgraphile.ratioMedian}, p95 ${entry.postgraphile.ratioP95}; target <= 0.8: ${entry.postgraphile.ratioMedian <= 0.8 ? 'met' : 'NOT met'} (PostGraphile / SQL: median ${entry.postgraphile.ratioToSqlMedian})`,
+      );
     console.log(
       `SQL statements per GraphQL request: ${statements.length}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} -> ${loadAfter.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`,
     );
@@ -350,6 +406,8 @@ async function main(): Promise<void> {
     console.log(`wrote ${written.join(', ')}`);
   } finally {
     keepAlive.destroy();
+    peerKeepAlive.destroy();
+    await peer?.stop().catch(() => undefined);
     await pg?.end().catch(() => undefined);
     await gw?.stop();
     await benchDb?.drop();

@@ -37,6 +37,17 @@ export interface BenchEntry {
   sqlStatementsPerGraphqlRequest: number;
   graphqlStatements: string[];
   samplePage: unknown;
+  /** PostGraphile 4 answering the same page on the same database (PostgreSQL runs only; older entries lack it). */
+  postgraphile?: {
+    version: string;
+    query: string;
+    overHttp: Stats;
+    /** SDES GraphQL / PostGraphile (target ≤ 0.8). */
+    ratioMedian: number;
+    ratioP95: number;
+    /** PostGraphile / hand-written SQL. */
+    ratioToSqlMedian: number;
+  };
 }
 
 const round = (x: number) => Number(x.toFixed(3));
@@ -63,14 +74,16 @@ function markdown(entries: BenchEntry[]): string {
     'A page of 20 jobs with their task, group and client counts and the names of their first 5 tasks:',
     'the GraphQL query over HTTP (`POST /graphql` to the gateway in the same process) against the same',
     'page read with hand-written SQL over `pg` (one statement for the page, one for the total). Written',
-    'by `bench/graphql-vs-sql/run.sh`; the latest run per database kind. Target: median ratio ≤ 2.0.',
+    'by `bench/graphql-vs-sql/run.sh`; the latest run per database kind. On PostgreSQL the same page is also',
+    'asked of PostGraphile 4 (its equivalent query below, `dynamicJson`, `disableDefaultMutations`, same process,',
+    'same database), interleaved in the same run. Targets (issue 12): SDES / SQL median ≤ 2.0, SDES / PostGraphile median ≤ 0.8.',
     '',
-    '| database | GraphQL median | GraphQL p95 | SQL median | SQL p95 | ratio (median) | ratio (p95) | GraphQL in-process median | `{ __typename }` over HTTP median | floor ratio | GraphQL median with `fetch` | statements / request | load avg (1 min) before → after | when |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| database | GraphQL median | GraphQL p95 | SQL median | SQL p95 | ratio (median) | ratio (p95) | PostGraphile median | PostGraphile p95 | SDES / PostGraphile (median) | SDES / PostGraphile (p95) | GraphQL in-process median | `{ __typename }` over HTTP median | floor ratio | GraphQL median with `fetch` | statements / request | load avg (1 min) before → after | when |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const e of entries) {
     lines.push(
-      `| ${e.database === 'embedded' ? 'embedded PGlite' : e.databaseVersion} | ${e.graphqlOverHttp.median.toFixed(2)} ms | ${e.graphqlOverHttp.p95.toFixed(2)} ms | ${e.handWrittenSql.median.toFixed(2)} ms | ${e.handWrittenSql.p95.toFixed(2)} ms | **${e.ratioMedian}** | ${e.ratioP95} | ${e.graphqlInProcess.median.toFixed(2)} ms | ${e.graphqlTrivialOverHttp?.median.toFixed(2) ?? '–'} ms | ${e.graphqlTrivialOverHttp ? ((e.graphqlTrivialOverHttp.median + e.handWrittenSql.median) / e.handWrittenSql.median).toFixed(2) : '–'} | ${e.graphqlOverHttpWithFetch ? `${e.graphqlOverHttpWithFetch.median.toFixed(2)} ms` : '–'} | ${e.sqlStatementsPerGraphqlRequest} | ${e.loadAverageBefore[0]} → ${e.loadAverageAfter[0]} (${e.cpus} CPUs) | ${e.at} |`,
+      `| ${e.database === 'embedded' ? 'embedded PGlite' : e.databaseVersion} | ${e.graphqlOverHttp.median.toFixed(2)} ms | ${e.graphqlOverHttp.p95.toFixed(2)} ms | ${e.handWrittenSql.median.toFixed(2)} ms | ${e.handWrittenSql.p95.toFixed(2)} ms | **${e.ratioMedian}** | ${e.ratioP95} | ${e.postgraphile ? `${e.postgraphile.overHttp.median.toFixed(2)} ms | ${e.postgraphile.overHttp.p95.toFixed(2)} ms | **${e.postgraphile.ratioMedian}** | ${e.postgraphile.ratioP95}` : '– | – | – | –'} | ${e.graphqlInProcess.median.toFixed(2)} ms | ${e.graphqlTrivialOverHttp?.median.toFixed(2) ?? '–'} ms | ${e.graphqlTrivialOverHttp ? ((e.graphqlTrivialOverHttp.median + e.handWrittenSql.median) / e.handWrittenSql.median).toFixed(2) : '–'} | ${e.graphqlOverHttpWithFetch ? `${e.graphqlOverHttpWithFetch.median.toFixed(2)} ms` : '–'} | ${e.sqlStatementsPerGraphqlRequest} | ${e.loadAverageBefore[0]} → ${e.loadAverageAfter[0]} (${e.cpus} CPUs) | ${e.at} |`,
     );
   }
   const e = entries[0];
@@ -93,6 +106,12 @@ function markdown(entries: BenchEntry[]): string {
       e.query,
       '```',
       '',
+      ...entries
+        .flatMap((x) =>
+          x.postgraphile ? ['', `PostGraphile ${x.postgraphile.version}'s query for the same page:`, '', '```graphql', x.postgraphile.query, '```'] : [],
+        )
+        .slice(0, 7),
+      '',
       '```sql',
       ...e.sql.map((s) => `${s};`),
       '```',
@@ -112,7 +131,10 @@ export function writeResults(dir: string, entry: BenchEntry): string[] {
     entries = [];
   }
   entries = [...entries.filter((x) => x.database !== entry.database), entry].sort((a, b) => a.database.localeCompare(b.database));
-  fs.writeFileSync(jsonPath, `${JSON.stringify({ benchmark: 'graphql-vs-sql', target: { ratioMedian: 2.0 }, entries }, null, 2)}\n`);
+  fs.writeFileSync(
+    jsonPath,
+    `${JSON.stringify({ benchmark: 'graphql-vs-sql', target: { ratioMedian: 2.0, ratioToPostgraphileMedian: 0.8 }, entries }, null, 2)}\n`,
+  );
   const mdPath = path.join(dir, 'graphql-vs-sql.md');
   fs.writeFileSync(mdPath, markdown(entries));
   return [jsonPath, mdPath];

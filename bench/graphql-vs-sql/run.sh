@@ -10,5 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/.bench-dist/graphql-vs-sql"
 cd "$ROOT"
 rm -rf "$OUT"
-npx swc src bench/graphql-vs-sql bench/support test/support/auth.ts -d "$OUT" --copy-files --quiet
+npx swc src bench/graphql-vs-sql bench/support test/support/auth.ts -d "$OUT" --copy-files --quiet --ignore "**/node_modules/**"
+# PostGraphile 4, the peer on PostgreSQL, has an install of its own (see postgraphile-peer.ts).
+[ -d bench/graphql-vs-sql/postgraphile-peer/node_modules/postgraphile ] || npm ci --prefix bench/graphql-vs-sql/postgraphile-peer --no-audit --no-fund --loglevel=error
 exec node ${BENCH_NODE_ARGS:-} "$OUT/bench/graphql-vs-sql/bench.js"
