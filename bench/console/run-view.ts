@@ -35,7 +35,33 @@ const PROBE = `(() => {
   new PerformanceObserver((list) => { for (const e of list.getEntries()) m.longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
 })()`;
 
+const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
+
+/** bench/results/console-run-view.json (every run) and .md (the latest), with the load average. */
+function writeResults(result: Record<string, unknown>, line: string): void {
+  fs.mkdirSync(OUT, { recursive: true });
+  const jsonFile = path.join(OUT, 'console-run-view.json');
+  const all = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as unknown[]) : [];
+  all.push({ ...result, loadAfter: os.loadavg() });
+  fs.writeFileSync(jsonFile, `${JSON.stringify(all, null, 2)}\n`);
+  const md = [
+    '# Console run view under a large run',
+    '',
+    `${String(result.at)} · \`bench/console/run.sh\` · Node ${process.version} · ${os.cpus().length} CPUs; load average (1, 5, 15 min) before ${(result.load as number[]).map((x) => x.toFixed(2)).join(' ')}, after ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+    '',
+    line,
+    '',
+    'Frames are counted with requestAnimationFrame and long tasks with PerformanceObserver("longtask") in the page, from the run view opening to the last client drawn as ended; the agents are bench/fanout\'s simulated ones, in one child process on the same machine as the gateway and Chromium.',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(OUT, 'console-run-view.md'), md);
+}
+
 async function main(): Promise<void> {
+  const load = os.loadavg();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-bench-console-'));
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', SDES_DATA_DIR: dataDir, SDES_ADMIN_PASSWORD: PASSWORD });
   const gateway = await startGateway({ config, logger: silentLogger() });
@@ -101,9 +127,23 @@ async function main(): Promise<void> {
     const m = (await page.evaluate('window.__bench')) as { frames: number; longTasks: number[] };
     const longest = Math.max(0, ...m.longTasks);
     const blocked = m.longTasks.reduce((a, b) => a + b, 0);
-    console.log(
+    const fps = m.frames / (streamedMs / 1000);
+    const line =
       `console run view, ${N} clients: run streamed in ${streamedMs} ms (${Date.now() - started} ms from Run now); ` +
-        `${(m.frames / (streamedMs / 1000)).toFixed(1)} frames/s; ${m.longTasks.length} long tasks, longest ${longest.toFixed(0)} ms, ${blocked.toFixed(0)} ms in all`,
+      `${fps.toFixed(1)} frames/s; ${m.longTasks.length} long tasks, longest ${longest.toFixed(0)} ms, ${blocked.toFixed(0)} ms in all`;
+    console.log(line);
+    writeResults(
+      {
+        at: new Date().toISOString(),
+        clients: N,
+        streamedMs,
+        framesPerSecond: fps,
+        longTasks: m.longTasks.length,
+        longestTaskMs: longest,
+        blockedMs: blocked,
+        load,
+      },
+      line,
     );
     await browser.close();
   } finally {
