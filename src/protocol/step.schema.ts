@@ -1,29 +1,16 @@
 import { z } from 'zod';
+import { OVERWRITE_MODES, STEP_TYPES, type OverwriteMode, type StepType } from './step-kinds';
 
 /** Ids chosen by the management server (database ids or UUIDs); the agent only echoes them. */
 export const idSchema = z.union([z.string().min(1).max(200), z.number().int()]);
 export type Id = z.infer<typeof idSchema>;
 
-export const STEP_TYPES = [
-  'COPY_FILE',
-  'DELETE_FILE',
-  'EXECUTE_FILE',
-  'WAIT_FLAG_FILE',
-  'GET_FILE_STATUS',
-  'IF',
-  'SEND_FILE',
-  'RECV_FILE',
-  'BROADCAST',
-  'UPLOAD_TO_SERVER',
-] as const;
-export type StepType = (typeof STEP_TYPES)[number];
+export { OVERWRITE_MODES, STEP_TYPES, type OverwriteMode, type StepType };
+
 export const stepTypeSchema = z.enum(STEP_TYPES);
 
 /** Steps that move bytes between machines; v1 agents answer them FAILED "not supported" (docs/protocol.md, Transfers). */
 export const TRANSFER_STEP_TYPES: readonly StepType[] = ['SEND_FILE', 'RECV_FILE', 'BROADCAST', 'UPLOAD_TO_SERVER'];
-
-export const OVERWRITE_MODES = ['OVERWRITE', 'NOT_OVERWRITE', 'COMPARE_OVERWRITE'] as const;
-export type OverwriteMode = (typeof OVERWRITE_MODES)[number];
 
 /**
  * One step of a task's script. Optional fields may be absent or null (the management server

@@ -5,21 +5,9 @@
  * (required paths per type, IF shape) and names the step at fault by its position, e.g.
  * `[0].true[1].filePath`; `stepPath` builds the same names so the error lands on its input.
  */
-export const STEP_TYPES = [
-  'COPY_FILE',
-  'DELETE_FILE',
-  'EXECUTE_FILE',
-  'WAIT_FLAG_FILE',
-  'GET_FILE_STATUS',
-  'IF',
-  'SEND_FILE',
-  'RECV_FILE',
-  'BROADCAST',
-  'UPLOAD_TO_SERVER',
-] as const;
-export type StepType = (typeof STEP_TYPES)[number];
+import { OVERWRITE_MODES, STEP_TYPES, type StepType } from '../../protocol/step-kinds';
 
-export const OVERWRITE_MODES = ['OVERWRITE', 'NOT_OVERWRITE', 'COMPARE_OVERWRITE'] as const;
+export { OVERWRITE_MODES, STEP_TYPES, type StepType };
 
 export type Branch = 'conditions' | 'whenTrue' | 'whenFalse';
 
