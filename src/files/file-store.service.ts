@@ -4,6 +4,7 @@ import { Client, StoredFile, type StoredFileKind, type StoredFileStatus } from '
 import type { EntityChangedEvent, LivePubSub } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
+import { repeatAfterEach, unrefSetTimer, type SetTimer } from '../runtime/timers';
 import { errors } from '../services/errors';
 import { applyNameFilter, applyTimeRanges, type TimeRange, type Where } from '../services/filters';
 import { orderByOf, type FileOrderField, type OrderBy } from '../services/ordering';
@@ -61,18 +62,9 @@ export interface FileStoreServiceOptions {
   setTimer?: SetTimer;
 }
 
-/** Arms a one-shot timer; returns its cancel function (as the scheduler's). Tests pass their own. */
-export type SetTimer = (fn: () => void, ms: number) => () => void;
-
 /** `updatedAt` is written at most this often while chunks arrive: retention only needs hours. */
 const TOUCH_EVERY_MS = 60_000;
 const WRITER_SWEEP_MS = 10_000;
-
-const defaultSetTimer: SetTimer = (fn, ms) => {
-  const timer = setTimeout(fn, ms);
-  timer.unref();
-  return () => clearTimeout(timer);
-};
 
 /**
  * The management server's file store: metadata in PostgreSQL (`stored_file`, so every gateway on
@@ -94,10 +86,9 @@ export class FileStoreService {
   private readonly writers: OpenWriters;
   private readonly readers: OpenReaders;
   private retention: Promise<unknown> = Promise.resolve();
-  private cancels: (() => void)[] = [];
-  private running = false;
+  private stopTimers: (() => void)[] = [];
 
-  constructor({ orm, storage, clock, logger, pubsub, retentionEveryMs = 600_000, setTimer = defaultSetTimer }: FileStoreServiceOptions) {
+  constructor({ orm, storage, clock, logger, pubsub, retentionEveryMs = 600_000, setTimer = unrefSetTimer }: FileStoreServiceOptions) {
     this.orm = orm;
     this.storage = storage;
     this.clock = clock;
@@ -376,27 +367,17 @@ export class FileStoreService {
 
   /** Applies retention now and every `retentionEveryMs`, and closes idle writers. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    const every = (ms: number, fn: () => Promise<unknown>, first = ms) => {
-      const arm = (delay: number) => {
-        const cancel = this.setTimer(() => {
-          this.cancels = this.cancels.filter((c) => c !== cancel);
-          void fn().finally(() => this.running && arm(ms));
-        }, delay);
-        this.cancels.push(cancel);
-      };
-      arm(first);
-    };
-    every(this.retentionEveryMs, () => this.applyRetentionSafely(), 0);
-    every(WRITER_SWEEP_MS, () => Promise.all([this.writers.sweep(), this.readers.sweep()]));
+    if (this.stopTimers.length) return;
+    this.stopTimers = [
+      repeatAfterEach(this.setTimer, this.retentionEveryMs, () => this.applyRetentionSafely(), 0),
+      repeatAfterEach(this.setTimer, WRITER_SWEEP_MS, () => Promise.all([this.writers.sweep(), this.readers.sweep()])),
+    ];
   }
 
   /** Stops the timers, waits for retention in progress and closes the writers. */
   async stop(): Promise<void> {
-    this.running = false;
-    for (const cancel of this.cancels) cancel();
-    this.cancels = [];
+    for (const stop of this.stopTimers) stop();
+    this.stopTimers = [];
     await this.retention;
     await this.writers.closeAll();
     await this.readers.closeAll();

@@ -11,4 +11,4 @@ export {
 export type { FileStoreUsage, RemovalReason, RemovedFile } from './file-retention';
 export { contentPathOf, MAX_NAME_LENGTH, type BeginFileInput } from './stored-file.rules';
 export { FILE_STORE_DEFAULTS, type FileStoreSettings } from './file-store.settings';
-export type { SetTimer } from './file-store.service';
+export type { SetTimer } from '../runtime/timers';

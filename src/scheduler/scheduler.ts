@@ -3,6 +3,7 @@ import { Job } from '../entities';
 import type { LivePubSub } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
+import { repeatAfterEach, unrefSetTimer, type SetTimer } from '../runtime/timers';
 import { ExecutionService } from '../services/execution.service';
 import { managementTimeZone, nextFireTime } from '../services/schedule';
 import type { RunDispatcher, ServiceContext } from '../services/service-context';
@@ -14,9 +15,6 @@ export interface SweepingLifecycle {
   /** Retries failed reports whose retryWait is over and ends what ran past its deadline. */
   sweep(): Promise<void>;
 }
-
-/** Arms a one-shot timer; returns its cancel function. Tests pass their own. */
-export type SetTimer = (fn: () => void, ms: number) => () => void;
 
 export interface SchedulerOptions {
   orm: MikroORM;
@@ -42,13 +40,6 @@ export interface Scheduler {
   tick(): Promise<void>;
 }
 
-const defaultSetTimer: SetTimer = (fn, ms) => {
-  const timer = setTimeout(fn, ms);
-  // The HTTP server keeps a gateway alive; a pending tick must not keep a test or a script alive.
-  timer.unref();
-  return () => clearTimeout(timer);
-};
-
 /**
  * The job scheduler (DOMAIN.md "Schedules"; decisions in docs/scheduler.md).
  *
@@ -73,12 +64,11 @@ export function createScheduler({
   dispatcher,
   pubsub,
   tickMs = 1000,
-  setTimer = defaultSetTimer,
+  setTimer = unrefSetTimer,
 }: SchedulerOptions): Scheduler {
   const logger = baseLogger.child({ part: 'scheduler' });
   let current: Promise<void> = Promise.resolve();
-  let running = false;
-  let cancelTimer: (() => void) | undefined;
+  let stopTicking: (() => void) | undefined;
   let lastTimeZone: string | undefined;
   let lastSwitch: boolean | undefined;
 
@@ -200,25 +190,13 @@ export function createScheduler({
     return current;
   }
 
-  function arm(): void {
-    cancelTimer = setTimer(() => {
-      cancelTimer = undefined;
-      void tick().finally(() => {
-        if (running) arm();
-      });
-    }, tickMs);
-  }
-
   return {
     start() {
-      if (running) return;
-      running = true;
-      arm();
+      stopTicking ??= repeatAfterEach(setTimer, tickMs, tick);
     },
     async stop() {
-      running = false;
-      cancelTimer?.();
-      cancelTimer = undefined;
+      stopTicking?.();
+      stopTicking = undefined;
       await current;
     },
     tick,
