@@ -126,6 +126,8 @@ export async function enrol({
         logger.warn({ err: err.message }, `enrolment connection: ${err.message} (retrying)`);
       });
       client.on('message', (_topic, payload) => {
+        // The gateway clearing its retained answer (docs/protocol.md 9.1).
+        if (payload.length === 0) return;
         let answer;
         try {
           answer = enrolAnswerSchema.parse(JSON.parse(payload.toString('utf8')));

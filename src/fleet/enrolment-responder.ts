@@ -16,6 +16,9 @@ import type { Logger } from '../runtime/logger';
 import { AgentCredentialService } from '../services/agent-credential.service';
 import type { AgentRegistry } from './agent-registry';
 
+/** How long an enrolment answer stays retained: the agent's default wait for one (src/agent/enrolment.ts). */
+export const ANSWER_RETAINED_MS = 120_000;
+
 export interface EnrolmentResponder {
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -50,10 +53,24 @@ export function createEnrolmentResponder({
   /** With several gateways, one answers each request (without it each answers, with the same credential). */
   shareGroup?: string;
 }): EnrolmentResponder {
-  const answer = (session: string, message: EnrolAnswer) =>
-    mqtt.publish(enrolCredentialTopic(session), JSON.stringify(message), { qos: 1 }, (err) => {
+  // Answers are retained for a while: an enrolling agent that lost its connection before the
+  // answer came (on Mosquitto every enrolling client has the id `sdes-enrol`, so agents enrolling
+  // together close each other's connections) finds it on its next subscription. The answer is
+  // sealed to its asker, so keeping it on the broker tells nobody else anything; it is cleared
+  // once the agent had time to read it, or when this gateway stops.
+  const retained = new Map<string, NodeJS.Timeout>();
+  const clear = (session: string) => {
+    clearTimeout(retained.get(session));
+    retained.delete(session);
+    mqtt.publish(enrolCredentialTopic(session), '', { qos: 1, retain: true });
+  };
+  const answer = (session: string, message: EnrolAnswer) => {
+    mqtt.publish(enrolCredentialTopic(session), JSON.stringify(message), { qos: 1, retain: true }, (err) => {
       if (err) logger.warn({ err, session }, 'enrolment answer not confirmed by the broker; the agent asks again');
     });
+    clearTimeout(retained.get(session));
+    retained.set(session, setTimeout(() => clear(session), ANSWER_RETAINED_MS).unref());
+  };
   const refuse = (session: string, error: string, detail: Record<string, unknown> = {}) => {
     logger.warn({ session, ...detail, reason: error }, 'enrolment refused');
     answer(session, { v: PROTOCOL_VERSION, type: 'refused', error });
@@ -102,6 +119,7 @@ export function createEnrolmentResponder({
     },
     async stop() {
       mqtt.off('message', onMessage);
+      for (const session of [...retained.keys()]) clear(session);
     },
   };
 }

@@ -25,6 +25,21 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('agent enrolment and creden
     expect(await fs.readFile(path.join(a.root, 'out/a.txt'), 'utf8')).toBe('hello');
   });
 
+  it("enrols agents started together (on Mosquitto they share one client id and close each other's connections)", async () => {
+    const started = await Promise.all(Array.from({ length: 6 }, (_, i) => h.startAgent(`together-${i}`)));
+    for (const a of started) {
+      expect(JSON.parse(await fs.readFile(path.join(a.stateDir, 'credential.json'), 'utf8')).clientId).toBe(a.clientId);
+      await h.t.waitFor(`${a.clientId} ONLINE`, async () => (await h.t.statusOf(a.clientId)) === 'ONLINE');
+    }
+    // The answers stay retained, sealed to their askers, so an asker cut off before it came reads it on reconnecting.
+    const spy = await h.gatewayClient();
+    const answers: string[] = [];
+    spy.on('message', (topic, payload) => payload.length > 0 && answers.push(topic));
+    await spy.subscribeAsync('sdes/v1/enrol/+/credential', { qos: 1 });
+    await h.t.waitFor('the retained answers', async () => answers.length >= started.length);
+    expect(new Set(answers).size).toBeGreaterThanOrEqual(started.length);
+  });
+
   it('starts again from its stored credential, without the token', async () => {
     const a = await h.startAgent('restarter');
     await a.agent.stop();

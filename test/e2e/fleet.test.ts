@@ -287,7 +287,12 @@ describe('fleet (end to end)', () => {
     await t.waitFor('OFFLINE by the Will', async () => (await t.statusOf(agents.s2.clientId)) === 'OFFLINE');
     // The restarted agent closes the interrupted work FAILED; the sweep retries it.
     await agents.s2.restart();
-    await t.waitFor('the interrupted attempt FAILED', async () => (await runRecords(t, runId)).reports[0].status === 'FAILED', 30_000);
+    await t.waitFor(
+      'the interrupted attempt FAILED',
+      async () => (await runRecords(t, runId)).reports[0].status === 'FAILED',
+      30_000,
+      () => `agent output after the restart:\n${agents.s2.output.join('').slice(-4000)}`,
+    );
     expect((await runRecords(t, runId)).reports[0].message).toMatch(/the agent stopped while the report was running/);
     await write(path.join(agents.s2.root, 'in/retry.flag'), '');
     await online(agents.s2, 30_000);

@@ -199,12 +199,13 @@ export function gatewayTools(current: () => Gateway) {
     em,
     ctx: (): ServiceContext => ({ em: em(), clock: current().clock, pubsub: current().pubsub, dispatcher: current().dispatcher }),
     sql: <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => em().execute<T[]>(sql, params),
-    async waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+    /** Polls `probe` until it answers; on a timeout the error carries `context()` (an agent's output, say). */
+    async waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, context?: () => string): Promise<T> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const value = await probe().catch(() => undefined);
         if (value) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
