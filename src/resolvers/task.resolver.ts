@@ -3,6 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } f
 import type { Client, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
+import { withFieldsRenamed } from '../services/errors';
 import type { EntityRow } from '../services/relation-pages';
 import type { ScriptStep, StepInput as ServiceStepInput } from '../services/step-script';
 import type { TaskFilter } from '../services/task.service';
@@ -48,6 +49,9 @@ function scriptInput(steps: StepInput[] | null | undefined): ServiceStepInput[] 
     ...(whenFalse ? { false: scriptInput(whenFalse) } : {}),
   }));
 }
+
+/** A service field path (`[1].false[0].filePath`) in GraphQL's names (`[1].whenFalse[0].filePath`). */
+const graphqlStepPath = (field: string) => field.replace(/\.true\[/g, '.whenTrue[').replace(/\.false\[/g, '.whenFalse[');
 
 @Resolver(() => TaskObject)
 export class TaskResolver {
@@ -162,7 +166,9 @@ export class TaskResolver {
     @Arg('steps', () => [StepInput]) steps: StepInput[],
     @Ctx() { services }: GraphqlContext,
   ): Promise<Task> {
-    await services.tasks.saveScript(taskId, scriptInput(steps));
+    await services.tasks.saveScript(taskId, scriptInput(steps)).catch((err) => {
+      throw withFieldsRenamed(err, graphqlStepPath);
+    });
     return services.tasks.get(taskId);
   }
 

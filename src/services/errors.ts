@@ -41,3 +41,15 @@ export const errors = {
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/**
+ * The same error with its field paths spelled by `rename`, for a door whose input names differ
+ * from the service's (GraphQL's `whenTrue` for the script's `true`); anything else as it is.
+ */
+export function withFieldsRenamed(err: unknown, rename: (field: string) => string): unknown {
+  if (!(err instanceof AppError) || err.field === undefined) return err;
+  const fields = new Set([err.field, ...(err.problems ?? []).map((p) => p.field)]);
+  const message = [...fields].reduce((text, field) => text.split(field).join(rename(field)), err.message);
+  const problems = err.problems?.map((p) => ({ ...p, field: rename(p.field) }));
+  return new AppError(err.code, message, rename(err.field), err.retryAfterSeconds, problems);
+}

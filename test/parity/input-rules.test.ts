@@ -38,6 +38,8 @@ interface Door {
   mutation: string;
   /** GraphQL's name of each field REST names otherwise (to compare the fields named). */
   restNames?: Record<string, string>;
+  /** GraphQL's spelling of a field path REST names otherwise. */
+  fromRestPath?: (field: string) => string;
 }
 
 /** `{ name: 'x' }` -> `{ jobName: 'x' }` for `restNames: { name: 'jobName' }`. */
@@ -91,6 +93,7 @@ const DOORS: Record<string, Door> = {
   script: {
     rest: (input) => ({ method: 'POST', path: `/tasks/${taskId}/scripts`, body: restScript(input.steps) }),
     mutation: 'mutation ($taskId: Int!, $input: [StepInput!]!) { saveTaskScript(taskId: $taskId, steps: $input) { id } }',
+    fromRestPath: (field) => field.replace(/\.true\[/g, '.whenTrue[').replace(/\.false\[/g, '.whenFalse['),
   },
   generalSettings: {
     rest: (input) => ({ method: 'POST', path: '/settings', body: input }),
@@ -224,6 +227,25 @@ const CASES: Case[] = [
     input: { steps: [{ type: 'IF', whenTrue: [{ type: 'DELETE_FILE', filePath: '/a' }] }] },
     refused: '[0].conditions',
   },
+  {
+    entity: 'script',
+    what: 'a bad step inside an IF branch',
+    input: {
+      steps: [
+        { type: 'DELETE_FILE', filePath: '/a' },
+        {
+          type: 'IF',
+          conditions: [{ type: 'GET_FILE_STATUS', filePath: '/a' }],
+          whenTrue: [{ type: 'DELETE_FILE', filePath: '/b' }],
+          whenFalse: [
+            { type: 'DELETE_FILE', filePath: '/c' },
+            { type: 'COPY_FILE', filePath: '/d' },
+          ],
+        },
+      ],
+    },
+    refused: '[1].whenFalse[1].targetFilePath',
+  },
 
   { entity: 'generalSettings', what: 'a region', input: { region: 'north' } },
   { entity: 'generalSettings', what: 'an adminTimeOut of 0', input: { adminTimeOut: 0 }, refused: 'adminTimeOut' },
@@ -243,7 +265,8 @@ async function throughRest(c: Case): Promise<string> {
   if (answer.status === 200) return 'accepted';
   if (answer.status !== 400 || answer.body.code !== 'INVALID_INPUT') return `status ${answer.status} ${JSON.stringify(answer.body)}`;
   const graphqlName = Object.entries(door.restNames ?? {}).find(([, rest]) => rest === answer.body.field)?.[0];
-  return `refused ${graphqlName ?? answer.body.field}`;
+  const field = graphqlName ?? answer.body.field ?? '';
+  return `refused ${door.fromRestPath ? door.fromRestPath(field) : field}`;
 }
 
 async function throughGraphql(c: Case): Promise<string> {
