@@ -51,6 +51,7 @@ export function Pending({ fetching, error }: { fetching: boolean; error?: Combin
   return fetching ? <Loader size="sm" /> : null;
 }
 
-export function when(iso: string | null | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : '—';
+/** A time in the browser's zone, or in `timeZone` (the management zone, for schedules). */
+export function when(iso: string | null | undefined, timeZone?: string): string {
+  return iso ? new Date(iso).toLocaleString(undefined, timeZone ? { timeZone, dateStyle: 'medium', timeStyle: 'short' } : {}) : '—';
 }

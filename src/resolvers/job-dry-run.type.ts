@@ -26,6 +26,9 @@ export class JobDryRunObject {
   @Field(() => [Date], { description: 'The next fire times in the management time zone (empty for a job run only when asked).' })
   nextFireTimes!: Date[];
 
+  @Field({ description: 'The management time zone (general settings) the fire times follow: show them in it.' })
+  timeZone!: string;
+
   @Field({ description: 'Whether runJob would be accepted now; blockers says why not.' })
   runnable!: boolean;
 

@@ -2,6 +2,7 @@ import { JobTask } from '../entities';
 import { f } from './schemas/fields';
 import { parseInput } from './schemas/parse';
 import { JobService } from './job.service';
+import { managementTimeZone } from './schedule';
 import type { ServiceContext } from './service-context';
 import { CLIENTS_OF_JOB_SQL } from './targeting';
 
@@ -22,6 +23,8 @@ export interface JobDryRun {
   disabled: DryRunTargets;
   /** The next fire times in the management time zone ([] for a job run only when asked). */
   nextFireTimes: Date[];
+  /** The management time zone (general settings) the fire times follow: how to show them. */
+  timeZone: string;
   /** Whether "run now" would be accepted; when not, `blockers` says why (the same reasons runJob gives). */
   runnable: boolean;
   blockers: string[];
@@ -59,6 +62,7 @@ export class JobDryRunService {
       enabledTasks,
       ...ids,
       nextFireTimes,
+      timeZone: await managementTimeZone(this.ctx),
       runnable: blockers.length === 0,
       blockers,
     };

@@ -25,7 +25,7 @@ async function gql(query: string, variables: Record<string, unknown>, headers = 
 }
 
 const DRY_RUN = `query ($id: Int!, $first: Int) { jobDryRun(id: $id) {
-  jobId jobName enabled enabledTasks onlineCount offlineCount disabledCount nextFireTimes runnable blockers
+  jobId jobName enabled enabledTasks onlineCount offlineCount disabledCount nextFireTimes timeZone runnable blockers
   online(first: 10) { mqttClientId status } offline { mqttClientId } disabled(first: $first) { mqttClientId enabled } } }`;
 
 beforeAll(async () => {
@@ -64,6 +64,7 @@ describe('GET /v1/jobs/{jobId}/dry-run', () => {
     expect(body.offline.list.map((c: any) => c.clientId)).toEqual([ids.offline]);
     expect(body.disabled.list.map((c: any) => c.clientId)).toEqual([ids.disabled]);
     expect(body.nextFireTimes).toHaveLength(5);
+    expect(body.timeZone).toBe('UTC');
     // Daily at 02:30 in the management time zone (UTC by default): one day apart, in order.
     for (const [i, ms] of body.nextFireTimes.entries()) {
       expect(new Date(ms).toISOString()).toMatch(/T02:30:00\.000Z$/);
@@ -120,6 +121,7 @@ describe('GraphQL jobDryRun', () => {
     expect(d.disabled).toEqual([{ mqttClientId: expect.stringMatching(/^dry-disabled-/), enabled: false }]);
     const rest = await call<any>(t.api, 'GET', `/jobs/${ids.job}/dry-run`);
     expect(d.nextFireTimes.map((s: string) => Date.parse(s))).toEqual(rest.body.nextFireTimes);
+    expect(d.timeZone).toBe(rest.body.timeZone);
   });
 
   it('refuses a bad `first` naming it, and an unknown job as NOT_FOUND', async () => {

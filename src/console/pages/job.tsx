@@ -8,7 +8,7 @@ import { useRunNow } from './jobs';
 const JOB = `query Job($id: Int!) {
   job(id: $id) { id name description enabled priority cycleType executionTime duration maxRetries retryWait nextRunAt lastRunAt tasksCount groupsCount clientsCount }
   jobDryRun(id: $id) {
-    runnable blockers onlineCount offlineCount disabledCount nextFireTimes
+    runnable blockers onlineCount offlineCount disabledCount nextFireTimes timeZone
     online { id mqttClientId } offline { id mqttClientId } disabled { id mqttClientId }
   }
 }`;
@@ -85,7 +85,7 @@ export function JobPage({ id }: { id: number }) {
             <Targets title="Disabled (skipped)" status="DISABLED" count={dry.disabledCount} clients={dry.disabled} />
           </SimpleGrid>
           <Card withBorder>
-            <Text fw={600}>Next fire times</Text>
+            <Text fw={600}>Next fire times ({dry.timeZone}, the management time zone)</Text>
             {dry.nextFireTimes.length === 0 ? (
               <Text size="sm" c="dimmed">
                 None: the job runs only when asked.
@@ -93,7 +93,7 @@ export function JobPage({ id }: { id: number }) {
             ) : (
               <List size="sm">
                 {(dry.nextFireTimes as string[]).map((t) => (
-                  <List.Item key={t}>{when(t)}</List.Item>
+                  <List.Item key={t}>{when(t, dry.timeZone)}</List.Item>
                 ))}
               </List>
             )}

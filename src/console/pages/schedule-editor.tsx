@@ -2,6 +2,7 @@ import { Card, Checkbox, Group, List, NativeSelect, Text, TextInput } from '@man
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from 'urql';
 import { errorText, fieldErrors } from '../forms';
+import { when } from '../ui';
 
 export const CYCLE_TYPES = ['ONCE', 'DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'] as const;
 
@@ -16,9 +17,6 @@ export interface Schedule {
 }
 
 /** A date in the management time zone, as the scheduler reads the cron expression. */
-function inZone(iso: string, timeZone: string): string {
-  return new Date(iso).toLocaleString(undefined, { timeZone, dateStyle: 'medium', timeStyle: 'short' });
-}
 
 /**
  * cycleType and the cron expression, with the next five fire times as the gateway computes them
@@ -72,7 +70,7 @@ export function ScheduleEditor({ value, onChange, saveError }: { value: Schedule
           <List size="sm">
             {times.map((t) => (
               <List.Item key={t} data-fire-time={t}>
-                {inZone(t, zone ?? 'UTC')}
+                {when(t, zone ?? 'UTC')}
               </List.Item>
             ))}
           </List>

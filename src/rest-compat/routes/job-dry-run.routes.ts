@@ -38,6 +38,7 @@ export const jobDryRunRoutes: AnyRoute[] = [
       offline: targets,
       disabled: targets,
       nextFireTimes: z.array(epochMs),
+      timeZone: z.string().openapi({ description: 'The management time zone the fire times follow (general settings).' }),
       runnable: z.boolean(),
       blockers: z.array(z.string()),
     }),
@@ -58,6 +59,7 @@ export const jobDryRunRoutes: AnyRoute[] = [
         offline: await listed(d.offline),
         disabled: await listed(d.disabled),
         nextFireTimes: d.nextFireTimes.map((t) => t.getTime()),
+        timeZone: d.timeZone,
         runnable: d.runnable,
         blockers: d.blockers,
       };
