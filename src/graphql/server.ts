@@ -8,7 +8,6 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { anonymous } from '../auth/actor';
 import { createLoginLimiter } from '../auth/login-limiter';
-import { visibilityScope } from '../auth/operation';
 import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
 import { SUBSCRIBER_BUFFER } from '../live/pubsub';
@@ -21,7 +20,7 @@ import { checkGraphqlRequest } from './request-guard';
 import { MAX_BODY_BYTES } from '../http/server-limits';
 import { precheckOperation } from './requires';
 import { buildGraphqlSchema } from './schema';
-import { createSharedSubscriptions, type SharedSubscriber } from './shared-subscriptions';
+import { createSharedSubscriptions, sharedSubscriptionKey, type SharedSubscriber } from './shared-subscriptions';
 import { createWsAuth, type WsContext } from './ws-auth';
 
 export interface MountGraphqlOptions {
@@ -199,8 +198,7 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
         if (forbidden) return [forbidden];
         const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
         if (operation.operation === 'subscription') {
-          const key = [visibilityScope(actor), payload.operationName ?? '', JSON.stringify(payload.variables ?? null), payload.query].join('\n');
-          subscribers.set(args, { socket: ctx.extra.socket, id, key });
+          subscribers.set(args, { socket: ctx.extra.socket, id, key: sharedSubscriptionKey(actor, payload) });
         }
         return args;
       },

@@ -1,15 +1,25 @@
 import { subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
+import type { Actor } from '../auth/actor';
+import { visibilityScope } from '../auth/operation';
+
+/**
+ * What makes two subscriptions the same: the document's text, the operation, the variables and
+ * what the caller may see. Two subscribers with the same key get the same answer to every event.
+ */
+export function sharedSubscriptionKey(
+  actor: Actor,
+  { query, operationName, variables }: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+): string {
+  return [visibilityScope(actor), operationName ?? '', JSON.stringify(variables ?? null), query].join('\n');
+}
 
 /** One subscription of one socket: where its events go. */
 export interface SharedSubscriber {
   socket: WebSocket;
   /** The id the client gave its `subscribe` message; every `next` frame names it. */
   id: string;
-  /**
-   * What makes two subscriptions the same: the document, the operation, the variables and the
-   * caller's visibility scope (src/auth/operation.ts `visibilityScope`).
-   */
+  /** `sharedSubscriptionKey` of the subscription. */
   key: string;
 }
 
