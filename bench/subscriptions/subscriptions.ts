@@ -31,7 +31,7 @@ import { buildOfflineStatus, buildOnlineStatus, encodeMessage } from '../../src/
 import { statusTopic } from '../../src/protocol/protocol.topics';
 import { silentLogger } from '../../src/runtime/logger';
 import { loginOverRest, TEST_ADMIN } from '../../test/support/auth';
-import { startCpuProfile } from '../fanout/profiling';
+import { processCpuMs, startCpuProfile } from '../fanout/profiling';
 import { summarize } from '../graphql-vs-sql/results';
 import { scratchDatabase } from '../support/scratch-database';
 import { writeSubscriptionResults, type SubscriptionRun } from './results';
@@ -54,6 +54,7 @@ function forkSubscribers() {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    pid: child.pid!,
     send: (m: ToSubscribers) => child.send(m),
     /** The next message of this type, or undefined after `timeoutMs`. */
     async next<T extends FromSubscribers['type']>(type: T, timeoutMs: number): Promise<Extract<FromSubscribers, { type: T }> | undefined> {
@@ -81,24 +82,27 @@ type Subscribers = ReturnType<typeof forkSubscribers>;
 let lastAt = 0;
 
 /** Flips the agent's status once; answers the latencies (ms) of the subscribers that got it in time. */
-async function flip(agent: MqttClient, subscribers: Subscribers, online: boolean, n: number): Promise<{ gql: number[]; mqtt: number[] }> {
+async function flip(agent: MqttClient, sides: Subscribers[], online: boolean, n: number): Promise<{ gql: number[]; mqtt: number[] }> {
   // `at` must grow, or the gateway takes the status for an old one (docs/protocol.md section 8).
   const at = (lastAt = Math.max(Date.now(), lastAt + 1));
   const status = online ? 'ONLINE' : 'OFFLINE';
-  subscribers.send({ type: 'arm', at, status });
-  if (!(await subscribers.next('armed', 10_000))) throw new Error('the subscribers process does not answer');
+  for (const side of sides) side.send({ type: 'arm', at, status });
+  for (const side of sides) if (!(await side.next('armed', 10_000))) throw new Error('a subscribers process does not answer');
   const message = online
     ? buildOnlineStatus({ at, role: 'STORE', version: 'bench', ip: '127.0.0.1', hostname: 'bench', roots: [], stream: 'bench-stream' })
     : buildOfflineStatus({ at, reason: 'stopped' });
-  // Both processes read the same clock: performance.timeOrigin + performance.now().
+  // Every process reads the same clock: performance.timeOrigin + performance.now().
   const start = performance.timeOrigin + performance.now();
   await agent.publishAsync(statusTopic(AGENT), encodeMessage(message), { qos: 1, retain: true });
-  let receipts = await subscribers.next('receipts', roundTimeoutMs(n));
-  if (!receipts) {
-    subscribers.send({ type: 'collect' });
-    receipts = await subscribers.next('receipts', 10_000);
-  }
-  return { gql: (receipts?.gql ?? []).map((x) => x - start), mqtt: (receipts?.mqtt ?? []).map((x) => x - start) };
+  const all = await Promise.all(
+    sides.map(async (side) => {
+      const receipts = await side.next('receipts', roundTimeoutMs(n));
+      if (receipts) return receipts;
+      side.send({ type: 'collect' });
+      return side.next('receipts', 10_000);
+    }),
+  );
+  return { gql: all.flatMap((r) => r?.gql ?? []).map((x) => x - start), mqtt: all.flatMap((r) => r?.mqtt ?? []).map((x) => x - start) };
 }
 
 /**
@@ -111,17 +115,23 @@ const mqttSubscribers = (n: number) => Math.min(n, Number(process.env.BENCH_MQTT
 async function measure(gw: Gateway, authorization: string, n: number, rounds: number): Promise<SubscriptionRun> {
   const loadBefore = os.loadavg();
   const mqttN = mqttSubscribers(n);
-  const subscribers = forkSubscribers();
+  // Each kind of subscriber in a process of its own: one side's client work (parsing frames or
+  // packets, on its own event loop) then never delays the other side's receipts.
+  const graphqlSide = forkSubscribers();
+  const mqttSide = forkSubscribers();
+  const sides = [graphqlSide, mqttSide];
   const agent = await mqtt.connectAsync(gw.brokerUrl, { clientId: AGENT, clean: true, reconnectPeriod: 0, protocolVersion: 4 });
   try {
     let t = performance.now();
-    subscribers.send({ type: 'open', wsUrl: `${gw.url.replace(/^http/, 'ws')}/graphql`, brokerUrl: gw.brokerUrl, authorization, agent: AGENT, n, mqttN });
-    if (!(await subscribers.next('opened', 60_000 + n * 60))) throw new Error(`the ${n} subscribers did not connect`);
+    const open = { wsUrl: `${gw.url.replace(/^http/, 'ws')}/graphql`, brokerUrl: gw.brokerUrl, authorization, agent: AGENT } as const;
+    graphqlSide.send({ type: 'open', ...open, n, mqttN: 0 });
+    mqttSide.send({ type: 'open', ...open, n: 0, mqttN });
+    for (const side of sides) if (!(await side.next('opened', 60_000 + n * 60))) throw new Error(`the ${n} subscribers did not connect`);
     const connectMs = performance.now() - t;
     // Subscriptions start asynchronously after `connected`: flip until one reaches everyone.
     let ready = false;
     for (let i = 0; i < 10 && !ready; i++) {
-      const round = await flip(agent, subscribers, i % 2 === 0, n);
+      const round = await flip(agent, sides, i % 2 === 0, n);
       ready = round.gql.length === n && round.mqtt.length === mqttN;
     }
     if (!ready) throw new Error(`not every subscriber got the warm-up status (${n} GraphQL and ${mqttN} MQTT wanted)`);
@@ -129,13 +139,17 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
     const plain: number[] = [];
     const profileDir = process.env.BENCH_PROFILE;
     const profile = profileDir ? await startCpuProfile() : undefined;
+    const cpuBefore = process.cpuUsage();
+    const sidesCpuBefore = sides.map((side) => processCpuMs(side.pid) ?? NaN);
     t = performance.now();
     for (let r = 0; r < rounds; r++) {
-      const round = await flip(agent, subscribers, r % 2 === 1, n);
+      const round = await flip(agent, sides, r % 2 === 1, n);
       gql.push(...round.gql);
       plain.push(...round.mqtt);
     }
     const measureMs = performance.now() - t;
+    const cpu = process.cpuUsage(cpuBefore);
+    const sidesCpu = sides.map((side, i) => (processCpuMs(side.pid) ?? NaN) - sidesCpuBefore[i]!);
     await profile?.stop(path.join(profileDir!, `subscriptions-n${n}.cpuprofile`));
     const loadAfter = os.loadavg();
     const delivery = (xs: number[], of: number) => ({
@@ -152,6 +166,11 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
       connectMs: Math.round(connectMs),
       measureMs: Math.round(measureMs),
       mqttSubscribers: mqttN,
+      cpuMsPerFlip: {
+        gateway: Number(((cpu.user + cpu.system) / 1000 / rounds).toFixed(1)),
+        graphqlSubscribers: Number((sidesCpu[0]! / rounds).toFixed(1)),
+        mqttSubscribers: Number((sidesCpu[1]! / rounds).toFixed(1)),
+      },
       graphql: delivery(gql, n),
       mqtt: delivery(plain, mqttN),
       loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))),
@@ -159,7 +178,7 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
     };
   } finally {
     await agent.endAsync(true).catch(() => undefined);
-    await subscribers.close();
+    await Promise.all(sides.map((side) => side.close()));
   }
 }
 
@@ -186,12 +205,18 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     SDES_ADMIN_PASSWORD: TEST_ADMIN.password,
     SDES_ALLOW_UNENROLLED_AGENTS: 'true',
+    // An external broker (Mosquitto) does the MQTT side's fan-out in its own process; the embedded
+    // one (aedes) does it on the gateway's event loop, so there the MQTT subscribers slow the GraphQL ones.
+    MQTT_URL: process.env.MQTT_URL,
   });
   let gw: Gateway | undefined;
   try {
     gw = await startGateway({ config, logger: silentLogger() });
     const authorization = `Bearer ${await loginOverRest(gw.url)}`;
-    console.log(`database: ${gw.db.kind === 'embedded' ? 'embedded PGlite' : gw.db.displayUrl}; broker: embedded (aedes) at ${gw.brokerUrl}`);
+    const broker = process.env.MQTT_URL ? 'external' : 'embedded';
+    console.log(
+      `database: ${gw.db.kind === 'embedded' ? 'embedded PGlite' : gw.db.displayUrl}; broker: ${broker === 'embedded' ? 'embedded (aedes)' : 'external'} at ${gw.brokerUrl}`,
+    );
     const runs: SubscriptionRun[] = [];
     for (const n of sizes) {
       const run = await measure(gw, authorization, n, rounds);
@@ -203,10 +228,13 @@ async function main(): Promise<void> {
         `  GraphQL (clientStatusChanged over graphql-ws): ${line(run.graphql)}; target p99 < 50 ms: ${run.graphql.p99 < 50 && run.graphql.delivered === run.graphql.expected ? 'met' : 'NOT met'}`,
       );
       console.log(`  MQTT (the broker's own fan-out):               ${line(run.mqtt)}`);
+      const c = run.cpuMsPerFlip!;
+      console.log(`  CPU per flip: gateway process ${c.gateway} ms, GraphQL subscribers ${c.graphqlSubscribers} ms, MQTT subscribers ${c.mqttSubscribers} ms`);
       console.log(`  load average ${run.loadAverageBefore.join(' ')} -> ${run.loadAverageAfter.join(' ')} on ${os.cpus().length} CPUs`);
     }
     const written = writeSubscriptionResults(outDir, {
       database: gw.db.kind,
+      broker,
       at: new Date().toISOString(),
       node: process.version,
       cpus: os.cpus().length,

@@ -1,3 +1,4 @@
+import type { Actor } from './actor';
 import { AuditService } from '../services/audit.service';
 import { errors, isAppError } from '../services/errors';
 import type { ServiceContext } from '../services/service-context';
@@ -39,6 +40,18 @@ export async function authorize(ctx: ServiceContext, op: Operation): Promise<voi
     }
     throw errors.forbidden(`${op.name}: needs permission ${op.permission} (roles ${spec.roles.join(', ')}); this credential has role ${actor.role}`);
   }
+}
+
+/**
+ * What a read may see depends on the actor only through `authorize`: its role, whether it is
+ * anonymous (and why), and a cross-site origin. Two actors of the same scope get the same answer
+ * from any read operation, so a live event is executed once per scope and shared among the
+ * subscribers holding it (src/graphql/shared-subscriptions.ts). A rule that looks at more of the
+ * actor (its user, its groups) must add it here.
+ */
+export function visibilityScope(actor: Actor | undefined): string {
+  if (!actor || actor.kind === 'anonymous') return `anonymous:${actor?.problem ?? ''}`;
+  return `role:${actor.role}${actor.crossSite ? ` cross-site:${actor.crossSite}` : ''}`;
 }
 
 /**

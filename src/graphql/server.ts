@@ -3,14 +3,16 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, specifiedRules, subscribe, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { anonymous } from '../auth/actor';
 import { createLoginLimiter } from '../auth/login-limiter';
 import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
+import { SUBSCRIBER_BUFFER } from '../live/pubsub';
 import { createGraphqlContext, type GraphqlContext } from './context';
+import { createDocumentCache } from './document-cache';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
 import { ideRouter } from './ide';
 import { answerSizeError, costError, DEFAULT_LIMITS, depthLimitRule, storableTextRule, type QueryLimits } from './limits';
@@ -18,6 +20,7 @@ import { checkGraphqlRequest } from './request-guard';
 import { MAX_BODY_BYTES } from '../http/server-limits';
 import { precheckOperation } from './requires';
 import { buildGraphqlSchema } from './schema';
+import { createSharedSubscriptions, sharedSubscriptionKey, type SharedSubscriber } from './shared-subscriptions';
 import { createWsAuth, type WsContext } from './ws-auth';
 
 export interface MountGraphqlOptions {
@@ -33,6 +36,8 @@ export interface MountGraphqlOptions {
 
 export interface GraphqlMount {
   schema: GraphQLSchema;
+  /** Subscriptions being served: distinct operations (each executed once per event) and the subscribers sharing them. */
+  liveSubscriptions(): { groups: number; subscribers: number };
   /** Closes the WebSocket connections and stops Apollo; call before closing the HTTP server. */
   stop(): Promise<void>;
 }
@@ -146,14 +151,24 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
 
   // A larger message closes the socket (1009) before it is buffered or parsed.
   const wsServer = new WebSocketServer({ server: httpServer, path, maxPayload: maxMessageBytes });
-  const rules = [...specifiedRules, depthRule, storableTextRule];
+  const documents = createDocumentCache({ schema, rules: [...specifiedRules, depthRule, storableTextRule], maxTokens });
   const wsAuth = createWsAuth(deps, { sweepMs: authSweepMs });
+  const subscribers = new WeakMap<ExecutionArgs, SharedSubscriber>();
+  const shared = createSharedSubscriptions({
+    maxPendingFrames: SUBSCRIBER_BUFFER,
+    // Once per event of a group: errors masked, then the answer-size cap measured on the very text sent.
+    serialize: (result) => {
+      const text = JSON.stringify(result.errors ? { ...result, errors: result.errors.map((e) => formatClientError(e, logger)) } : result);
+      const tooLarge = result.data ? answerSizeError(Buffer.byteLength(text), maxAnswerBytes) : null;
+      return tooLarge ? JSON.stringify({ errors: [formatClientError(tooLarge, logger)] }) : text;
+    },
+  });
   const ws = useServer<Record<string, unknown> | undefined, WsContext['extra']>(
     {
       schema,
       onConnect: (ctx) => wsAuth.connect(ctx),
       // graphql-ws bypasses Apollo: authorise, parse, validate and limit here, with a fresh context per operation.
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         // Operations under way on this socket (this one is not among them yet).
         if (Object.keys(ctx.subscriptions).length >= maxOperationsPerSocket) {
           return [
@@ -164,16 +179,10 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
         }
         const refused = checkGraphqlRequest(payload.query, payload.variables, all);
         if (refused) return [refused];
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens });
-        } catch (err) {
-          const e = err as GraphQLError;
-          return [new GraphQLError(e.message, { source: e.source, positions: e.positions, extensions: { code: GRAPHQL_CODES.GRAPHQL_PARSE_FAILED } })];
-        }
-        const errors = validate(schema, document, rules);
-        if (errors.length) return errors;
-        if (!getOperationAST(document, payload.operationName)) {
+        const document = documents.check(payload.query);
+        if (!('kind' in document)) return [...document];
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
           return [
             new GraphQLError(`Unknown operation${payload.operationName ? ` "${payload.operationName}"` : ''}: name one of the operations of the document`, {
               extensions: { code: GRAPHQL_CODES.GRAPHQL_VALIDATION_FAILED },
@@ -187,15 +196,20 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
         const contextValue = createGraphqlContext(deps, actor);
         const forbidden = await precheckOperation(schema, contextValue.services.ctx, document, payload.operationName);
         if (forbidden) return [forbidden];
-        return {
-          schema,
-          document,
-          variableValues: payload.variables,
-          operationName: payload.operationName,
-          contextValue,
-        };
+        const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
+        if (operation.operation === 'subscription') {
+          subscribers.set(args, { socket: ctx.extra.socket, id, key: sharedSubscriptionKey(actor, payload) });
+        }
+        return args;
+      },
+      // Subscriptions run once per distinct operation and scope (shared-subscriptions.ts), which
+      // also sends their events; queries and mutations over the socket take graphql-ws's own path.
+      subscribe: (args) => {
+        const subscriber = subscribers.get(args);
+        return subscriber ? shared.subscribe(args, subscriber) : subscribe(args);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatClientError(e, logger)),
+      // Queries and mutations over the socket (subscriptions are serialised by `shared`).
       onNext: (_ctx, _id, _payload, _args, result) => {
         const tooLarge = result.data ? answerSizeError(Buffer.byteLength(JSON.stringify(result)), maxAnswerBytes) : null;
         if (tooLarge) return { errors: [formatClientError(tooLarge, logger)] };
@@ -207,6 +221,7 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
 
   return {
     schema,
+    liveSubscriptions: () => shared.stats(),
     async stop() {
       wsAuth.stop();
       await Promise.resolve(ws.dispose()).catch((err: unknown) => logger.warn({ err }, 'closing GraphQL WebSockets'));

@@ -89,7 +89,7 @@ export function createLiveRelay({ mqtt, local, installation, origin, logger }: L
         setImmediate(flush);
       }
     },
-    subscribe: (name) => local.subscribe(name),
+    subscribe: (name, key) => local.subscribe(name, key),
   };
 
   const announce = () => {

@@ -38,6 +38,8 @@ export class LiveResolver {
   @Requires('read')
   @Subscription(() => ClientStatusChange, {
     topics: 'CLIENT_STATUS',
+    // Indexed by agent in the pub/sub (src/live/pubsub.ts TOPIC_KEYS): a status wakes only its watchers.
+    topicId: ({ args }: { args: ClientStatusArgs }) => args.mqttClientId ?? undefined,
     description: 'Clients going ONLINE or OFFLINE.',
     filter: ({ payload, args }: { payload: ClientStatusEvent; args: ClientStatusArgs }) =>
       matches(args.clientId, payload.clientId) && matches(args.mqttClientId, payload.mqttClientId),

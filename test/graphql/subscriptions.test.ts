@@ -1,3 +1,4 @@
+import { createTestApiKey } from '../support/auth';
 import { useGraphqlServer, wsTake } from './support';
 
 describe('GraphQL over WebSocket (graphql-ws)', () => {
@@ -79,5 +80,62 @@ describe('GraphQL over WebSocket (graphql-ws)', () => {
   it('refuses a bad subscription with the same codes as HTTP', async () => {
     const [unknown] = await wsTake(h.ws(), { query: 'subscription { entityChanged(entities: [NOPE]) { id } }' }).results;
     expect(unknown.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  describe('shared execution of identical subscriptions', () => {
+    const STATUS = 'subscription { clientStatusChanged(mqttClientId: "shop-9") { clientId mqttClientId status at } }';
+
+    it('runs identical subscriptions of one role once and sends the event to each socket', async () => {
+      const before = h.mount.liveSubscriptions();
+      const subs = [wsTake(h.ws(), { query: STATUS }), wsTake(h.ws(), { query: STATUS }), wsTake(h.ws(), { query: STATUS })];
+      await Promise.all(subs.map((s) => s.ready));
+      expect(h.mount.liveSubscriptions()).toEqual({ groups: before.groups + 1, subscribers: before.subscribers + 3 });
+      h.pubsub.publish('CLIENT_STATUS', { clientId: 9, mqttClientId: 'shop-9', status: 'ONLINE', at: 3 });
+      for (const sub of subs) {
+        const [event] = await sub.results;
+        expect(event.data?.clientStatusChanged).toEqual({ clientId: 9, mqttClientId: 'shop-9', status: 'ONLINE', at: new Date(3).toISOString() });
+      }
+      // Each completed on its first event: the shared execution ends with its last subscriber.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(h.mount.liveSubscriptions()).toEqual(before);
+    });
+
+    it('keeps other roles apart and gives each the answer of its own scope', async () => {
+      const viewer = await createTestApiKey(h.db.orm, 'viewer', h.clock);
+      const before = h.mount.liveSubscriptions();
+      const asAdmin = wsTake(h.ws(), { query: STATUS });
+      const asViewer = wsTake(h.ws({ authorization: viewer.headers.authorization }), { query: STATUS });
+      await Promise.all([asAdmin.ready, asViewer.ready]);
+      expect(h.mount.liveSubscriptions().groups).toBe(before.groups + 2);
+      h.pubsub.publish('CLIENT_STATUS', { clientId: 9, mqttClientId: 'shop-9', status: 'OFFLINE', at: 4 });
+      const wanted = { clientId: 9, mqttClientId: 'shop-9', status: 'OFFLINE', at: new Date(4).toISOString() };
+      expect((await asAdmin.results)[0].data?.clientStatusChanged).toEqual(wanted);
+      expect((await asViewer.results)[0].data?.clientStatusChanged).toEqual(wanted);
+    });
+
+    it("sends a subscriber of another client nothing of this one's", async () => {
+      const other = wsTake(h.ws(), { query: 'subscription { clientStatusChanged(mqttClientId: "shop-10") { mqttClientId status at } }' });
+      const watched = wsTake(h.ws(), { query: STATUS });
+      await Promise.all([other.ready, watched.ready]);
+      h.pubsub.publish('CLIENT_STATUS', { clientId: 9, mqttClientId: 'shop-9', status: 'ONLINE', at: 5 });
+      await watched.results;
+      h.pubsub.publish('CLIENT_STATUS', { clientId: 10, mqttClientId: 'shop-10', status: 'OFFLINE', at: 6 });
+      const [first] = await other.results;
+      expect(first.data?.clientStatusChanged).toEqual({ mqttClientId: 'shop-10', status: 'OFFLINE', at: new Date(6).toISOString() });
+    });
+
+    it('gives each socket its own operation id in the shared frame', async () => {
+      const a = h.ws();
+      const b = h.ws();
+      const subs = [wsTake(a, { query: STATUS }, 2), wsTake(b, { query: STATUS }, 1), wsTake(a, { query: STATUS }, 1)];
+      await Promise.all(subs.map((s) => s.ready));
+      h.pubsub.publish('CLIENT_STATUS', { clientId: 9, mqttClientId: 'shop-9', status: 'ONLINE', at: 7 });
+      h.pubsub.publish('CLIENT_STATUS', { clientId: 9, mqttClientId: 'shop-9', status: 'OFFLINE', at: 8 });
+      const [twice, once, sameSocket] = await Promise.all(subs.map((s) => s.results));
+      // (A subscription cancelled after one event may still see the second, sent before its `complete` arrived.)
+      expect(twice.slice(0, 2).map((r) => r.data?.clientStatusChanged.status)).toEqual(['ONLINE', 'OFFLINE']);
+      expect(once[0].data?.clientStatusChanged.status).toBe('ONLINE');
+      expect(sameSocket[0].data?.clientStatusChanged.status).toBe('ONLINE');
+    });
   });
 });
