@@ -5,7 +5,7 @@ import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
 import type { EntityRow } from '../services/relation-pages';
 import type { ScriptStep, StepInput as ServiceStepInput } from '../services/step-script';
-import type { TaskFilter } from '../services/task.service';
+import type { TaskFilter } from '../services/task.filter';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
 import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
