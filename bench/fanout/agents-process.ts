@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { silentLogger } from '../../src/agent/agent.logger';
+import { silentLogger } from '../../src/runtime/logger';
 import { enrol } from '../../src/agent/enrolment';
 import { startSimAgent, type SimAgent, type SimAgentStats } from './sim-agent';
 
@@ -67,7 +67,7 @@ async function startAll(message: Extract<ToAgents, { type: 'start' }>): Promise<
   const stateDir = (clientId: string) => path.join(message.stateBase, clientId);
   if (token)
     await inChunks(message.clientIds, message.enrolConcurrency ?? 50, (clientId) =>
-      enrol({ brokerUrl: message.brokerUrl, clientId, token, stateDir: stateDir(clientId), logger: silentLogger, protocolVersion: message.protocolVersion }),
+      enrol({ brokerUrl: message.brokerUrl, clientId, token, stateDir: stateDir(clientId), logger: silentLogger(), protocolVersion: message.protocolVersion }),
     );
   return inChunks(message.clientIds, 50, (clientId) =>
     startSimAgent({

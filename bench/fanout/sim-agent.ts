@@ -16,7 +16,7 @@ import {
   type DispatchCommand,
 } from '../../src/protocol';
 import { resolveAgentAuth } from '../../src/agent/agent-auth';
-import { silentLogger } from '../../src/agent/agent.logger';
+import { silentLogger } from '../../src/runtime/logger';
 import { DEFAULT_EVENT_LINGER_MS } from '../../src/agent/event-sender';
 
 /** What one simulated agent measured (epoch ms). */
@@ -94,7 +94,7 @@ export async function startSimAgent({
     clientId,
     stateDir,
     enrolmentToken,
-    logger: silentLogger,
+    logger: silentLogger(),
     protocolVersion,
   });
   const status = statusTopic(clientId);

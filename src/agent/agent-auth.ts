@@ -1,5 +1,5 @@
 import { authenticateEvents, authenticateFrame, authenticateStatus, commandVerifyKey, verifyCommand, verifyFrame } from '../protocol';
-import type { Logger } from './agent.logger';
+import type { Logger } from '../runtime/logger';
 import { EnrolmentError, enrol, loadCredential } from './enrolment';
 
 /** How an agent proves itself and checks the gateway (docs/protocol.md 9). */

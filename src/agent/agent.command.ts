@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { createAgent } from './agent';
 import { AgentConfigError, DEFAULT_BROKER_URL, resolveAgentConfig, type AgentFlags } from './agent.config';
-import { createAgentLogger } from './agent.logger';
+import { createAgentLogger } from '../runtime/logger';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

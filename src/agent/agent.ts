@@ -16,8 +16,8 @@ import {
   type DispatchCommand,
 } from '../protocol';
 import { resolveAgentAuth } from './agent-auth';
-import { silentLogger, type Logger } from './agent.logger';
-import { systemClock, type Clock } from './clock';
+import { silentLogger, type Logger } from '../runtime/logger';
+import { systemClock, type Clock } from '../runtime/clock';
 import { openEventJournal } from './event-journal';
 import { createEventSender } from './event-sender';
 import { createCommandDispatcher } from './handlers/command-dispatcher';
@@ -73,7 +73,7 @@ export interface Agent {
 
 /** An SDES agent: presence, commands in, journaled events out, one report at a time. */
 export function createAgent(options: AgentOptions): Agent {
-  const { brokerUrl, clientId, role, stateDir, logger: baseLogger = silentLogger, clock = systemClock } = options;
+  const { brokerUrl, clientId, role, stateDir, logger: baseLogger = silentLogger(), clock = systemClock } = options;
   if (!isValidClientId(clientId)) throw new Error(`invalid client id ${JSON.stringify(clientId)}: 1-128 characters without "/", "+", "#"`);
   if (options.roots.length === 0) throw new Error('the agent needs at least one --root folder');
   const logger = baseLogger.child({ clientId });
@@ -97,10 +97,10 @@ export function createAgent(options: AgentOptions): Agent {
     const registry = openReportRegistry({ stateDir });
     // Statuses carry the agent's HMAC (docs/protocol.md 9.3), the Will too: it is all fixed at connect.
     const status = statusTopic(clientId);
-    const offline = (reason: 'will' | 'stopped', at = clock.now()) => auth.sealStatus(status, encodeMessage(buildOfflineStatus({ at, reason })));
+    const offline = (reason: 'will' | 'stopped', at = clock.now().getTime()) => auth.sealStatus(status, encodeMessage(buildOfflineStatus({ at, reason })));
     // One timestamp per connection, carried by both its Will and its ONLINE status, so a gateway
     // can tell the Will of this connection (same `at`) from a late one of an older (smaller `at`).
-    let connectionAt = clock.now();
+    let connectionAt = clock.now().getTime();
 
     const mqttClient = mqtt.connect(brokerUrl, {
       clientId,
@@ -150,7 +150,7 @@ export function createAgent(options: AgentOptions): Agent {
     transferClient.onOffer = createDeliveries({ client: transferClient, paths, clock, logger, signal: deliveriesStop.signal });
     transferClient.onRemote = createRemoteFolder({ client: transferClient, paths, clock, logger, signal: deliveriesStop.signal });
     const run = async (dispatch: DispatchCommand, signal: AbortSignal) => {
-      registry.markRunning(dispatch.reportId, clock.now());
+      registry.markRunning(dispatch.reportId, clock.now().getTime());
       const result = await runReport(dispatch, signal, { paths, clock, limits, agentVersion: version, emit: sender.submit, logger, transfer });
       registry.markFinished({ reportId: dispatch.reportId, state: result.status, ...result });
     };
@@ -159,7 +159,7 @@ export function createAgent(options: AgentOptions): Agent {
 
     // Work cut short by a crash or kill is closed as FAILED: its steps may have half run.
     for (const record of registry.interrupted()) {
-      const endTime = clock.now();
+      const endTime = clock.now().getTime();
       const message = 'the agent stopped while the report was running';
       registry.markFinished({ ...record, state: 'FAILED', endTime, message });
       sender.submit({ type: 'report.finished', reportId: record.reportId, status: 'FAILED', startTime: record.startTime, endTime, message });
@@ -197,7 +197,7 @@ export function createAgent(options: AgentOptions): Agent {
     });
     mqttClient.on('reconnect', () => {
       // The Will is fixed per connection: refresh its timestamp for the next one.
-      connectionAt = clock.now();
+      connectionAt = clock.now().getTime();
       if (mqttClient.options.will) mqttClient.options.will.payload = offline('will', connectionAt);
       logger.debug('reconnecting');
     });

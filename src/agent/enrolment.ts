@@ -15,7 +15,7 @@ import {
   openCredential,
   type AgentCredential,
 } from '../protocol';
-import type { Logger } from './agent.logger';
+import type { Logger } from '../runtime/logger';
 
 /** Where an enrolled agent keeps its credential, in its state folder (mode 0600). */
 export const CREDENTIAL_FILE = 'credential.json';

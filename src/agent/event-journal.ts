@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { inSeqRanges, type AgentEvent, type AgentEventDraft, type SeqRanges } from '../protocol';
-import type { Clock } from './clock';
+import type { Clock } from '../runtime/clock';
 
 /**
  * The agent's outbox of events not yet acknowledged by a gateway, kept in memory and in
@@ -93,7 +93,7 @@ export function openEventJournal({ stateDir, clock, compactEvery = 200, maxPendi
   return {
     stream: streamId,
     append(draft) {
-      const event = { ...draft, seq: nextSeq++, at: clock.now() } as AgentEvent;
+      const event = { ...draft, seq: nextSeq++, at: clock.now().getTime() } as AgentEvent;
       events.set(event.seq, event);
       write({ e: event });
       while (events.size > maxPending) {

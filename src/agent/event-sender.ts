@@ -1,7 +1,7 @@
 import type { AgentEvent, AgentEventDraft, AckCommand, EventBatch } from '../protocol';
 import { buildEventBatch } from '../protocol';
-import type { Logger } from './agent.logger';
-import type { Clock } from './clock';
+import type { Logger } from '../runtime/logger';
+import type { Clock } from '../runtime/clock';
 import type { EventJournal } from './event-journal';
 
 export interface EventSender {
@@ -67,7 +67,7 @@ export function createEventSender({
       if (batch.length === 0) return;
       try {
         publish(buildEventBatch(journal.stream, batch));
-        const now = clock.now();
+        const now = clock.now().getTime();
         for (const event of batch) lastSent.set(event.seq, now);
       } catch (error) {
         logger.error({ err: error }, 'could not publish events; they stay in the journal');
@@ -116,7 +116,7 @@ export function createEventSender({
     start() {
       timer ??= setInterval(
         () => {
-          const cutoff = clock.now() - resendIntervalMs;
+          const cutoff = clock.now().getTime() - resendIntervalMs;
           sendDue((event) => (lastSent.get(event.seq) ?? 0) <= cutoff);
         },
         Math.max(10, Math.floor(resendIntervalMs / 2)),

@@ -1,5 +1,5 @@
 import type { DispatchCommand } from '../protocol';
-import type { Logger } from './agent.logger';
+import type { Logger } from '../runtime/logger';
 
 export type QueuedState = 'QUEUED' | 'RUNNING';
 

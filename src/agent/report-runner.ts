@@ -1,6 +1,6 @@
 import type { AgentEventDraft, DispatchCommand, DispatchTask, ResultStatus } from '../protocol';
-import type { Logger } from './agent.logger';
-import type { Clock } from './clock';
+import type { Logger } from '../runtime/logger';
+import type { Clock } from '../runtime/clock';
 import type { PathGuard } from './path-guard';
 import { createStepRunner } from './step-runner';
 import type { StepLimits, StepTransfer } from './steps/step-executor';
@@ -34,7 +34,7 @@ export async function runTask(
   deps: Omit<ExecutionDeps, 'transfer'> & { transfer?: Omit<StepTransfer, 'reportId' | 'taskId'> },
 ): Promise<ResultStatus> {
   const { clock, emit, logger } = deps;
-  const startTime = clock.now();
+  const startTime = clock.now().getTime();
   emit({ type: 'task.started', reportId, taskId: task.taskId, startTime });
   const validation = createTaskValidation();
   const steps = createStepRunner({ ...deps, reportId, taskId: task.taskId, signal, validation });
@@ -53,7 +53,7 @@ export async function runTask(
     }
   }
   const status: ResultStatus = ok ? 'SUCCESS' : 'FAILED';
-  emit({ type: 'task.finished', reportId, taskId: task.taskId, status, startTime, endTime: clock.now(), ...(message ? { message } : {}) });
+  emit({ type: 'task.finished', reportId, taskId: task.taskId, status, startTime, endTime: clock.now().getTime(), ...(message ? { message } : {}) });
   logger.info({ reportId, taskId: task.taskId }, `task ${task.name ?? task.taskId} ${status}${message ? `: ${message}` : ''}`);
   return status;
 }
@@ -65,7 +65,7 @@ export async function runTask(
 export async function runReport(dispatch: DispatchCommand, signal: AbortSignal, deps: ExecutionDeps): Promise<ReportResult> {
   const { clock, emit, logger } = deps;
   const { reportId } = dispatch;
-  const startTime = clock.now();
+  const startTime = clock.now().getTime();
   emit({ type: 'report.started', reportId, startTime });
   logger.info({ reportId }, `report ${reportId} started (${dispatch.tasks.length} task${dispatch.tasks.length === 1 ? '' : 's'})`);
 
@@ -89,7 +89,7 @@ export async function runReport(dispatch: DispatchCommand, signal: AbortSignal, 
   const result: ReportResult = {
     status: failedTasks.length > 0 || signal.aborted ? 'FAILED' : 'SUCCESS',
     startTime,
-    endTime: clock.now(),
+    endTime: clock.now().getTime(),
     ...(message ? { message } : {}),
   };
   emit({ type: 'report.finished', reportId, ...result });

@@ -1,7 +1,7 @@
 import type { AgentEventDraft, Id, Step } from '../protocol';
 import { sortSteps } from '../protocol';
-import type { Logger } from './agent.logger';
-import type { Clock } from './clock';
+import type { Logger } from '../runtime/logger';
+import type { Clock } from '../runtime/clock';
 import { PathRefusedError, type PathGuard } from './path-guard';
 import { executorFor } from './steps/step-dispatcher';
 import { failed, type StepContext, type StepLimits, type StepOutcome, type StepTransfer } from './steps/step-executor';
@@ -75,11 +75,11 @@ export function createStepRunner(options: StepRunnerOptions): StepRunner {
 
   async function runStep(step: Step): Promise<boolean> {
     const stepId = step.id;
-    const startTime = clock.now();
+    const startTime = clock.now().getTime();
     emit({ type: 'step.started', reportId, taskId, stepId, stepType: step.type, startTime });
     let index = 0;
-    const message = (text: string, start = clock.now()) =>
-      emit({ type: 'step.message', reportId, taskId, stepId, index: index++, startTime: start, endTime: clock.now(), message: cut(text) });
+    const message = (text: string, start = clock.now().getTime()) =>
+      emit({ type: 'step.message', reportId, taskId, stepId, index: index++, startTime: start, endTime: clock.now().getTime(), message: cut(text) });
     const context = contextFor(step, message);
     // IF is never retried: its branch steps retry on their own.
     const retries = step.type === 'IF' ? 0 : (step.retryTimes ?? step.maxRetryTime ?? limits.retryTimes);
@@ -89,7 +89,7 @@ export function createStepRunner(options: StepRunnerOptions): StepRunner {
     let outcome: StepOutcome;
     for (;;) {
       attempts += 1;
-      const attemptStart = clock.now();
+      const attemptStart = clock.now().getTime();
       outcome = signal.aborted ? cancelled(signal) : await attempt(step, context);
       if (outcome.status === 'SUCCESS' || outcome.retryable === false || attempts > retries) break;
       message(`attempt ${attempts} failed: ${outcome.message}; retrying in ${intervalMs / 1000} s`, attemptStart);
@@ -102,7 +102,7 @@ export function createStepRunner(options: StepRunnerOptions): StepRunner {
     }
     const after = attempts > 1 ? ` (after ${attempts} attempts)` : '';
     message(outcome.status === 'SUCCESS' ? `${outcome.message ?? 'done'}${after}` : `${outcome.message}${after}`);
-    emit({ type: 'step.finished', reportId, taskId, stepId, stepType: step.type, status: outcome.status, startTime, endTime: clock.now(), attempts });
+    emit({ type: 'step.finished', reportId, taskId, stepId, stepType: step.type, status: outcome.status, startTime, endTime: clock.now().getTime(), attempts });
     const log = { reportId, taskId, stepId, type: step.type, attempts };
     if (outcome.status === 'SUCCESS') logger.info(log, `step ${step.type} succeeded: ${outcome.message ?? 'done'}`);
     else logger.warn(log, `step ${step.type} failed: ${outcome.message}`);

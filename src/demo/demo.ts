@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createAgent, type Agent } from '../agent/agent';
-import { createAgentLogger } from '../agent/agent.logger';
+import { createAgentLogger } from '../runtime/logger';
 import { loadConfig } from '../config';
 import { startGateway, type Gateway } from '../gateway';
 import type { ExecutionProgressEvent, StepMessageEvent } from '../live/pubsub';

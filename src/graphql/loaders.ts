@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Client, Group, Job, JobRun, Task } from '../entities';
 import type { ClientAttributeView, ClientCounts } from '../services/client.service';
 import type { ClientLogRow, StepLogRow, TaskLogRow } from '../services/execution-log.rows';
-import type { JobBindingCounts } from '../services/job.service';
+import type { JobBindingCounts } from '../services/job.relations';
 import type { Page, PageRequest, PageWindow } from '../services/paging';
 import type { EntityRow } from '../services/relation-pages';
 import type { ScriptStep } from '../services/step-script';

@@ -6,7 +6,7 @@ import { Requires } from '../graphql/requires';
 import { withFieldsRenamed } from '../services/errors';
 import type { EntityRow } from '../services/relation-pages';
 import type { ScriptStep, StepInput as ServiceStepInput } from '../services/step-script';
-import type { TaskFilter } from '../services/task.service';
+import type { TaskFilter } from '../services/task.filter';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
 import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';

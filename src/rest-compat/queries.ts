@@ -1,8 +1,8 @@
 import { CLIENT_STATUSES } from '../entities';
 import type { ClientFilter } from '../services/client.service';
 import type { TimeRange } from '../services/filters';
-import type { JobFilter } from '../services/job.service';
-import type { TaskFilter } from '../services/task.service';
+import type { JobFilter } from '../services/job.filter';
+import type { TaskFilter } from '../services/task.filter';
 import { pagingQuery, q } from './params';
 import { z } from './zod';
 

@@ -1,11 +1,17 @@
 import { Client, Group, Task } from '../entities';
-import type { JobBindingCounts } from './job.service';
 import type { RelationQuery } from './relation-pages';
 
 /**
  * What a job is bound to, as SQL: the relation windows the GraphQL loaders read
  * (relationPages), and the counts of a job list. JobService runs them.
  */
+
+export interface JobBindingCounts {
+  tasks: number;
+  groups: number;
+  /** Clients bound directly (what `GET /v1/jobs/{id}/clients` lists). */
+  clients: number;
+}
 
 /** A job's tasks in job order (position, then placement). */
 export const TASKS_OF_JOBS: RelationQuery<Task> = {

@@ -2,7 +2,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { Client, CYCLE_TYPES, Group, Job, JobTask, Task } from '../entities';
 import { ClientService, type ClientFilter } from './client.service';
 import { errors } from './errors';
-import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
+import { applyNameFilter, intArray } from './filters';
 import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
 import { entityPage, entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
@@ -17,26 +17,14 @@ import {
   JOB_TARGET_COUNTS_SQL,
   TARGET_CLIENTS_OF_JOBS,
   TASKS_OF_JOBS,
+  type JobBindingCounts,
 } from './job.relations';
 import { CLIENTS_OF_JOB_SQL } from './targeting';
 import { f } from './schemas/fields';
 import { parseInput } from './schemas/parse';
 import { jobCreateSchema, jobFields, jobUpdateSchema, type JobInput } from './schemas/job.schema';
-import { taskWhere, type TaskFilter } from './task.service';
-
-export interface JobFilter {
-  jobId?: number;
-  /** Name equals (the document's `jobName`). */
-  jobName?: string;
-  /** Name contains, case-insensitive (`jobNameContain`). */
-  jobNameContain?: string;
-  enabled?: boolean;
-  lastEditedAt?: TimeRange;
-  lastRunAt?: TimeRange;
-  assignmentsChangedAt?: TimeRange;
-  /** The document's `createAtGte`/`createAtLte`. */
-  createdAt?: TimeRange;
-}
+import { jobWhere, type JobFilter } from './job.filter';
+import { taskWhere, type TaskFilter } from './task.filter';
 
 export interface GroupFilter {
   groupName?: string;
@@ -45,13 +33,6 @@ export interface GroupFilter {
 
 export type { JobInput };
 
-export interface JobBindingCounts {
-  tasks: number;
-  groups: number;
-  /** Clients bound directly (what `GET /v1/jobs/{id}/clients` lists). */
-  clients: number;
-}
-
 export interface JobCounts extends JobBindingCounts {
   /** Distinct clients reached directly or through groups, enabled or not. */
   targetClients: number;
@@ -59,21 +40,6 @@ export interface JobCounts extends JobBindingCounts {
 
 /** The default longest run, seconds (1 h). */
 export const DEFAULT_JOB_DURATION = 3600;
-
-/** The filter of the job list (also used for a task's and a client's jobs). */
-export function jobWhere(filter: JobFilter = {}): FilterQuery<Job> {
-  const where: Record<string, unknown> = {};
-  if (filter.jobId !== undefined) where.id = filter.jobId;
-  applyNameFilter(where, 'name', filter.jobName, filter.jobNameContain);
-  if (filter.enabled !== undefined) where.enabled = filter.enabled;
-  applyTimeRanges(where, {
-    lastEditedAt: filter.lastEditedAt,
-    lastRunAt: filter.lastRunAt,
-    assignmentsChangedAt: filter.assignmentsChangedAt,
-    createdAt: filter.createdAt,
-  });
-  return where as FilterQuery<Job>;
-}
 
 /** The stored form of a schedule: "" and null both mean none; a cron is kept as written (trimmed). */
 function scheduleOf(value: string | null | undefined): string | null {

@@ -2,8 +2,9 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { Client, Job, Task } from '../entities';
 import { ClientService, type ClientFilter } from './client.service';
 import { errors } from './errors';
-import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
-import { jobWhere, type JobFilter } from './job.service';
+import { intArray } from './filters';
+import { jobWhere, type JobFilter } from './job.filter';
+import { taskWhere, type TaskFilter } from './task.filter';
 import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
 import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
@@ -12,20 +13,6 @@ import { SettingsService } from './settings.service';
 import { parseInput } from './schemas/parse';
 import { taskCreateSchema, taskUpdateSchema, type TaskInput } from './schemas/task.schema';
 import { readScripts, saveScript, type SavedRootStep, type ScriptStep } from './step-script';
-
-export interface TaskFilter {
-  taskId?: number;
-  /** Name equals (the document's `taskName`). */
-  taskName?: string;
-  /** Name contains, case-insensitive (`taskNameContain`). */
-  taskNameContain?: string;
-  enabled?: boolean;
-  lastEditedAt?: TimeRange;
-  lastRunAt?: TimeRange;
-  assignmentsChangedAt?: TimeRange;
-  /** The document's `createAtGte`/`createAtLte`. */
-  createdAt?: TimeRange;
-}
 
 export type { TaskInput };
 
@@ -63,21 +50,6 @@ const TASK_COUNTS_SQL = `select k.id,
        union select gc.client_id from job_task jt join job_group jg on jg.job_id = jt.job_id join group_client gc on gc.group_id = jg.group_id where jt.task_id = k.id) t) as clients,
     (select count(*)::int from step x where x.task_id = k.id) as scripts
   from unnest(?::int[]) as k(id)`;
-
-/** The filter of the task list (also used for a job's and a client's tasks). */
-export function taskWhere(filter: TaskFilter = {}): FilterQuery<Task> {
-  const where: Record<string, unknown> = {};
-  if (filter.taskId !== undefined) where.id = filter.taskId;
-  applyNameFilter(where, 'name', filter.taskName, filter.taskNameContain);
-  if (filter.enabled !== undefined) where.enabled = filter.enabled;
-  applyTimeRanges(where, {
-    lastEditedAt: filter.lastEditedAt,
-    lastRunAt: filter.lastRunAt,
-    assignmentsChangedAt: filter.assignmentsChangedAt,
-    createdAt: filter.createdAt,
-  });
-  return where as FilterQuery<Task>;
-}
 
 /** Tasks: scripts of steps, their jobs and the clients those jobs reach. */
 export class TaskService {

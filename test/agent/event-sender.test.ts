@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { silentLogger } from '../../src/agent/agent.logger';
-import { systemClock } from '../../src/agent/clock';
+import { silentLogger } from '../../src/runtime/logger';
+import { systemClock } from '../../src/runtime/clock';
 import { openEventJournal, type EventJournal } from '../../src/agent/event-journal';
 import { createEventSender, type EventSender } from '../../src/agent/event-sender';
 import type { AgentEventDraft, EventBatch } from '../../src/protocol';
@@ -37,7 +37,14 @@ describe('event sender: linger', () => {
   });
 
   const start = (lingerMs: number) => {
-    sender = createEventSender({ journal, clock: systemClock, logger: silentLogger, isConnected: () => true, publish: (batch) => sent.push(batch), lingerMs });
+    sender = createEventSender({
+      journal,
+      clock: systemClock,
+      logger: silentLogger(),
+      isConnected: () => true,
+      publish: (batch) => sent.push(batch),
+      lingerMs,
+    });
     return sender;
   };
 

@@ -160,6 +160,22 @@ describe('GraphQL batching (no N+1)', () => {
     expect(statements[0]).not.toMatch(/description/);
   });
 
+  it('does not read the counts of a page when @skip or @include leaves them out', async () => {
+    const plain = await captureSql(() => h.ok('{ jobs(pageSize: 3) { nodes { id name } } }'));
+    const counted = await captureSql(() => h.ok('{ jobs(pageSize: 3) { nodes { id name tasksCount } } }'));
+    const skipped = await captureSql(() => h.ok('{ jobs(pageSize: 3) { nodes { id name tasksCount @skip(if: true) } } }'));
+    const excluded = await captureSql(() =>
+      h.ok('query ($show: Boolean!) { jobs(pageSize: 3) { nodes { id name groupsCount @include(if: $show) } } }', { show: false }),
+    );
+    expect(counted.statements).not.toEqual(plain.statements);
+    expect(skipped.statements).toEqual(plain.statements);
+    expect(excluded.statements).toEqual(plain.statements);
+    expect(skipped.result.jobs.nodes[0]).toEqual({ id: expect.any(Number), name: expect.any(String) });
+    // Not skipped, the count is read with the page as without the directive.
+    const kept = await captureSql(() => h.ok('{ jobs(pageSize: 3) { nodes { id name tasksCount @skip(if: false) } } }'));
+    expect(kept.statements).toEqual(counted.statements);
+  });
+
   it('reports invalid nested-list arguments of a page the same way with the look-ahead', async () => {
     const { errors } = await h.gql('{ jobs(pageSize: 3) { nodes { id tasksCount tasks(first: -1) { id } } } }');
     expect(errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

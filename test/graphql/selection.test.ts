@@ -1,15 +1,29 @@
-import { parse, type GraphQLResolveInfo, type FieldNode, type FragmentDefinitionNode, Kind, type OperationDefinitionNode } from 'graphql';
-import { selectsAny } from '../../src/graphql/selection';
+import { buildSchema, graphql, type GraphQLResolveInfo } from 'graphql';
+import { selectedArguments, selectsAny } from '../../src/graphql/selection';
 
-/** The resolve info of the operation's first root field, as far as selectsAny reads it. */
-function infoOf(query: string): GraphQLResolveInfo {
-  const doc = parse(query);
-  const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const fragments = Object.fromEntries(
-    doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-  );
-  return { fieldNodes: [op.selectionSet.selections[0] as FieldNode], fragments } as unknown as GraphQLResolveInfo;
+/** A schema shaped like the job page's, enough for the look-ahead to walk. */
+const schema = buildSchema(`
+  type Task { id: ID! jobsCount: Int tasksCount: Int }
+  type Job { id: ID! name: String tasksCount: Int groupsCount: Int clientsCount: Int tasks(first: Int = 10, offset: Int = 0): [Task!]! }
+  type JobPage { totalCount: Int! nodes: [Job!]! }
+  type Query { jobs: JobPage! }
+`);
+
+/** The resolve info the `jobs` root field gets for `query`. */
+async function infoOf(query: string, variableValues?: Record<string, unknown>): Promise<GraphQLResolveInfo> {
+  let seen: GraphQLResolveInfo | undefined;
+  const rootValue = {
+    jobs: (_args: unknown, _context: unknown, info: GraphQLResolveInfo) => {
+      seen = info;
+      return { totalCount: 0, nodes: [] };
+    },
+  };
+  const result = await graphql({ schema, source: query, rootValue, variableValues });
+  expect(result.errors).toBeUndefined();
+  return seen!;
 }
+
+const COUNTS = ['tasksCount', 'groupsCount', 'clientsCount'];
 
 describe('selectsAny', () => {
   it.each([
@@ -21,7 +35,33 @@ describe('selectsAny', () => {
     ['none of the names', '{ jobs { nodes { id name tasks { id } } } }', false],
     ['a name outside the path', '{ jobs { totalCount nodes { id } } }', false],
     ['a name deeper than the path', '{ jobs { nodes { tasks { jobsCount tasksCount } } } }', false],
-  ])('answers for %s', (_case, query, expected) => {
-    expect(selectsAny(infoOf(query), ['nodes'], ['tasksCount', 'groupsCount', 'clientsCount'])).toBe(expected);
+    ['a count under @skip(if: true)', '{ jobs { nodes { id tasksCount @skip(if: true) } } }', false],
+    ['a count under @skip(if: false)', '{ jobs { nodes { id tasksCount @skip(if: false) } } }', true],
+    ['a count under @include(if: false)', '{ jobs { nodes { id groupsCount @include(if: false) } } }', false],
+    ['a fragment under @skip(if: true)', '{ jobs { nodes { id ...Counts @skip(if: true) } } } fragment Counts on Job { tasksCount }', false],
+    ['the path field under @include(if: false)', '{ jobs { totalCount nodes @include(if: false) { tasksCount } } }', false],
+  ])('answers for %s', async (_case, query, expected) => {
+    expect(selectsAny(await infoOf(query), ['nodes'], COUNTS)).toBe(expected);
+  });
+
+  it('reads @skip from a variable', async () => {
+    const query = 'query ($hide: Boolean!) { jobs { nodes { id clientsCount @skip(if: $hide) } } }';
+    expect(selectsAny(await infoOf(query, { hide: true }), ['nodes'], COUNTS)).toBe(false);
+    expect(selectsAny(await infoOf(query, { hide: false }), ['nodes'], COUNTS)).toBe(true);
+  });
+});
+
+describe('selectedArguments', () => {
+  it('applies variables and defaults, one entry per alias', async () => {
+    const info = await infoOf('query ($n: Int) { jobs { nodes { tasks(first: $n) { id } more: tasks(offset: 5) { id } } } }', { n: 3 });
+    expect(selectedArguments(info, ['nodes'], 'tasks')).toEqual([
+      { first: 3, offset: 0 },
+      { first: 10, offset: 5 },
+    ]);
+  });
+
+  it('is empty when the field is skipped', async () => {
+    const info = await infoOf('{ jobs { nodes { tasks(first: 2) @skip(if: true) { id } } } }');
+    expect(selectedArguments(info, ['nodes'], 'tasks')).toEqual([]);
   });
 });

@@ -9,6 +9,12 @@ export class ManualClock implements Clock {
   now(): Date {
     return new Date(this.current);
   }
+  /** Sleeping on a hand-moved clock moves it by `ms` at once, so code that waits runs without real delay. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.advance(Math.max(0, ms));
+    return Promise.resolve();
+  }
   advance(ms: number): void {
     this.current += ms;
   }

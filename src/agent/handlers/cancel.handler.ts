@@ -21,7 +21,7 @@ export function handleCancel(command: CancelCommand, { queue, registry, sender, 
     logger.info({ reportId }, `report ${reportId} already finished (${known.state}); nothing to cancel`);
     return;
   }
-  const now = clock.now();
+  const now = clock.now().getTime();
   const message = `cancelled before it started: ${reason}`;
   registry.markFinished({ reportId, state: 'NOT_EXECUTE', startTime: now, endTime: now, message });
   sender.submit({ type: 'report.finished', reportId, status: 'NOT_EXECUTE', startTime: now, endTime: now, message });

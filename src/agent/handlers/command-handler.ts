@@ -1,5 +1,5 @@
-import type { Logger } from '../agent.logger';
-import type { Clock } from '../clock';
+import type { Logger } from '../../runtime/logger';
+import type { Clock } from '../../runtime/clock';
 import type { EventSender } from '../event-sender';
 import type { ReportQueue } from '../report-queue';
 import type { ReportRegistry } from '../report-registry';

@@ -48,7 +48,7 @@ export const broadcast: StepExecutor = async (step, context) => {
       let answer = await transfer.client.request({ kind: 'broadcast.status', fileId: file.fileId }, 15_000, context.signal);
       for (;;) {
         const p = answer?.header.kind === 'broadcast.progress' ? answer.header : undefined;
-        const late = context.clock.now() + POLL_MS > deadline;
+        const late = context.clock.now().getTime() + POLL_MS > deadline;
         if (p && (p.pending.length === 0 || late)) {
           const offline = p.offline.length ? `; offline: ${p.offline.join(', ')} (they receive it when they connect until ${until})` : '';
           const stillPending = p.pending.length ? `; no answer before the deadline from ${p.pending.join(', ')}` : '';

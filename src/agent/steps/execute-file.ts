@@ -55,7 +55,7 @@ export const executeFile: StepExecutor = async (step, { paths, signal, limits, m
   if (!stat) return failed(`${file} does not exist`);
   if (!stat.isFile()) return failed(`${file} is not a file`);
   const timeoutMs = step.duration ?? limits.executeTimeoutMs;
-  const started = clock.now();
+  const started = clock.now().getTime();
   const output = createTail(limits.outputLimitBytes);
 
   const outcome = await new Promise<StepOutcome>((resolve) => {

@@ -9,7 +9,7 @@ import { failed, succeeded, type StepExecutor } from './step-executor';
 export const ifStep: StepExecutor = async (step, { evaluate, runBranch, message, clock }) => {
   let holds = true;
   for (const [index, condition] of sortSteps(step.conditions).entries()) {
-    const start = clock.now();
+    const start = clock.now().getTime();
     holds = await evaluate(condition);
     const subject = condition.filePath ? ` ${condition.filePath}` : '';
     message(`condition ${index + 1} ${condition.type}${subject}: ${holds}`, start);

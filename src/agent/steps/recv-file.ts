@@ -38,14 +38,14 @@ export const recvFile: StepExecutor = async (step, context) => {
       pushed = undefined;
       const h = answer?.header;
       if (!h) {
-        if (context.clock.now() + LOST_ANSWER_PAUSE_MS > deadline)
+        if (context.clock.now().getTime() + LOST_ANSWER_PAUSE_MS > deadline)
           return failed(`no answer from the gateway about the file to receive before the run's deadline (${at})`, false);
         await context.clock.sleep(LOST_ANSWER_PAUSE_MS, context.signal);
         continue;
       }
       if (h.kind === 'fetch.refused') return failed(`nothing to receive: ${h.reason}`, false);
       if (h.kind === 'fetch.wait') {
-        if (context.clock.now() + h.retryAfterMs > deadline) {
+        if (context.clock.now().getTime() + h.retryAfterMs > deadline) {
           return failed(`no file from SERVER client ${h.waitingFor.join(', ')} before the run's deadline (${at}): ${h.reason}`, false);
         }
         if (h.reason !== lastReason) context.message(`${h.reason}; asking again until ${at}`);

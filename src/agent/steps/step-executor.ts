@@ -1,6 +1,6 @@
 import type { AgentRole, Id, Step } from '../../protocol';
 import type { TransferClient } from '../transfer/transfer-client';
-import type { Clock } from '../clock';
+import type { Clock } from '../../runtime/clock';
 import type { PathGuard } from '../path-guard';
 
 /** SUCCESS, or FAILED with a message for the step's record; `retryable: false` skips the remaining retries. */

@@ -11,7 +11,8 @@ export function transferOf(step: Step, context: StepContext): StepTransfer | Ste
 export const isOutcome = (value: unknown): value is StepOutcome => typeof value === 'object' && value !== null && 'status' in value;
 
 /** When waits end: the run's deadline, or (from a gateway that sends none) the step's WAIT bound. */
-export const deadlineOf = (transfer: StepTransfer, context: StepContext): number => transfer.deadline ?? context.clock.now() + context.limits.waitTimeoutMs;
+export const deadlineOf = (transfer: StepTransfer, context: StepContext): number =>
+  transfer.deadline ?? context.clock.now().getTime() + context.limits.waitTimeoutMs;
 
 /** A TransferError that says no retry helps fails the step without retries. */
 export function outcomeOfError(error: unknown): StepOutcome {

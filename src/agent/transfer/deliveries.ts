@@ -62,7 +62,7 @@ export function createDeliveries({ client, paths, clock, logger, signal }: Unask
     if (offer.kind !== 'deliver.offer') return;
     if (settled.has(offer.deliveryId)) return answer(offer.deliveryId);
     if (queued.has(offer.deliveryId)) return;
-    if (offer.deadline && offer.deadline < clock.now()) return;
+    if (offer.deadline && offer.deadline < clock.now().getTime()) return;
     queued.add(offer.deliveryId);
     chain = chain.then(() => deliver(offer)).finally(() => queued.delete(offer.deliveryId));
   };

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { OfferedFile } from '../../protocol';
-import type { Clock } from '../clock';
+import type { Clock } from '../../runtime/clock';
 import { sha256File } from '../file-hash';
 import { listenToBroadcast, type BroadcastListen } from './broadcast-listen';
 import { createProgress } from './progress';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock';
+import type { Clock } from '../../runtime/clock';
 import { terminalBar } from './terminal-bar';
 
 /** Step messages carry progress at most this often. */
@@ -9,13 +9,13 @@ export const PROGRESS_EVERY_MS = 2_000;
  * the agent's terminal when it runs in one (silent otherwise). Call `end()` when the file is done or given up.
  */
 export function createProgress(clock: Clock, total: number, say: (text: string) => void, label?: string) {
-  const started = clock.now();
+  const started = clock.now().getTime();
   let last = started;
   const bar = label ? terminalBar(label, total) : undefined;
   return {
     end: () => bar?.stop(),
     update(done: number) {
-      const now = clock.now();
+      const now = clock.now().getTime();
       bar?.update(done, done / Math.max(0.001, (now - started) / 1000));
       if (now - last < PROGRESS_EVERY_MS) return;
       last = now;

@@ -43,7 +43,7 @@ export function createRemoteFolder({ client, paths, clock, logger, signal }: Una
       name: path.basename(file),
       purpose: 'FETCH',
       fetchId: requestId,
-      deadline: clock.now() + FETCH_WAIT_MS,
+      deadline: clock.now().getTime() + FETCH_WAIT_MS,
       message: (text) => logger.info({ requestId }, `remote fetch: ${text}`),
     });
     logger.info({ requestId, fileId: done.fileId, path: file }, 'remote fetch uploaded');

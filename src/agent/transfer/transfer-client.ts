@@ -8,8 +8,8 @@ import {
   type TransferRequestDraft,
   type TransferUpDraft,
 } from '../../protocol';
-import type { Logger } from '../agent.logger';
-import type { Clock } from '../clock';
+import type { Logger } from '../../runtime/logger';
+import type { Clock } from '../../runtime/clock';
 import type { PathGuard } from '../path-guard';
 
 type Frame = TransferFrame<TransferDown>;

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { DEFAULT_TRANSFER_CHUNK_BYTES, type Id, type TransferPurpose } from '../../protocol';
-import type { Clock } from '../clock';
+import type { Clock } from '../../runtime/clock';
 import { sha256File } from '../file-hash';
 import type { TransferClient } from './transfer-client';
 import { createProgress } from './progress';
@@ -97,14 +97,14 @@ export async function uploadFile(o: UploadOptions): Promise<Uploaded> {
       o.signal,
     );
     if (!answer) {
-      if (o.clock.now() > o.deadline) throw new TransferError(`no answer from the gateway to the upload of ${o.name} before the run's deadline`);
+      if (o.clock.now().getTime() > o.deadline) throw new TransferError(`no answer from the gateway to the upload of ${o.name} before the run's deadline`);
       if (opening >= 3) throw new TransferError(`no answer from the gateway to the upload of ${o.name}`);
       continue;
     }
     const h = answer.header;
     if (h.kind === 'upload.refused') throw new TransferError(`the gateway refused the upload of ${o.name}: ${h.reason}`, true);
     if (h.kind === 'upload.wait') {
-      if (o.clock.now() + h.retryAfterMs > o.deadline)
+      if (o.clock.now().getTime() + h.retryAfterMs > o.deadline)
         throw new TransferError(`the gateway kept the upload of ${o.name} waiting until the run's deadline: ${h.reason}`);
       o.message(`waiting ${Math.round(h.retryAfterMs / 100) / 10} s to upload ${o.name}: ${h.reason}`);
       await o.clock.sleep(h.retryAfterMs, o.signal);

@@ -1,8 +1,9 @@
 import { BindingService } from '../../services/binding.service';
 import { ClientService } from '../../services/client.service';
 import { errors } from '../../services/errors';
-import { JobService, jobWhere } from '../../services/job.service';
-import { taskWhere } from '../../services/task.service';
+import { jobWhere } from '../../services/job.filter';
+import { JobService } from '../../services/job.service';
+import { taskWhere } from '../../services/task.filter';
 import { b, pagingQuery, q } from '../params';
 import { jobListQuery, pageOfQuery, taskListQuery, toJobFilter, toTaskFilter } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';

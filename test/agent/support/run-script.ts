@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { AgentEventDraft, DispatchTask, Id, Step, StepType } from '../../../src/protocol';
-import { systemClock } from '../../../src/agent/clock';
+import { systemClock } from '../../../src/runtime/clock';
 import { createPathGuard } from '../../../src/agent/path-guard';
 import { runReport, type ReportResult } from '../../../src/agent/report-runner';
 import { DEFAULT_STEP_LIMITS, type StepLimits } from '../../../src/agent/steps/step-executor';
