@@ -19,7 +19,7 @@
  * Environment: MQTT_URL (default: the gateway's embedded broker), DATABASE_URL (a server: the bench
  * makes and drops its own database; default PGlite in a temporary folder), BENCH_MB (100; 0 skips
  * the raw figure and SEND/RECV), BENCH_BROADCAST_MB (20; 0 skips BROADCAST), BENCH_STORES (20),
- * BENCH_BIG_MB (unset: no big transfer), BENCH_OUT (bench/results), BENCH_AGENT_NODE_ARGS (Node options
+ * BENCH_BIG_MB (unset: no big transfer), BENCH_PROFILE_DIR (CPU profiles of the gateway per phase), BENCH_OUT (bench/results), BENCH_AGENT_NODE_ARGS (Node options
  * of the agent processes), BENCH_LOG (the gateway's log level; silent by default). The agents enrol
  * with a random token of this run, as in production.
  */
@@ -45,6 +45,7 @@ import type { ServiceContext } from '../../src/services/service-context';
 import type { StepInput } from '../../src/services/step-script';
 import { TaskService } from '../../src/services/task.service';
 import { scratchDatabase } from '../support/scratch-database';
+import { profilePhase } from './phase-profile';
 import { formatCpu, onlyProcessNamed, startMeter } from './process-meter';
 
 const MB = 1024 * 1024;
@@ -52,6 +53,8 @@ const SIZE = Number(process.env.BENCH_MB ?? 100) * MB;
 const BROADCAST_SIZE = Number(process.env.BENCH_BROADCAST_MB ?? 20) * MB;
 const STORES = Number(process.env.BENCH_STORES ?? 20);
 const BIG_SIZE = Number(process.env.BENCH_BIG_MB ?? 0) * MB;
+/** A folder for CPU profiles of the gateway, one per phase (gateway-send-recv.cpuprofile, …). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
 const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
 const CHUNK = DEFAULT_TRANSFER_CHUNK_BYTES;
@@ -212,15 +215,17 @@ async function main() {
     const stores: AgentProc[] = [];
     for (let i = 0; i < STORES; i++) stores.push(await spawnAgent(`s${i}`, 'STORE'));
     /** SEND_FILE of `name` (`bytes` long) from hq to the first store; CPU and sampled RSS of the three processes. */
-    const sendRecv = async (name: string, bytes: number) => {
+    const sendRecv = async (name: string, bytes: number, phase: string) => {
       await writeRandom(path.join(hq.root, name), bytes);
       const meter = startMeter({ gateway: undefined, hq: hq.proc.pid, s0: stores[0].proc.pid, ...broker });
-      const seconds = await runJob(
-        [
-          { type: 'SEND_FILE', filePath: name },
-          { type: 'RECV_FILE', targetFilePath: `in/${name}`, createFilePath: true },
-        ],
-        [hq, stores[0]],
+      const seconds = await profilePhase(PROFILE_DIR, phase, () =>
+        runJob(
+          [
+            { type: 'SEND_FILE', filePath: name },
+            { type: 'RECV_FILE', targetFilePath: `in/${name}`, createFilePath: true },
+          ],
+          [hq, stores[0]],
+        ),
       );
       meter.stop();
       const cpu = meter.cpu();
@@ -237,7 +242,7 @@ async function main() {
     };
 
     if (SIZE) {
-      const one = await sendRecv('big.bin', SIZE);
+      const one = await sendRecv('big.bin', SIZE, 'send-recv');
       console.log(`  steps: ${one.steps.map((p) => `${p.type} ${Number(p.seconds).toFixed(1)} s`).join(', ')} (RECV_FILE includes its wait for the SEND)`);
       console.log(
         `SEND/RECV ${SIZE / MB} MiB to 1 store: ${one.seconds.toFixed(1)} s end to end, ${one.MiBps.toFixed(1)} MiB/s ` +
@@ -270,7 +275,9 @@ async function main() {
         repairBytes = 0;
         const pids = Object.fromEntries(members.map((m, i) => [`s${i}`, m.proc.pid]));
         const meter = startMeter({ gateway: undefined, hq: hq.proc.pid, ...pids, ...broker }, 1_000);
-        const seconds = await runJob([{ type: 'BROADCAST', filePath: 'bc.bin', targetFilePath: `bc-${group.id}.bin`, groups: [group.id] }], [hq]);
+        const seconds = await profilePhase(PROFILE_DIR, `broadcast-${members.length}`, () =>
+          runJob([{ type: 'BROADCAST', filePath: 'bc.bin', targetFilePath: `bc-${group.id}.bin`, groups: [group.id] }], [hq]),
+        );
         meter.stop();
         // The stores' CPU summed: what 20 processes on the same cores cost together.
         const { gateway: g, hq: h, mosquitto, ...perStore } = meter.cpu();
@@ -310,7 +317,7 @@ async function main() {
 
     if (BIG_SIZE) {
       // Alone after the rest: the peaks sampled here are this transfer's (VmHWM would keep the earlier phases').
-      const big = await sendRecv('huge.bin', BIG_SIZE);
+      const big = await sendRecv('huge.bin', BIG_SIZE, 'big');
       await Promise.all([fs.rm(path.join(hq.root, 'huge.bin')), fs.rm(path.join(stores[0].root, 'in', 'huge.bin'))]);
       console.log(
         `SEND/RECV ${BIG_SIZE / MB} MiB to 1 store: ${big.seconds.toFixed(1)} s, ${big.MiBps.toFixed(1)} MiB/s; ` +
