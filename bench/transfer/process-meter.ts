@@ -28,7 +28,7 @@ export function cpuSeconds(pid?: number): number {
 
 /** Resident memory in MiB now; this process when `pid` is undefined. */
 export function rssMiB(pid?: number): number {
-  if (pid === undefined) return process.memoryUsage().rss / MB;
+  if (pid === undefined) return process.memoryUsage.rss() / MB;
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
