@@ -6,6 +6,13 @@ import { loadConfig } from './config';
 import { createLogger } from './runtime/logger';
 import { StartupError } from './runtime/startup-error';
 
+/**
+ * A module loaded when a command needs it. `require`, not `import()`: the build's CommonJS
+ * modules do not expose their exports by name to `import()`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(module: string): T => require(module) as T;
+
 const program = new Command();
 program.name('sdes').description('SDES: control plane for fleets of file-exchange agents over MQTT').showHelpAfterError();
 
@@ -19,7 +26,7 @@ program
   .action(async () => {
     const logger = createLogger({ name: 'sdes' });
     const config = loadConfig();
-    const { startGateway } = await import('./gateway.js');
+    const { startGateway } = load<typeof import('./gateway')>('./gateway');
     const gateway = await startGateway({ config, logger });
     let stopping = false;
     const shutdown = async (signal: string) => {
@@ -40,7 +47,7 @@ program
   .action(async () => {
     const logger = createLogger({ name: 'sdes' });
     const config = loadConfig();
-    const { openDatabase } = await import('./runtime/database.js');
+    const { openDatabase } = load<typeof import('./runtime/database')>('./runtime/database');
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, migrate: false });
     try {
       const applied = await db.orm.getMigrator().up();
@@ -55,20 +62,19 @@ program
  * ORM, the database drivers), which took seconds of CPU at every start and about 60 MB of
  * memory for the whole life of the agent. The gateway's commands load them when they run.
  */
-async function registerCommands(): Promise<void> {
+function registerCommands(): void {
   registerAgentCommand(program);
   if (process.argv[2] === 'agent') return;
-  (await import('./auth/accounts.command.js')).registerAccountCommands(program);
-  (await import('./fleet/fleet.command.js')).registerFleetCommands(program);
+  load<typeof import('./auth/accounts.command')>('./auth/accounts.command').registerAccountCommands(program);
+  load<typeof import('./fleet/fleet.command')>('./fleet/fleet.command').registerFleetCommands(program);
 }
 
-registerCommands()
-  .then(() => program.parseAsync(process.argv))
-  .catch((err: unknown) => {
-    if (err instanceof StartupError) {
-      process.stderr.write(`sdes: ${err.message}\n`);
-    } else {
-      process.stderr.write(`sdes: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    }
-    process.exit(1);
-  });
+registerCommands();
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof StartupError) {
+    process.stderr.write(`sdes: ${err.message}\n`);
+  } else {
+    process.stderr.write(`sdes: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});
