@@ -9,11 +9,17 @@
  *  3. BROADCAST of BENCH_BROADCAST_MB to BENCH_STORES stores against the same to one store: the
  *     bytes the SERVER published (once) and the bytes the gateway published for the stores (on
  *     the broadcast topic, once, and the chunks stores pulled on their transfer-down);
- *  4. peak resident memory of each agent process (VmHWM) and of the gateway (this process).
+ *  4. peak resident memory of each agent process (VmHWM) and of the gateway (this process);
+ *  5. with BENCH_BIG_MB, SEND_FILE/RECV_FILE of a file that big (2048 for the 2 GB target) to one
+ *     store, the resident memory of the gateway and both agents sampled every 200 ms meanwhile.
+ * Each phase also prints the CPU seconds of the gateway, the agents and the broker (when it is a
+ * local `mosquitto`, or BENCH_BROKER_PID; it serves every other user of the broker too) and CPU
+ * milliseconds per MiB moved: on a shared machine the steadier figure.
  *
  * Environment: MQTT_URL (default: the gateway's embedded broker), DATABASE_URL (a server: the bench
- * makes and drops its own database; default PGlite in a temporary folder), BENCH_MB (100),
- * BENCH_BROADCAST_MB (20), BENCH_STORES (20), BENCH_OUT (bench/results), BENCH_AGENT_NODE_ARGS (Node options
+ * makes and drops its own database; default PGlite in a temporary folder), BENCH_MB (100; 0 skips
+ * the raw figure and SEND/RECV), BENCH_BROADCAST_MB (20; 0 skips BROADCAST), BENCH_STORES (20),
+ * BENCH_BIG_MB (unset: no big transfer), BENCH_PROFILE_DIR (CPU profiles of the gateway per phase), BENCH_OUT (bench/results), BENCH_AGENT_NODE_ARGS (Node options
  * of the agent processes), BENCH_LOG (the gateway's log level; silent by default). The agents enrol
  * with a random token of this run, as in production.
  */
@@ -39,11 +45,16 @@ import type { ServiceContext } from '../../src/services/service-context';
 import type { StepInput } from '../../src/services/step-script';
 import { TaskService } from '../../src/services/task.service';
 import { scratchDatabase } from '../support/scratch-database';
+import { profilePhase } from './phase-profile';
+import { formatCpu, onlyProcessNamed, startMeter } from './process-meter';
 
 const MB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_MB ?? 100) * MB;
 const BROADCAST_SIZE = Number(process.env.BENCH_BROADCAST_MB ?? 20) * MB;
 const STORES = Number(process.env.BENCH_STORES ?? 20);
+const BIG_SIZE = Number(process.env.BENCH_BIG_MB ?? 0) * MB;
+/** A folder for CPU profiles of the gateway, one per phase (gateway-send-recv.cpuprofile, …). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
 const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
 const CHUNK = DEFAULT_TRANSFER_CHUNK_BYTES;
@@ -90,14 +101,6 @@ async function rawThroughput(url: string, login: { username: string; password: s
   const seconds = (performance.now() - started) / 1000;
   await Promise.all([sub.endAsync(), pub.endAsync()]);
   return bytes / MB / seconds;
-}
-
-/** Samples this process's RSS every 100 ms until stopped. */
-function rssSampler() {
-  const mib = () => Math.round(process.memoryUsage().rss / MB);
-  const sampler = { baseMiB: mib(), peakMiB: mib(), stop: () => clearInterval(timer) };
-  const timer = setInterval(() => (sampler.peakMiB = Math.max(sampler.peakMiB, mib())), 100);
-  return sampler;
 }
 
 interface AgentProc {
@@ -191,96 +194,141 @@ async function main() {
   try {
     // The bench's own MQTT clients log in as the gateway (the embedded broker refuses anonymous ones).
     const login = { username: GATEWAY_USERNAME, password: gateway.fleet.keys.gatewaySecret };
-    const raw = await rawThroughput(gateway.brokerUrl, login, SIZE);
-    console.log(`raw broker: ${raw.toFixed(1)} MiB/s (${SIZE / MB} MiB in ${CHUNK / 1024} KiB chunks, QoS 1)`);
-
-    const hq = await spawnAgent('hq', 'SERVER');
-    const stores = [];
-    for (let i = 0; i < STORES; i++) stores.push(await spawnAgent(`s${i}`, 'STORE'));
-    await writeRandom(path.join(hq.root, 'big.bin'), SIZE);
-    // The gateway's resident memory while the file goes through it (this process also holds the
-    // embedded broker and PGlite when they are used, so its baseline is theirs too).
-    const sampler = rssSampler();
-    const sendSeconds = await runJob(
-      [
-        { type: 'SEND_FILE', filePath: 'big.bin' },
-        { type: 'RECV_FILE', targetFilePath: 'in/big.bin', createFilePath: true },
-      ],
-      [hq, stores[0]],
-    );
-    sampler.stop();
-    const expected = await sha256(path.join(hq.root, 'big.bin'));
-    if ((await sha256(path.join(stores[0].root, 'in/big.bin'))) !== expected) throw new Error('SEND/RECV: checksum differs');
-    const sendRate = SIZE / MB / sendSeconds;
-    const phases = await sql<{ type: string; seconds: number }>(
-      `select s.type, extract(epoch from (s.ended_at - s.started_at))::float as seconds from step_result s join task_result t on t.id = s.task_result_id
-       join report r on r.id = t.report_id join client c on c.id = r.client_id
-       where (s.type = 'SEND_FILE' and c.mqtt_client_id = ?) or (s.type = 'RECV_FILE' and c.mqtt_client_id = ?) order by s.id`,
-      [hq.clientId, stores[0].clientId],
-    );
-    console.log(`  steps: ${phases.map((p) => `${p.type} ${Number(p.seconds).toFixed(1)} s`).join(', ')} (RECV_FILE includes its wait for the SEND)`);
-    console.log(
-      `SEND/RECV ${SIZE / MB} MiB to 1 store: ${sendSeconds.toFixed(1)} s end to end, ${sendRate.toFixed(1)} MiB/s ` +
-        `(${((sendRate / raw) * 100).toFixed(0)} % of raw; the bytes cross the broker twice: ${(((sendRate * 2) / raw) * 100).toFixed(0)} % of raw per crossing)`,
-    );
-
-    // BROADCAST: count what goes down to the stores, once for one store, then for all.
-    await writeRandom(path.join(hq.root, 'bc.bin'), BROADCAST_SIZE);
-    const spy = await mqtt.connectAsync(gateway.brokerUrl, { clientId: `${prefix}-spy`, clean: true, ...login });
-    let downBytes = 0;
-    let repairBytes = 0;
-    spy.on('message', (_t, payload) => {
-      const f = parseTransferDown(payload);
-      if (f.ok && f.value.header.kind === 'broadcast.data') downBytes += f.value.body.length;
-      if (f.ok && f.value.header.kind === 'fetch.data') {
-        downBytes += f.value.body.length;
-        repairBytes += f.value.body.length;
-      }
-    });
-    // What the gateway publishes for the stores: once on the broadcast topic, plus each store's pulls.
-    await spy.subscribeAsync([...stores.map((s) => transferDownTopic(s.clientId)), `${TOPIC_ROOT}/broadcasts/+`], { qos: 0 });
-    const broadcastTo = async (members: AgentProc[]) => {
-      const group = await new GroupService(ctx()).create({ groupName: `${prefix}-${Math.random()}` });
-      await new GroupService(ctx()).bindClients(group.id, await Promise.all(members.map(idOf)));
-      downBytes = 0;
-      repairBytes = 0;
-      const seconds = await runJob([{ type: 'BROADCAST', filePath: 'bc.bin', targetFilePath: `bc-${group.id}.bin`, groups: [group.id] }], [hq]);
-      for (const m of members)
-        if ((await sha256(path.join(m.root, `bc-${group.id}.bin`))) !== (await sha256(path.join(hq.root, 'bc.bin'))))
-          throw new Error('BROADCAST: checksum differs');
-      return { seconds, down: downBytes, pulled: repairBytes };
-    };
-    const one = await broadcastTo([stores[0]]);
-    const all = await broadcastTo(stores);
-    await spy.endAsync();
-    console.log(
-      `BROADCAST ${BROADCAST_SIZE / MB} MiB: the SERVER uploaded it once (${BROADCAST_SIZE / MB} MiB); 1 store ${one.seconds.toFixed(1)} s, ` +
-        `${STORES} stores ${all.seconds.toFixed(1)} s (${(all.seconds / one.seconds).toFixed(2)}x); ` +
-        `the gateway published ${(all.down / MB).toFixed(0)} MiB to the stores (${(all.down / BROADCAST_SIZE).toFixed(2)}x the file; ${(all.pulled / MB).toFixed(1)} MiB of it pulled by stores that missed chunks)`,
-    );
-    const agentPeaks = await Promise.all(agents.map(async (a) => ({ clientId: a.clientId, peakMiB: Math.round(await peakMiB(a)) })));
-    const gatewayPeak = Math.round(process.resourceUsage().maxRSS / 1024);
-    console.log(
-      `peak memory: gateway ${gatewayPeak} MiB; agents ${agentPeaks.map((a) => `${a.clientId.replace(`${prefix}-`, '')} ${a.peakMiB}`).join(', ')} MiB`,
-    );
-    await fs.mkdir(OUT, { recursive: true });
-    const result = {
+    const brokerPid = process.env.MQTT_URL ? Number(process.env.BENCH_BROKER_PID) || onlyProcessNamed('mosquitto') : undefined;
+    const broker = brokerPid ? { mosquitto: brokerPid } : {};
+    const result: Record<string, unknown> = {
       at: new Date().toISOString(),
       broker: process.env.MQTT_URL ? 'external' : 'embedded',
       database: database ? 'postgres' : 'pglite',
-      sizeMiB: SIZE / MB,
-      rawMiBps: raw,
-      sendRecv: { seconds: sendSeconds, MiBps: sendRate, ofRaw: sendRate / raw },
-      broadcast: {
+      loadAverage: os.loadavg()[0],
+    };
+    let raw = NaN;
+    if (SIZE) {
+      const meter = startMeter({ 'bench+gateway': undefined, ...broker });
+      raw = await rawThroughput(gateway.brokerUrl, login, SIZE);
+      meter.stop();
+      console.log(`raw broker: ${raw.toFixed(1)} MiB/s (${SIZE / MB} MiB in ${CHUNK / 1024} KiB chunks, QoS 1); CPU ${formatCpu(meter.cpu(), SIZE / MB)}`);
+      Object.assign(result, { sizeMiB: SIZE / MB, rawMiBps: raw, rawCpuSeconds: meter.cpu() });
+    }
+
+    const hq = await spawnAgent('hq', 'SERVER');
+    const stores: AgentProc[] = [];
+    for (let i = 0; i < STORES; i++) stores.push(await spawnAgent(`s${i}`, 'STORE'));
+    /** SEND_FILE of `name` (`bytes` long) from hq to the first store; CPU and sampled RSS of the three processes. */
+    const sendRecv = async (name: string, bytes: number, phase: string) => {
+      await writeRandom(path.join(hq.root, name), bytes);
+      const meter = startMeter({ gateway: undefined, hq: hq.proc.pid, s0: stores[0].proc.pid, ...broker });
+      const seconds = await profilePhase(PROFILE_DIR, phase, () =>
+        runJob(
+          [
+            { type: 'SEND_FILE', filePath: name },
+            { type: 'RECV_FILE', targetFilePath: `in/${name}`, createFilePath: true },
+          ],
+          [hq, stores[0]],
+        ),
+      );
+      meter.stop();
+      const cpu = meter.cpu();
+      const expected = await sha256(path.join(hq.root, name));
+      if ((await sha256(path.join(stores[0].root, 'in', name))) !== expected) throw new Error(`SEND/RECV of ${name}: checksum differs`);
+      const phases = await sql<{ type: string; seconds: number }>(
+        `select s.type, extract(epoch from (s.ended_at - s.started_at))::float as seconds from step_result s join task_result t on t.id = s.task_result_id
+         join report r on r.id = t.report_id join client c on c.id = r.client_id
+         where ((s.type = 'SEND_FILE' and c.mqtt_client_id = ?) or (s.type = 'RECV_FILE' and c.mqtt_client_id = ?))
+           and r.run_id = (select max(run_id) from report where client_id = c.id) order by s.id`,
+        [hq.clientId, stores[0].clientId],
+      );
+      return { seconds, MiBps: bytes / MB / seconds, cpu, peakRss: meter.peakRss(), steps: phases };
+    };
+
+    if (SIZE) {
+      const one = await sendRecv('big.bin', SIZE, 'send-recv');
+      console.log(`  steps: ${one.steps.map((p) => `${p.type} ${Number(p.seconds).toFixed(1)} s`).join(', ')} (RECV_FILE includes its wait for the SEND)`);
+      console.log(
+        `SEND/RECV ${SIZE / MB} MiB to 1 store: ${one.seconds.toFixed(1)} s end to end, ${one.MiBps.toFixed(1)} MiB/s ` +
+          `(${((one.MiBps / raw) * 100).toFixed(0)} % of raw; the bytes cross the broker twice: ${(((one.MiBps * 2) / raw) * 100).toFixed(0)} % of raw per crossing)`,
+      );
+      console.log(`  CPU: ${formatCpu(one.cpu, SIZE / MB)}`);
+      result.sendRecv = { seconds: one.seconds, MiBps: one.MiBps, ofRaw: one.MiBps / raw, cpuSeconds: one.cpu, peakRssMiB: one.peakRss };
+    }
+
+    if (BROADCAST_SIZE) {
+      // BROADCAST: count what goes down to the stores, once for one store, then for all.
+      await writeRandom(path.join(hq.root, 'bc.bin'), BROADCAST_SIZE);
+      const spy = await mqtt.connectAsync(gateway.brokerUrl, { clientId: `${prefix}-spy`, clean: true, ...login });
+      let downBytes = 0;
+      let repairBytes = 0;
+      spy.on('message', (_t, payload) => {
+        const f = parseTransferDown(payload);
+        if (f.ok && f.value.header.kind === 'broadcast.data') downBytes += f.value.body.length;
+        if (f.ok && f.value.header.kind === 'fetch.data') {
+          downBytes += f.value.body.length;
+          repairBytes += f.value.body.length;
+        }
+      });
+      // What the gateway publishes for the stores: once on the broadcast topic, plus each store's pulls.
+      await spy.subscribeAsync([...stores.map((s) => transferDownTopic(s.clientId)), `${TOPIC_ROOT}/broadcasts/+`], { qos: 0 });
+      const broadcastTo = async (members: AgentProc[]) => {
+        const group = await new GroupService(ctx()).create({ groupName: `${prefix}-${Math.random()}` });
+        await new GroupService(ctx()).bindClients(group.id, await Promise.all(members.map(idOf)));
+        downBytes = 0;
+        repairBytes = 0;
+        const pids = Object.fromEntries(members.map((m, i) => [`s${i}`, m.proc.pid]));
+        const meter = startMeter({ gateway: undefined, hq: hq.proc.pid, ...pids, ...broker }, 1_000);
+        const seconds = await profilePhase(PROFILE_DIR, `broadcast-${members.length}`, () =>
+          runJob([{ type: 'BROADCAST', filePath: 'bc.bin', targetFilePath: `bc-${group.id}.bin`, groups: [group.id] }], [hq]),
+        );
+        meter.stop();
+        // The stores' CPU summed: what 20 processes on the same cores cost together.
+        const { gateway: g, hq: h, mosquitto, ...perStore } = meter.cpu();
+        const cpu = { gateway: g, hq: h, stores: Object.values(perStore).reduce((a, b) => a + b, 0), ...(mosquitto === undefined ? {} : { mosquitto }) };
+        for (const m of members)
+          if ((await sha256(path.join(m.root, `bc-${group.id}.bin`))) !== (await sha256(path.join(hq.root, 'bc.bin'))))
+            throw new Error('BROADCAST: checksum differs');
+        return { seconds, down: downBytes, pulled: repairBytes, cpu };
+      };
+      const one = await broadcastTo([stores[0]]);
+      const all = await broadcastTo(stores);
+      await spy.endAsync();
+      console.log(
+        `BROADCAST ${BROADCAST_SIZE / MB} MiB: the SERVER uploaded it once (${BROADCAST_SIZE / MB} MiB); 1 store ${one.seconds.toFixed(1)} s, ` +
+          `${STORES} stores ${all.seconds.toFixed(1)} s (${(all.seconds / one.seconds).toFixed(2)}x); ` +
+          `the gateway published ${(all.down / MB).toFixed(0)} MiB to the stores (${(all.down / BROADCAST_SIZE).toFixed(2)}x the file; ${(all.pulled / MB).toFixed(1)} MiB of it pulled by stores that missed chunks)`,
+      );
+      console.log(`  CPU, 1 store: ${formatCpu(one.cpu, BROADCAST_SIZE / MB)}`);
+      console.log(`  CPU, ${STORES} stores: ${formatCpu(all.cpu, BROADCAST_SIZE / MB)}`);
+      result.broadcast = {
         sizeMiB: BROADCAST_SIZE / MB,
         stores: STORES,
         oneStoreSeconds: one.seconds,
         allStoresSeconds: all.seconds,
         downMiB: all.down / MB,
         pulledMiB: all.pulled / MB,
-      },
-      peakMiB: { gatewayBefore: sampler.baseMiB, gatewayDuring: gatewayPeak, agents: agentPeaks },
-    };
+        oneStoreCpuSeconds: one.cpu,
+        allStoresCpuSeconds: all.cpu,
+      };
+    }
+    const agentPeaks = await Promise.all(agents.map(async (a) => ({ clientId: a.clientId, peakMiB: Math.round(await peakMiB(a)) })));
+    const gatewayPeak = Math.round(process.resourceUsage().maxRSS / 1024);
+    console.log(
+      `peak memory: gateway ${gatewayPeak} MiB; agents ${agentPeaks.map((a) => `${a.clientId.replace(`${prefix}-`, '')} ${a.peakMiB}`).join(', ')} MiB`,
+    );
+    result.peakMiB = { gatewayProcess: gatewayPeak, agents: agentPeaks };
+
+    if (BIG_SIZE) {
+      // Alone after the rest: the peaks sampled here are this transfer's (VmHWM would keep the earlier phases').
+      const big = await sendRecv('huge.bin', BIG_SIZE, 'big');
+      await Promise.all([fs.rm(path.join(hq.root, 'huge.bin')), fs.rm(path.join(stores[0].root, 'in', 'huge.bin'))]);
+      console.log(
+        `SEND/RECV ${BIG_SIZE / MB} MiB to 1 store: ${big.seconds.toFixed(1)} s, ${big.MiBps.toFixed(1)} MiB/s; ` +
+          `resident memory sampled meanwhile (peak): ${Object.entries(big.peakRss)
+            .map(([l, m]) => `${l} ${m} MiB`)
+            .join(', ')}`,
+      );
+      console.log(`  CPU: ${formatCpu(big.cpu, BIG_SIZE / MB)}`);
+      result.big = { sizeMiB: BIG_SIZE / MB, seconds: big.seconds, MiBps: big.MiBps, cpuSeconds: big.cpu, peakRssMiB: big.peakRss };
+    }
+    await fs.mkdir(OUT, { recursive: true });
     await fs.writeFile(path.join(OUT, `transfer-${result.database}-${result.broker}.json`), JSON.stringify(result, null, 2));
   } finally {
     // SIGTERM first: an agent run with --cpu-prof writes its profile on a clean exit.

@@ -1,4 +1,4 @@
-import { authenticateEvents, authenticateFrame, authenticateStatus, commandVerifyKey, verifyCommand, verifyFrame } from '../protocol';
+import { authenticateEvents, authenticateStatus, commandVerifyKey, sealFrameHeader, verifyCommand, verifyFrame } from '../protocol';
 import type { Logger } from '../runtime/logger';
 import { EnrolmentError, enrol, loadCredential } from './enrolment';
 
@@ -12,8 +12,8 @@ export interface AgentAuth {
   sealStatus(topic: string, body: Buffer): Buffer;
   /** The command to handle, or null when it must be refused (logged): unsigned or signed by another key. */
   checkCommand(topic: string, payload: Buffer): Buffer | null;
-  /** A transfer frame for the agent's transfer-up: with the agent's HMAC once enrolled. */
-  sealTransfer(topic: string, frame: Buffer): Buffer;
+  /** Seals the header of a transfer frame for the agent's transfer-up (its HMAC) once enrolled; undefined: sent as it is. */
+  transferSeal(topic: string): ((json: Buffer) => Buffer) | undefined;
   /** A transfer-down frame to handle, or null when its HMAC is missing or wrong (logged). */
   checkTransfer(topic: string, payload: Buffer): Buffer | null;
 }
@@ -66,7 +66,7 @@ export async function resolveAgentAuth(options: {
       logger.warn({ topic, bytes: payload.length, reason: checked.error }, `refused a command: ${checked.error}`);
       return null;
     },
-    sealTransfer: (topic, frame) => (eventKey ? authenticateFrame(eventKey, topic, frame) : frame),
+    transferSeal: (topic) => (eventKey ? (json) => sealFrameHeader(eventKey, topic, json) : undefined),
     checkTransfer(topic, payload) {
       if (!eventKey) return payload;
       const checked = verifyFrame(eventKey, topic, payload);

@@ -5,6 +5,7 @@ import {
   buildOfflineStatus,
   buildOnlineStatus,
   commandsTopic,
+  encodeFrame,
   encodeMessage,
   eventsTopic,
   isValidClientId,
@@ -137,10 +138,12 @@ export function createAgent(options: AgentOptions): Agent {
     // Transfer frames to and from the gateway's file store (docs/protocol.md §12).
     const transferClient = createTransferClient({
       logger,
-      publish: (frame) =>
-        mqttClient.publish(transferUpTopic(clientId), auth.sealTransfer(transferUpTopic(clientId), frame), { qos: 1 }, (error) => {
+      publish: (header, body) => {
+        const topic = transferUpTopic(clientId);
+        mqttClient.publish(topic, encodeFrame(header, body, auth.transferSeal(topic)), { qos: 1 }, (error) => {
           if (error) logger.debug({ err: error }, 'transfer frame not confirmed; the transfer asks again');
-        }),
+        });
+      },
       subscribe: async (topic) => void (await mqttClient.subscribeAsync(topic, { qos: 1 })),
       unsubscribe: (topic) => void mqttClient.unsubscribeAsync(topic).catch(() => undefined),
     });

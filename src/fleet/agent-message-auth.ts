@@ -1,4 +1,4 @@
-import { authenticateFrame, verifyEvents, verifyFrame, verifyStatus, type AgentChannel } from '../protocol';
+import { sealFrameHeader, verifyEvents, verifyFrame, verifyStatus, type AgentChannel } from '../protocol';
 import type { Logger } from '../runtime/logger';
 import type { AgentRegistry } from './agent-registry';
 
@@ -60,10 +60,12 @@ export type AgentMessageAuth = ReturnType<typeof createAgentMessageAuth>;
  * (allowed only with SDES_ALLOW_UNENROLLED_AGENTS) gets them as they are.
  */
 export function createTransferSealer({ registry }: { registry: AgentRegistry }) {
-  return (clientId: string, topic: string, frame: Buffer): Buffer | null => {
+  return (clientId: string, topic: string): ((json: Buffer) => Buffer) | undefined | null => {
     const standing = registry.standing(clientId);
     if (standing.kind === 'revoked') return null;
-    return standing.kind === 'active' ? authenticateFrame(standing.eventKey, topic, frame) : frame;
+    if (standing.kind !== 'active') return undefined;
+    const { eventKey } = standing;
+    return (json) => sealFrameHeader(eventKey, topic, json);
   };
 }
 

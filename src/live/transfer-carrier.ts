@@ -30,8 +30,8 @@ export interface TransferCarrierOptions {
   handle: (mqttClientId: string, frame: TransferFrame<TransferUp>) => Promise<void>;
   /** Checks an agent's frame (its HMAC, a revoked credential): the frame without the HMAC, or null to drop it (src/fleet). */
   authenticate?: (mqttClientId: string, channel: 'transfer-up', topic: string, payload: Buffer) => Buffer | null | Promise<Buffer | null>;
-  /** Seals a frame for an agent (its HMAC), or null when nothing may be sent to it (src/fleet). */
-  seal?: (mqttClientId: string, topic: string, frame: Buffer) => Buffer | null;
+  /** How a frame's header for an agent is sealed (its HMAC); undefined: sent as it is; null: nothing may be sent to it (src/fleet). */
+  seal?: (mqttClientId: string, topic: string) => ((json: Buffer) => Buffer) | undefined | null;
 }
 
 /**
@@ -46,7 +46,7 @@ export function createTransferCarrier({
   shareGroup,
   handle,
   authenticate = (_clientId, _channel, _topic, payload) => payload,
-  seal = (_clientId, _topic, frame) => frame,
+  seal = () => undefined,
 }: TransferCarrierOptions): TransferCarrier {
   const log = logger.child({ part: 'transfer' });
   const filter = gatewaySubscriptions({ shareGroup }).transferUp;
@@ -88,9 +88,10 @@ export function createTransferCarrier({
       if (stopped) return;
       try {
         const topic = transferDownTopic(mqttClientId);
-        const frame = seal(mqttClientId, topic, encodeFrame({ v: PROTOCOL_VERSION, ...header }, body));
-        if (!frame) return void log.debug({ clientId: mqttClientId, kind: header.kind }, 'transfer frame not sent: the agent has no valid credential');
-        mqtt.publish(topic, frame, { qos: 1 }, (err) => {
+        const sealHeader = seal(mqttClientId, topic);
+        if (sealHeader === null)
+          return void log.debug({ clientId: mqttClientId, kind: header.kind }, 'transfer frame not sent: the agent has no valid credential');
+        mqtt.publish(topic, encodeFrame({ v: PROTOCOL_VERSION, ...header }, body, sealHeader), { qos: 1 }, (err) => {
           if (err) log.debug({ err, clientId: mqttClientId, kind: header.kind }, 'transfer frame not confirmed');
         });
       } catch (err) {

@@ -15,9 +15,16 @@ export const MIN_TRANSFER_CHUNK_BYTES = 4 * 1024;
 
 export type DecodedFrame = { ok: true; header: unknown; body: Buffer } | { ok: false; error: string };
 
-/** Builds a frame; `header` is serialised as JSON. Throws when the header or body exceed the bounds (a bug of the caller). */
-export function encodeFrame(header: object, body: Buffer = Buffer.alloc(0)): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Builds a frame; `header` is serialised as JSON, then given to `sealHeader` when there is one (it
+ * adds the HMAC, docs/protocol.md 9.3). The chunk is copied once, into the frame: sealing works on
+ * the header alone. Throws when the header or body exceed the bounds (a bug of the caller).
+ */
+export function encodeFrame(header: object, body: Buffer = EMPTY, sealHeader?: (json: Buffer) => Buffer): Buffer {
+  const plain = Buffer.from(JSON.stringify(header), 'utf8');
+  const json = sealHeader ? sealHeader(plain) : plain;
   if (json.length > MAX_TRANSFER_HEADER_BYTES) throw new Error(`transfer header of ${json.length} bytes exceeds ${MAX_TRANSFER_HEADER_BYTES}`);
   // Gzipped bodies of incompressible data grow a little: allow a few KiB over the chunk bound.
   if (body.length > MAX_TRANSFER_CHUNK_BYTES + 64 * 1024) throw new Error(`transfer body of ${body.length} bytes exceeds ${MAX_TRANSFER_CHUNK_BYTES}`);

@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  encodeFrame,
-  parseTransferDown,
-  PROTOCOL_VERSION,
-  type TransferDown,
-  type TransferFrame,
-  type TransferRequestDraft,
-  type TransferUpDraft,
-} from '../../protocol';
+import { parseTransferDown, PROTOCOL_VERSION, type TransferDown, type TransferFrame, type TransferRequestDraft, type TransferUpDraft } from '../../protocol';
 import type { Logger } from '../../runtime/logger';
 import type { Clock } from '../../runtime/clock';
 import type { PathGuard } from '../path-guard';
@@ -63,7 +55,8 @@ export function createTransferClient({
   subscribe = async () => undefined,
   unsubscribe = () => undefined,
 }: {
-  publish: (frame: Buffer) => void;
+  /** Sends one frame (its header and body) on the agent's transfer-up. */
+  publish: (header: object, body?: Buffer) => void;
   logger: Logger;
   subscribe?: (topic: string) => Promise<void>;
   unsubscribe?: (topic: string) => void;
@@ -94,7 +87,7 @@ export function createTransferClient({
     subscribe,
     unsubscribe,
     send(header, body) {
-      publish(encodeFrame({ v: PROTOCOL_VERSION, ...header }, body));
+      publish({ v: PROTOCOL_VERSION, ...header }, body);
     },
     request(header, timeoutMs, signal, requestId = randomUUID()) {
       return answerTo(requestId, timeoutMs, signal, () => client.send({ ...header, requestId } as TransferUpDraft));

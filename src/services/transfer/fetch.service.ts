@@ -154,9 +154,10 @@ export class FetchService implements UploadWatcher {
     const length = Math.min(chunkSize, file.size - offset);
     let data: Buffer;
     try {
-      // Offered files never change once written: their bytes come straight from the storage,
-      // without a database read per chunk (a removed file fails the read and is reported).
-      data = await this.deps.files.readBlob(file.key, offset, length);
+      // Offered files never change once written: their bytes come straight from the storage (or
+      // from memory, just written by a streamed upload), without a database read per chunk (a
+      // removed file fails the read and is reported).
+      data = this.uploads?.recentChunk(fileId, index, chunkSize) ?? (await this.deps.files.readBlob(file.key, offset, length));
       if (data.length !== length) throw new Error(`${data.length} of the chunk's ${length} bytes are there`);
     } catch (err) {
       return send(mqttClientId, { kind: 'fetch.error', fileId, index, reason: `file ${fileId} cannot be read from the store: ${messageOf(err)}` });

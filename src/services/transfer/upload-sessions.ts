@@ -35,6 +35,8 @@ interface UploadSession {
   storedBytes: number;
   /** The checked SHA-256 of each stored chunk (of `chunkSize`), so serving it to receivers does not hash it again. */
   chunkShas: string[];
+  /** The last RECENT_CHUNKS stored chunks of a streamable upload, by index (see recentChunk). */
+  recent: Map<number, Buffer>;
   /** Writes queued one after another: the next chunk is checked while the previous one is written. */
   tail: Promise<void>;
   /** Set when a write failed: the session is over. */
@@ -59,6 +61,12 @@ export interface FetchUploads {
 
 /** A session with no frame for this long no longer counts towards maxConcurrentSession; its PARTIAL file stays for a resume. */
 export const UPLOAD_IDLE_MS = 60_000;
+/**
+ * Chunks of a streamed upload kept in memory once written (the agents' window: 8 MiB of 256 KiB
+ * chunks per upload): a receiver that keeps pace with the sender is served them without reading
+ * back from the store what was just written (a read and a buffer per chunk).
+ */
+const RECENT_CHUNKS = 32;
 /** What a session over the bound is told to wait, before it asks again. */
 export const UPLOAD_RETRY_AFTER_MS = 2_000;
 
@@ -169,6 +177,7 @@ export class UploadSessions {
       streamable: h.purpose === 'SEND_FILE' && h.fileCount !== undefined && h.fileIndex === h.fileCount - 1,
       storedBytes: receivedBytes,
       chunkShas: [],
+      recent: new Map(),
       tail: Promise.resolve(),
     });
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
@@ -202,6 +211,12 @@ export class UploadSessions {
   chunkSha(fileId: number, index: number, chunkSize: number): string | undefined {
     const s = this.sessions.get(fileId);
     return s?.chunkSize === chunkSize ? s.chunkShas[index] : undefined;
+  }
+
+  /** Chunk `index` (of `chunkSize` bytes) of a streamed upload in progress, when it was written recently; undefined otherwise (read it from the store). */
+  recentChunk(fileId: number, index: number, chunkSize: number): Buffer | undefined {
+    const s = this.sessions.get(fileId);
+    return s?.chunkSize === chunkSize ? s.recent.get(index) : undefined;
   }
 
   private async sessionOf(mqttClientId: string, fileId: number): Promise<UploadSession | undefined> {
@@ -272,6 +287,10 @@ export class UploadSessions {
     }
     session.storedBytes = h.offset + data.length;
     session.chunkShas[h.index] = h.sha256;
+    if (session.streamable) {
+      session.recent.set(h.index, data);
+      session.recent.delete(h.index - RECENT_CHUNKS);
+    }
     send(session.mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
     session.progress.update(Math.min(session.size, session.storedBytes));
     this.watcher?.stored(h.fileId, session.storedBytes);
