@@ -16,7 +16,7 @@
  *   BENCH_PROFILE=/tmp/prof    profile the gateway process during each measured run: a .cpuprofile
  *                              per run (summarize with bench/fanout/profile-summary.ts)
  *   BENCH_SQL=1                time the SQL statements the gateway sends, printed after each run
- *   BENCH_ENROL_CONCURRENCY    enrolments at once (default 50; 10 on a private Mosquitto, where enrolling
+ *   BENCH_ENROL_CONCURRENCY    enrolments at once (default 50; 1 on a private Mosquitto, where enrolling
  *                              clients share the client id sdes-enrol and close each other's connection)
  *   BENCH_SECURITY=on|off      on (default): agents enrol and connect with their own credentials,
  *                              commands are signed and verified, statuses and events carry HMACs;
@@ -434,7 +434,7 @@ async function main(): Promise<void> {
           protocolVersion: 4,
           stateBase: path.join(dataDir, 'agents'),
           enrolmentToken: setup.enrolmentToken,
-          enrolConcurrency: options.enrolConcurrency ?? (options.privateMosquitto ? 10 : 50),
+          enrolConcurrency: options.enrolConcurrency ?? (options.privateMosquitto ? 1 : 50),
         }),
       ),
     );
