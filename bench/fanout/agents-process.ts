@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { silentLogger } from '../../src/runtime/logger';
 import { enrol } from '../../src/agent/enrolment';
-import { startSimAgent, type SimAgent, type SimAgentStats } from './sim-agent';
+import { startSimAgent, type ReplayStats, type SimAgent, type SimAgentStats } from './sim-agent';
 
 /** Messages between the bench (parent) and an agents process (child, over IPC). */
 export type ToAgents =
@@ -16,18 +16,25 @@ export type ToAgents =
       /** BENCH_SECURITY=on: the agents enrol with it and verify and seal as the real agent does. */
       enrolmentToken?: string;
       /**
-       * Enrolments at once. 1 on the Mosquitto of `sdes mosquitto-config`: its
+       * Enrolments at once. Fewer on the Mosquitto of `sdes mosquitto-config`: its
        * `use_username_as_clientid` gives every enrolling client the id `sdes-enrol`, so enrolments
-       * at the same time close each other's connection and only get through by retrying.
+       * at the same time close each other's connection; each gets through on a later connection,
+       * where its (retained) answer waits for it (docs/protocol.md 9.1).
        */
       enrolConcurrency?: number;
     }
   | { type: 'stats' }
   | { type: 'reset' }
+  /** Broker-only replay (broker-only.ts): the event message sizes each agent answers with; agents not named send none. */
+  | { type: 'replay'; upSizes: Record<string, number[]> }
+  | { type: 'replay-stats' }
+  | { type: 'replay-end' }
   | { type: 'stop' };
 export type FromAgents =
   | { type: 'ready'; count: number; ms: number }
   | { type: 'stats'; stats: SimAgentStats; cpuMs: number }
+  | { type: 'replaying' }
+  | { type: 'replayed'; stats: ReplayStats }
   | { type: 'error'; message: string }
   | { type: 'stopped' };
 
@@ -106,6 +113,20 @@ function main(): void {
           for (const a of agents) a.reset();
           send({ type: 'stats', stats: mergeStats(agents.map((a) => a.stats())), cpuMs: cpuMs() });
           break;
+        case 'replay':
+          for (const a of agents) a.replay(m.upSizes[a.clientId] ?? []);
+          send({ type: 'replaying' });
+          break;
+        case 'replay-stats':
+        case 'replay-end': {
+          const all = agents.map((a) => (m.type === 'replay-end' ? a.endReplay() : a.replayStats()));
+          const last = all.reduce<number | null>((t, s) => (s.lastReceivedAt === null ? t : Math.max(t ?? 0, s.lastReceivedAt)), null);
+          send({
+            type: 'replayed',
+            stats: { received: all.reduce((n, s) => n + s.received, 0), lastReceivedAt: last, published: all.reduce((n, s) => n + s.published, 0) },
+          });
+          break;
+        }
         case 'stop':
           // A few dozen at a time: 2,000 simultaneous goodbyes overflow aedes' emitter stack.
           for (let i = 0; i < agents.length; i += 50) await Promise.all(agents.slice(i, i + 50).map((a) => a.stop()));

@@ -37,9 +37,24 @@ export interface SimAgentStats {
   events: number;
 }
 
+/** What an agent saw of a broker-only replay (broker-only.ts). */
+export interface ReplayStats {
+  received: number;
+  lastReceivedAt: number | null;
+  published: number;
+}
+
 export interface SimAgent {
   clientId: string;
   stats(): SimAgentStats;
+  /**
+   * Broker-only replay (broker-only.ts): until `endReplay`, every message on the commands topic is
+   * only counted (no signature check, no run), and the first one is answered at once with one
+   * message of each of `upSizes` bytes on the events topic, QoS 1, over the same connection.
+   */
+  replay(upSizes: number[]): void;
+  replayStats(): ReplayStats;
+  endReplay(): ReplayStats;
   /** Forgets the timings (between measured runs). */
   reset(): void;
   stop(): Promise<void>;
@@ -104,6 +119,7 @@ export async function startSimAgent({
   let seq = 0;
   const unacked = new Map<number, { event: AgentEvent; sentAt: number }>();
   const seen = new Set<string>();
+  let replaying: (ReplayStats & { upSizes: number[] }) | undefined;
   let stats: SimAgentStats = {
     dispatches: 0,
     firstDispatchAt: null,
@@ -190,6 +206,16 @@ export async function startSimAgent({
   };
 
   client.on('message', (topic, payload) => {
+    if (replaying) {
+      replaying.received++;
+      replaying.lastReceivedAt = Date.now();
+      if (replaying.received === 1)
+        for (const size of replaying.upSizes) {
+          replaying.published++;
+          client.publish(events, Buffer.alloc(size, 0x20), { qos: 1 });
+        }
+      return;
+    }
     const checked = auth.checkCommand(topic, payload);
     if (!checked) return void stats.refused++;
     const parsed = parseCommand(topic, checked, clientId);
@@ -252,6 +278,18 @@ export async function startSimAgent({
   return {
     clientId,
     stats: () => ({ ...stats, unacked: unacked.size }),
+    replay(upSizes) {
+      replaying = { received: 0, lastReceivedAt: null, published: 0, upSizes };
+    },
+    replayStats() {
+      const { upSizes: _sizes, ...seen } = replaying ?? { received: 0, lastReceivedAt: null, published: 0, upSizes: [] };
+      return seen;
+    },
+    endReplay() {
+      const { upSizes: _sizes, ...seen } = replaying ?? { received: 0, lastReceivedAt: null, published: 0, upSizes: [] };
+      replaying = undefined;
+      return seen;
+    },
     reset() {
       stats = {
         dispatches: 0,

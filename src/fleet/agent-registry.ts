@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { verifyPassword } from '../auth/secrets';
+import { sameDigest, verifyPassword } from '../auth/secrets';
 import { systemClock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import { AgentCredentialService, type AgentCredentialRow } from '../services/agent-credential.service';
@@ -89,7 +89,9 @@ export function createAgentRegistry({ orm, logger, refreshMs = 2_000 }: { orm: M
       if (!row || row.revoked) return false;
       const digest = createHash('sha256').update(secret).digest('hex');
       if (verified.get(clientId) === digest) return true;
-      if (!(await verifyPassword(row.secretHash, secret))) return false;
+      // Argon2 for credentials enrolled before secrets were stored as a SHA-256 (agent-credential.service.ts).
+      const ok = row.secretHash.startsWith('$argon2') ? await verifyPassword(row.secretHash, secret) : sameDigest(row.secretHash, digest);
+      if (!ok) return false;
       verified.set(clientId, digest);
       return true;
     },

@@ -66,7 +66,7 @@ export function createMqttBridge({
   logger,
   inbox,
   shareGroup,
-  ackDelayMs = 50,
+  ackDelayMs = 200,
   sampleIntervalMs = 5_000,
   presenceAuditMs = 6_000,
   acceptClient = () => true,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { actorName } from '../auth/actor';
 import { mosquittoHash } from '../auth/mosquitto-hash';
-import { hashPassword } from '../auth/secrets';
+import { sha256 } from '../auth/secrets';
 import { isValidClientId } from '../protocol';
 import { errors } from './errors';
 import type { ServiceContext } from './service-context';
@@ -63,7 +63,10 @@ export class AgentCredentialService {
     const secret = derive('sdes-agent-secret-v1').toString('base64url');
     const eventKey = derive('sdes-agent-event-key-v1');
     if (existing) return { ok: true, secret, eventKey, renewed: true };
-    const [secretHash, mqHash] = await Promise.all([hashPassword(secret), mosquittoHash(secret)]);
+    // The secret is 32 bytes of HMAC output, not a password: a SHA-256 keeps a database dump from
+    // being usable (as for API keys, src/auth/secrets.ts), where Argon2 (~35 ms, 19 MiB) would
+    // cost every enrolment and every first connection of a 10,000-agent fleet for nothing.
+    const [secretHash, mqHash] = [sha256(secret), await mosquittoHash(secret)];
     const now = this.ctx.clock.now();
     await conn.execute(
       `insert into agent_credential (mqtt_client_id, secret_hash, mosquitto_hash, event_key, enrol_public_key, created_at, updated_at)
