@@ -11,7 +11,7 @@ import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, typ
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
 import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
-import { JOBS_OF_CLIENT_SQL } from './targeting';
+import { JOBS_OF_CLIENT_SQL, reach } from './targeting';
 
 export interface ClientFilter {
   clientId?: number;
@@ -39,9 +39,11 @@ export interface ClientCounts {
   tasks: number;
 }
 
+/** (job, client) pairs of the clients in `any(?)` (the array twice). */
+const REACH_OF_CLIENTS = reach({ select: 'pair', client: '= any(?::int[])' });
+
 /** The jobs that reach the client `p.id`: bound directly or through one of its groups. */
-const JOBS_OF_CLIENT = `select jc.job_id from job_client jc where jc.client_id = p.id
-  union select jg.job_id from job_group jg join group_client gc on gc.group_id = jg.group_id where gc.client_id = p.id`;
+const JOBS_OF_CLIENT = reach({ select: 'job', client: '= p.id' });
 
 const GROUPS_OF_CLIENTS: RelationQuery<Group> = {
   entity: Group,
@@ -305,17 +307,11 @@ export class ClientService {
         [intArray(ids)],
       ),
       conn.execute<{ id: number; n: number }[]>(
-        `select t.client_id as id, count(distinct t.job_id)::int as n from (
-           select client_id, job_id from job_client where client_id = any(?::int[])
-           union select gc.client_id, jg.job_id from job_group jg join group_client gc on gc.group_id = jg.group_id where gc.client_id = any(?::int[])
-         ) t group by t.client_id`,
+        `select t.client_id as id, count(distinct t.job_id)::int as n from (${REACH_OF_CLIENTS}) t group by t.client_id`,
         [intArray(ids), intArray(ids)],
       ),
       conn.execute<{ id: number; n: number }[]>(
-        `select t.client_id as id, count(distinct jt.task_id)::int as n from (
-           select client_id, job_id from job_client where client_id = any(?::int[])
-           union select gc.client_id, jg.job_id from job_group jg join group_client gc on gc.group_id = jg.group_id where gc.client_id = any(?::int[])
-         ) t join job_task jt on jt.job_id = t.job_id group by t.client_id`,
+        `select t.client_id as id, count(distinct jt.task_id)::int as n from (${REACH_OF_CLIENTS}) t join job_task jt on jt.job_id = t.job_id group by t.client_id`,
         [intArray(ids), intArray(ids)],
       ),
     ]);

@@ -4,6 +4,7 @@ import { intArray } from './filters';
 import { fireTimesBetween, managementTimeZone, MAX_FIRE_TIMES } from './schedule';
 import type { ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
+import { reach } from './targeting';
 
 /** `GET /v1/dashboard/reports`. Client counts are over all clients; job counts are runs by status. */
 export interface ReportsAggregate {
@@ -227,10 +228,7 @@ export class DashboardService {
   private async enabledTargetCounts(jobIds: number[]): Promise<Map<number, number>> {
     if (!jobIds.length) return new Map();
     const rows = await this.em.execute<{ id: number; n: number }[]>(
-      `select t.job_id as id, count(*)::int as n from (
-         select job_id, client_id from job_client where job_id = any(?::int[])
-         union select jg.job_id, gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = any(?::int[])
-       ) t join client c on c.id = t.client_id where c.enable group by t.job_id`,
+      `select t.job_id as id, count(*)::int as n from (${reach({ select: 'pair', job: '= any(?::int[])' })}) t join client c on c.id = t.client_id where c.enable group by t.job_id`,
       [intArray(jobIds), intArray(jobIds)],
     );
     return new Map(rows.map((r) => [r.id, r.n]));

@@ -1,5 +1,6 @@
 import { Client, Group, Task } from '../entities';
 import type { RelationQuery } from './relation-pages';
+import { reach } from './targeting';
 
 /**
  * What a job is bound to, as SQL: the relation windows the GraphQL loaders read
@@ -37,8 +38,7 @@ export const CLIENTS_OF_JOBS: RelationQuery<Client> = {
 export const TARGET_CLIENTS_OF_JOBS: RelationQuery<Client> = {
   entity: Client,
   table: 'client',
-  children: `select client_id as child_id from job_client where job_id = p.id
-    union select gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = p.id`,
+  children: reach({ select: 'client', job: '= p.id', as: 'child_id' }),
 };
 
 /** The task, group and direct-client counts of a job row `r`, as columns of a list (see listRowsWithCounts). */
@@ -56,7 +56,5 @@ export const JOB_BINDING_COUNTS_SQL = `select j.id,
   from unnest(?::int[]) as j(id)`;
 
 /** Distinct clients each job reaches (a union per job: dearer, so read only when asked for). */
-export const JOB_TARGET_COUNTS_SQL = `select j.id, (select count(*)::int from (
-       select jc.client_id from job_client jc where jc.job_id = j.id
-       union select gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id where jg.job_id = j.id) t) as n
+export const JOB_TARGET_COUNTS_SQL = `select j.id, (select count(*)::int from (${reach({ select: 'client', job: '= j.id' })}) t) as n
   from unnest(?::int[]) as j(id)`;

@@ -324,11 +324,4 @@ export class JobService {
     const byId = new Map(rows.map((r) => [r.id, r.n]));
     return ids.map((id) => byId.get(id) ?? 0);
   }
-
-  /** The job list with each job's counts. */
-  async allInfo(filter: JobFilter = {}, page: PageRequest = {}): Promise<Page<{ job: Job; counts: JobCounts }>> {
-    const { items, total } = await this.list(filter, page);
-    const counts = await this.countsByJob(items.map((j) => j.id));
-    return { items: items.map((job, i) => ({ job, counts: counts[i] })), total };
-  }
 }

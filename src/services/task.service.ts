@@ -12,6 +12,7 @@ import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
 import { parseInput } from './schemas/parse';
 import { taskCreateSchema, taskUpdateSchema, type TaskInput } from './schemas/task.schema';
+import { jobsOfTask, reach } from './targeting';
 import { readScripts, saveScript, type SavedRootStep, type ScriptStep } from './step-script';
 
 export type { TaskInput };
@@ -27,10 +28,8 @@ export interface TaskCounts {
 
 /** Clients reached by the jobs of the tasks in `any(?)`: pairs (task_id, client_id). */
 const TASK_CLIENTS_SQL = `
-  select distinct jt.task_id, x.client_id from job_task jt join (
-    select job_id, client_id from job_client
-    union select jg.job_id, gc.client_id from job_group jg join group_client gc on gc.group_id = jg.group_id
-  ) x on x.job_id = jt.job_id where jt.task_id = any(?::int[])`;
+  select distinct jt.task_id, x.client_id from job_task jt join (${reach({ select: 'pair' })}) x on x.job_id = jt.job_id
+  where jt.task_id = any(?::int[])`;
 
 const JOBS_OF_TASKS: RelationQuery<Job> = { entity: Job, table: 'job', children: 'select job_id as child_id from job_task where task_id = p.id' };
 
@@ -38,16 +37,13 @@ const JOBS_OF_TASKS: RelationQuery<Job> = { entity: Job, table: 'job', children:
 const CLIENTS_OF_TASKS: RelationQuery<Client> = {
   entity: Client,
   table: 'client',
-  children: `select jc.client_id as child_id from job_task jt join job_client jc on jc.job_id = jt.job_id where jt.task_id = p.id
-    union select gc.client_id from job_task jt join job_group jg on jg.job_id = jt.job_id join group_client gc on gc.group_id = jg.group_id where jt.task_id = p.id`,
+  children: reach({ select: 'client', job: jobsOfTask('p.id'), as: 'child_id' }),
 };
 
 /** Every count of many tasks in one statement (one row per id of the array). */
 const TASK_COUNTS_SQL = `select k.id,
     (select count(*)::int from job_task x where x.task_id = k.id) as jobs,
-    (select count(*)::int from (
-       select jc.client_id from job_task jt join job_client jc on jc.job_id = jt.job_id where jt.task_id = k.id
-       union select gc.client_id from job_task jt join job_group jg on jg.job_id = jt.job_id join group_client gc on gc.group_id = jg.group_id where jt.task_id = k.id) t) as clients,
+    (select count(*)::int from (${reach({ select: 'client', job: jobsOfTask('k.id') })}) t) as clients,
     (select count(*)::int from step x where x.task_id = k.id) as scripts
   from unnest(?::int[]) as k(id)`;
 

@@ -202,7 +202,7 @@ describe('JobService', () => {
       { tasks: 0, groups: 0, clients: 0, targetClients: 0 },
       { tasks: 3, groups: 1, clients: 2, targetClients: 3 },
     ]);
-    const info = await jobs().allInfo({ jobNameContain: 'targets' });
+    const info = await jobs().listRowsWithCounts({ jobNameContain: 'targets' });
     expect(info.items.map((x) => [x.job.name, x.counts.tasks])).toEqual([
       ['targets', 3],
       ['targets-other', 0],

@@ -63,7 +63,7 @@ export const jobRoutes: AnyRoute[] = [
     tag: 'config',
     query: jobListQuery,
     response: pageOf(jobListItem),
-    handler: async (ctx, { query }) => toPage(await new JobService(ctx).allInfo(toJobFilter(query), pageOfQuery(query)), toJobListItem),
+    handler: async (ctx, { query }) => toPage(await new JobService(ctx).listRowsWithCounts(toJobFilter(query), pageOfQuery(query)), toJobListItem),
   }),
   defineRoute({
     method: 'post',
@@ -176,6 +176,6 @@ export const jobRoutes: AnyRoute[] = [
     tag: 'config',
     query: jobListQuery,
     response: pageOf(jobAllInfo),
-    handler: async (ctx, { query }) => toPage(await new JobService(ctx).allInfo(toJobFilter(query), pageOfQuery(query)), toJobAllInfo),
+    handler: async (ctx, { query }) => toPage(await new JobService(ctx).listRowsWithCounts(toJobFilter(query), pageOfQuery(query)), toJobAllInfo),
   }),
 ];

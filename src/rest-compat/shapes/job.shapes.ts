@@ -1,8 +1,13 @@
 import type { Job } from '../../entities';
 import { ms } from '../../services/filters';
+import type { JobBindingCounts } from '../../services/job.relations';
 import type { JobCounts } from '../../services/job.service';
+import type { EntityRow } from '../../services/relation-pages';
 import { z } from '../zod';
 import { epochMs, epochMsOrNull } from './common';
+
+/** A row of the job list as JobService.listRowsWithCounts reads it for both doors. */
+type JobListRow = { job: EntityRow<Job>; counts: JobBindingCounts };
 
 /*
  * A job as each route of the document shows it. The document names the same fields several ways
@@ -31,7 +36,7 @@ export const jobListItem = z.object({
   assignmentsChanged: epochMsOrNull,
   retryWait: z.int(),
 });
-export const toJobListItem = ({ job: j, counts }: { job: Job; counts: JobCounts }): z.input<typeof jobListItem> => ({
+export const toJobListItem = ({ job: j, counts }: JobListRow): z.input<typeof jobListItem> => ({
   jobId: j.id,
   jobName: j.name,
   tasks: counts.tasks,
@@ -148,7 +153,7 @@ export const toJobSummary = (j: Job, counts: JobCounts): z.input<typeof jobSumma
 
 /** GET /jobs/allInfo. */
 export const jobAllInfo = z.object({ jobId: z.int(), jobName: z.string(), tasks: z.int(), groups: z.int(), clients: z.int(), maxRetryTime: z.int() });
-export const toJobAllInfo = ({ job: j, counts }: { job: Job; counts: JobCounts }): z.input<typeof jobAllInfo> => ({
+export const toJobAllInfo = ({ job: j, counts }: JobListRow): z.input<typeof jobAllInfo> => ({
   jobId: j.id,
   jobName: j.name,
   tasks: counts.tasks,
