@@ -1,5 +1,5 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Arg, Args, Ctx, Extensions, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
 import { SCRIPT_STEP_COST } from '../graphql/cost';
@@ -77,7 +77,6 @@ export class TaskResolver {
   }
 
   @FieldResolver(() => [StepObject], { description: 'The script: root steps in order, IF steps with their conditions and branches.' })
-  @Extensions({ maxItems: MAX_SCRIPT_STEPS })
   steps(@Root() task: Task, @Ctx() { loaders }: GraphqlContext): Promise<ScriptStep[]> {
     return loaders.taskSteps().load(task.id);
   }
