@@ -50,8 +50,9 @@ const RUNS = `query ($pageSize: Int!) {
 }`;
 
 describe('GraphQL batching (no N+1)', () => {
-  // The nested lists without a size argument are counted at their largest (a task's steps: a whole
-  // script) or at 10 (the run drill-down's): lift the cost limit here, this file counts statements.
+  // The nested lists without a size argument (the run drill-down's tasks, steps, messages) count 10
+  // items each, and every list item costs more than its fields: lift the cost limit here, this file
+  // counts statements.
   const h = useGraphqlServer({ limits: { maxCost: 100_000_000 } });
 
   beforeAll(async () => {
