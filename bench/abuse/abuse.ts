@@ -17,7 +17,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parse, type GraphQLSchema } from 'graphql';
 import { startGateway, type Gateway } from '../../src/gateway';
+import { estimateCost } from '../../src/graphql/cost';
+import { DEFAULT_LIMITS } from '../../src/graphql/limits';
+import { buildGraphqlSchema } from '../../src/graphql/schema';
+import { createLivePubSub } from '../../src/live/pubsub';
 import { MAX_STEP_DEPTH } from '../../src/protocol';
 import { silentLogger } from '../../src/runtime/logger';
 import { ClientService } from '../../src/services/client.service';
@@ -35,14 +40,41 @@ const aliases = (count: number, field: string) => `{ ${Array.from({ length: coun
 const INTROSPECTION_FIELDS =
   '__schema { types { kind name description fields(includeDeprecated: true) { name description args { name type { name } } type { kind name ofType { kind name } } } inputFields { name } enumValues { name } } }';
 
-/** The costliest operations the limits admit, each just under 100,000 (src/graphql/cost.ts). */
-const GRAPHQL_OPERATIONS: Record<string, string> = {
-  'dashboard x24 (reports, info, logsCount)': aliases(24, 'dashboard { reports { clients clientsOnline } info { __typename } logsCount { __typename } }'),
-  'settings x95': aliases(95, 'settings { general { region managementServerTimeZone } job { maxRetried } task { __typename } client { autoEnableNewClient } }'),
-  'introspection x8': aliases(8, INTROSPECTION_FIELDS),
-  'jobs page of 500 with 20 tasks each':
-    '{ jobs(pageSize: 500) { totalCount nodes { id name enabled cycleType executionTime tasksCount tasks(first: 20) { id name } } } }',
-};
+const cost = (schema: GraphQLSchema, query: string) => estimateCost(schema, parse(query), {}, undefined, Number.MAX_SAFE_INTEGER);
+
+/** build(n) for the largest n from 1 to max that the cost limit admits: the costliest operation of its shape. */
+function atTheBound(schema: GraphQLSchema, build: (n: number) => string, max: number): string {
+  let lo = 1;
+  let hi = max;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (cost(schema, build(mid)) <= DEFAULT_LIMITS.maxCost) lo = mid;
+    else hi = mid - 1;
+  }
+  return build(lo);
+}
+
+/** The costliest operations the limits admit, each as close under DEFAULT_LIMITS.maxCost as its shape allows (src/graphql/cost.ts). */
+function graphqlOperations(schema: GraphQLSchema): Record<string, string> {
+  return {
+    'dashboard in aliases (reports, info, logsCount)': atTheBound(
+      schema,
+      (n) => aliases(n, 'dashboard { reports { clients clientsOnline } info { __typename } logsCount { __typename } }'),
+      1000,
+    ),
+    'settings in aliases': atTheBound(
+      schema,
+      (n) => aliases(n, 'settings { general { region managementServerTimeZone } job { maxRetried } task { __typename } client { autoEnableNewClient } }'),
+      1000,
+    ),
+    'introspection in aliases': atTheBound(schema, (n) => aliases(n, INTROSPECTION_FIELDS), 100),
+    'a page of jobs with 20 tasks each': atTheBound(
+      schema,
+      (n) => `{ jobs(pageSize: ${n}) { totalCount nodes { id name enabled cycleType executionTime tasksCount tasks(first: 20) { id name } } } }`,
+      500,
+    ),
+  };
+}
 
 interface Stats {
   n: number;
@@ -80,6 +112,10 @@ async function seed(gateway: Gateway): Promise<{ taskIds: number[] }> {
   const taskIds: number[] = [];
   for (let i = 0; i < 40; i++) taskIds.push((await new TaskService(ctx()).create({ name: `task ${i}` })).id);
   for (let i = 0; i < 500; i++) await new JobService(ctx()).create({ name: `job ${i}` });
+  // Full nested lists: each job holds 20 tasks, as many as the page asks for.
+  await gateway.db.orm.em
+    .fork()
+    .execute('insert into job_task (job_id, task_id, position) select j.id, t.id, t.id from job j cross join (select id from task order by id limit 20) t');
   return { taskIds };
 }
 
@@ -91,6 +127,7 @@ async function main(): Promise<void> {
     logger: silentLogger(),
   });
   const { taskIds } = await seed(gateway);
+  const GRAPHQL_OPERATIONS = graphqlOperations(await buildGraphqlSchema({ pubsub: createLivePubSub() }));
   // As a script would call the API: an admin's key, so that every operation is authorised and its
   // cost is the operation's own (the check of the key is part of every request's cost).
   const { headers: auth } = await createTestApiKey(gateway.db.orm, 'admin');
@@ -110,7 +147,7 @@ async function main(): Promise<void> {
   for (const q of Object.values(GRAPHQL_OPERATIONS)) await (await gql(q)()).text();
   const child = fork(__filename, ['load'], { stdio: 'inherit' });
   const loadDone = new Promise<Record<string, { ok: number; refused: number; ms: number[] }>>((resolve) => child.once('message', (m) => resolve(m as never)));
-  child.send({ url: gateway.url, restBodies, auth });
+  child.send({ url: gateway.url, restBodies, auth, operations: GRAPHQL_OPERATIONS });
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   // A fixed schedule, and each latency from its scheduled time: a stall of the gateway's loop
@@ -179,34 +216,37 @@ async function main(): Promise<void> {
 
 /** The child process: every operation in its own loop until told to stop, then the counts back. */
 function load(): void {
-  process.once('message', (m: { url: string; restBodies: Record<string, { path: string; body: string }>; auth: Headers }) => {
-    const { url, restBodies, auth } = m;
-    let running = true;
-    const counts: Record<string, { ok: number; refused: number; ms: number[] }> = {};
-    const loop = async (name: string, send: () => Promise<Response>) => {
-      const c: { ok: number; refused: number; ms: number[] } = (counts[name] = { ok: 0, refused: 0, ms: [] });
-      while (running) {
-        const started = performance.now();
-        const res = await send();
-        const text = await res.text();
-        c.ms.push(performance.now() - started);
-        if (res.status === 200 && !text.includes('"errors"')) c.ok++;
-        else if (++c.refused === 1) console.log(`${name}: not admitted (${res.status}): ${text.slice(0, 200)}`);
-      }
-    };
-    const headers = { 'content-type': 'application/json', ...auth };
-    const gql = (query: string) => () => fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
-    const rest = (p: string, body: string) => () => fetch(`${url}${p}`, { method: 'POST', headers, body });
-    const loops = [
-      ...Object.entries(GRAPHQL_OPERATIONS).map(([name, q]) => loop(`GraphQL ${name}`, gql(q))),
-      ...Object.entries(restBodies).map(([name, b]) => loop(`REST ${name}`, rest(b.path, b.body))),
-    ];
-    process.once('message', async () => {
-      running = false;
-      await Promise.all(loops);
-      process.send!(counts, () => process.exit(0));
-    });
-  });
+  process.once(
+    'message',
+    (m: { url: string; restBodies: Record<string, { path: string; body: string }>; auth: Headers; operations: Record<string, string> }) => {
+      const { url, restBodies, auth, operations } = m;
+      let running = true;
+      const counts: Record<string, { ok: number; refused: number; ms: number[] }> = {};
+      const loop = async (name: string, send: () => Promise<Response>) => {
+        const c: { ok: number; refused: number; ms: number[] } = (counts[name] = { ok: 0, refused: 0, ms: [] });
+        while (running) {
+          const started = performance.now();
+          const res = await send();
+          const text = await res.text();
+          c.ms.push(performance.now() - started);
+          if (res.status === 200 && !text.includes('"errors"')) c.ok++;
+          else if (++c.refused === 1) console.log(`${name}: not admitted (${res.status}): ${text.slice(0, 200)}`);
+        }
+      };
+      const headers = { 'content-type': 'application/json', ...auth };
+      const gql = (query: string) => () => fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
+      const rest = (p: string, body: string) => () => fetch(`${url}${p}`, { method: 'POST', headers, body });
+      const loops = [
+        ...Object.entries(operations).map(([name, q]) => loop(`GraphQL ${name}`, gql(q))),
+        ...Object.entries(restBodies).map(([name, b]) => loop(`REST ${name}`, rest(b.path, b.body))),
+      ];
+      process.once('message', async () => {
+        running = false;
+        await Promise.all(loops);
+        process.send!(counts, () => process.exit(0));
+      });
+    },
+  );
 }
 
 if (process.argv[2] === 'load') load();

@@ -23,21 +23,38 @@ import {
 
 /**
  * The cost of an operation, estimated before it runs (docs/graphql.md, Limits): an upper bound of
- * the values its answer holds, with a surcharge for what each root field costs the server.
+ * the values its answer holds, plus what its service calls and rows cost the server, in the same
+ * unit (one value of the answer), so that the limit bounds the synchronous work of the operation
+ * (resolving, completing and serialising its answer): see test/graphql/event-loop-budget.test.ts.
  *
- * - A field costs 1 (its `extensions.complexity` when it declares one), a root field (one service
- *   call, not batched) ROOT_FIELD_COST, and what is under a list field counts once per item: the
- *   `pageSize`/`first`/`limit`/`count` argument or its default, the field's `extensions.maxItems`,
- *   else UNBOUNDED_LIST_SIZE (a page's `nodes` once: its page size has counted them).
+ * - A field costs 1; a field that is a service call of its own (a root field, a dashboard figure,
+ *   a settings section, `upcomingRuns` of each job: declared with `SERVICE_CALL`) SERVICE_CALL_COST.
+ * - What is under a list field counts once per item: the `pageSize`/`first`/`limit`/`count`
+ *   argument or its default, the field's `extensions.maxItems`, else UNBOUNDED_LIST_SIZE (a page's
+ *   `nodes` once: its page size has counted them); each item of a list of objects (a row read and
+ *   hydrated) costs LIST_ITEM_COST on top of its fields, each item of a list of leaves 1, unless
+ *   the field declares `extensions.itemCost` (a fire time computed from a cron expression).
  * - Aliases are separate fields; every fragment spread counts its fragment again (so a fragment
  *   bomb costs what it would return), but each fragment is walked once: the time of the estimate is
  *   linear in the document's size.
  * - Introspection (`__schema`, `__type`) is counted exactly, by walking the schema along the
  *   selection with a memo per (schema element, selection set), and abandoned past the limit.
+ *
+ * The weights were measured (docs/graphql.md, "The cost"): one settings section or dashboard
+ * figure read costs as much CPU as a few hundred values of an introspection answer; a task of a
+ * job's list costs about three.
  */
 
-/** What a root field costs on top of its answer: at most maxCost / ROOT_FIELD_COST of them per operation. */
-export const ROOT_FIELD_COST = 1_000;
+/** What one service call costs on top of its answer (one SQL round trip or more, its rows, its checks). */
+export const SERVICE_CALL_COST = 400;
+/** Field options (type-graphql) of a field that makes a service call of its own each time it is resolved. */
+export const SERVICE_CALL = { complexity: SERVICE_CALL_COST } as const;
+/** What each item of a list of objects costs on top of its fields (the row it is read from). */
+export const LIST_ITEM_COST = 2;
+/** What each fire time computed from a cron expression costs (`Job.upcomingRuns`: its `extensions.itemCost`). */
+export const FIRE_TIME_COST = 50;
+/** What each step of a script returned as one JSON value costs (`Task.script`, `TaskResult.taskScript`: their complexity is MAX_SCRIPT_STEPS times this). */
+export const SCRIPT_STEP_COST = 2;
 /** A list field with no size argument nor `maxItems` is counted as this many items. */
 export const UNBOUNDED_LIST_SIZE = 10;
 /** Arguments that bound how many items a list field returns. */
@@ -97,7 +114,7 @@ function sizeArgument(field: GraphQLField<unknown, unknown>, node: FieldNode, va
   return undefined;
 }
 
-function numberExtension(field: GraphQLField<unknown, unknown>, name: 'complexity' | 'maxItems'): number | undefined {
+function numberExtension(field: GraphQLField<unknown, unknown>, name: 'complexity' | 'maxItems' | 'itemCost'): number | undefined {
   const value = field.extensions?.[name];
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
@@ -131,19 +148,26 @@ export function estimateCost(
         const name = sel.name.value;
         if (name === '__typename') total += 1;
         else if (name === '__schema' || name === '__type') {
-          total += ROOT_FIELD_COST;
+          total += SERVICE_CALL_COST;
           if (total <= budget) total += introspection.root(sel, budget - total);
         } else if (isObjectType(parent) || isInterfaceType(parent)) {
           const field = parent.getFields()[name];
           if (!field) continue;
           const type = getNullableType(field.type);
           const named = getNamedType(field.type);
-          const weight = numberExtension(field, 'complexity') ?? (isRoot ? ROOT_FIELD_COST : 1);
+          const weight = numberExtension(field, 'complexity') ?? (isRoot ? SERVICE_CALL_COST : 1);
           const size =
             sizeArgument(field, sel, variables) ??
             numberExtension(field, 'maxItems') ??
             (isListType(type) && name !== PAGE_ITEMS_FIELD ? UNBOUNDED_LIST_SIZE : 1);
-          const inner = isObjectType(named) || isInterfaceType(named) || isAbstractType(named) ? costOf(sel.selectionSet, named, false) : 0;
+          const composite = isObjectType(named) || isInterfaceType(named) || isAbstractType(named);
+          // A list of leaves counts 1 per item, as a leaf field counts 1.
+          const item = numberExtension(field, 'itemCost');
+          const inner = composite
+            ? costOf(sel.selectionSet, named, false) + (isListType(type) ? (item ?? LIST_ITEM_COST) : 0)
+            : isListType(type)
+              ? (item ?? 1)
+              : 0;
           total += weight + size * inner;
         }
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {

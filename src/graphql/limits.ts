@@ -9,7 +9,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { formatPath, textExpectation, textProblem } from '../http/input-guard';
-import { estimateCost, operationDepth, ROOT_FIELD_COST } from './cost';
+import { estimateCost, LIST_ITEM_COST, operationDepth, SERVICE_CALL_COST } from './cost';
 import { GRAPHQL_CODES } from './errors';
 import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './request-guard';
 
@@ -17,7 +17,11 @@ import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './request-guard';
 export interface QueryLimits extends DocumentLimits {
   /** Deepest nesting of fields (introspection fields are not counted). Default 12. */
   maxDepth: number;
-  /** Highest estimated cost (src/graphql/cost.ts). Default 100,000. */
+  /**
+   * Highest estimated cost (src/graphql/cost.ts). Default 15,000: the costliest operation it admits
+   * keeps the event loop busy for well under 100 ms (test/graphql/event-loop-budget.test.ts), and
+   * the console's pages and the IDE's introspection fit.
+   */
   maxCost: number;
   /** Largest answer, in bytes of JSON. Default 8 MiB. */
   maxAnswerBytes: number;
@@ -30,7 +34,7 @@ export interface QueryLimits extends DocumentLimits {
 export const DEFAULT_LIMITS: QueryLimits = {
   ...DEFAULT_DOCUMENT_LIMITS,
   maxDepth: 12,
-  maxCost: 100_000,
+  maxCost: 15_000,
   maxAnswerBytes: 8 * 1024 * 1024,
   maxMessageBytes: 1024 * 1024,
   maxOperationsPerSocket: 100,
@@ -99,7 +103,7 @@ export function costError(
   const cost = estimateCost(schema, document, variables ?? {}, operationName, maxCost);
   if (cost <= maxCost) return null;
   return new GraphQLError(
-    `Query too complex: its estimated cost is over ${maxCost}, the limit (each field costs 1, each root field ${ROOT_FIELD_COST}, times the page size of every list around it; aliases and fragment spreads count each time). Ask for smaller pages, fewer nested lists or fewer aliases.`,
+    `Query too complex: its estimated cost is over ${maxCost}, the limit (each field costs 1, each list item ${LIST_ITEM_COST} more, each root field or other service call ${SERVICE_CALL_COST}, times the page size of every list around it; aliases and fragment spreads count each time). Ask for smaller pages, fewer nested lists or fewer aliases.`,
     { extensions: { code: GRAPHQL_CODES.QUERY_TOO_COMPLEX, maxCost } },
   );
 }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Extensions, FieldResolver, Int, Query, Resolver } from 'type-graphql';
-import { ROOT_FIELD_COST } from '../graphql/cost';
+import { SERVICE_CALL } from '../graphql/cost';
 import { MAX_CHART_POINTS } from '../services/dashboard.service';
 import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
@@ -8,7 +8,7 @@ import { Dashboard, DashboardInfo, DashboardLogsCount, DashboardReports, OnlineC
 const DASHBOARD = {};
 
 /** Each figure is a service call of its own (aggregates, not batched): costed like a root field (src/graphql/cost.ts). */
-const FIGURE = { complexity: ROOT_FIELD_COST };
+const FIGURE = SERVICE_CALL;
 
 @Resolver(() => Dashboard)
 export class DashboardResolver {

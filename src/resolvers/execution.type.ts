@@ -1,5 +1,7 @@
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { SCRIPT_STEP_COST } from '../graphql/cost';
+import { MAX_SCRIPT_STEPS } from '../services/step-script';
 import { PageOf } from './common.type';
 import { ExecutionStatus, RunTrigger, StepType } from './enums';
 
@@ -248,7 +250,8 @@ export class TaskHistoryObject {
   @Field(() => Boolean, { nullable: true, description: "The task's current switch; null once the task is deleted." })
   enabled!: boolean | null;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: 'The script as it was run (a tree of steps).' })
+  // A whole script in one value: costed as the largest script's steps (src/graphql/cost.ts).
+  @Field(() => GraphQLJSON, { nullable: true, complexity: MAX_SCRIPT_STEPS * SCRIPT_STEP_COST, description: 'The script as it was run (a tree of steps).' })
   taskScript!: unknown;
 
   @Field(() => Int)

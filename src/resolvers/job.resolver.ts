@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { FIRE_TIME_COST, SERVICE_CALL } from '../graphql/cost';
 import { Requires } from '../graphql/requires';
 import type { Loaders } from '../graphql/loaders';
 import { ownFieldsSelected, selectedArguments, selectsAny } from '../graphql/selection';
@@ -170,9 +171,12 @@ export class JobResolver {
     return loaders.jobTargetClientCounts().load(job.id);
   }
 
+  // One service call per job, and each fire time is computed from the cron expression (src/graphql/cost.ts).
   @FieldResolver(() => [Date], {
+    ...SERVICE_CALL,
     description: "The next fire times in the management server's time zone (empty without a schedule). Not batched: ask for it on single jobs.",
   })
+  @Extensions({ itemCost: FIRE_TIME_COST })
   upcomingRuns(@Root() job: Job, @Arg('count', () => Int, { defaultValue: 5 }) count: number, @Ctx() { services }: GraphqlContext): Promise<Date[]> {
     return services.jobs.upcoming(job.id, count);
   }

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphqlContext } from '../graphql/context';
+import { SERVICE_CALL } from '../graphql/cost';
 import { Requires } from '../graphql/requires';
 import type { SettingsSections } from '../services/settings.service';
 import { ClientSettingsInput, GeneralSettingsInput, JobSettingsInput, TaskSettingsInput } from './settings.input';
@@ -16,22 +17,23 @@ export class SettingsResolver {
     return SETTINGS;
   }
 
-  @FieldResolver(() => GeneralSettings)
+  // Each section is a read of its own (src/graphql/cost.ts).
+  @FieldResolver(() => GeneralSettings, SERVICE_CALL)
   general(@Ctx() { services }: GraphqlContext): Promise<SettingsSections['general']> {
     return services.settings.get('general');
   }
 
-  @FieldResolver(() => JobSettings)
+  @FieldResolver(() => JobSettings, SERVICE_CALL)
   job(@Ctx() { services }: GraphqlContext): Promise<SettingsSections['job']> {
     return services.settings.get('job');
   }
 
-  @FieldResolver(() => TaskSettings)
+  @FieldResolver(() => TaskSettings, SERVICE_CALL)
   task(@Ctx() { services }: GraphqlContext): Promise<SettingsSections['task']> {
     return services.settings.get('task');
   }
 
-  @FieldResolver(() => ClientSettings)
+  @FieldResolver(() => ClientSettings, SERVICE_CALL)
   client(@Ctx() { services }: GraphqlContext): Promise<SettingsSections['client']> {
     return services.settings.get('client');
   }

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } f
 import type { Client } from '../entities';
 import { contentPathOf, type StoredFileFilter, type StoredFileRow } from '../files';
 import type { GraphqlContext } from '../graphql/context';
+import { SERVICE_CALL } from '../graphql/cost';
 import { Requires } from '../graphql/requires';
 import { fileStoreOf } from '../services/service-context';
 import type { FileStoreSettings as FileStoreSettingsValue } from '../services/settings.service';
@@ -76,7 +77,7 @@ export class StoredFileResolver {
 /** The `files` settings section, beside the others of `settings`. */
 @Resolver(() => Settings)
 export class FileStoreSettingsResolver {
-  @FieldResolver(() => FileStoreSettings, { description: 'Retention of the file store.' })
+  @FieldResolver(() => FileStoreSettings, { ...SERVICE_CALL, description: 'Retention of the file store.' })
   files(@Ctx() { services }: GraphqlContext): Promise<FileStoreSettingsValue> {
     return services.settings.get('files');
   }

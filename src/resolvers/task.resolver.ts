@@ -2,10 +2,11 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
+import { SCRIPT_STEP_COST } from '../graphql/cost';
 import { Requires } from '../graphql/requires';
 import { withFieldsRenamed } from '../services/errors';
 import type { EntityRow } from '../services/relation-pages';
-import type { ScriptStep, StepInput as ServiceStepInput } from '../services/step-script';
+import { MAX_SCRIPT_STEPS, type ScriptStep, type StepInput as ServiceStepInput } from '../services/step-script';
 import type { TaskFilter } from '../services/task.filter';
 import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
@@ -84,7 +85,9 @@ export class TaskResolver {
     return loaders.taskSteps().load(task.id);
   }
 
+  // A whole script in one value: costed as the largest script's steps (src/graphql/cost.ts).
   @FieldResolver(() => GraphQLJSON, {
+    complexity: MAX_SCRIPT_STEPS * SCRIPT_STEP_COST,
     description:
       "The script as one JSON value in saveTaskScript's shape (StepInput: id, type, options, IF's conditions/whenTrue/whenFalse), however deep it nests; for editors, which cannot ask for a tree of unknown depth field by field.",
   })

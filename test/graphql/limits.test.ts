@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { GRAPHQL_CODES } from '../../src/graphql/errors';
 import { DEFAULT_LIMITS } from '../../src/graphql/limits';
 import { MAX_STEP_DEPTH } from '../../src/protocol';
+import { MAX_SCRIPT_STEPS } from '../../src/services/step-script';
 import { captureSql, useGraphqlServer, wsTake, type GqlResult } from './support';
 
 /**
@@ -84,7 +85,15 @@ describe('cost limits that bound cost', () => {
   });
 
   it('replaces an answer over the size limit by an error naming the limit', async () => {
-    const result = await h.gql(aliases(24, '__schema { types { name description fields { name description } } }'));
+    // The largest script, read back in one value: long paths make it about 700 KB of JSON, within the cost limit.
+    const taskId = (await h.ok('mutation { createTask(input: { name: "wide" }) { id } }')).createTask.id;
+    const wide = Array.from({ length: MAX_SCRIPT_STEPS / 10 }, (_, i) => ({
+      type: 'IF',
+      conditions: [{ type: 'GET_FILE_STATUS', filePath: '/flag' }],
+      whenTrue: Array.from({ length: 8 }, (_, j) => ({ type: 'DELETE_FILE', filePath: `/d/${i}/${j}/${'x'.repeat(300)}` })),
+    }));
+    await h.ok('mutation ($taskId: Int!, $steps: [StepInput!]!) { saveTaskScript(taskId: $taskId, steps: $steps) { id } }', { taskId, steps: wide });
+    const result = await h.gql(`{ task(id: ${taskId}) { script } }`);
     expect(codeOf(result)).toBe(GRAPHQL_CODES.RESPONSE_TOO_LARGE);
     expect(result.data).toBeUndefined();
   });
