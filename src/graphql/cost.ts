@@ -50,7 +50,7 @@ export const SERVICE_CALL_COST = 400;
 /** Field options (type-graphql) of a field that makes a service call of its own each time it is resolved. */
 export const SERVICE_CALL = { complexity: SERVICE_CALL_COST } as const;
 /** What each item of a list of objects costs on top of its fields (the row it is read from). */
-export const LIST_ITEM_COST = 2;
+export const LIST_ITEM_COST = 4;
 /** What each fire time computed from a cron expression costs (`Job.upcomingRuns`: its `extensions.itemCost`). */
 export const FIRE_TIME_COST = 50;
 /** What each step of a script returned as one JSON value costs (`Task.script`, `TaskResult.taskScript`: their complexity is MAX_SCRIPT_STEPS times this). */

@@ -229,7 +229,7 @@ describe('GraphQL configuration graph', () => {
     const run = await h.ok(`mutation { runJob(id: ${ids.job}) { id jobId jobName trigger status reportsCount job { name } } }`);
     expect(run.runJob).toMatchObject({ jobId: ids.job, jobName: 'nightly', trigger: 'MANUAL', reportsCount: 2, job: { name: 'nightly' } });
     const runs = await h.ok(
-      `{ runs(filter: { jobId: ${ids.job} }, pageSize: 5) { totalCount nodes { id reportsCount reports(pageSize: 5) { totalCount nodes { reportId mqttClientId status client { mqttClientId } run { id } tasks { taskName status steps { type } } } } } } }`,
+      `{ runs(filter: { jobId: ${ids.job} }, pageSize: 2) { totalCount nodes { id reportsCount reports(pageSize: 5) { totalCount nodes { reportId mqttClientId status client { mqttClientId } run { id } tasks { taskName status steps { type } } } } } } }`,
     );
     expect(runs.runs.totalCount).toBe(1);
     const report = runs.runs.nodes[0].reports.nodes[0];
