@@ -8,6 +8,7 @@ import {
   isListType,
   isNonNullType,
   isObjectType,
+  getArgumentValues,
   Kind,
   valueFromAST,
   type DocumentNode,
@@ -30,7 +31,7 @@ import {
  * - A field costs 1; a field that is a service call of its own (a root field, a dashboard figure,
  *   a settings section, `upcomingRuns` of each job: declared with `SERVICE_CALL`) SERVICE_CALL_COST.
  * - What is under a list field counts once per item: the `pageSize`/`first`/`limit`/`count`
- *   argument or its default, the field's `extensions.maxItems`, else UNBOUNDED_LIST_SIZE (a page's
+ *   argument or its default, the field's `extensions.itemsOf(args)` or `maxItems`, else UNBOUNDED_LIST_SIZE (a page's
  *   `nodes` once: its page size has counted them); each item of a list of objects (a row read and
  *   hydrated) costs LIST_ITEM_COST on top of its fields, each item of a list of leaves 1, unless
  *   the field declares `extensions.itemCost` (a fire time computed from a cron expression).
@@ -114,6 +115,21 @@ function sizeArgument(field: GraphQLField<unknown, unknown>, node: FieldNode, va
   return undefined;
 }
 
+/** Fields whose size follows from their arguments declare `extensions.itemsOf(args)` (a chart: its range over its interval). */
+export type ItemsOf = (args: Record<string, unknown>) => number;
+
+function itemsOfArguments(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number | undefined {
+  const itemsOf = field.extensions?.itemsOf;
+  if (typeof itemsOf !== 'function') return undefined;
+  try {
+    const items = (itemsOf as ItemsOf)(getArgumentValues(field, node, variables));
+    return Number.isFinite(items) ? Math.max(0, items) : undefined;
+  } catch {
+    // Arguments the resolver will refuse: the declared maximum bounds the estimate.
+    return undefined;
+  }
+}
+
 function numberExtension(field: GraphQLField<unknown, unknown>, name: 'complexity' | 'maxItems' | 'itemCost'): number | undefined {
   const value = field.extensions?.[name];
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
@@ -158,6 +174,7 @@ export function estimateCost(
           const weight = numberExtension(field, 'complexity') ?? (isRoot ? SERVICE_CALL_COST : 1);
           const size =
             sizeArgument(field, sel, variables) ??
+            itemsOfArguments(field, sel, variables) ??
             numberExtension(field, 'maxItems') ??
             (isListType(type) && name !== PAGE_ITEMS_FIELD ? UNBOUNDED_LIST_SIZE : 1);
           const composite = isObjectType(named) || isInterfaceType(named) || isAbstractType(named);

@@ -127,6 +127,16 @@ export class DashboardService {
   }
 
   /**
+   * How many points `onlineClients` answers for these arguments (at most MAX_CHART_POINTS):
+   * what the GraphQL cost estimate counts for the chart.
+   */
+  static chartPoints({ startTime, endTime, interval }: { startTime?: number; endTime?: number; interval?: number }, now: number): number {
+    const end = endTime ?? now;
+    const start = startTime ?? end - DEFAULT_CHART_WINDOW_MS;
+    return Math.min(MAX_CHART_POINTS, Math.max(1, Math.ceil((end - start) / Math.max(1000, interval ?? DEFAULT_CHART_INTERVAL_MS))));
+  }
+
+  /**
    * The online-clients chart: buckets of `interval` ms from `startTime` to `endTime` (defaults:
    * the last 24 h in 1 h buckets). A bucket holds the peak of the samples in it; a bucket without
    * samples repeats the last known count (0 before the first sample).
