@@ -1,47 +1,23 @@
-import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
+import { ownFieldsSelected } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
-import type { ClientFilter, ClientInput } from '../services/client.service';
-import { errors } from '../services/errors';
+import type { ClientInput } from '../services/client.service';
 import { ClientAttributeType, ClientPage, ClientType } from './client.type';
 import { ClientAttributeValueInput, ClientFilterInput, CreateClientInput, UpdateClientInput } from './client.input';
-import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, listFilter, NestedListArgs, PageArgs, pageRequest, toPage } from './common.type';
 import { GroupObject } from './group.type';
 import { JobObject } from './job.type';
 import { ClientOrderInput, orderBy as orderOf } from './ordering.input';
 import { TaskObject } from './task.type';
 
-/** The service's filter from the GraphQL one. */
-export function clientFilter(input: ClientFilterInput | null | undefined): ClientFilter {
-  const f = input ?? {};
-  return defined({
-    clientId: f.id,
-    username: f.username,
-    usernameContain: f.usernameContains,
-    mqttClientId: f.mqttClientId,
-    mqttClientIdContain: f.mqttClientIdContains,
-    status: f.status,
-    enabled: f.enabled,
-    role: f.role,
-    connectedAt: timeRange(f.connectedAt),
-    disconnectedAt: timeRange(f.disconnectedAt),
-    createdAt: timeRange(f.createdAt),
-  });
-}
-
 /** GraphQL's spellings (`enabled`, Date times) in the service's (`enable`, epoch ms); the service checks the values. */
 function clientInput({ enabled, connectedAt, disconnectedAt, ...rest }: CreateClientInput | UpdateClientInput): ClientInput {
   const ms = (d: Date | null | undefined) => (d == null ? d : d.getTime());
   return { ...rest, enable: enabled, connectedAt: ms(connectedAt), disconnectedAt: ms(disconnectedAt) };
-}
-
-/** At most one of the scoping filters (they name different routes of the REST document). */
-export function oneScope(scopes: Record<string, number | null | undefined>): [string, number] | null {
-  const given = Object.entries(scopes).filter(([, v]) => v !== null && v !== undefined) as [string, number][];
-  if (given.length > 1) throw errors.invalid(`filter.${given[1][0]}`, `at most one of ${Object.keys(scopes).join(', ')}`);
-  return given[0] ?? null;
 }
 
 @Resolver(() => ClientType)
@@ -65,15 +41,10 @@ export class ClientResolver {
     @Arg('orderBy', () => ClientOrderInput, { nullable: true }) order: ClientOrderInput | null,
     @Args({ validateFn: checkPageArgs }) page: PageArgs,
     @Ctx() { services }: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    const f = clientFilter(filter);
-    const by = orderOf(order);
-    const scope = oneScope({ groupId: filter?.groupId, jobId: filter?.jobId, targetOfJobId: filter?.targetOfJobId, taskId: filter?.taskId });
-    if (scope?.[0] === 'groupId') return toPage(await services.groups.clients(scope[1], pageRequest(page), services.clients.where(f), by), page);
-    if (scope?.[0] === 'jobId') return toPage(await services.jobs.clients(scope[1], f, pageRequest(page), by), page);
-    if (scope?.[0] === 'targetOfJobId') return toPage(await services.jobs.targetClients(scope[1], f, pageRequest(page), by), page);
-    if (scope?.[0] === 'taskId') return toPage(await services.tasks.clients(scope[1], f, pageRequest(page), by), page);
-    return toPage(await services.clients.listRows(f, pageRequest(page), {}, by), page);
+    const request = { filter: listFilter(filter), orderBy: orderOf(order), page: pageRequest(page), fields: ownFieldsSelected(info, ['nodes'], ClientType) };
+    return toPage(await services.clients.list(request), page);
   }
 
   @FieldResolver(() => [GroupObject], { description: 'The groups it belongs to (static and dynamic).' })

@@ -140,6 +140,23 @@ export function timeRange(range: TimeRangeInput | null | undefined): TimeRange |
   return { gte: range.gte ? range.gte.getTime() : undefined, lte: range.lte ? range.lte.getTime() : undefined };
 }
 
+/** A GraphQL list filter in the service's terms: its time ranges in epoch milliseconds. */
+export type ServiceFilter<T> = { [K in keyof T]: T[K] extends TimeRangeInput | null | undefined ? TimeRange | undefined : T[K] };
+
+const isTimeRange = (value: unknown): value is TimeRangeInput =>
+  value instanceof TimeRangeInput ||
+  (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => v == null || v instanceof Date));
+
+/**
+ * A list filter as the service takes it: GraphQL's filter inputs use the services' field names,
+ * so only the time ranges change (Dates to epoch milliseconds). The service's filter schema
+ * checks every value, for both doors.
+ */
+export function listFilter<T extends object>(input: T | null | undefined): ServiceFilter<T> | undefined {
+  if (!input) return undefined;
+  return Object.fromEntries(Object.entries(input).map(([key, value]) => [key, isTimeRange(value) ? timeRange(value) : value])) as ServiceFilter<T>;
+}
+
 /** Drops GraphQL nulls (an omitted or null filter field means "any"). */
 export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]: Exclude<T[K], null> };

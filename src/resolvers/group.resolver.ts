@@ -1,29 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Group, Job } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
+import { ownFieldsSelected } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
-import { errors } from '../services/errors';
-import type { GroupFilter } from '../services/group.service';
-import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
-import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, listFilter, NestedListArgs, PageArgs, pageRequest, toPage } from './common.type';
 import { CreateGroupInput, GroupFilterInput, GroupQueryInput, UpdateGroupInput } from './group.input';
 import { GroupObject, GroupPage, GroupQueryPreviewObject } from './group.type';
 import { JobObject } from './job.type';
 import { GroupOrderInput, orderBy as orderOf } from './ordering.input';
-
-export function groupFilter(input: GroupFilterInput | null | undefined): GroupFilter {
-  const f = input ?? {};
-  return defined({
-    groupName: f.name,
-    groupNameContain: f.nameContains,
-    type: f.type,
-    enabled: f.enabled,
-    lastEditedAt: timeRange(f.lastEditedAt),
-    createdAt: timeRange(f.createdAt),
-  });
-}
 
 @Resolver(() => GroupObject)
 export class GroupResolver {
@@ -54,20 +41,10 @@ export class GroupResolver {
     @Arg('orderBy', () => GroupOrderInput, { nullable: true }) order: GroupOrderInput | null,
     @Args({ validateFn: checkPageArgs }) page: PageArgs,
     @Ctx() { services }: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    const f = groupFilter(filter);
-    const by = orderOf(order);
-    const scope = oneScope({ clientId: filter?.clientId, jobId: filter?.jobId });
-    if (scope?.[0] === 'jobId') {
-      const { groupName, groupNameContain, ...others } = f;
-      if (Object.keys(others).length) throw errors.invalid('filter.jobId', 'only name and nameContains beside it (the groups of a job are filtered by name)');
-      return toPage(await services.jobs.groups(scope[1], { groupName, groupNameContain }, pageRequest(page), by), page);
-    }
-    if (scope?.[0] === 'clientId') {
-      await services.clients.get(scope[1]);
-      return toPage(await services.groups.listRows(f, pageRequest(page), { clients: scope[1] }, by), page);
-    }
-    return toPage(await services.groups.listRows(f, pageRequest(page), {}, by), page);
+    const request = { filter: listFilter(filter), orderBy: orderOf(order), page: pageRequest(page), fields: ownFieldsSelected(info, ['nodes'], GroupObject) };
+    return toPage(await services.groups.list(request), page);
   }
 
   @FieldResolver(() => [ClientType], { description: 'Its members: bound ones for a static group, matching ones for a dynamic group.' })

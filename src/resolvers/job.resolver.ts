@@ -7,11 +7,9 @@ import { Requires } from '../graphql/requires';
 import type { Loaders } from '../graphql/loaders';
 import { ownFieldsSelected, selectedArguments, selectsAny } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
-import type { JobFilter } from '../services/job.filter';
 import type { JobBindingCounts } from '../services/job.relations';
-import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
-import { checkPageArgs, checkNestedList, defined, validNestedList, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, listFilter, validNestedList, NestedListArgs, PageArgs, pageRequest, toPage } from './common.type';
 import { GroupObject } from './group.type';
 import { CreateJobInput, JobFilterInput, UpdateJobInput } from './job.input';
 import { CycleType } from './enums';
@@ -21,20 +19,6 @@ import { TaskObject } from './task.type';
 
 /** The fields of a job read with the job list when asked for (see JobService.listRowsWithCounts). */
 const JOB_BINDING_COUNT_FIELDS = ['tasksCount', 'groupsCount', 'clientsCount'];
-
-export function jobFilter(input: JobFilterInput | null | undefined): JobFilter {
-  const f = input ?? {};
-  return defined({
-    jobId: f.id,
-    jobName: f.name,
-    jobNameContain: f.nameContains,
-    enabled: f.enabled,
-    lastEditedAt: timeRange(f.lastEditedAt),
-    lastRunAt: timeRange(f.lastRunAt),
-    assignmentsChangedAt: timeRange(f.assignmentsChangedAt),
-    createdAt: timeRange(f.createdAt),
-  });
-}
 
 /**
  * One of a job's binding counts: read with the page when the page looked ahead (then without a
@@ -81,37 +65,29 @@ export class JobResolver {
     @Ctx() { services, loaders }: GraphqlContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const f = jobFilter(filter);
-    const by = orderOf(order);
-    const scope = oneScope({ taskId: filter?.taskId, clientId: filter?.clientId, groupId: filter?.groupId });
-    if (scope?.[0] === 'taskId') return toPage(await services.tasks.jobs(scope[1], f, pageRequest(page), by), page);
-    if (scope?.[0] === 'clientId') return toPage(await services.clients.jobs(scope[1], services.jobs.where(f), pageRequest(page), by), page);
-    let extra = {};
-    if (scope?.[0] === 'groupId') {
-      await services.groups.get(scope[1]);
-      extra = { id: { $in: await services.groups.jobIds(scope[1]) } };
-    }
     // Look-ahead: a page that shows its jobs' counts reads them with the page, in the same
     // statement, and hands them to the count loader (a dashboard's job list: one statement fewer).
     // So does the window of tasks when the page asks for one (one `tasks` field, valid
     // arguments), kept on each job row. Only the columns the fields ask for are read.
     const tasksArgs = selectedArguments(info, ['nodes'], 'tasks');
-    const tasks = tasksArgs.length === 1 && validNestedList(tasksArgs[0]) ? { offset: tasksArgs[0].offset, limit: tasksArgs[0].first } : undefined;
-    if (tasks || selectsAny(info, ['nodes'], JOB_BINDING_COUNT_FIELDS)) {
-      const { items, total } = await services.jobs.listRowsWithCounts(f, pageRequest(page), extra, by, {
-        tasks,
-        fields: ownFieldsSelected(info, ['nodes'], JobObject),
-        taskFields: tasks && ownFieldsSelected(info, ['nodes', 'tasks'], TaskObject),
-      });
-      const counts = loaders.jobCounts();
-      for (const item of items) {
-        counts.prime(item.job.id, item.counts);
-        loaders.prefetch(item.job, 'counts', item.counts);
-        if (item.tasks) loaders.prefetch(item.job, 'tasks', item.tasks);
+    const window = tasksArgs.length === 1 && validNestedList(tasksArgs[0]) ? { offset: tasksArgs[0].offset, limit: tasksArgs[0].first } : undefined;
+    const result = await services.jobs.list({
+      filter: listFilter(filter),
+      orderBy: orderOf(order),
+      page: pageRequest(page),
+      fields: ownFieldsSelected(info, ['nodes'], JobObject),
+      counts: selectsAny(info, ['nodes'], JOB_BINDING_COUNT_FIELDS),
+      tasks: window && { window, fields: ownFieldsSelected(info, ['nodes', 'tasks'], TaskObject) },
+    });
+    const counts = loaders.jobCounts();
+    result.items.forEach((job, i) => {
+      if (result.counts) {
+        counts.prime(job.id, result.counts[i]);
+        loaders.prefetch(job, 'counts', result.counts[i]);
       }
-      return toPage({ items, total }, page, (item) => item.job);
-    }
-    return toPage(await services.jobs.listRows(f, pageRequest(page), extra, by), page);
+      if (result.tasks) loaders.prefetch(job, 'tasks', result.tasks[i]);
+    });
+    return toPage(result, page);
   }
 
   @FieldResolver(() => [TaskObject], { description: 'Its tasks, in job order.' })

@@ -1,36 +1,22 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client, Job, Task } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
 import { SCRIPT_STEP_COST } from '../graphql/cost';
 import { Requires } from '../graphql/requires';
+import { ownFieldsSelected } from '../graphql/selection';
 import { withFieldsRenamed } from '../services/errors';
 import type { EntityRow } from '../services/relation-pages';
 import { MAX_SCRIPT_STEPS, type ScriptStep, type StepInput as ServiceStepInput } from '../services/step-script';
-import type { TaskFilter } from '../services/task.filter';
-import { oneScope } from './client.resolver';
 import { ClientType } from './client.type';
-import { checkPageArgs, checkNestedList, defined, NestedListArgs, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, checkNestedList, defined, listFilter, NestedListArgs, PageArgs, pageRequest, toPage } from './common.type';
 import { JobObject } from './job.type';
 import { orderBy as orderOf, TaskOrderInput } from './ordering.input';
 import { StepInput } from './step.input';
 import { StepObject } from './step.type';
 import { CreateTaskInput, TaskFilterInput, UpdateTaskInput } from './task.input';
 import { TaskObject, TaskPage } from './task.type';
-
-export function taskFilter(input: TaskFilterInput | null | undefined): TaskFilter {
-  const f = input ?? {};
-  return defined({
-    taskId: f.id,
-    taskName: f.name,
-    taskNameContain: f.nameContains,
-    enabled: f.enabled,
-    lastEditedAt: timeRange(f.lastEditedAt),
-    lastRunAt: timeRange(f.lastRunAt),
-    assignmentsChangedAt: timeRange(f.assignmentsChangedAt),
-    createdAt: timeRange(f.createdAt),
-  });
-}
 
 /** GraphQL's StepInput shape (`whenTrue`/`whenFalse`, unset options left out) from the service's script. */
 function scriptOutput(steps: readonly ScriptStep[] | undefined): Record<string, unknown>[] {
@@ -71,13 +57,10 @@ export class TaskResolver {
     @Arg('orderBy', () => TaskOrderInput, { nullable: true }) order: TaskOrderInput | null,
     @Args({ validateFn: checkPageArgs }) page: PageArgs,
     @Ctx() { services }: GraphqlContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    const f = taskFilter(filter);
-    const by = orderOf(order);
-    const scope = oneScope({ jobId: filter?.jobId, clientId: filter?.clientId });
-    if (scope?.[0] === 'jobId') return toPage(await services.jobs.tasks(scope[1], f, pageRequest(page), by), page);
-    if (scope?.[0] === 'clientId') return toPage(await services.clients.tasks(scope[1], services.tasks.where(f), pageRequest(page), by), page);
-    return toPage(await services.tasks.listRows(f, pageRequest(page), {}, by), page);
+    const request = { filter: listFilter(filter), orderBy: orderOf(order), page: pageRequest(page), fields: ownFieldsSelected(info, ['nodes'], TaskObject) };
+    return toPage(await services.tasks.list(request), page);
   }
 
   @FieldResolver(() => [StepObject], { description: 'The script: root steps in order, IF steps with their conditions and branches.' })

@@ -73,6 +73,10 @@ export const q = {
   str: () => z.preprocess(queryString, text('a single string')),
   enum: <const T extends readonly [string, ...string[]]>(values: T) => z.preprocess(queryString, z.enum(values, expect(`one of ${values.join(', ')}`))),
   strArray: () => z.preprocess(queryArray, z.array(text('a string (the parameter may be repeated)'))),
+  /** A service's string field (a filter's name) as a parameter: '' is absent, the service's rule decides. */
+  text: <S extends z.ZodType>(field: S) => z.preprocess(queryString, field),
+  /** A service's list field as a parameter that may be repeated. */
+  list: <S extends z.ZodType>(field: S) => z.preprocess(queryArray, field),
 };
 
 /** pageNo from 1, pageSize from 1 to MAX_PAGE_SIZE (default DEFAULT_PAGE_SIZE). */

@@ -1,26 +1,26 @@
 import { CLIENT_STATUSES } from '../entities';
-import type { ClientFilter } from '../services/client.service';
 import type { TimeRange } from '../services/filters';
-import type { JobFilter } from '../services/job.filter';
-import type { TaskFilter } from '../services/task.filter';
+import { clientFilterFields, configurationFilterFields, type ClientFilter, type JobFilter, type TaskFilter } from '../services/schemas/filter.schema';
 import { pagingQuery, q } from './params';
 import { z } from './zod';
 
 /*
  * The list filters as the document spells them (`createAtGte`, `jobNameContain`, ...), and their
- * translation into the services' filter objects. Time bounds are epoch milliseconds.
+ * translation into the services' filters (services/schemas/filter.schema.ts), whose field rules
+ * they are built from: a value the service would refuse is refused here, under the document's
+ * name. Time bounds are epoch milliseconds.
  */
 
 const range = (gte?: number, lte?: number): TimeRange | undefined => (gte === undefined && lte === undefined ? undefined : { gte, lte });
 
-/** Client lists: /clients, /clients/allInfo, /jobs/{id}/clients, /tasks/{id}/clients. */
+/** Client lists: /clients, /clients/allInfo, /jobs/{id}/clients, /tasks/{id}/clients, /groups/{id}/clients. */
 export const clientListQuery = z.object({
   ...pagingQuery,
   clientId: q.id().optional(),
-  username: q.str().optional().openapi({ description: 'Exact username.' }),
-  usernameContain: q.str().optional().openapi({ description: 'Case-insensitive substring of the username.' }),
-  mqttClientId: q.strArray().optional().openapi({ description: 'Exact MQTT client id; repeat the parameter for several.' }),
-  mqttClientIdContain: q.str().optional(),
+  username: q.text(clientFilterFields.username).optional().openapi({ description: 'Exact username.' }),
+  usernameContain: q.text(clientFilterFields.usernameContains).optional().openapi({ description: 'Case-insensitive substring of the username.' }),
+  mqttClientId: q.list(clientFilterFields.mqttClientId).optional().openapi({ description: 'Exact MQTT client id; repeat the parameter for several.' }),
+  mqttClientIdContain: q.text(clientFilterFields.mqttClientIdContains).optional(),
   status: q.enum(CLIENT_STATUSES).optional(),
   enabled: q.bool().optional(),
   connectedAtGte: q.epochMs().optional(),
@@ -38,11 +38,11 @@ export type ClientListQuery = z.output<typeof clientListQuery>;
 
 export function toClientFilter(query: ClientListQuery): ClientFilter {
   return {
-    clientId: query.clientId,
+    id: query.clientId,
     username: query.username,
-    usernameContain: query.usernameContain,
+    usernameContains: query.usernameContain,
     mqttClientId: query.mqttClientId,
-    mqttClientIdContain: query.mqttClientIdContain,
+    mqttClientIdContains: query.mqttClientIdContain,
     status: query.status,
     enabled: query.enabled,
     connectedAt: range(query.connectedAtGte, query.connectedAtLte),
@@ -77,27 +77,27 @@ function toTimeFilters(query: z.output<z.ZodObject<typeof timeFilters>>): JobFil
 /** Job lists: /jobs, /jobs/allInfo, /tasks/{id}/jobs, /clients/{id}/jobs. */
 export const jobListQuery = z.object({
   ...pagingQuery,
-  jobName: q.str().optional().openapi({ description: 'Exact job name.' }),
-  jobNameContain: q.str().optional().openapi({ description: 'Case-insensitive substring of the job name.' }),
+  jobName: q.text(configurationFilterFields.name).optional().openapi({ description: 'Exact job name.' }),
+  jobNameContain: q.text(configurationFilterFields.nameContains).optional().openapi({ description: 'Case-insensitive substring of the job name.' }),
   ...timeFilters,
 });
 export type JobListQuery = z.output<typeof jobListQuery>;
 
 export function toJobFilter(query: JobListQuery): JobFilter {
-  return { jobName: query.jobName, jobNameContain: query.jobNameContain, ...toTimeFilters(query) };
+  return { name: query.jobName, nameContains: query.jobNameContain, ...toTimeFilters(query) };
 }
 
 /** Task lists: /tasks, /tasks/allInfo, /jobs/{id}/tasks, /clients/{id}/tasks. */
 export const taskListQuery = z.object({
   ...pagingQuery,
-  taskName: q.str().optional().openapi({ description: 'Exact task name.' }),
-  taskNameContain: q.str().optional().openapi({ description: 'Case-insensitive substring of the task name.' }),
+  taskName: q.text(configurationFilterFields.name).optional().openapi({ description: 'Exact task name.' }),
+  taskNameContain: q.text(configurationFilterFields.nameContains).optional().openapi({ description: 'Case-insensitive substring of the task name.' }),
   ...timeFilters,
 });
 export type TaskListQuery = z.output<typeof taskListQuery>;
 
 export function toTaskFilter(query: TaskListQuery): TaskFilter {
-  return { taskName: query.taskName, taskNameContain: query.taskNameContain, ...toTimeFilters(query) };
+  return { name: query.taskName, nameContains: query.taskNameContain, ...toTimeFilters(query) };
 }
 
 /** `{ pageNo, pageSize }` of any parsed query. */

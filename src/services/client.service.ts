@@ -1,31 +1,47 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { Client, CLIENT_ROLES, CLIENT_STATUSES, Group, GROUP_TYPES, Job, Task, type ClientRole, type ClientStatus } from '../entities';
+import { Client, Group, GROUP_TYPES, Job, Task } from '../entities';
 import { attributeViews, setAttributeValues, type AttributeValueInput, type ClientAttributeView } from './client-attributes';
 import { errors } from './errors';
-import { f } from './schemas/fields';
 import { parseInput } from './schemas/parse';
 import { clientCreateSchema, clientUpdateSchema, type ClientInput } from './schemas/client.schema';
-import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
+import { applyNameFilter, applyTimeRanges, intArray } from './filters';
+import { clientFilterFields, clientFilterSchema, parseFilter, type ClientFilter } from './schemas/filter.schema';
+import type { z } from './schemas/zod';
 import { changeStaticMembers, refreshDynamicGroups } from './group-membership';
-import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
-import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { orderByOf, type ClientOrderField } from './ordering';
+import { pageWindow, type ListRequest, type Page, type PageRequest, type PageWindow } from './paging';
+import { assertExists, entitiesByIds, entityPage, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
-import { JOBS_OF_CLIENT_SQL, reach } from './targeting';
+import { CLIENTS_OF_JOB_SQL, reach } from './targeting';
 
-export interface ClientFilter {
-  clientId?: number;
-  username?: string;
-  usernameContain?: string;
-  /** One id or several (the document allows the parameter repeated). */
-  mqttClientId?: string | string[];
-  mqttClientIdContain?: string;
-  status?: ClientStatus;
-  enabled?: boolean;
-  role?: ClientRole;
-  connectedAt?: TimeRange;
-  disconnectedAt?: TimeRange;
-  createdAt?: TimeRange;
+export type { ClientFilter };
+
+/** What the client list takes (see ClientService.list). */
+export interface ClientListRequest extends ListRequest<ClientFilter, ClientOrderField> {
+  /** Each client's counts (four more statements). */
+  counts?: boolean;
+}
+
+/** A page of clients; `counts` (when asked for) in the order of `items`. */
+export interface ClientPage extends Page<EntityRow<Client>> {
+  counts?: ClientCounts[];
+}
+
+/** The clients the jobs of one task reach (`?` twice: the task id). */
+const CLIENTS_OF_TASK = reach({ select: 'client', job: 'in (select x.job_id from job_task x where x.task_id = ?)' });
+
+/** The client filter's own fields (the scopes aside) as an ORM filter. */
+function clientWhere(filter: Partial<z.output<z.ZodObject<typeof clientFilterFields>>>): FilterQuery<Client> {
+  const where: Record<string, unknown> = {};
+  if (filter.id != null) where.id = filter.id;
+  applyNameFilter(where, 'username', filter.username, filter.usernameContains);
+  if (filter.mqttClientId?.length) where.mqttClientId = { $in: filter.mqttClientId };
+  else applyNameFilter(where, 'mqttClientId', undefined, filter.mqttClientIdContains);
+  if (filter.status != null) where.status = filter.status;
+  if (filter.enabled != null) where.enable = filter.enabled;
+  if (filter.role != null) where.role = filter.role;
+  applyTimeRanges(where, { connectedAt: filter.connectedAt, disconnectedAt: filter.disconnectedAt, createdAt: filter.createdAt });
+  return where as FilterQuery<Client>;
 }
 
 export type { ClientInput };
@@ -62,9 +78,6 @@ const TASKS_OF_CLIENTS: RelationQuery<Task> = {
 /** Client fields whose change can move a client in or out of a dynamic group. */
 const MEMBERSHIP_FIELDS = ['mqttClientId', 'username', 'ip', 'hostname', 'role', 'enable', 'status', 'connectedAt', 'disconnectedAt', 'createdAt'];
 
-const ROLE_FILTER = f.enum(CLIENT_ROLES);
-const STATUS_FILTER = f.enum(CLIENT_STATUSES);
-
 /** 0 and null both mean "never". */
 function toDate(ms: number | null | undefined): Date | null {
   return ms ? new Date(ms) : null;
@@ -78,42 +91,42 @@ export class ClientService {
     return this.ctx.em;
   }
 
-  where(filter: ClientFilter = {}): FilterQuery<Client> {
-    const where: Record<string, unknown> = {};
-    if (filter.clientId !== undefined) where.id = filter.clientId;
-    applyNameFilter(where, 'username', filter.username, filter.usernameContain);
-    if (Array.isArray(filter.mqttClientId) ? filter.mqttClientId.length : filter.mqttClientId) {
-      where.mqttClientId = Array.isArray(filter.mqttClientId) ? { $in: filter.mqttClientId } : filter.mqttClientId;
-    } else applyNameFilter(where, 'mqttClientId', undefined, filter.mqttClientIdContain);
-    if (filter.status !== undefined) where.status = parseInput(STATUS_FILTER, filter.status, 'status');
-    if (filter.enabled !== undefined) where.enable = filter.enabled;
-    if (filter.role !== undefined) where.role = parseInput(ROLE_FILTER, filter.role, 'role');
-    applyTimeRanges(where, { connectedAt: filter.connectedAt, disconnectedAt: filter.disconnectedAt, createdAt: filter.createdAt });
-    return where as FilterQuery<Client>;
+  /**
+   * The client list of both doors: clients matching `filter` (with at most one scope: a group's
+   * members, the clients bound to a job directly, the clients a job reaches, the clients a task's
+   * jobs reach; NOT_FOUND for an unknown one), sorted by `orderBy` (default id ascending), one
+   * page of plain rows. With `counts`, each client's counts (see countsByClient).
+   */
+  async list(request: ClientListRequest & { counts: true }): Promise<ClientPage & { counts: ClientCounts[] }>;
+  async list(request?: ClientListRequest): Promise<ClientPage>;
+  async list({ filter, orderBy, page, fields, counts }: ClientListRequest = {}): Promise<ClientPage> {
+    const { groupId, jobId, targetOfJobId, taskId, ...rest } = parseFilter(clientFilterSchema, filter);
+    const where: FilterQuery<Client>[] = [clientWhere(rest)];
+    if (groupId != null) {
+      await assertExists(this.em, Group, groupId, 'group');
+      where.push({ groups: groupId });
+    } else if (jobId != null) {
+      await assertExists(this.em, Job, jobId, 'job');
+      where.push({ id: { $in: await this.idsOf('select client_id as id from job_client where job_id = ?', [jobId]) } });
+    } else if (targetOfJobId != null) {
+      await assertExists(this.em, Job, targetOfJobId, 'job');
+      where.push({ id: { $in: await this.idsOf(`select client_id as id from (${CLIENTS_OF_JOB_SQL}) t`, [targetOfJobId, targetOfJobId]) } });
+    } else if (taskId != null) {
+      await assertExists(this.em, Task, taskId, 'task');
+      where.push({ id: { $in: await this.idsOf(`select distinct client_id as id from (${CLIENTS_OF_TASK}) t`, [taskId, taskId]) } });
+    }
+    const { items, total } = await rowPage(this.em, Client, { $and: where } as FilterQuery<Client>, orderByOf('client', orderBy), pageWindow(page), {}, fields);
+    return counts ? { items, total, counts: await this.countsByClient(items.map((c) => c.id)) } : { items, total };
   }
 
-  /** Clients matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
-  async list(filter: ClientFilter = {}, page: PageRequest = {}, extra: FilterQuery<Client> = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
-    return entityPage(this.em, Client, { $and: [this.where(filter), extra] } as FilterQuery<Client>, orderByOf('client', orderBy), page);
+  private async idsOf(sql: string, bindings: unknown[]): Promise<number[]> {
+    return (await this.em.execute<{ id: number }[]>(sql, bindings)).map((r) => r.id);
   }
 
   async get(id: number): Promise<Client> {
     const client = await this.em.findOne(Client, { id });
     if (!client) throw errors.notFound('client', id);
     return client;
-  }
-
-  /**
-   * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
-   * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
-   */
-  async listRows(
-    filter: ClientFilter = {},
-    page: PageRequest = {},
-    extra: FilterQuery<Client> = {},
-    orderBy?: OrderBy<ClientOrderField>,
-  ): Promise<Page<EntityRow<Client>>> {
-    return rowPage(this.em, Client, { $and: [this.where(filter), extra] } as FilterQuery<Client>, orderByOf('client', orderBy), pageWindow(page));
   }
 
   /** Clients by id in one statement, in the order of `ids` (null where none). */
@@ -190,32 +203,6 @@ export class ClientService {
     return entityPage(this.em, Group, { clients: id }, { id: 'asc' }, page);
   }
 
-  /** Ids of the jobs that reach this client, directly or through its groups. */
-  async jobIds(id: number): Promise<number[]> {
-    const rows = await this.em.execute<{ job_id: number }[]>(JOBS_OF_CLIENT_SQL, [id, id]);
-    return rows.map((r) => r.job_id);
-  }
-
-  /** Jobs that reach this client, filtered, sorted and paged like the job list. */
-  async jobs(id: number, where: FilterQuery<Job> = {}, page: PageRequest = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
-    await this.get(id);
-    const ids = await this.jobIds(id);
-    return entityPage(this.em, Job, { $and: [{ id: { $in: ids } }, where] } as FilterQuery<Job>, orderByOf('job', orderBy), page);
-  }
-
-  /** Tasks of the jobs that reach this client, sorted and paged like the task list. */
-  async tasks(id: number, where: FilterQuery<Task> = {}, page: PageRequest = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
-    await this.get(id);
-    const jobIds = await this.jobIds(id);
-    return entityPage(
-      this.em,
-      Task,
-      { $and: [{ id: { $in: await this.taskIdsOfJobs(jobIds) } }, where] } as FilterQuery<Task>,
-      orderByOf('task', orderBy),
-      page,
-    );
-  }
-
   /** One window of each client's groups (by id) in one statement, in the order of `ids`. */
   async groupsByClient(ids: readonly number[], window: PageWindow): Promise<EntityRow<Group>[][]> {
     return relationPages(this.em, GROUPS_OF_CLIENTS, ids, window);
@@ -229,12 +216,6 @@ export class ClientService {
   /** One window of the tasks of the jobs reaching each client (by id), in one statement. */
   async tasksByClient(ids: readonly number[], window: PageWindow): Promise<EntityRow<Task>[][]> {
     return relationPages(this.em, TASKS_OF_CLIENTS, ids, window);
-  }
-
-  private async taskIdsOfJobs(jobIds: number[]): Promise<number[]> {
-    if (!jobIds.length) return [];
-    const rows = await this.em.execute<{ task_id: number }[]>('select distinct task_id from job_task where job_id = any(?::int[])', [intArray(jobIds)]);
-    return rows.map((r) => r.task_id);
   }
 
   /** Every attribute definition with this client's value (or the default). */
@@ -320,12 +301,5 @@ export class ClientService {
     const j = toMap(jobs);
     const t = toMap(tasks);
     return ids.map((id) => ({ attributes: attrs[0]?.n ?? 0, groups: g.get(id) ?? 0, jobs: j.get(id) ?? 0, tasks: t.get(id) ?? 0 }));
-  }
-
-  /** The client list with each client's counts. */
-  async allInfo(filter: ClientFilter = {}, page: PageRequest = {}): Promise<Page<{ client: Client; counts: ClientCounts }>> {
-    const { items, total } = await this.list(filter, page);
-    const counts = await this.countsByClient(items.map((c) => c.id));
-    return { items: items.map((client, i) => ({ client, counts: counts[i] })), total };
   }
 }

@@ -1,10 +1,12 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { errors } from './errors';
+import type { configurationFilterFields } from './schemas/filter.schema';
+import type { z } from './schemas/zod';
 
-/** A `...Gte`/`...Lte` pair of epoch milliseconds. */
+/** A `...Gte`/`...Lte` pair of epoch milliseconds (null: that end is open). */
 export interface TimeRange {
-  gte?: number;
-  lte?: number;
+  gte?: number | null;
+  lte?: number | null;
 }
 
 function toDate(field: string, ms: number): Date {
@@ -13,20 +15,41 @@ function toDate(field: string, ms: number): Date {
 }
 
 /** Adds `field >= gte` and `field <= lte` to a filter for every range given. */
-export function applyTimeRanges<T>(where: Record<string, unknown>, ranges: Partial<Record<keyof T & string, TimeRange | undefined>>): void {
-  for (const [field, range] of Object.entries(ranges) as [string, TimeRange | undefined][]) {
-    if (!range || (range.gte === undefined && range.lte === undefined)) continue;
+export function applyTimeRanges<T>(where: Record<string, unknown>, ranges: Partial<Record<keyof T & string, TimeRange | null | undefined>>): void {
+  for (const [field, range] of Object.entries(ranges) as [string, TimeRange | null | undefined][]) {
+    if (!range || (range.gte == null && range.lte == null)) continue;
     const cond: Record<string, Date> = {};
-    if (range.gte !== undefined) cond.$gte = toDate(`${field}Gte`, range.gte);
-    if (range.lte !== undefined) cond.$lte = toDate(`${field}Lte`, range.lte);
+    if (range.gte != null) cond.$gte = toDate(`${field}Gte`, range.gte);
+    if (range.lte != null) cond.$lte = toDate(`${field}Lte`, range.lte);
     where[field] = cond;
   }
 }
 
 /** `name = x` or `name contains x` (case-insensitive), as the document's name filters ask. */
-export function applyNameFilter(where: Record<string, unknown>, field: string, equals?: string, contains?: string): void {
-  if (equals !== undefined && equals !== '') where[field] = equals;
-  else if (contains !== undefined && contains !== '') where[field] = { $ilike: `%${escapeLike(contains)}%` };
+export function applyNameFilter(where: Record<string, unknown>, field: string, equals?: string | null, contains?: string | null): void {
+  if (equals != null && equals !== '') where[field] = equals;
+  else if (contains != null && contains !== '') where[field] = { $ilike: `%${escapeLike(contains)}%` };
+}
+
+/** The parsed filter fields the job and task lists share (see configurationFilterFields). */
+export type ConfigurationFilter = Partial<z.output<z.ZodObject<typeof configurationFilterFields>>>;
+
+/**
+ * The one filter of configuration lists (jobs, tasks; also a task's jobs, a job's tasks, a
+ * client's jobs and tasks): id, name equals or contains, enabled, the four time ranges.
+ */
+export function configurationWhere<T>(filter: ConfigurationFilter): FilterQuery<T> {
+  const where: Record<string, unknown> = {};
+  if (filter.id != null) where.id = filter.id;
+  applyNameFilter(where, 'name', filter.name, filter.nameContains);
+  if (filter.enabled != null) where.enabled = filter.enabled;
+  applyTimeRanges(where, {
+    lastEditedAt: filter.lastEditedAt,
+    lastRunAt: filter.lastRunAt,
+    assignmentsChangedAt: filter.assignmentsChangedAt,
+    createdAt: filter.createdAt,
+  });
+  return where as FilterQuery<T>;
 }
 
 export function escapeLike(value: string): string {

@@ -4,21 +4,15 @@ import { errors } from './errors';
 import { f } from './schemas/fields';
 import { parseInput } from './schemas/parse';
 import { groupCreateSchema, groupQuerySchema, groupUpdateSchema, type GroupInput } from './schemas/group.schema';
-import { applyNameFilter, applyTimeRanges, intArray, type TimeRange } from './filters';
+import { applyNameFilter, applyTimeRanges, intArray } from './filters';
+import { groupFilterSchema, parseFilter, type GroupFilter } from './schemas/filter.schema';
 import { changeStaticMembers, checkGroupQuery, previewGroupQuery, refreshDynamicGroups, type GroupQuery, type GroupQueryMatch } from './group-membership';
-import { orderByOf, type ClientOrderField, type GroupOrderField, type OrderBy } from './ordering';
-import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { orderByOf, type GroupOrderField } from './ordering';
+import { pageWindow, type ListRequest, type Page, type PageWindow } from './paging';
+import { assertExists, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 
-export interface GroupFilter {
-  groupName?: string;
-  groupNameContain?: string;
-  type?: number;
-  enabled?: boolean;
-  lastEditedAt?: TimeRange;
-  createdAt?: TimeRange;
-}
+export type { GroupFilter };
 
 export type { GroupInput };
 
@@ -30,8 +24,6 @@ const CLIENTS_OF_GROUPS: RelationQuery<Client> = {
 
 const JOBS_OF_GROUPS: RelationQuery<Job> = { entity: Job, table: 'job', children: 'select job_id as child_id from job_group where group_id = p.id' };
 
-const GROUP_TYPE_FILTER = f.int(0, 1);
-
 /** Client groups: static ones hold bound members, dynamic ones the clients their query matches. */
 export class GroupService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -40,37 +32,35 @@ export class GroupService {
     return this.ctx.em;
   }
 
-  where(filter: GroupFilter = {}): FilterQuery<Group> {
+  /**
+   * The group list of both doors: groups matching `filter` (with at most one scope: a client's
+   * groups, the groups a job is aimed at; NOT_FOUND for an unknown one), sorted by `orderBy`
+   * (default id ascending), one page of plain rows.
+   */
+  async list({ filter, orderBy, page, fields }: ListRequest<GroupFilter, GroupOrderField> = {}): Promise<Page<EntityRow<Group>>> {
+    const { clientId, jobId, ...rest } = parseFilter(groupFilterSchema, filter);
     const where: Record<string, unknown> = {};
-    applyNameFilter(where, 'name', filter.groupName, filter.groupNameContain);
-    if (filter.type !== undefined) where.type = parseInput(GROUP_TYPE_FILTER, filter.type, 'type');
-    if (filter.enabled !== undefined) where.enabled = filter.enabled;
-    applyTimeRanges(where, { lastEditedAt: filter.lastEditedAt, createdAt: filter.createdAt });
-    return where as FilterQuery<Group>;
-  }
-
-  /** Groups matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
-  async list(filter: GroupFilter = {}, page: PageRequest = {}, extra: FilterQuery<Group> = {}, orderBy?: OrderBy<GroupOrderField>): Promise<Page<Group>> {
-    return entityPage(this.em, Group, { $and: [this.where(filter), extra] } as FilterQuery<Group>, orderByOf('group', orderBy), page);
+    applyNameFilter(where, 'name', rest.name, rest.nameContains);
+    if (rest.type != null) where.type = rest.type;
+    if (rest.enabled != null) where.enabled = rest.enabled;
+    applyTimeRanges(where, { lastEditedAt: rest.lastEditedAt, createdAt: rest.createdAt });
+    const scoped: FilterQuery<Group>[] = [where as FilterQuery<Group>];
+    if (clientId != null) {
+      await assertExists(this.em, Client, clientId, 'client');
+      scoped.push({ clients: clientId });
+    } else if (jobId != null) {
+      await assertExists(this.em, Job, jobId, 'job');
+      const rows = await this.em.execute<{ id: number }[]>('select group_id as id from job_group where job_id = ?', [jobId]);
+      scoped.push({ id: { $in: rows.map((r) => r.id) } });
+    }
+    const { items, total } = await rowPage(this.em, Group, { $and: scoped } as FilterQuery<Group>, orderByOf('group', orderBy), pageWindow(page), {}, fields);
+    return { items, total };
   }
 
   async get(id: number): Promise<Group> {
     const group = await this.em.findOne(Group, { id });
     if (!group) throw errors.notFound('group', id);
     return group;
-  }
-
-  /**
-   * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
-   * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
-   */
-  async listRows(
-    filter: GroupFilter = {},
-    page: PageRequest = {},
-    extra: FilterQuery<Group> = {},
-    orderBy?: OrderBy<GroupOrderField>,
-  ): Promise<Page<EntityRow<Group>>> {
-    return rowPage(this.em, Group, { $and: [this.where(filter), extra] } as FilterQuery<Group>, orderByOf('group', orderBy), pageWindow(page));
   }
 
   /** Groups by id in one statement, in the order of `ids` (null where none). */
@@ -139,12 +129,6 @@ export class GroupService {
 
   async setEnabled(id: number, enabled: boolean): Promise<Group> {
     return this.update(id, { enabled });
-  }
-
-  /** Members (bound or matched), paged, sorted like the client list. */
-  async clients(id: number, page: PageRequest = {}, where: FilterQuery<Client> = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
-    await this.get(id);
-    return entityPage(this.em, Client, { $and: [{ groups: id }, where] } as FilterQuery<Client>, orderByOf('client', orderBy), page);
   }
 
   /** One window of each group's members (by id) in one statement, in the order of `ids`. */

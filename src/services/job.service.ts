@@ -1,11 +1,10 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { Client, CYCLE_TYPES, Group, Job, JobTask, Task } from '../entities';
-import { ClientService, type ClientFilter } from './client.service';
+import { Client, CYCLE_TYPES, Group, Job, Task } from '../entities';
 import { errors } from './errors';
-import { applyNameFilter, intArray } from './filters';
-import { orderByOf, type ClientOrderField, type GroupOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
-import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entityPage, entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
+import { configurationWhere, intArray } from './filters';
+import { orderByOf, type JobOrderField } from './ordering';
+import { pageWindow, type ListRequest, type Page, type PageWindow } from './paging';
+import { assertExists, entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
 import { fireTimesFrom, managementTimeZone, nextRunOf, parseCron, type ScheduledJob, type SchedulePreview } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
@@ -19,19 +18,27 @@ import {
   TASKS_OF_JOBS,
   type JobBindingCounts,
 } from './job.relations';
-import { CLIENTS_OF_JOB_SQL } from './targeting';
+import { CLIENTS_OF_JOB_SQL, JOBS_OF_CLIENT_SQL } from './targeting';
 import { f } from './schemas/fields';
 import { parseInput } from './schemas/parse';
 import { jobCreateSchema, jobFields, jobUpdateSchema, type JobInput } from './schemas/job.schema';
-import { jobWhere, type JobFilter } from './job.filter';
-import { taskWhere, type TaskFilter } from './task.filter';
-
-export interface GroupFilter {
-  groupName?: string;
-  groupNameContain?: string;
-}
+import { jobFilterSchema, parseFilter, type JobFilter } from './schemas/filter.schema';
 
 export type { JobInput };
+
+/** What the job list takes (see JobService.list). */
+export interface JobListRequest extends ListRequest<JobFilter, JobOrderField> {
+  /** Each job's binding counts, read in the page's statement. */
+  counts?: boolean;
+  /** Each job's window of tasks, read in the page's statement (only `fields` of them when given). */
+  tasks?: { window: PageWindow; fields?: readonly string[] };
+}
+
+/** A page of jobs as plain rows; `counts` and `tasks` (when asked for) in the order of `items`. */
+export interface JobPage extends Page<EntityRow<Job>> {
+  counts?: JobBindingCounts[];
+  tasks?: EntityRow<Task>[][];
+}
 
 export interface JobCounts extends JobBindingCounts {
   /** Distinct clients reached directly or through groups, enabled or not. */
@@ -54,60 +61,43 @@ export class JobService {
     return this.ctx.em;
   }
 
-  where(filter: JobFilter = {}): FilterQuery<Job> {
-    return jobWhere(filter);
-  }
-
-  /** Jobs matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
-  async list(filter: JobFilter = {}, page: PageRequest = {}, extra: FilterQuery<Job> = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
-    return entityPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), page);
-  }
-
   /**
-   * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
-   * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
+   * The job list of both doors: jobs matching `filter` (with at most one scope: a task's jobs, the
+   * jobs reaching a client, the jobs aimed at a group; NOT_FOUND for an unknown one), sorted by
+   * `orderBy` (default id ascending), one page of plain rows, in one statement. With `counts`,
+   * each job's task, group and direct-client counts ride along in the same statement; with
+   * `tasks`, each job's window of tasks (as `tasksByJob` gives it), only `tasks.fields` of them
+   * when those are all plain columns.
    */
-  async listRows(
-    filter: JobFilter = {},
-    page: PageRequest = {},
-    extra: FilterQuery<Job> = {},
-    orderBy?: OrderBy<JobOrderField>,
-  ): Promise<Page<EntityRow<Job>>> {
-    return rowPage(this.em, Job, { $and: [jobWhere(filter), extra] } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page));
-  }
-
-  /**
-   * listRows with each job's task, group and direct-client counts, still in one statement: for
-   * list pages that show the counts (a dashboard's job list), which would else cost a second one.
-   * With `tasks`, each job's window of tasks (as `tasksByJob` gives it) rides along too. With
-   * `fields` and `taskFields` (property names), only those are read when they are all plain
-   * columns (see scalarFields): the rows then have only them and `id`.
-   */
-  async listRowsWithCounts(
-    filter: JobFilter = {},
-    page: PageRequest = {},
-    extra: FilterQuery<Job> = {},
-    orderBy?: OrderBy<JobOrderField>,
-    { tasks, fields, taskFields }: { tasks?: PageWindow; fields?: readonly string[]; taskFields?: readonly string[] } = {},
-  ): Promise<Page<{ job: EntityRow<Job>; counts: JobBindingCounts; tasks?: EntityRow<Task>[] }>> {
-    const columns: Record<string, string> = { ...JOB_BINDING_COUNT_COLUMNS };
-    if (tasks) columns.taskWindow = relationColumn(this.em, TASKS_OF_JOBS, tasks, taskFields);
-    const rows = await rowPage(
-      this.em,
-      Job,
-      { $and: [jobWhere(filter), extra] } as FilterQuery<Job>,
-      orderByOf('job', orderBy),
-      pageWindow(page),
-      columns,
-      fields,
-    );
+  async list(request: JobListRequest & { counts: true }): Promise<JobPage & { counts: JobBindingCounts[] }>;
+  async list(request?: JobListRequest): Promise<JobPage>;
+  async list({ filter, orderBy, page, fields, counts, tasks }: JobListRequest = {}): Promise<JobPage> {
+    const { taskId, clientId, groupId, ...rest } = parseFilter(jobFilterSchema, filter);
+    const where: FilterQuery<Job>[] = [configurationWhere<Job>(rest)];
+    if (taskId != null) {
+      await assertExists(this.em, Task, taskId, 'task');
+      where.push({ id: { $in: await this.idsOf('select job_id as id from job_task where task_id = ?', [taskId]) } });
+    } else if (clientId != null) {
+      await assertExists(this.em, Client, clientId, 'client');
+      where.push({ id: { $in: await this.idsOf(`select job_id as id from (${JOBS_OF_CLIENT_SQL}) j`, [clientId, clientId]) } });
+    } else if (groupId != null) {
+      await assertExists(this.em, Group, groupId, 'group');
+      where.push({ id: { $in: await this.idsOf('select job_id as id from job_group where group_id = ?', [groupId]) } });
+    }
+    const columns: Record<string, string> = counts ? { ...JOB_BINDING_COUNT_COLUMNS } : {};
+    if (tasks) columns.taskWindow = relationColumn(this.em, TASKS_OF_JOBS, tasks.window, tasks.fields);
+    const rows = await rowPage(this.em, Job, { $and: where } as FilterQuery<Job>, orderByOf('job', orderBy), pageWindow(page), columns, fields);
+    const extras = rows.extras.map(({ taskWindow, ...own }) => ({ taskWindow, counts: own as unknown as JobBindingCounts }));
     return {
-      items: rows.items.map((job, i) => {
-        const { taskWindow, ...counts } = rows.extras[i];
-        return { job, counts: counts as unknown as JobBindingCounts, ...(tasks ? { tasks: fromRelationColumn(this.em, Task, taskWindow) } : {}) };
-      }),
+      items: rows.items,
       total: rows.total,
+      ...(counts ? { counts: extras.map((e) => e.counts) } : {}),
+      ...(tasks ? { tasks: extras.map((e) => fromRelationColumn(this.em, Task, e.taskWindow)) } : {}),
     };
+  }
+
+  private async idsOf(sql: string, bindings: unknown[]): Promise<number[]> {
+    return (await this.em.execute<{ id: number }[]>(sql, bindings)).map((r) => r.id);
   }
 
   /** Jobs by id in one statement, in the order of `ids` (null where none). */
@@ -203,22 +193,6 @@ export class JobService {
     return rows.map((r) => r.task_id);
   }
 
-  /** The job's tasks, filtered like the task list, in job order unless `orderBy` names a task field. */
-  async tasks(id: number, filter: TaskFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
-    await this.get(id);
-    const { offset, limit } = pageWindow(page);
-    const order = orderBy
-      ? [...orderByOf('task', orderBy).map((o) => ({ task: o })), { position: 'asc' as const }, { id: 'asc' as const }]
-      : [{ position: 'asc' as const, id: 'asc' as const }];
-    const [rows, total] = await this.em.findAndCount(JobTask, { job: id, task: taskWhere(filter) } as FilterQuery<JobTask>, {
-      populate: ['task'],
-      orderBy: order,
-      offset,
-      limit,
-    });
-    return { items: rows.map((r) => r.task), total };
-  }
-
   /**
    * Tasks of many jobs in job order, one statement (dataloaders), in the order of `ids`: all of
    * them, or the `window` of each job's list.
@@ -242,22 +216,6 @@ export class JobService {
     return relationPages(this.em, TARGET_CLIENTS_OF_JOBS, ids, window);
   }
 
-  /** The groups the job is aimed at, filtered by name, sorted like the group list. */
-  async groups(id: number, filter: GroupFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<GroupOrderField>): Promise<Page<Group>> {
-    await this.get(id);
-    const where: Record<string, unknown> = {};
-    applyNameFilter(where, 'name', filter.groupName, filter.groupNameContain);
-    const rows = await this.em.execute<{ group_id: number }[]>('select group_id from job_group where job_id = ?', [id]);
-    return entityPage(this.em, Group, { ...where, id: { $in: rows.map((r) => r.group_id) } } as FilterQuery<Group>, orderByOf('group', orderBy), page);
-  }
-
-  /** The clients bound to the job directly (what the bind routes change), filtered and sorted like the client list. */
-  async clients(id: number, filter: ClientFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
-    await this.get(id);
-    const rows = await this.em.execute<{ client_id: number }[]>('select client_id from job_client where job_id = ?', [id]);
-    return new ClientService(this.ctx).list(filter, page, { id: { $in: rows.map((r) => r.client_id) } }, orderBy);
-  }
-
   /**
    * The clients the job reaches: bound directly plus members of its groups (static and dynamic).
    * `enabledOnly` leaves out disabled clients (what a run targets).
@@ -266,12 +224,6 @@ export class JobService {
     const sql = `select t.client_id from (${CLIENTS_OF_JOB_SQL}) t join client c on c.id = t.client_id ${enabledOnly ? 'where c.enable' : ''} order by t.client_id`;
     const rows = await this.em.execute<{ client_id: number }[]>(sql, [id, id]);
     return rows.map((r) => r.client_id);
-  }
-
-  /** The effective target clients, filtered, sorted and paged like the client list. */
-  async targetClients(id: number, filter: ClientFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
-    await this.get(id);
-    return new ClientService(this.ctx).list(filter, page, { id: { $in: await this.targetClientIds(id) } }, orderBy);
   }
 
   /** The next `count` fire times from now in the management server's time zone ([] without a schedule). */

@@ -1,4 +1,5 @@
 import { errors } from './errors';
+import type { OrderBy } from './ordering';
 
 /** Page numbers start at 1 (the REST document's paging header). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -27,4 +28,17 @@ export function pageWindow({ pageNo = 1, pageSize = DEFAULT_PAGE_SIZE }: PageReq
     throw errors.invalid('pageSize', `an integer from 1 to ${MAX_PAGE_SIZE}`, pageSize);
   }
   return { offset: (pageNo - 1) * pageSize, limit: pageSize };
+}
+
+/**
+ * What every entity's one `list()` takes, whichever door asks: the filter (in the services'
+ * names, parsed by the entity's filter schema), the order, the page, and the entity properties
+ * the caller will show (only those and `id` are read when they are all plain columns; the rows
+ * then carry only them).
+ */
+export interface ListRequest<F, O extends string> {
+  filter?: F | null;
+  orderBy?: OrderBy<O> | null;
+  page?: PageRequest;
+  fields?: readonly string[];
 }

@@ -286,6 +286,14 @@ export async function entityPage<T extends object>(
   return { items: items as T[], total };
 }
 
+/**
+ * Throws NOT_FOUND (`what` and the id) unless a row of `entity` has this id: a list scoped to a
+ * parent (a task's jobs) answers NOT_FOUND for an unknown parent, not an empty page.
+ */
+export async function assertExists<T extends object>(em: EntityManager, entity: EntityClass<T>, id: number, what: string): Promise<void> {
+  if (!(await em.count(entity, { id } as FilterQuery<T>))) throw errors.notFound(what, id);
+}
+
 /** Entities by id in one statement, in the order of `ids` (null where none). */
 export async function entitiesByIds<T extends { id: number }>(em: EntityManager, entity: EntityClass<T>, ids: readonly number[]): Promise<(T | null)[]> {
   if (!ids.length) return [];

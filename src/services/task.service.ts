@@ -1,18 +1,16 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { Client, Job, Task } from '../entities';
-import { ClientService, type ClientFilter } from './client.service';
+import { Client, Job, JobTask, Task } from '../entities';
 import { errors } from './errors';
-import { intArray } from './filters';
-import { jobWhere, type JobFilter } from './job.filter';
-import { taskWhere, type TaskFilter } from './task.filter';
-import { orderByOf, type ClientOrderField, type JobOrderField, type OrderBy, type TaskOrderField } from './ordering';
-import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
-import { entityPage, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { configurationWhere, intArray } from './filters';
+import { orderByOf, type OrderBy, type TaskOrderField } from './ordering';
+import { pageWindow, type ListRequest, type Page, type PageRequest, type PageWindow } from './paging';
+import { assertExists, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
 import { parseInput } from './schemas/parse';
 import { taskCreateSchema, taskUpdateSchema, type TaskInput } from './schemas/task.schema';
-import { jobsOfTask, reach } from './targeting';
+import { parseFilter, taskFilterSchema, type TaskFilter } from './schemas/filter.schema';
+import { JOBS_OF_CLIENT_SQL, jobsOfTask, reach } from './targeting';
 import { readScripts, saveScript, type SavedRootStep, type ScriptStep } from './step-script';
 
 export type { TaskInput };
@@ -24,6 +22,17 @@ export interface TaskCounts {
   clients: number;
   /** Steps of the script, nested ones included. */
   scripts: number;
+}
+
+/** What the task list takes (see TaskService.list). */
+export interface TaskListRequest extends ListRequest<TaskFilter, TaskOrderField> {
+  /** Each task's counts (one more statement). */
+  counts?: boolean;
+}
+
+/** A page of tasks; `counts` (when asked for) in the order of `items`. */
+export interface TaskPage extends Page<EntityRow<Task>> {
+  counts?: TaskCounts[];
 }
 
 /** Clients reached by the jobs of the tasks in `any(?)`: pairs (task_id, client_id). */
@@ -55,26 +64,48 @@ export class TaskService {
     return this.ctx.em;
   }
 
-  where(filter: TaskFilter = {}): FilterQuery<Task> {
-    return taskWhere(filter);
-  }
-
-  /** Tasks matching `filter` (and `extra`), one page, sorted by `orderBy` (default id ascending). */
-  async list(filter: TaskFilter = {}, page: PageRequest = {}, extra: FilterQuery<Task> = {}, orderBy?: OrderBy<TaskOrderField>): Promise<Page<Task>> {
-    return entityPage(this.em, Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, orderByOf('task', orderBy), page);
-  }
-
   /**
-   * The same page as `list()` as plain rows (EntityRow, not managed by the EntityManager):
-   * for read-only pages such as the GraphQL lists, where hydrating entities costs more than the query.
+   * The task list of both doors: tasks matching `filter` (with at most one scope: a job's tasks,
+   * in job order unless `orderBy` names a field; the tasks of the jobs reaching a client;
+   * NOT_FOUND for an unknown one), sorted by `orderBy` (default id ascending), one page of plain
+   * rows. With `counts`, each task's counts (one more statement, see countsByTask).
    */
-  async listRows(
-    filter: TaskFilter = {},
-    page: PageRequest = {},
-    extra: FilterQuery<Task> = {},
-    orderBy?: OrderBy<TaskOrderField>,
-  ): Promise<Page<EntityRow<Task>>> {
-    return rowPage(this.em, Task, { $and: [taskWhere(filter), extra] } as FilterQuery<Task>, orderByOf('task', orderBy), pageWindow(page));
+  async list(request: TaskListRequest & { counts: true }): Promise<TaskPage & { counts: TaskCounts[] }>;
+  async list(request?: TaskListRequest): Promise<TaskPage>;
+  async list({ filter, orderBy, page, fields, counts }: TaskListRequest = {}): Promise<TaskPage> {
+    const { jobId, clientId, ...rest } = parseFilter(taskFilterSchema, filter);
+    let rows: Page<EntityRow<Task>>;
+    if (jobId != null) rows = await this.ofJob(jobId, configurationWhere<Task>(rest), page, orderBy);
+    else {
+      const where: FilterQuery<Task>[] = [configurationWhere<Task>(rest)];
+      if (clientId != null) {
+        await assertExists(this.em, Client, clientId, 'client');
+        const ids = await this.em.execute<{ id: number }[]>(`select distinct task_id as id from job_task where job_id in (${JOBS_OF_CLIENT_SQL})`, [
+          clientId,
+          clientId,
+        ]);
+        where.push({ id: { $in: ids.map((r) => r.id) } });
+      }
+      const { items, total } = await rowPage(this.em, Task, { $and: where } as FilterQuery<Task>, orderByOf('task', orderBy), pageWindow(page), {}, fields);
+      rows = { items, total };
+    }
+    return counts ? { ...rows, counts: await this.countsByTask(rows.items.map((t) => t.id)) } : rows;
+  }
+
+  /** One page of a job's tasks, in job order after `orderBy` (when given). */
+  private async ofJob(jobId: number, where: FilterQuery<Task>, page: PageRequest = {}, orderBy?: OrderBy<TaskOrderField> | null): Promise<Page<Task>> {
+    await assertExists(this.em, Job, jobId, 'job');
+    const { offset, limit } = pageWindow(page);
+    const order = orderBy
+      ? [...orderByOf('task', orderBy).map((o) => ({ task: o })), { position: 'asc' as const }, { id: 'asc' as const }]
+      : [{ position: 'asc' as const, id: 'asc' as const }];
+    const [rows, total] = await this.em.findAndCount(JobTask, { job: jobId, task: where } as FilterQuery<JobTask>, {
+      populate: ['task'],
+      orderBy: order,
+      offset,
+      limit,
+    });
+    return { items: rows.map((r) => r.task), total };
   }
 
   /** Tasks by id in one statement, in the order of `ids` (null where none). */
@@ -150,12 +181,6 @@ export class TaskService {
     return rows.map((r) => r.job_id);
   }
 
-  /** The jobs the task is part of, filtered and sorted like the job list. */
-  async jobs(id: number, filter: JobFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<JobOrderField>): Promise<Page<Job>> {
-    await this.get(id);
-    return entityPage(this.em, Job, { $and: [jobWhere(filter), { id: { $in: await this.jobIds(id) } }] } as FilterQuery<Job>, orderByOf('job', orderBy), page);
-  }
-
   /** Jobs of many tasks in one statement (dataloaders), in the order of `ids`. */
   async jobIdsByTask(ids: number[]): Promise<number[][]> {
     if (!ids.length) return [];
@@ -180,13 +205,6 @@ export class TaskService {
   async clientIds(id: number): Promise<number[]> {
     const rows = await this.em.execute<{ client_id: number }[]>(`${TASK_CLIENTS_SQL} order by x.client_id`, [intArray([id])]);
     return rows.map((r) => r.client_id);
-  }
-
-  /** The clients the task's jobs reach, filtered and sorted like the client list. */
-  async clients(id: number, filter: ClientFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<ClientOrderField>): Promise<Page<Client>> {
-    await this.get(id);
-    const ids = await this.clientIds(id);
-    return new ClientService(this.ctx).list(filter, page, { id: { $in: ids } }, orderBy);
   }
 
   /** The task's script as a nested tree. */
@@ -222,12 +240,5 @@ export class TaskService {
     const rows = await this.em.execute<({ id: number } & TaskCounts)[]>(TASK_COUNTS_SQL, [intArray(ids)]);
     const byId = new Map(rows.map(({ id, ...counts }) => [id, counts]));
     return ids.map((id) => byId.get(id) ?? { jobs: 0, clients: 0, scripts: 0 });
-  }
-
-  /** The task list with each task's counts. */
-  async allInfo(filter: TaskFilter = {}, page: PageRequest = {}): Promise<Page<{ task: Task; counts: TaskCounts }>> {
-    const { items, total } = await this.list(filter, page);
-    const counts = await this.countsByTask(items.map((t) => t.id));
-    return { items: items.map((task, i) => ({ task, counts: counts[i] })), total };
   }
 }

@@ -1,6 +1,8 @@
 import { Client, Group, GROUP_TYPES } from '../../src/entities';
 import { createLivePubSub, type EntityChangedEvent } from '../../src/live/pubsub';
 import { BindingService, MAINTENANCE_OPTS, MAINTENANCE_TYPES } from '../../src/services/binding.service';
+import { ClientService } from '../../src/services/client.service';
+import { GroupService } from '../../src/services/group.service';
 import { JobService } from '../../src/services/job.service';
 import { TaskService } from '../../src/services/task.service';
 import { useServiceHarness } from '../support/services';
@@ -63,20 +65,20 @@ describe('BindingService', () => {
     const c1 = await client('bg-c1');
     h.clock.advance(1000);
     await bindings().bindJobGroups(j.id, [g1.id, dyn.id]);
-    expect((await jobs().groups(j.id)).total).toBe(2);
+    expect((await new GroupService(h.ctx()).list({ filter: { jobId: j.id } })).total).toBe(2);
     expect((await groupOf(dyn.id)).assignmentsChangedAt?.getTime()).toBe(h.clock.now().getTime());
     await bindings().unbindGroupJobs(dyn.id, [j.id]);
-    expect((await jobs().groups(j.id)).items.map((g) => g.id)).toEqual([g1.id]);
+    expect((await new GroupService(h.ctx()).list({ filter: { jobId: j.id } })).items.map((g) => g.id)).toEqual([g1.id]);
     await bindings().unbindJobGroups(j.id, [g1.id]);
     await bindings().bindGroupJobs(g1.id, [j.id]);
     expect((await jobs().countInfo(j.id)).groups).toBe(1);
     await bindings().bindClientJobs(c1.id, [j.id]);
-    expect((await jobs().clients(j.id)).items.map((c) => c.id)).toEqual([c1.id]);
+    expect((await new ClientService(h.ctx()).list({ filter: { jobId: j.id } })).items.map((c) => c.id)).toEqual([c1.id]);
     await bindings().unbindJobClients(j.id, [c1.id]);
-    expect((await jobs().clients(j.id)).total).toBe(0);
+    expect((await new ClientService(h.ctx()).list({ filter: { jobId: j.id } })).total).toBe(0);
     await bindings().bindJobClients(j.id, [c1.id]);
     await bindings().unbindClientJobs(c1.id, [j.id]);
-    expect((await jobs().clients(j.id)).total).toBe(0);
+    expect((await new ClientService(h.ctx()).list({ filter: { jobId: j.id } })).total).toBe(0);
   });
 
   it('refuses unknown ids and bad id lists', async () => {

@@ -2,6 +2,8 @@ import { AttributeService } from '../../src/services/attribute.service';
 import { BindingService } from '../../src/services/binding.service';
 import { ClientService } from '../../src/services/client.service';
 import { GroupService } from '../../src/services/group.service';
+import { JobService } from '../../src/services/job.service';
+import { TaskService } from '../../src/services/task.service';
 import { Job, JobClient, JobGroup, JobTask, Task } from '../../src/entities';
 import { useServiceHarness } from '../support/services';
 
@@ -43,24 +45,24 @@ describe('ClientService', () => {
       h.clock.advance(1000);
     }
     const svc = clients();
-    expect((await svc.list({ username: 'odd' })).total).toBe(2);
-    expect((await svc.list({ mqttClientIdContain: 'filter-' })).total).toBe(5);
-    expect((await svc.list({ mqttClientId: ['filter-1', 'filter-3'] })).items.map((c) => c.mqttClientId)).toEqual(['filter-1', 'filter-3']);
-    expect((await svc.list({ mqttClientIdContain: 'filter-', status: 'ONLINE' })).total).toBe(1);
-    expect((await svc.list({ mqttClientIdContain: 'filter-', enabled: true })).total).toBe(2);
-    const all = (await svc.list({ mqttClientIdContain: 'filter-' })).items;
+    expect((await svc.list({ filter: { username: 'odd' } })).total).toBe(2);
+    expect((await svc.list({ filter: { mqttClientIdContains: 'filter-' } })).total).toBe(5);
+    expect((await svc.list({ filter: { mqttClientId: ['filter-1', 'filter-3'] } })).items.map((c) => c.mqttClientId)).toEqual(['filter-1', 'filter-3']);
+    expect((await svc.list({ filter: { mqttClientIdContains: 'filter-', status: 'ONLINE' } })).total).toBe(1);
+    expect((await svc.list({ filter: { mqttClientIdContains: 'filter-', enabled: true } })).total).toBe(2);
+    const all = (await svc.list({ filter: { mqttClientIdContains: 'filter-' } })).items;
     const from = all[2].createdAt.getTime();
-    expect((await svc.list({ mqttClientIdContain: 'filter-', createdAt: { gte: from } })).total).toBe(3);
-    const page2 = await svc.list({ mqttClientIdContain: 'filter-' }, { pageNo: 2, pageSize: 2 });
+    expect((await svc.list({ filter: { mqttClientIdContains: 'filter-', createdAt: { gte: from } } })).total).toBe(3);
+    const page2 = await svc.list({ filter: { mqttClientIdContains: 'filter-' }, page: { pageNo: 2, pageSize: 2 } });
     expect(page2.items.map((c) => c.mqttClientId)).toEqual(['filter-2', 'filter-3']);
     expect(page2.total).toBe(5);
-    const byName = await svc.list({ mqttClientIdContain: 'filter-' }, {}, {}, { field: 'username', direction: 'desc' });
+    const byName = await svc.list({ filter: { mqttClientIdContains: 'filter-' }, orderBy: { field: 'username', direction: 'desc' } });
     expect(byName.items.map((c) => c.mqttClientId)).toEqual(['filter-1', 'filter-3', 'filter-0', 'filter-2', 'filter-4']);
-    const newest = await svc.list({ mqttClientIdContain: 'filter-' }, { pageSize: 2 }, {}, { field: 'createdAt', direction: 'desc' });
+    const newest = await svc.list({ filter: { mqttClientIdContains: 'filter-' }, page: { pageSize: 2 }, orderBy: { field: 'createdAt', direction: 'desc' } });
     expect(newest.items.map((c) => c.mqttClientId)).toEqual(['filter-4', 'filter-3']);
-    await expect(svc.list({}, {}, {}, { field: 'password' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'orderBy.field' });
-    await expect(svc.list({}, { pageNo: 0 })).rejects.toMatchObject({ field: 'pageNo' });
-    await expect(svc.list({}, { pageSize: 100000 })).rejects.toMatchObject({ field: 'pageSize' });
+    await expect(svc.list({ orderBy: { field: 'password' as never } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'orderBy.field' });
+    await expect(svc.list({ page: { pageNo: 0 } })).rejects.toMatchObject({ field: 'pageNo' });
+    await expect(svc.list({ page: { pageSize: 100000 } })).rejects.toMatchObject({ field: 'pageSize' });
   });
 
   it('holds attribute values, falls back to defaults and refuses read-only or unknown attributes', async () => {
@@ -142,11 +144,11 @@ describe('ClientService', () => {
     expect(await h.em().count(JobClient, { client: c.id })).toBe(1);
     await new BindingService(h.ctx()).bindClientJobs(c.id, [direct.id]); // idempotent
     expect(await h.em().count(JobClient, { client: c.id })).toBe(1);
-    expect((await clients().jobs(c.id)).items.map((j) => j.name).sort()).toEqual(['direct job', 'group job']);
-    expect((await clients().tasks(c.id)).total).toBe(2);
+    expect((await new JobService(h.ctx()).list({ filter: { clientId: c.id } })).items.map((j) => j.name).sort()).toEqual(['direct job', 'group job']);
+    expect((await new TaskService(h.ctx()).list({ filter: { clientId: c.id } })).total).toBe(2);
     expect(await clients().countInfo(c.id)).toMatchObject({ groups: 1, jobs: 2, tasks: 2 });
-    const all = await clients().allInfo({ mqttClientId: 'bind-1' });
-    expect(all.items[0].counts).toMatchObject({ groups: 1, jobs: 2, tasks: 2 });
+    const all = await clients().list({ filter: { mqttClientId: ['bind-1'] }, counts: true });
+    expect(all.counts[0]).toMatchObject({ groups: 1, jobs: 2, tasks: 2 });
     // The batch reads (dataloaders): many clients at once, a window of each list, in the order asked.
     const [ghost, window] = [999999, { offset: 0, limit: 10 }];
     expect((await clients().groupsByClient([ghost, c.id], window)).map((gs) => gs.map((x) => x.id))).toEqual([[], [g.id]]);
@@ -161,12 +163,12 @@ describe('ClientService', () => {
       (await clients().attributes(c.id)).length,
     ]);
     expect((await clients().getMany([c.id, ghost])).map((x) => x?.mqttClientId ?? null)).toEqual(['bind-1', null]);
-    // Plain-row lists take the same filters, relations included.
-    expect(await clients().listRows({}, {}, { groups: g.id })).toMatchObject({ items: [{ id: c.id, mqttClientId: 'bind-1' }], total: 1 });
-    expect(await groups.listRows({}, {}, { clients: c.id })).toMatchObject({ items: [{ id: g.id, name: 'north stores' }], total: 1 });
+    // The lists scoped to a relation.
+    expect(await clients().list({ filter: { groupId: g.id } })).toMatchObject({ items: [{ id: c.id, mqttClientId: 'bind-1' }], total: 1 });
+    expect(await groups.list({ filter: { clientId: c.id } })).toMatchObject({ items: [{ id: g.id, name: 'north stores' }], total: 1 });
 
     await new BindingService(h.ctx()).unbindClientJobs(c.id, [direct.id]);
-    expect((await clients().jobs(c.id)).total).toBe(1);
+    expect((await new JobService(h.ctx()).list({ filter: { clientId: c.id } })).total).toBe(1);
     await clients().unbindGroups(c.id, [g.id]);
     expect(await clients().countInfo(c.id)).toMatchObject({ groups: 0, jobs: 0, tasks: 0 });
     await expect(new BindingService(h.ctx()).bindClientJobs(c.id, [777777])).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -7,7 +7,7 @@ describe('GroupService', () => {
   const h = useServiceHarness();
   const groups = () => new GroupService(h.ctx());
   const clients = () => new ClientService(h.ctx());
-  const memberIds = async (groupId: number) => (await groups().clients(groupId, { pageSize: 500 })).items.map((c) => c.mqttClientId).sort();
+  const memberIds = async (groupId: number) => (await clients().list({ filter: { groupId }, page: { pageSize: 500 } })).items.map((c) => c.mqttClientId).sort();
 
   beforeAll(async () => {
     const attrs = new AttributeService(h.ctx());
@@ -52,7 +52,7 @@ describe('GroupService', () => {
     const first = (await groups().get(g.id)).membershipChangedAt!.getTime();
     expect(await memberIds(g.id)).toEqual(['hq-01', 'shop-02']);
     h.clock.advance(60_000);
-    const shop1 = (await clients().list({ mqttClientId: 'shop-01' })).items[0];
+    const shop1 = (await clients().list({ filter: { mqttClientId: ['shop-01'] } })).items[0];
     const region = (await new AttributeService(h.ctx()).list()).items.find((a) => a.name === 'region')!;
     await clients().setAttributes(shop1.id, [{ attributeId: region.id, attributeValue: 'south' }]);
     expect(await memberIds(g.id)).toEqual(['hq-01', 'shop-01', 'shop-02']);
@@ -83,17 +83,19 @@ describe('GroupService', () => {
 
   it('binds and unbinds static members, refuses unknown clients without writing any', async () => {
     const g = await groups().create({ groupName: 'static', description: 'hand-picked' });
-    const ids = (await clients().list({ mqttClientIdContain: 'shop-' })).items.map((c) => c.id);
+    const ids = (await clients().list({ filter: { mqttClientIdContains: 'shop-' } })).items.map((c) => c.id);
     await groups().bindClients(g.id, ids);
-    expect((await groups().clients(g.id)).total).toBe(3);
+    expect((await clients().list({ filter: { groupId: g.id } })).total).toBe(3);
     await expect(groups().bindClients(g.id, [ids[0], 999999])).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await groups().unbindClients(g.id, [ids[0]]);
-    expect((await groups().clients(g.id)).total).toBe(2);
+    expect((await clients().list({ filter: { groupId: g.id } })).total).toBe(2);
     expect(await groups().clientCounts([g.id, 999999])).toEqual([2, 0]);
-    const members = (await groups().clients(g.id)).items.map((c) => c.id);
+    const members = (await clients().list({ filter: { groupId: g.id } })).items.map((c) => c.id);
     expect((await groups().clientsByGroup([999999, g.id], { offset: 0, limit: 10 })).map((cs) => cs.map((c) => c.id))).toEqual([[], members]);
     expect((await groups().clientsByGroup([g.id], { offset: 1, limit: 1 }))[0].map((c) => c.id)).toEqual([members[1]]);
-    expect((await groups().clients(g.id, {}, {}, { field: 'id', direction: 'desc' })).items.map((c) => c.id)).toEqual([...members].reverse());
+    expect((await clients().list({ filter: { groupId: g.id }, orderBy: { field: 'id', direction: 'desc' } })).items.map((c) => c.id)).toEqual(
+      [...members].reverse(),
+    );
     expect(await groups().jobsByGroup([g.id], { offset: 0, limit: 10 })).toEqual([[]]);
     expect((await groups().getMany([g.id, 999999])).map((x) => x?.id ?? null)).toEqual([g.id, null]);
     const dyn = await groups().create({ groupName: 'dyn', type: 1, queryProperty: 'role', queryOperation: 'EQ', queryValue: 'STORE' });
@@ -101,16 +103,16 @@ describe('GroupService', () => {
   });
 
   it('lists with filters and pages, deletes, and answers NOT_FOUND for unknown ids', async () => {
-    const listed = await groups().list({ groupNameContain: 'STATIC' });
+    const listed = await groups().list({ filter: { nameContains: 'STATIC' } });
     expect(listed.items.map((g) => g.name)).toContain('static');
-    expect((await groups().list({ type: 1 })).items.every((g) => g.type === 1)).toBe(true);
-    const byName = (await groups().list({}, {}, {}, { field: 'name' })).items.map((g) => g.name);
+    expect((await groups().list({ filter: { type: 1 } })).items.every((g) => g.type === 1)).toBe(true);
+    const byName = (await groups().list({ orderBy: { field: 'name' } })).items.map((g) => g.name);
     expect(byName).toEqual([...byName].sort());
-    await expect(groups().list({}, {}, {}, { field: 'queryValue' as never })).rejects.toMatchObject({ field: 'orderBy.field' });
+    await expect(groups().list({ orderBy: { field: 'queryValue' as never } })).rejects.toMatchObject({ field: 'orderBy.field' });
     const g = await groups().create({ groupName: 'to delete' });
     await groups().delete(g.id);
     await expect(groups().get(g.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(groups().delete(g.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(groups().clients(g.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(clients().list({ filter: { groupId: g.id } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -1,5 +1,7 @@
-import { Client, Group, JobRun } from '../../src/entities';
+import { Client, Group, Job, JobRun } from '../../src/entities';
 import { BindingService } from '../../src/services/binding.service';
+import { ClientService } from '../../src/services/client.service';
+import { GroupService } from '../../src/services/group.service';
 import { JobService } from '../../src/services/job.service';
 import { SettingsService } from '../../src/services/settings.service';
 import { TaskService } from '../../src/services/task.service';
@@ -10,6 +12,8 @@ describe('JobService', () => {
   const jobs = () => new JobService(h.ctx());
   const tasks = () => new TaskService(h.ctx());
   const bindings = () => new BindingService(h.ctx());
+  const clients = () => new ClientService(h.ctx());
+  const groups = () => new GroupService(h.ctx());
 
   async function client(mqttClientId: string, enable = true): Promise<Client> {
     const em = h.em();
@@ -101,38 +105,37 @@ describe('JobService', () => {
       made.push(await jobs().create({ name: `jf_${i}`, enabled: i % 2 === 0 }));
       h.clock.advance(1000);
     }
-    expect((await jobs().list({ jobName: 'jf_2' })).items.map((j) => j.id)).toEqual([made[2].id]);
-    expect((await jobs().list({ jobNameContain: 'JF_' })).total).toBe(4);
-    expect((await jobs().list({ jobNameContain: 'jf_', enabled: false })).items.map((j) => j.name)).toEqual(['jf_1', 'jf_3']);
-    expect((await jobs().list({ jobNameContain: 'jf_', createdAt: { gte: made[1].createdAt.getTime(), lte: made[2].createdAt.getTime() } })).total).toBe(2);
+    expect((await jobs().list({ filter: { name: 'jf_2' } })).items.map((j) => j.id)).toEqual([made[2].id]);
+    expect((await jobs().list({ filter: { nameContains: 'JF_' } })).total).toBe(4);
+    expect((await jobs().list({ filter: { nameContains: 'jf_', enabled: false } })).items.map((j) => j.name)).toEqual(['jf_1', 'jf_3']);
+    expect(
+      (await jobs().list({ filter: { nameContains: 'jf_', createdAt: { gte: made[1].createdAt.getTime(), lte: made[2].createdAt.getTime() } } })).total,
+    ).toBe(2);
     await bindings().bindJobGroups(made[3].id, [(await group('jf-g', [])).id]);
-    expect((await jobs().list({ jobNameContain: 'jf_', assignmentsChangedAt: { gte: 0 } })).items.map((j) => j.id)).toEqual([made[3].id]);
-    expect((await jobs().list({ jobNameContain: 'jf_', lastRunAt: { gte: 0 } })).total).toBe(0);
-    expect((await jobs().list({ jobNameContain: 'jf_', lastEditedAt: { lte: made[0].lastEditedAt.getTime() } })).total).toBe(1);
-    const page = await jobs().list({ jobNameContain: 'jf_' }, { pageNo: 2, pageSize: 3 });
+    expect((await jobs().list({ filter: { nameContains: 'jf_', assignmentsChangedAt: { gte: 0 } } })).items.map((j) => j.id)).toEqual([made[3].id]);
+    expect((await jobs().list({ filter: { nameContains: 'jf_', lastRunAt: { gte: 0 } } })).total).toBe(0);
+    expect((await jobs().list({ filter: { nameContains: 'jf_', lastEditedAt: { lte: made[0].lastEditedAt.getTime() } } })).total).toBe(1);
+    const page = await jobs().list({ filter: { nameContains: 'jf_' }, page: { pageNo: 2, pageSize: 3 } });
     expect(page).toMatchObject({ total: 4 });
     expect(page.items.map((j) => j.name)).toEqual(['jf_3']);
-    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'name', direction: 'desc' })).items.map((j) => j.name)).toEqual([
+    expect((await jobs().list({ filter: { nameContains: 'jf_' }, orderBy: { field: 'name', direction: 'desc' } })).items.map((j) => j.name)).toEqual([
       'jf_3',
       'jf_2',
       'jf_1',
       'jf_0',
     ]);
     // Jobs without a value come last in either direction; ties keep id order.
-    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'assignmentsChangedAt', direction: 'desc' })).items.map((j) => j.name)).toEqual([
+    expect(
+      (await jobs().list({ filter: { nameContains: 'jf_' }, orderBy: { field: 'assignmentsChangedAt', direction: 'desc' } })).items.map((j) => j.name),
+    ).toEqual(['jf_3', 'jf_0', 'jf_1', 'jf_2']);
+    expect((await jobs().list({ filter: { nameContains: 'jf_' }, orderBy: { field: 'assignmentsChangedAt' } })).items.map((j) => j.name)).toEqual([
       'jf_3',
       'jf_0',
       'jf_1',
       'jf_2',
     ]);
-    expect((await jobs().list({ jobNameContain: 'jf_' }, {}, {}, { field: 'assignmentsChangedAt' })).items.map((j) => j.name)).toEqual([
-      'jf_3',
-      'jf_0',
-      'jf_1',
-      'jf_2',
-    ]);
-    await expect(jobs().list({}, {}, {}, { field: 'description' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'orderBy.field' });
-    await expect(jobs().list({}, {}, {}, { field: 'name', direction: 'up' as never })).rejects.toMatchObject({ field: 'orderBy.direction' });
+    await expect(jobs().list({ orderBy: { field: 'description' as never } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'orderBy.field' });
+    await expect(jobs().list({ orderBy: { field: 'name', direction: 'up' as never } })).rejects.toMatchObject({ field: 'orderBy.direction' });
   });
 
   it('lists tasks in job order, groups, direct clients and the effective targets, with counts', async () => {
@@ -152,14 +155,18 @@ describe('JobService', () => {
     await bindings().bindJobClients(other.id, [c4.id]);
 
     expect(await jobs().taskIds(j.id)).toEqual([t3.id, t1.id, t2.id]);
-    expect((await jobs().tasks(j.id)).items.map((t) => t.name)).toEqual(['tt-3', 'tt-1', 'tt-2']);
-    expect((await jobs().tasks(j.id, { enabled: true })).items.map((t) => t.name)).toEqual(['tt-3', 'tt-1']);
-    const page = await jobs().tasks(j.id, {}, { pageNo: 2, pageSize: 2 });
+    expect((await tasks().list({ filter: { jobId: j.id } })).items.map((t) => t.name)).toEqual(['tt-3', 'tt-1', 'tt-2']);
+    expect((await tasks().list({ filter: { jobId: j.id, enabled: true } })).items.map((t) => t.name)).toEqual(['tt-3', 'tt-1']);
+    const page = await tasks().list({ filter: { jobId: j.id }, page: { pageNo: 2, pageSize: 2 } });
     expect(page).toMatchObject({ total: 3 });
     expect(page.items.map((t) => t.id)).toEqual([t2.id]);
     expect((await jobs().tasksByJob([other.id, j.id])).map((ts) => ts.map((t) => t.id))).toEqual([[], [t3.id, t1.id, t2.id]]);
     expect((await jobs().tasksByJob([j.id], { offset: 1, limit: 1 })).map((ts) => ts.map((t) => t.id))).toEqual([[t1.id]]);
-    expect((await jobs().tasks(j.id, {}, {}, { field: 'name', direction: 'desc' })).items.map((t) => t.name)).toEqual(['tt-3', 'tt-2', 'tt-1']);
+    expect((await tasks().list({ filter: { jobId: j.id }, orderBy: { field: 'name', direction: 'desc' } })).items.map((t) => t.name)).toEqual([
+      'tt-3',
+      'tt-2',
+      'tt-1',
+    ]);
     // The batch reads (dataloaders): a window of each job's list, in the order of the ids asked for.
     const w = { offset: 0, limit: 10 };
     expect((await jobs().groupsByJob([other.id, j.id], w)).map((gs) => gs.map((x) => x.id))).toEqual([[], [g.id]]);
@@ -168,8 +175,11 @@ describe('JobService', () => {
     expect((await jobs().targetClientsByJob([j.id], { offset: 1, limit: 5 }))[0].map((c) => c.id)).toEqual([c2.id, c3.id]);
     expect((await jobs().getMany([j.id, 777777, other.id])).map((x) => x?.name ?? null)).toEqual(['targets', null, 'targets-other']);
     // The list as plain rows (one statement), alone or with each job's counts.
-    const rows = await jobs().listRows({ jobNameContain: 'targets' });
-    const entities = await jobs().list({ jobNameContain: 'targets' });
+    const rows = await jobs().list({ filter: { nameContains: 'targets' } });
+    const entities = await h
+      .em()
+      .fork()
+      .find(Job, { name: { $like: 'targets%' } }, { orderBy: { id: 'asc' } });
     const pick = (x: { id: number; name: string; enabled: boolean; createdAt: Date; nextRunAt: Date | null }) => [
       x.id,
       x.name,
@@ -177,42 +187,44 @@ describe('JobService', () => {
       x.createdAt.getTime(),
       x.nextRunAt,
     ];
-    expect(rows.total).toBe(entities.total);
-    expect(rows.items.map(pick)).toEqual(entities.items.map(pick));
+    expect(rows.total).toBe(entities.length);
+    expect(rows.items.map(pick)).toEqual(entities.map(pick));
     expect(rows.items[0].createdAt).toBeInstanceOf(Date);
-    const withCounts = await jobs().listRowsWithCounts({ jobNameContain: 'targets' }, {}, {}, { field: 'name', direction: 'desc' });
+    expect(rows.counts).toBeUndefined();
+    const withCounts = await jobs().list({ filter: { nameContains: 'targets' }, orderBy: { field: 'name', direction: 'desc' }, counts: true });
     expect(withCounts.total).toBe(2);
-    expect(withCounts.items.map(({ job: x, counts }) => [x.name, counts])).toEqual([
+    expect(withCounts.items.map((x, i) => [x.name, withCounts.counts[i]])).toEqual([
       ['targets-other', { tasks: 0, groups: 0, clients: 1 }],
       ['targets', { tasks: 3, groups: 1, clients: 2 }],
     ]);
-    expect(await jobs().listRows({ jobNameContain: 'targets' }, { pageNo: 5, pageSize: 1 })).toMatchObject({ items: [], total: 2 });
-    expect(await jobs().listRowsWithCounts({ jobName: 'nobody' })).toEqual({ items: [], total: 0 });
-    expect((await jobs().groups(j.id)).items.map((x) => x.name)).toEqual(['targets-g']);
-    expect((await jobs().groups(j.id, { groupName: 'nope' })).total).toBe(0);
-    expect((await jobs().groups(j.id, { groupNameContain: 'TARGETS' })).total).toBe(1);
-    expect((await jobs().clients(j.id)).items.map((c) => c.mqttClientId)).toEqual(['tc-1', 'tc-3']);
-    expect((await jobs().clients(j.id, { mqttClientIdContain: '3' })).items.map((c) => c.id)).toEqual([c3.id]);
+    expect(await jobs().list({ filter: { nameContains: 'targets' }, page: { pageNo: 5, pageSize: 1 } })).toMatchObject({ items: [], total: 2 });
+    expect(await jobs().list({ filter: { name: 'nobody' }, counts: true })).toEqual({ items: [], total: 0, counts: [] });
+    const groupsOf = (filter: Record<string, unknown>) => groups().list({ filter: { jobId: j.id, ...filter } });
+    expect((await groupsOf({})).items.map((x) => x.name)).toEqual(['targets-g']);
+    expect((await groupsOf({ name: 'nope' })).total).toBe(0);
+    expect((await groupsOf({ nameContains: 'TARGETS' })).total).toBe(1);
+    expect((await clients().list({ filter: { jobId: j.id } })).items.map((c) => c.mqttClientId)).toEqual(['tc-1', 'tc-3']);
+    expect((await clients().list({ filter: { jobId: j.id, mqttClientIdContains: '3' } })).items.map((c) => c.id)).toEqual([c3.id]);
     expect(await jobs().targetClientIds(j.id)).toEqual([c1.id, c2.id, c3.id]);
     expect(await jobs().targetClientIds(j.id, { enabledOnly: true })).toEqual([c1.id, c3.id]);
-    expect((await jobs().targetClients(j.id, { enabled: false })).items.map((c) => c.id)).toEqual([c2.id]);
+    expect((await clients().list({ filter: { targetOfJobId: j.id, enabled: false } })).items.map((c) => c.id)).toEqual([c2.id]);
     expect(await jobs().countInfo(j.id)).toEqual({ tasks: 3, groups: 1, clients: 2, targetClients: 3 });
     expect(await jobs().countsByJob([other.id, 777777, j.id])).toEqual([
       { tasks: 0, groups: 0, clients: 1, targetClients: 1 },
       { tasks: 0, groups: 0, clients: 0, targetClients: 0 },
       { tasks: 3, groups: 1, clients: 2, targetClients: 3 },
     ]);
-    const info = await jobs().listRowsWithCounts({ jobNameContain: 'targets' });
-    expect(info.items.map((x) => [x.job.name, x.counts.tasks])).toEqual([
+    const info = await jobs().list({ filter: { nameContains: 'targets' }, counts: true });
+    expect(info.items.map((x, i) => [x.name, info.counts[i].tasks])).toEqual([
       ['targets', 3],
       ['targets-other', 0],
     ]);
     for (const call of [
-      () => jobs().tasks(55555),
-      () => jobs().groups(55555),
-      () => jobs().clients(55555),
+      () => tasks().list({ filter: { jobId: 55555 } }),
+      () => groups().list({ filter: { jobId: 55555 } }),
+      () => clients().list({ filter: { jobId: 55555 } }),
       () => jobs().countInfo(55555),
-      () => jobs().targetClients(55555),
+      () => clients().list({ filter: { targetOfJobId: 55555 } }),
     ]) {
       await expect(call()).rejects.toMatchObject({ code: 'NOT_FOUND' });
     }

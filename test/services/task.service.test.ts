@@ -1,5 +1,6 @@
 import { Client, Group, JobRun, Report, TaskResult } from '../../src/entities';
 import { BindingService } from '../../src/services/binding.service';
+import { ClientService } from '../../src/services/client.service';
 import { JobService } from '../../src/services/job.service';
 import { SettingsService } from '../../src/services/settings.service';
 import { TaskService } from '../../src/services/task.service';
@@ -10,6 +11,7 @@ describe('TaskService', () => {
   const tasks = () => new TaskService(h.ctx());
   const jobs = () => new JobService(h.ctx());
   const bindings = () => new BindingService(h.ctx());
+  const clients = () => new ClientService(h.ctx());
 
   async function client(mqttClientId: string, enable = true): Promise<Client> {
     const em = h.em();
@@ -71,24 +73,26 @@ describe('TaskService', () => {
       made.push(await svc.create({ name: `filter_${i}`, enabled: i !== 4 }));
       h.clock.advance(1000);
     }
-    expect((await tasks().list({ taskName: 'filter_1' })).items.map((t) => t.id)).toEqual([made[1].id]);
-    expect((await tasks().list({ taskNameContain: 'FILTER_' })).total).toBe(5);
+    expect((await tasks().list({ filter: { name: 'filter_1' } })).items.map((t) => t.id)).toEqual([made[1].id]);
+    expect((await tasks().list({ filter: { nameContains: 'FILTER_' } })).total).toBe(5);
     // "_" is not a wildcard.
-    expect((await tasks().list({ taskNameContain: 'r_1' })).total).toBe(1);
-    expect((await tasks().list({ taskNameContain: 'filter_', enabled: false })).total).toBe(1);
+    expect((await tasks().list({ filter: { nameContains: 'r_1' } })).total).toBe(1);
+    expect((await tasks().list({ filter: { nameContains: 'filter_', enabled: false } })).total).toBe(1);
     const t2 = made[2].createdAt.getTime();
-    expect((await tasks().list({ taskNameContain: 'filter_', createdAt: { gte: t2 } })).total).toBe(3);
-    expect((await tasks().list({ taskNameContain: 'filter_', createdAt: { lte: t2 } })).total).toBe(3);
-    expect((await tasks().list({ taskNameContain: 'filter_', lastEditedAt: { gte: t2, lte: t2 } })).total).toBe(1);
+    expect((await tasks().list({ filter: { nameContains: 'filter_', createdAt: { gte: t2 } } })).total).toBe(3);
+    expect((await tasks().list({ filter: { nameContains: 'filter_', createdAt: { lte: t2 } } })).total).toBe(3);
+    expect((await tasks().list({ filter: { nameContains: 'filter_', lastEditedAt: { gte: t2, lte: t2 } } })).total).toBe(1);
     await tasks().update(made[0].id, {});
-    expect((await tasks().list({ taskNameContain: 'filter_', lastEditedAt: { gte: h.clock.now().getTime() } })).items.map((t) => t.id)).toEqual([made[0].id]);
-    expect((await tasks().list({ taskNameContain: 'filter_', lastRunAt: { gte: 0 } })).total).toBe(0);
-    expect((await tasks().list({ taskNameContain: 'filter_', assignmentsChangedAt: { lte: Date.now() } })).total).toBe(0);
-    const page = await tasks().list({ taskNameContain: 'filter_' }, { pageNo: 2, pageSize: 2 });
+    expect((await tasks().list({ filter: { nameContains: 'filter_', lastEditedAt: { gte: h.clock.now().getTime() } } })).items.map((t) => t.id)).toEqual([
+      made[0].id,
+    ]);
+    expect((await tasks().list({ filter: { nameContains: 'filter_', lastRunAt: { gte: 0 } } })).total).toBe(0);
+    expect((await tasks().list({ filter: { nameContains: 'filter_', assignmentsChangedAt: { lte: Date.now() } } })).total).toBe(0);
+    const page = await tasks().list({ filter: { nameContains: 'filter_' }, page: { pageNo: 2, pageSize: 2 } });
     expect(page.items.map((t) => t.name)).toEqual(['filter_2', 'filter_3']);
     expect(page.total).toBe(5);
-    await expect(tasks().list({ createdAt: { gte: Number.NaN } })).rejects.toMatchObject({ field: 'createdAtGte' });
-    await expect(tasks().list({}, { pageSize: 0 })).rejects.toMatchObject({ field: 'pageSize' });
+    await expect(tasks().list({ filter: { createdAt: { gte: Number.NaN } } })).rejects.toMatchObject({ field: 'filter.createdAt.gte' });
+    await expect(tasks().list({ page: { pageSize: 0 } })).rejects.toMatchObject({ field: 'pageSize' });
   });
 
   it('lists its jobs and the clients they reach, with counts for many tasks at once', async () => {
@@ -109,12 +113,12 @@ describe('TaskService', () => {
     await tasks().saveScript(t.id, [{ type: 'DELETE_FILE', filePath: '/x' }]);
 
     expect(await tasks().jobIds(t.id)).toEqual([j1.id, j2.id]);
-    expect((await tasks().jobs(t.id)).items.map((j) => j.name)).toEqual(['reach-j1', 'reach-j2']);
-    expect((await tasks().jobs(t.id, { enabled: false })).items.map((j) => j.id)).toEqual([j2.id]);
+    expect((await jobs().list({ filter: { taskId: t.id } })).items.map((j) => j.name)).toEqual(['reach-j1', 'reach-j2']);
+    expect((await jobs().list({ filter: { taskId: t.id, enabled: false } })).items.map((j) => j.id)).toEqual([j2.id]);
     expect(await tasks().clientIds(t.id)).toEqual([c1.id, c2.id, c3.id]);
-    const reached = await tasks().clients(t.id, { enabled: true });
+    const reached = await clients().list({ filter: { taskId: t.id, enabled: true } });
     expect(reached.items.map((c) => c.mqttClientId)).toEqual(['reach-c1', 'reach-c3']);
-    expect((await tasks().clients(t.id, {}, { pageSize: 1, pageNo: 3 })).items.map((c) => c.id)).toEqual([c3.id]);
+    expect((await clients().list({ filter: { taskId: t.id }, page: { pageSize: 1, pageNo: 3 } })).items.map((c) => c.id)).toEqual([c3.id]);
     expect(await tasks().countInfo(t.id)).toEqual({ jobs: 2, clients: 3, scripts: 1 });
     expect(await tasks().countsByTask([lonely.id, t.id, 987654])).toEqual([
       { jobs: 0, clients: 0, scripts: 0 },
@@ -128,12 +132,23 @@ describe('TaskService', () => {
     expect((await tasks().clientsByTask([t.id, lonely.id], w)).map((cs) => cs.map((c) => c.id))).toEqual([[c1.id, c2.id, c3.id], []]);
     expect((await tasks().clientsByTask([t.id], { offset: 2, limit: 10 }))[0].map((c) => c.id)).toEqual([c3.id]);
     expect((await tasks().getMany([987654, t.id])).map((x) => x?.name ?? null)).toEqual([null, 'reach']);
-    expect((await tasks().jobs(t.id, {}, {}, { field: 'name', direction: 'desc' })).items.map((j) => j.name)).toEqual(['reach-j2', 'reach-j1']);
-    expect((await tasks().clients(t.id, {}, {}, { field: 'mqttClientId', direction: 'desc' })).items.map((c) => c.id)).toEqual([c3.id, c2.id, c1.id]);
-    const all = await tasks().allInfo({ taskNameContain: 'reach' });
-    expect(all.items.map((x) => [x.task.name, x.counts.jobs])).toEqual([['reach', 2]]);
+    expect((await jobs().list({ filter: { taskId: t.id }, orderBy: { field: 'name', direction: 'desc' } })).items.map((j) => j.name)).toEqual([
+      'reach-j2',
+      'reach-j1',
+    ]);
+    expect((await clients().list({ filter: { taskId: t.id }, orderBy: { field: 'mqttClientId', direction: 'desc' } })).items.map((c) => c.id)).toEqual([
+      c3.id,
+      c2.id,
+      c1.id,
+    ]);
+    const all = await tasks().list({ filter: { nameContains: 'reach' }, counts: true });
+    expect(all.items.map((x, i) => [x.name, all.counts[i].jobs])).toEqual([['reach', 2]]);
     expect((await tasks().scripts([t.id, lonely.id])).map((s) => s.length)).toEqual([1, 0]);
-    for (const call of [() => tasks().jobs(424242), () => tasks().clients(424242), () => tasks().countInfo(424242)]) {
+    for (const call of [
+      () => jobs().list({ filter: { taskId: 424242 } }),
+      () => clients().list({ filter: { taskId: 424242 } }),
+      () => tasks().countInfo(424242),
+    ]) {
       await expect(call()).rejects.toMatchObject({ code: 'NOT_FOUND' });
     }
   });

@@ -1,9 +1,8 @@
+import { TaskService } from '../../services/task.service';
 import { BindingService } from '../../services/binding.service';
 import { ClientService } from '../../services/client.service';
 import { errors } from '../../services/errors';
-import { jobWhere } from '../../services/job.filter';
 import { JobService } from '../../services/job.service';
-import { taskWhere } from '../../services/task.filter';
 import { b, pagingQuery, q } from '../params';
 import { jobListQuery, pageOfQuery, taskListQuery, toJobFilter, toTaskFilter } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';
@@ -134,9 +133,8 @@ export const clientRelationRoutes: AnyRoute[] = [
     query: jobListQuery,
     response: pageOf(jobSummary),
     handler: async (ctx, { params, query }) => {
-      const page = await new ClientService(ctx).jobs(params.clientId, jobWhere(toJobFilter(query)), pageOfQuery(query));
-      const counts = await new JobService(ctx).countsByJob(page.items.map((j) => j.id));
-      return { list: page.items.map((j, i) => toJobSummary(j, counts[i])), total: page.total };
+      const page = await new JobService(ctx).list({ filter: { ...toJobFilter(query), clientId: params.clientId }, page: pageOfQuery(query), counts: true });
+      return toPage(page, (job, i) => toJobSummary(job, page.counts[i]));
     },
   }),
   defineRoute({
@@ -190,6 +188,6 @@ export const clientRelationRoutes: AnyRoute[] = [
     query: taskListQuery,
     response: pageOf(taskListItem),
     handler: async (ctx, { params, query }) =>
-      toPage(await new ClientService(ctx).tasks(params.clientId, taskWhere(toTaskFilter(query)), pageOfQuery(query)), toTaskListItem),
+      toPage(await new TaskService(ctx).list({ filter: { ...toTaskFilter(query), clientId: params.clientId }, page: pageOfQuery(query) }), toTaskListItem),
   }),
 ];

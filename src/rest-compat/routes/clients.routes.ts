@@ -59,7 +59,7 @@ export const clientRoutes: AnyRoute[] = [
     tag: 'monitoring',
     query: clientListQuery,
     response: pageOf(clientListItem),
-    handler: async (ctx, { query }) => toPage(await new ClientService(ctx).list(toClientFilter(query), pageOfQuery(query)), toClientListItem),
+    handler: async (ctx, { query }) => toPage(await new ClientService(ctx).list({ filter: toClientFilter(query), page: pageOfQuery(query) }), toClientListItem),
   }),
   defineRoute({
     method: 'post',
@@ -135,7 +135,10 @@ export const clientRoutes: AnyRoute[] = [
     description: "The client list with each client's counts of groups, jobs (direct or through a group) and tasks.",
     query: clientListQuery,
     response: pageOf(clientAllInfo),
-    handler: async (ctx, { query }) => toPage(await new ClientService(ctx).allInfo(toClientFilter(query), pageOfQuery(query)), toClientAllInfo),
+    handler: async (ctx, { query }) => {
+      const page = await new ClientService(ctx).list({ filter: toClientFilter(query), page: pageOfQuery(query), counts: true });
+      return toPage(page, (client, i) => toClientAllInfo(client, page.counts[i]));
+    },
   }),
   defineRoute({
     method: 'put',

@@ -1,3 +1,5 @@
+import { ClientService } from '../../services/client.service';
+import { pageOfQuery } from '../queries';
 import { GroupService } from '../../services/group.service';
 import { groupFields as group } from '../../services/schemas/group.schema';
 import { b, pagingQuery, q } from '../params';
@@ -42,7 +44,8 @@ export const groupRoutes: AnyRoute[] = [
     description: '`groupName` matches a case-insensitive part of the name (the document offers no groupNameContain).',
     query: z.object({ ...pagingQuery, groupName: q.str().optional() }),
     response: pageOf(groupListItem),
-    handler: async (ctx, { query }) => toPage(await new GroupService(ctx).list({ groupNameContain: query.groupName }, query), toGroupListItem),
+    handler: async (ctx, { query }) =>
+      toPage(await new GroupService(ctx).list({ filter: { nameContains: query.groupName }, page: pageOfQuery(query) }), toGroupListItem),
   }),
   defineRoute({
     method: 'post',
@@ -106,6 +109,7 @@ export const groupRoutes: AnyRoute[] = [
     params: groupIdParam,
     query: z.object(pagingQuery),
     response: pageOf(clientListItem),
-    handler: async (ctx, { params, query }) => toPage(await new GroupService(ctx).clients(params.groupId, query), toClientListItem),
+    handler: async (ctx, { params, query }) =>
+      toPage(await new ClientService(ctx).list({ filter: { groupId: params.groupId }, page: pageOfQuery(query) }), toClientListItem),
   }),
 ];

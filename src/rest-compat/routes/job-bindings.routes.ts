@@ -1,3 +1,6 @@
+import { ClientService } from '../../services/client.service';
+import { GroupService } from '../../services/group.service';
+import { TaskService } from '../../services/task.service';
 import { BindingService } from '../../services/binding.service';
 import { JobService, type JobCounts } from '../../services/job.service';
 import type { ServiceContext } from '../../services/service-context';
@@ -85,7 +88,7 @@ export const jobBindingRoutes: AnyRoute[] = [
     query: z.object({ ...pagingQuery, groupName: q.str().optional() }),
     response: pageOf(groupOfJob),
     handler: async (ctx, { params, query }) =>
-      toPage(await new JobService(ctx).groups(params.jobId, { groupNameContain: query.groupName }, pageOfQuery(query)), toGroupOfJob),
+      toPage(await new GroupService(ctx).list({ filter: { nameContains: query.groupName, jobId: params.jobId }, page: pageOfQuery(query) }), toGroupOfJob),
   }),
   defineRoute({
     method: 'get',
@@ -98,7 +101,7 @@ export const jobBindingRoutes: AnyRoute[] = [
     query: clientListQuery,
     response: pageOf(clientOfJob),
     handler: async (ctx, { params, query }) =>
-      toPage(await new JobService(ctx).clients(params.jobId, toClientFilter(query), pageOfQuery(query)), toClientOfJob),
+      toPage(await new ClientService(ctx).list({ filter: { ...toClientFilter(query), jobId: params.jobId }, page: pageOfQuery(query) }), toClientOfJob),
   }),
   defineRoute({
     method: 'get',
@@ -110,7 +113,8 @@ export const jobBindingRoutes: AnyRoute[] = [
     params: jobIdParam,
     query: taskListQuery,
     response: pageOf(taskListItem),
-    handler: async (ctx, { params, query }) => toPage(await new JobService(ctx).tasks(params.jobId, toTaskFilter(query), pageOfQuery(query)), toTaskListItem),
+    handler: async (ctx, { params, query }) =>
+      toPage(await new TaskService(ctx).list({ filter: { ...toTaskFilter(query), jobId: params.jobId }, page: pageOfQuery(query) }), toTaskListItem),
   }),
   ...relationRoutes('groups'),
   ...relationRoutes('clients'),

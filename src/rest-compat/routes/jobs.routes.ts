@@ -63,7 +63,10 @@ export const jobRoutes: AnyRoute[] = [
     tag: 'config',
     query: jobListQuery,
     response: pageOf(jobListItem),
-    handler: async (ctx, { query }) => toPage(await new JobService(ctx).listRowsWithCounts(toJobFilter(query), pageOfQuery(query)), toJobListItem),
+    handler: async (ctx, { query }) => {
+      const page = await new JobService(ctx).list({ filter: toJobFilter(query), page: pageOfQuery(query), counts: true });
+      return toPage(page, (job, i) => toJobListItem(job, page.counts[i]));
+    },
   }),
   defineRoute({
     method: 'post',
@@ -176,6 +179,9 @@ export const jobRoutes: AnyRoute[] = [
     tag: 'config',
     query: jobListQuery,
     response: pageOf(jobAllInfo),
-    handler: async (ctx, { query }) => toPage(await new JobService(ctx).listRowsWithCounts(toJobFilter(query), pageOfQuery(query)), toJobAllInfo),
+    handler: async (ctx, { query }) => {
+      const page = await new JobService(ctx).list({ filter: toJobFilter(query), page: pageOfQuery(query), counts: true });
+      return toPage(page, (job, i) => toJobAllInfo(job, page.counts[i]));
+    },
   }),
 ];

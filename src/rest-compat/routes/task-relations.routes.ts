@@ -1,3 +1,4 @@
+import { ClientService } from '../../services/client.service';
 import { STEP_TYPES } from '../../entities';
 import { BindingService } from '../../services/binding.service';
 import { stepFields as step } from '../../services/schemas/step-script.schema';
@@ -7,7 +8,7 @@ import { b } from '../params';
 import { clientListQuery, jobListQuery, pageOfQuery, toClientFilter, toJobFilter } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';
 import { clientOfTask, toClientOfTask } from '../shapes/client.shapes';
-import { countBody, nullBody, pageOf } from '../shapes/common';
+import { countBody, nullBody, pageOf, toPage } from '../shapes/common';
 import { jobSummary, toJobSummary } from '../shapes/job.shapes';
 import { z } from '../zod';
 import { taskIdParam } from './tasks.routes';
@@ -84,9 +85,8 @@ export const taskRelationRoutes: AnyRoute[] = [
     query: jobListQuery,
     response: pageOf(jobSummary),
     handler: async (ctx, { params, query }) => {
-      const page = await new TaskService(ctx).jobs(params.taskId, toJobFilter(query), pageOfQuery(query));
-      const counts = await new JobService(ctx).countsByJob(page.items.map((j) => j.id));
-      return { list: page.items.map((j, i) => toJobSummary(j, counts[i])), total: page.total };
+      const page = await new JobService(ctx).list({ filter: { ...toJobFilter(query), taskId: params.taskId }, page: pageOfQuery(query), counts: true });
+      return toPage(page, (job, i) => toJobSummary(job, page.counts[i]));
     },
   }),
   defineRoute({
@@ -139,8 +139,10 @@ export const taskRelationRoutes: AnyRoute[] = [
     query: clientListQuery,
     response: pageOf(clientOfTask),
     handler: async (ctx, { params, query }) => {
-      const page = await new TaskService(ctx).clients(params.taskId, toClientFilter(query), pageOfQuery(query));
-      return { list: page.items.map(toClientOfTask), total: page.total };
+      return toPage(
+        await new ClientService(ctx).list({ filter: { ...toClientFilter(query), taskId: params.taskId }, page: pageOfQuery(query) }),
+        toClientOfTask,
+      );
     },
   }),
 ];

@@ -64,7 +64,7 @@ export const taskRoutes: AnyRoute[] = [
     tag: 'config',
     query: taskListQuery,
     response: pageOf(taskListItem),
-    handler: async (ctx, { query }) => toPage(await new TaskService(ctx).list(toTaskFilter(query), pageOfQuery(query)), toTaskListItem),
+    handler: async (ctx, { query }) => toPage(await new TaskService(ctx).list({ filter: toTaskFilter(query), page: pageOfQuery(query) }), toTaskListItem),
   }),
   defineRoute({
     method: 'post',
@@ -159,7 +159,10 @@ export const taskRoutes: AnyRoute[] = [
     tag: 'config',
     query: taskListQuery,
     response: pageOf(taskAllInfo),
-    handler: async (ctx, { query }) => toPage(await new TaskService(ctx).allInfo(toTaskFilter(query), pageOfQuery(query)), toTaskAllInfo),
+    handler: async (ctx, { query }) => {
+      const page = await new TaskService(ctx).list({ filter: toTaskFilter(query), page: pageOfQuery(query), counts: true });
+      return toPage(page, (task, i) => toTaskAllInfo(task, page.counts[i]));
+    },
   }),
   defineRoute({
     method: 'get',

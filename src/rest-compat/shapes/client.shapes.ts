@@ -1,6 +1,7 @@
 import type { Client } from '../../entities';
 import type { ClientCounts } from '../../services/client.service';
 import { ms } from '../../services/filters';
+import type { EntityRow } from '../../services/relation-pages';
 import { z } from '../zod';
 import { epochMs, epochMsOrNull } from './common';
 
@@ -22,7 +23,7 @@ export const clientListItem = z.object({
   createAt: epochMs,
   role,
 });
-export const toClientListItem = (c: Client): z.input<typeof clientListItem> => ({
+export const toClientListItem = (c: EntityRow<Client>): z.input<typeof clientListItem> => ({
   clientId: c.id,
   username: c.username,
   enable: c.enable,
@@ -33,7 +34,7 @@ export const toClientListItem = (c: Client): z.input<typeof clientListItem> => (
 
 /** GET /tasks/{id}/clients. */
 export const clientOfTask = clientListItem.omit({ role: true });
-export const toClientOfTask = (c: Client): z.input<typeof clientOfTask> => ({
+export const toClientOfTask = (c: EntityRow<Client>): z.input<typeof clientOfTask> => ({
   clientId: c.id,
   username: c.username,
   enable: c.enable,
@@ -52,7 +53,7 @@ export const clientOfJob = z.object({
   disconnectAt: epochMsOrNull,
   createAt: epochMs,
 });
-export const toClientOfJob = (c: Client): z.input<typeof clientOfJob> => ({
+export const toClientOfJob = (c: EntityRow<Client>): z.input<typeof clientOfJob> => ({
   clientId: c.id,
   mqttClientId: c.mqttClientId,
   username: c.username,
@@ -119,7 +120,7 @@ export const clientAllInfo = z.object({
   jobs: z.int(),
   tasks: z.int(),
 });
-export const toClientAllInfo = ({ client: c, counts }: { client: Client; counts: ClientCounts }): z.input<typeof clientAllInfo> => ({
+export const toClientAllInfo = (c: EntityRow<Client>, counts: ClientCounts): z.input<typeof clientAllInfo> => ({
   clientId: c.id,
   username: c.username,
   enable: c.enable,

@@ -1,5 +1,6 @@
 import type { Group } from '../../entities';
 import { ms } from '../../services/filters';
+import type { EntityRow } from '../../services/relation-pages';
 import { z } from '../zod';
 import { epochMs, epochMsOrNull } from './common';
 
@@ -12,7 +13,7 @@ const groupType = z.int().openapi({ description: '0 static, 1 dynamic.' });
 
 /** GET /groups. */
 export const groupListItem = z.object({ groupId: z.int(), groupName: z.string(), type: groupType, lastEditedAt: epochMs });
-export const toGroupListItem = (g: Group): z.input<typeof groupListItem> => ({
+export const toGroupListItem = (g: EntityRow<Group>): z.input<typeof groupListItem> => ({
   groupId: g.id,
   groupName: g.name,
   type: g.type,
@@ -21,7 +22,11 @@ export const toGroupListItem = (g: Group): z.input<typeof groupListItem> => ({
 
 /** GET /clients/{id}/groups (no name in the document's example). */
 export const groupOfClient = z.object({ groupId: z.int(), type: groupType, lastEditedAt: epochMs });
-export const toGroupOfClient = (g: Group): z.input<typeof groupOfClient> => ({ groupId: g.id, type: g.type, lastEditedAt: g.lastEditedAt.getTime() });
+export const toGroupOfClient = (g: EntityRow<Group>): z.input<typeof groupOfClient> => ({
+  groupId: g.id,
+  type: g.type,
+  lastEditedAt: g.lastEditedAt.getTime(),
+});
 
 const queryFields = {
   enabled: z.boolean(),
@@ -43,7 +48,7 @@ export const groupOfJob = z.object({
   description: z.string().nullable(),
   createdAt: epochMs,
 });
-export const toGroupOfJob = (g: Group): z.input<typeof groupOfJob> => ({
+export const toGroupOfJob = (g: EntityRow<Group>): z.input<typeof groupOfJob> => ({
   groupId: g.id,
   groupName: g.name,
   type: g.type,

@@ -1,13 +1,9 @@
 import type { Job } from '../../entities';
 import { ms } from '../../services/filters';
 import type { JobBindingCounts } from '../../services/job.relations';
-import type { JobCounts } from '../../services/job.service';
 import type { EntityRow } from '../../services/relation-pages';
 import { z } from '../zod';
 import { epochMs, epochMsOrNull } from './common';
-
-/** A row of the job list as JobService.listRowsWithCounts reads it for both doors. */
-type JobListRow = { job: EntityRow<Job>; counts: JobBindingCounts };
 
 /*
  * A job as each route of the document shows it. The document names the same fields several ways
@@ -36,7 +32,7 @@ export const jobListItem = z.object({
   assignmentsChanged: epochMsOrNull,
   retryWait: z.int(),
 });
-export const toJobListItem = ({ job: j, counts }: JobListRow): z.input<typeof jobListItem> => ({
+export const toJobListItem = (j: EntityRow<Job>, counts: JobBindingCounts): z.input<typeof jobListItem> => ({
   jobId: j.id,
   jobName: j.name,
   tasks: counts.tasks,
@@ -141,7 +137,7 @@ export const jobSummary = z.object({
   maxRetryTime: z.int().openapi({ description: 'maxRetries.' }),
   maxJobDuration: z.int().openapi({ description: 'duration, seconds.' }),
 });
-export const toJobSummary = (j: Job, counts: JobCounts): z.input<typeof jobSummary> => ({
+export const toJobSummary = (j: EntityRow<Job>, counts: JobBindingCounts): z.input<typeof jobSummary> => ({
   jobId: j.id,
   jobName: j.name,
   targetClientGroup: counts.groups,
@@ -153,7 +149,7 @@ export const toJobSummary = (j: Job, counts: JobCounts): z.input<typeof jobSumma
 
 /** GET /jobs/allInfo. */
 export const jobAllInfo = z.object({ jobId: z.int(), jobName: z.string(), tasks: z.int(), groups: z.int(), clients: z.int(), maxRetryTime: z.int() });
-export const toJobAllInfo = ({ job: j, counts }: JobListRow): z.input<typeof jobAllInfo> => ({
+export const toJobAllInfo = (j: EntityRow<Job>, counts: JobBindingCounts): z.input<typeof jobAllInfo> => ({
   jobId: j.id,
   jobName: j.name,
   tasks: counts.tasks,

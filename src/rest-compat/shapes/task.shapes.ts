@@ -2,6 +2,7 @@ import type { Task } from '../../entities';
 import type { TaskHistoryRow } from '../../services/execution-log.rows';
 import { ms } from '../../services/filters';
 import type { TaskCounts } from '../../services/task.service';
+import type { EntityRow } from '../../services/relation-pages';
 import { z } from '../zod';
 import { epochMs, epochMsOrNull, flag } from './common';
 
@@ -24,7 +25,7 @@ export const taskListItem = z.object({
   description: z.string().nullable(),
   createdAt: epochMs,
 });
-export const toTaskListItem = (t: Task): z.input<typeof taskListItem> => ({
+export const toTaskListItem = (t: EntityRow<Task>): z.input<typeof taskListItem> => ({
   taskName: t.name,
   priority: t.priority,
   lastEditedAt: t.lastEditedAt.getTime(),
@@ -98,7 +99,7 @@ export const taskAllInfo = z.object({
   clients: z.int().openapi({ description: "Distinct clients the task's jobs reach, directly or through groups." }),
   scripts: z.int().openapi({ description: 'Steps of the script, nested ones included.' }),
 });
-export const toTaskAllInfo = ({ task: t, counts }: { task: Task; counts: TaskCounts }): z.input<typeof taskAllInfo> => ({
+export const toTaskAllInfo = (t: EntityRow<Task>, counts: TaskCounts): z.input<typeof taskAllInfo> => ({
   taskId: t.id,
   taskName: t.name,
   enable: t.enabled,
