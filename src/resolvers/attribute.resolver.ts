@@ -3,14 +3,18 @@ import type { Attribute } from '../entities';
 import type { GraphqlContext } from '../graphql/context';
 import { Requires } from '../graphql/requires';
 import type { AttributeInput } from '../services/attribute.service';
+import { withFieldsRenamed } from '../services/errors';
 import { AttributePage, AttributeObject } from './attribute.type';
 import { CreateAttributeInput, UpdateAttributeInput } from './attribute.input';
-import { checkPageArgs, defined, PageArgs, pageRequest, toPage } from './common.type';
+import { checkPageArgs, PageArgs, pageRequest, toPage } from './common.type';
 import { AttributeOrderInput, orderBy as orderOf } from './ordering.input';
 
 function attributeInput(input: CreateAttributeInput | UpdateAttributeInput): AttributeInput {
-  return defined({ attributeName: input.name, type: input.type, defaultValue: input.defaultValue, display: input.display, readOnly: input.readOnly });
+  return { attributeName: input.name, type: input.type, defaultValue: input.defaultValue, display: input.display, readOnly: input.readOnly };
 }
+
+/** The service names the name `attributeName`, GraphQL's input `name`. */
+const graphqlName = (err: unknown) => withFieldsRenamed(err, (field) => (field === 'attributeName' ? 'name' : field));
 
 @Resolver(() => AttributeObject)
 export class AttributeResolver {
@@ -33,13 +37,17 @@ export class AttributeResolver {
   @Requires('config.write')
   @Mutation(() => AttributeObject, { description: 'Defines a client attribute; names are unique.' })
   createAttribute(@Arg('input') input: CreateAttributeInput, @Ctx() { services }: GraphqlContext): Promise<Attribute> {
-    return services.attributes.create(attributeInput(input));
+    return services.attributes.create(attributeInput(input)).catch((err) => {
+      throw graphqlName(err);
+    });
   }
 
   @Requires('config.write')
   @Mutation(() => AttributeObject, { description: 'Changes a definition; dynamic groups that query it are re-evaluated.' })
   updateAttribute(@Arg('input') input: UpdateAttributeInput, @Ctx() { services }: GraphqlContext): Promise<Attribute> {
-    return services.attributes.update(input.id, attributeInput(input));
+    return services.attributes.update(input.id, attributeInput(input)).catch((err) => {
+      throw graphqlName(err);
+    });
   }
 
   @Requires('config.write')

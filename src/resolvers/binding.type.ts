@@ -1,4 +1,3 @@
-import { ArrayMaxSize, IsInt, Min } from 'class-validator';
 import { Field, InputType, Int, registerEnumType } from 'type-graphql';
 
 export enum AssociationKind {
@@ -21,15 +20,12 @@ export class AssociationInput {
   optionType!: AssociationKind;
 
   @Field(() => [Int])
-  @ArrayMaxSize(1000)
   optionIds!: number[];
 
   @Field(() => AssociationKind)
   targetType!: AssociationKind;
 
   @Field(() => Int)
-  @IsInt()
-  @Min(1)
   targetId!: number;
 
   @Field({ defaultValue: true, description: 'true: associate; false: remove the association.' })

@@ -1,4 +1,3 @@
-import { ArrayMaxSize, IsInt, IsOptional, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import { TimeRangeInput } from './common.type';
 import { ClientRole, ClientStatus } from './enums';
@@ -15,8 +14,6 @@ export class ClientFilterInput {
   usernameContains?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'MQTT client id is one of these.' })
-  @IsOptional()
-  @ArrayMaxSize(1000)
   mqttClientId?: string[] | null;
 
   @Field(() => String, { nullable: true, description: 'MQTT client id contains (case-insensitive).' })
@@ -32,15 +29,12 @@ export class ClientFilterInput {
   role?: ClientRole | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   connectedAt?: TimeRangeInput | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   disconnectedAt?: TimeRangeInput | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   createdAt?: TimeRangeInput | null;
 
   @Field(() => Int, { nullable: true, description: 'Only members of this group (static or dynamic).' })
@@ -116,12 +110,8 @@ export class UpdateClientInput {
 @InputType({ description: "A value for one of the client's attributes; null clears it (the default applies again)." })
 export class ClientAttributeValueInput {
   @Field(() => Int)
-  @IsInt()
-  @Min(1)
   attributeId!: number;
 
   @Field(() => String, { nullable: true })
-  @IsOptional()
-  @MaxLength(4096)
   value?: string | null;
 }

@@ -6,6 +6,7 @@ import { Requires } from '../graphql/requires';
 import { ownFieldsSelected } from '../graphql/selection';
 import type { EntityRow } from '../services/relation-pages';
 import type { ClientInput } from '../services/client.service';
+import { withFieldsRenamed } from '../services/errors';
 import { ClientAttributeType, ClientPage, ClientType } from './client.type';
 import { ClientAttributeValueInput, ClientFilterInput, CreateClientInput, UpdateClientInput } from './client.input';
 import { checkPageArgs, checkNestedList, listFilter, NestedListArgs, PageArgs, pageRequest, toPage } from './common.type';
@@ -137,10 +138,11 @@ export class ClientResolver {
     @Arg('values', () => [ClientAttributeValueInput]) values: ClientAttributeValueInput[],
     @Ctx() { services }: GraphqlContext,
   ): Promise<Client> {
-    await services.clients.setAttributes(
-      clientId,
-      values.map((v) => ({ attributeId: v.attributeId, attributeValue: v.value ?? null })),
-    );
+    const input = values.map((v) => ({ attributeId: v.attributeId, attributeValue: v.value ?? null }));
+    // The service names an item's value `attributeValue` (`[1].attributeValue`), GraphQL `value`.
+    await services.clients.setAttributes(clientId, input).catch((err) => {
+      throw withFieldsRenamed(err, (field) => field.replace(/\.attributeValue$/, '.value'));
+    });
     return services.clients.get(clientId);
   }
 

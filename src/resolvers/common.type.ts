@@ -1,4 +1,3 @@
-import { ValidateNested } from 'class-validator';
 import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageRequest } from '../services/paging';
 import { errors } from '../services/errors';
@@ -181,18 +180,14 @@ export abstract class EditableFilterInput {
   enabled?: boolean | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   lastEditedAt?: TimeRangeInput | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   lastRunAt?: TimeRangeInput | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   assignmentsChangedAt?: TimeRangeInput | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   createdAt?: TimeRangeInput | null;
 }

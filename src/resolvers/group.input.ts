@@ -1,4 +1,3 @@
-import { ValidateNested } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import { TimeRangeInput } from './common.type';
 import { GroupQueryOperation, GroupType } from './enums';
@@ -18,11 +17,9 @@ export class GroupFilterInput {
   enabled?: boolean | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   lastEditedAt?: TimeRangeInput | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   createdAt?: TimeRangeInput | null;
 
   @Field(() => Int, { nullable: true, description: 'Only groups this client belongs to.' })

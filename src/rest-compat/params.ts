@@ -100,6 +100,4 @@ export const b = {
       .nullable()
       .optional()
       .openapi({ description: 'Accepted for compatibility and ignored: the server records this time itself.' }),
-  /** The `[1, 2, 3]` bodies of the bind and remove routes. */
-  ids: () => z.array(intSchema(1, MAX_ID, idText), expect('a JSON array of positive integer ids, e.g. [1, 2]')).max(10_000, expect('at most 10000 ids')),
 };

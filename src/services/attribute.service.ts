@@ -5,26 +5,10 @@ import { orderByOf, type AttributeOrderField, type OrderBy } from './ordering';
 import type { Page, PageRequest } from './paging';
 import { entityPage } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
+import { attributeCreateSchema, attributeUpdateSchema, type AttributeInput } from './schemas/attribute.schema';
+import { parseInput } from './schemas/parse';
 
-export interface AttributeInput {
-  attributeName?: string;
-  /** 0 STRING, 1 NUMBER, 2 BOOLEAN, 3 DATE; the name is accepted too. */
-  type?: number | string;
-  defaultValue?: string | null;
-  display?: boolean;
-  readOnly?: boolean;
-}
-
-/** Accepts the index or the name of an attribute type. */
-export function attributeTypeIndex(type: number | string): number {
-  if (typeof type === 'number' && Number.isInteger(type) && type >= 0 && type < ATTRIBUTE_TYPES.length) return type;
-  if (typeof type === 'string') {
-    const byName = ATTRIBUTE_TYPES.indexOf(type.toUpperCase() as (typeof ATTRIBUTE_TYPES)[number]);
-    if (byName >= 0) return byName;
-    if (/^\d+$/.test(type)) return attributeTypeIndex(Number(type));
-  }
-  throw errors.invalid('type', ATTRIBUTE_TYPES.map((t, i) => `${i} (${t})`).join(', '), type);
-}
+export type { AttributeInput };
 
 /**
  * Throws INVALID_INPUT unless `value` fits the attribute type `typeIndex`: NUMBER a finite
@@ -55,11 +39,12 @@ export class AttributeService {
     return attribute;
   }
 
-  async create(input: AttributeInput): Promise<Attribute> {
-    const name = input.attributeName?.trim();
-    if (!name) throw errors.invalid('attributeName', 'a non-empty string');
+  /** Left out: type STRING, display true, readOnly false. */
+  async create(raw: AttributeInput): Promise<Attribute> {
+    const input = parseInput(attributeCreateSchema, raw);
+    const name = input.attributeName;
     if (await this.ctx.em.count(Attribute, { name })) throw errors.conflict('attributeName', `an attribute named "${name}" already exists`);
-    const type = attributeTypeIndex(input.type ?? 0);
+    const type = input.type ?? 0;
     checkValue('defaultValue', type, input.defaultValue);
     const attribute = await this.ctx.em.transactional(async (em) => {
       const created = em.create(Attribute, {
@@ -79,22 +64,22 @@ export class AttributeService {
     return attribute;
   }
 
-  async update(id: number, input: AttributeInput): Promise<Attribute> {
+  async update(id: number, raw: AttributeInput): Promise<Attribute> {
+    const input = parseInput(attributeUpdateSchema, raw);
     const attribute = await this.get(id);
     const oldName = attribute.name;
-    if (input.attributeName !== undefined) {
-      const name = input.attributeName.trim();
-      if (!name) throw errors.invalid('attributeName', 'a non-empty string');
+    if (input.attributeName != null) {
+      const name = input.attributeName;
       if (await this.ctx.em.count(Attribute, { name, id: { $ne: id } })) throw errors.conflict('attributeName', `an attribute named "${name}" already exists`);
       attribute.name = name;
     }
-    if (input.type !== undefined) attribute.type = attributeTypeIndex(input.type);
+    if (input.type != null) attribute.type = input.type;
     if (input.defaultValue !== undefined) {
       checkValue('defaultValue', attribute.type, input.defaultValue);
       attribute.defaultValue = input.defaultValue;
     }
-    if (input.display !== undefined) attribute.display = input.display;
-    if (input.readOnly !== undefined) attribute.readOnly = input.readOnly;
+    if (input.display != null) attribute.display = input.display;
+    if (input.readOnly != null) attribute.readOnly = input.readOnly;
     await this.ctx.em.transactional(async (em) => {
       await em.flush();
       await refreshDynamicGroups({ ...this.ctx, em }, { attributeNames: [oldName, attribute.name] });

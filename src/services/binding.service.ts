@@ -4,6 +4,8 @@ import { ClientService } from './client.service';
 import { errors } from './errors';
 import { intArray } from './filters';
 import { publishChange, type ServiceContext } from './service-context';
+import { maintenanceSchema, type MaintenanceInput } from './schemas/binding.schema';
+import { parseInput } from './schemas/parse';
 
 /** The three job relations and their tables. */
 type Relation = 'group' | 'client' | 'task';
@@ -25,13 +27,7 @@ export const MAINTENANCE_TYPES = { JOB: 0, TASK: 1, GROUP: 2, CLIENT: 3 } as con
 export const MAINTENANCE_OPTS = { REMOVE: 0, ADD: 1 } as const;
 const TYPE_NAMES = ['job', 'task', 'group', 'client'] as const;
 
-export interface MaintenanceInput {
-  optionType: number;
-  optionIds: number[];
-  targetType: number;
-  targetId: number;
-  opt: number;
-}
+export type { MaintenanceInput };
 
 function checkIds(field: string, ids: unknown): number[] {
   if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id > 0)) throw errors.invalid(field, 'an array of ids (positive integers)', ids);
@@ -90,12 +86,10 @@ export class BindingService {
   }
 
   /** `PUT /v1/config/maintenance`: see MAINTENANCE_TYPES for the codes and the pairs accepted. */
-  async maintenance(input: MaintenanceInput): Promise<MaintenanceInput> {
-    const optionType = this.checkType('optionType', input.optionType);
-    const targetType = this.checkType('targetType', input.targetType);
-    const optionIds = checkIds('optionIds', input.optionIds);
-    const targetId = checkId('targetId', input.targetId);
-    if (input.opt !== MAINTENANCE_OPTS.ADD && input.opt !== MAINTENANCE_OPTS.REMOVE) throw errors.invalid('opt', '0 (remove) or 1 (add)', input.opt);
+  async maintenance(raw: MaintenanceInput): Promise<MaintenanceInput> {
+    const input = parseInput(maintenanceSchema, raw);
+    const { optionType, targetType, targetId } = input;
+    const optionIds = [...new Set(input.optionIds)];
     const add = input.opt === MAINTENANCE_OPTS.ADD;
     const pair = `${TYPE_NAMES[optionType]}-${TYPE_NAMES[targetType]}`;
     const { JOB, TASK, GROUP, CLIENT } = MAINTENANCE_TYPES;
@@ -114,11 +108,6 @@ export class BindingService {
       );
     }
     return { optionType, optionIds: input.optionIds, targetType, targetId, opt: input.opt };
-  }
-
-  private checkType(field: string, value: unknown): number {
-    if (typeof value !== 'number' || !TYPE_NAMES[value]) throw errors.invalid(field, '0 (job), 1 (task), 2 (group) or 3 (client)', value);
-    return value;
   }
 
   /** Static group membership goes through the client service (one place for it). */

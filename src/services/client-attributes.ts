@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Attribute, ClientAttributeValue, type Client } from '../entities';
 import { checkValue } from './attribute.service';
+import { attributeValuesSchema, type AttributeValuesInput } from './schemas/attribute.schema';
+import { parseInput } from './schemas/parse';
 import { errors } from './errors';
 import { intArray } from './filters';
 import { refreshDynamicGroups } from './group-membership';
@@ -21,11 +23,8 @@ export interface ClientAttributeView {
   readOnly: boolean;
 }
 
-/** One value to set; null or "" clears the client's own value (the default shows again). */
-export interface AttributeValueInput {
-  attributeId: number;
-  attributeValue: string | null;
-}
+/** The values to set, unchecked (attributeValuesSchema decides). */
+export type AttributeValueInput = AttributeValuesInput[number];
 
 /** Every attribute definition with each client's value or the default, in the order of `ids` (two statements). */
 export async function attributeViews(em: EntityManager, ids: readonly number[]): Promise<ClientAttributeView[][]> {
@@ -57,7 +56,8 @@ export async function attributeViews(em: EntityManager, ids: readonly number[]):
  * Sets values of one client, all or none, and moves it in or out of the dynamic groups that
  * test those attributes, in the same transaction. Errors name the entry: `[1].attributeValue`.
  */
-export async function setAttributeValues(ctx: ServiceContext, client: Client, values: AttributeValueInput[]): Promise<void> {
+export async function setAttributeValues(ctx: ServiceContext, client: Client, raw: AttributeValuesInput): Promise<void> {
+  const values = parseInput(attributeValuesSchema, raw);
   const ids = [...new Set(values.map((v) => v.attributeId))];
   const defs = await ctx.em.find(Attribute, { id: { $in: ids } });
   const known = new Map(defs.map((d) => [d.id, d]));

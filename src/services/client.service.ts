@@ -238,7 +238,7 @@ export class ClientService {
    * value must fit its attribute's type (NUMBER, BOOLEAN "true"/"false", DATE ISO or epoch ms;
    * null or "" clears it).
    */
-  async setAttributes(id: number, values: AttributeValueInput[]): Promise<void> {
+  async setAttributes(id: number, values: readonly AttributeValueInput[]): Promise<void> {
     await setAttributeValues(this.ctx, await this.get(id), values);
     publishChange(this.ctx, 'CLIENT', 'UPDATED', id);
   }

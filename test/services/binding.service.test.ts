@@ -149,8 +149,8 @@ describe('BindingService', () => {
       [{ optionType: 4, targetType: JOB }, 'optionType', '0 (job), 1 (task), 2 (group) or 3 (client)'],
       [{ optionType: JOB, targetType: -1 }, 'targetType', '0 (job)'],
       [{ opt: 2 }, 'opt', '0 (remove) or 1 (add)'],
-      [{ optionIds: 'x' }, 'optionIds', 'an array of ids'],
-      [{ targetId: 0 }, 'targetId', 'an id'],
+      [{ optionIds: 'x' }, 'optionIds', 'array of positive integer ids'],
+      [{ targetId: 0 }, 'targetId', 'a positive integer id'],
     ])('refuses %j', async (patch, field, message) => {
       const input = { optionType: TASK, optionIds: [1], targetType: JOB, targetId: 1, opt: ADD, ...patch };
       await expect(bindings().maintenance(input as never)).rejects.toMatchObject({ code: 'INVALID_INPUT', field, message: expect.stringContaining(message) });

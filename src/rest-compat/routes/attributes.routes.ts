@@ -1,6 +1,7 @@
 import { ATTRIBUTE_TYPES } from '../../entities';
 import { AttributeService } from '../../services/attribute.service';
-import { b, pagingQuery, q } from '../params';
+import { attributeFields as attribute } from '../../services/schemas/attribute.schema';
+import { pagingQuery, q } from '../params';
 import { defineRoute, type AnyRoute } from '../route';
 import { flag, pageOf, SUCCESS, successText, toPage } from '../shapes/common';
 import { z } from '../zod';
@@ -49,15 +50,13 @@ export const attributeRoutes: AnyRoute[] = [
     permission: 'config.write',
     summary: 'Add attributes',
     tag: 'settings',
+    // The service's fields (services/schemas/attribute.schema.ts): refused here as the service would.
     body: z.object({
-      attributeName: b.name(),
-      type: z
-        .union([b.int(0, ATTRIBUTE_TYPES.length - 1), b.enum(ATTRIBUTE_TYPES)], { error: () => `expected ${typeText}` })
-        .optional()
-        .openapi({ description: `${typeText}; default 0. The name is accepted too.` }),
-      defaultValue: b.str().nullable().optional(),
-      display: b.bool().optional().openapi({ description: 'Default true.' }),
-      readOnly: b.bool().optional().openapi({ description: 'Default false.' }),
+      attributeName: attribute.attributeName,
+      type: attribute.type.openapi({ description: `${typeText}; default 0. The name is accepted too.` }),
+      defaultValue: attribute.defaultValue,
+      display: attribute.display.openapi({ description: 'Default true.' }),
+      readOnly: attribute.readOnly.openapi({ description: 'Default false.' }),
     }),
     response: z.object({
       attributeName: z.string(),

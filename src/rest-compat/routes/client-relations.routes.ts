@@ -1,3 +1,5 @@
+import { attributeValueFields, MAX_ATTRIBUTE_VALUES } from '../../services/schemas/attribute.schema';
+import { expect } from '../../services/schemas/fields';
 import { TaskService } from '../../services/task.service';
 import { BindingService } from '../../services/binding.service';
 import { ClientService } from '../../services/client.service';
@@ -22,10 +24,6 @@ import { z } from '../zod';
  */
 
 const clientIdParam = z.object({ clientId: q.id() });
-
-const attributeValue = z
-  .union([z.string(), z.number(), z.boolean(), z.null()], { error: () => 'expected a string (numbers and booleans are taken as text) or null' })
-  .transform((v) => (v === null ? null : String(v)));
 
 export const clientRelationRoutes: AnyRoute[] = [
   defineRoute({
@@ -66,7 +64,9 @@ export const clientRelationRoutes: AnyRoute[] = [
     tag: 'settings',
     description: "Sets the values given, all or none; read-only attributes are refused. An item's `clientId`, when sent, must be the path's.",
     params: clientIdParam,
-    body: z.array(z.object({ clientId: b.id().optional(), attributeId: b.id(), attributeValue })).max(10_000),
+    body: z
+      .array(z.object({ clientId: b.id().optional(), ...attributeValueFields }))
+      .max(MAX_ATTRIBUTE_VALUES, expect(`at most ${MAX_ATTRIBUTE_VALUES} values`)),
     response: descNull,
     handler: async (ctx, { params, body }) => {
       const stray = body.findIndex((v) => v.clientId !== undefined && v.clientId !== params.clientId);

@@ -1,5 +1,5 @@
 import { BindingService } from '../../services/binding.service';
-import { b } from '../params';
+import { maintenanceSchema } from '../../services/schemas/binding.schema';
 import { defineRoute, type AnyRoute } from '../route';
 import { z } from '../zod';
 
@@ -11,14 +11,14 @@ import { z } from '../zod';
  * the document's example shows.
  */
 
-const typeCode = () => b.int(0, 3).openapi({ description: '0 job, 1 task, 2 group, 3 client.' });
-
+// The service's schema (services/schemas/binding.schema.ts), documented.
+const typeCode = { description: '0 job, 1 task, 2 group, 3 client.' };
+const { shape } = maintenanceSchema;
 const maintenance = z.object({
-  optionType: typeCode(),
-  optionIds: b.ids(),
-  targetType: typeCode(),
-  targetId: b.id(),
-  opt: b.int(0, 1).openapi({ description: '0 remove, 1 add.' }),
+  ...shape,
+  optionType: shape.optionType.openapi(typeCode),
+  targetType: shape.targetType.openapi(typeCode),
+  opt: shape.opt.openapi({ description: '0 remove, 1 add.' }),
 });
 
 export const maintenanceRoutes: AnyRoute[] = [

@@ -32,6 +32,9 @@ export const MAX_DESCRIPTION = 4096;
  */
 export const MAX_JOB_RETRIES = 1000;
 
+/** The most ids one bind or association names. */
+export const MAX_IDS = 10_000;
+
 /** The error option of a builder: our messages start with "expected", which parse.ts keeps as they are. */
 export const expect = (text: string) => ({ error: () => `expected ${text}` });
 
@@ -69,6 +72,8 @@ export const f = {
       .max(maxLength, expect(`a non-empty string of at most ${maxLength} characters`))
       .refine(noNul, nulText),
   description: () => f.str(MAX_DESCRIPTION).nullish(),
+  /** A list of ids (`[1, 2, 3]`: what the bind routes and mutations take). */
+  ids: () => z.array(intSchema(1, MAX_ID, idText), expect('a JSON array of positive integer ids, e.g. [1, 2]')).max(MAX_IDS, expect(`at most ${MAX_IDS} ids`)),
   enum: <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, expect(`one of ${values.join(', ')}`)),
   /**
    * An optional enum a legacy consumer may send as `""` (the document's static-group example sends
