@@ -14,6 +14,8 @@ let taskId: number;
 /** What the update cases change: one job and one static group made the REST document's way. */
 let jobId: number;
 let groupId: number;
+/** Ids the cases name as `"@name"` (an attribute of each kind, a client to set them on). */
+const known: Record<string, number> = {};
 
 beforeAll(async () => {
   t = await startTestGateway();
@@ -23,6 +25,12 @@ beforeAll(async () => {
   jobId = (await call<{ jobId: number }>(t.api, 'POST', '/jobs', { jobName: 'parity updates' })).body.jobId;
   const group = { groupName: 'parity static to edit', type: 0, queryProperty: '', queryOperation: '', queryValue: '' };
   groupId = (await call<{ groupId: number }>(t.api, 'POST', '/groups', group)).body.groupId;
+  const attribute = async (body: Input) => (await call<{ attributesId: number }>(t.api, 'POST', '/settings/attributes', body)).body.attributesId;
+  known.textAttribute = await attribute({ attributeName: 'parity text', type: 0 });
+  known.numberAttribute = await attribute({ attributeName: 'parity number', type: 1 });
+  known.readOnlyAttribute = await attribute({ attributeName: 'parity read-only', type: 0, readOnly: true });
+  known.clientId = (await call<{ clientId: number }>(t.api, 'POST', '/clients', { mqttClientId: 'parity-attributes' })).body.clientId;
+  known.jobId = jobId;
 });
 
 afterAll(async () => {
@@ -40,6 +48,8 @@ interface Door {
   restNames?: Record<string, string>;
   /** GraphQL's spelling of a field path REST names otherwise. */
   fromRestPath?: (field: string) => string;
+  /** GraphQL's variables for an input (default `{ input }`). */
+  variables?: (input: Input) => Record<string, unknown>;
 }
 
 /** `{ name: 'x' }` -> `{ jobName: 'x' }` for `restNames: { name: 'jobName' }`. */
@@ -98,6 +108,30 @@ const DOORS: Record<string, Door> = {
   generalSettings: {
     rest: (input) => ({ method: 'POST', path: '/settings', body: input }),
     mutation: 'mutation ($input: GeneralSettingsInput!) { updateGeneralSettings(input: $input) { region } }',
+  },
+  attribute: {
+    rest: (input) => ({ method: 'POST', path: '/settings/attributes', body: renamed(input, DOORS.attribute.restNames) }),
+    mutation: 'mutation ($input: CreateAttributeInput!) { createAttribute(input: $input) { id } }',
+    restNames: { name: 'attributeName' },
+  },
+  attributeValues: {
+    rest: (input) => ({
+      method: 'POST',
+      path: `/clients/${known.clientId}/attributes`,
+      body: (input.values as Input[]).map(({ value, ...rest }) => ({ ...rest, attributeValue: value })),
+    }),
+    mutation: 'mutation ($clientId: Int!, $input: [ClientAttributeValueInput!]!) { setClientAttributes(clientId: $clientId, values: $input) { id } }',
+    fromRestPath: (field) => field.replace(/\.attributeValue$/, '.value'),
+    variables: (input) => ({ clientId: known.clientId, input: input.values }),
+  },
+  association: {
+    rest: (input) => ({ method: 'PUT', path: '/config/maintenance', body: input }),
+    mutation: 'mutation ($input: AssociationInput!) { associate(input: $input) }',
+    // GraphQL names the kinds (JOB, TASK, GROUP, CLIENT) and says `add` for opt 1.
+    variables: ({ opt, optionType, targetType, ...rest }) => {
+      const kinds = ['JOB', 'TASK', 'GROUP', 'CLIENT'];
+      return { input: { ...rest, optionType: kinds[optionType as number], targetType: kinds[targetType as number], add: opt === 1 } };
+    },
   },
   jobSettings: {
     rest: (input) => ({ method: 'POST', path: '/jobs/settings', body: input }),
@@ -247,15 +281,80 @@ const CASES: Case[] = [
     refused: '[1].whenFalse[1].targetFilePath',
   },
 
+  { entity: 'attribute', what: 'a plain attribute', input: { name: 'parity attribute @door' } },
+  { entity: 'attribute', what: 'an empty name', input: { name: '' }, refused: 'name' },
+  { entity: 'attribute', what: 'a name of 256 characters', input: { name: long(256) }, refused: 'name' },
+  { entity: 'attribute', what: 'a default value of 4097 characters', input: { name: 'parity long @door', defaultValue: long(4097) }, refused: 'defaultValue' },
+  {
+    entity: 'attribute',
+    what: 'a NUMBER with a default that is no number',
+    input: { name: 'parity ten @door', type: 1, defaultValue: 'ten' },
+    graphql: { type: 'NUMBER' },
+    refused: 'defaultValue',
+  },
+  {
+    entity: 'attribute',
+    what: 'a BOOLEAN defaulting to "true"',
+    input: { name: 'parity flag @door', type: 2, defaultValue: 'true' },
+    graphql: { type: 'BOOLEAN' },
+  },
+
+  { entity: 'attributeValues', what: 'a number for a NUMBER', input: { values: [{ attributeId: '@numberAttribute', value: '12' }] } },
+  { entity: 'attributeValues', what: 'null (clears the value)', input: { values: [{ attributeId: '@textAttribute', value: null }] } },
+  { entity: 'attributeValues', what: 'text for a NUMBER', input: { values: [{ attributeId: '@numberAttribute', value: 'ten' }] }, refused: '[0].value' },
+  {
+    entity: 'attributeValues',
+    what: 'a value of 4097 characters',
+    input: {
+      values: [
+        { attributeId: '@textAttribute', value: 'a' },
+        { attributeId: '@textAttribute', value: long(4097) },
+      ],
+    },
+    refused: '[1].value',
+  },
+  { entity: 'attributeValues', what: 'an attribute id of 0', input: { values: [{ attributeId: 0, value: 'x' }] }, refused: '[0].attributeId' },
+  {
+    entity: 'attributeValues',
+    what: 'a read-only attribute',
+    input: { values: [{ attributeId: '@readOnlyAttribute', value: 'x' }] },
+    refused: '[0].attributeId',
+  },
+
+  {
+    entity: 'association',
+    what: 'a client bound to a job',
+    input: { optionType: 3, optionIds: ['@clientId'], targetType: 0, targetId: '@jobId', opt: 1 },
+  },
+  {
+    entity: 'association',
+    what: 'a target id of 0',
+    input: { optionType: 3, optionIds: ['@clientId'], targetType: 0, targetId: 0, opt: 1 },
+    refused: 'targetId',
+  },
+  {
+    entity: 'association',
+    what: 'an option id of 0',
+    input: { optionType: 3, optionIds: [0], targetType: 0, targetId: '@jobId', opt: 1 },
+    refused: 'optionIds[0]',
+  },
+  {
+    entity: 'association',
+    what: 'a pair that does not exist',
+    input: { optionType: 1, optionIds: [1], targetType: 3, targetId: '@clientId', opt: 1 },
+    refused: 'targetType',
+  },
+
   { entity: 'generalSettings', what: 'a region', input: { region: 'north' } },
   { entity: 'generalSettings', what: 'an adminTimeOut of 0', input: { adminTimeOut: 0 }, refused: 'adminTimeOut' },
   { entity: 'generalSettings', what: 'an unknown time zone', input: { managementServerTimeZone: 'Mars/Olympus' }, refused: 'managementServerTimeZone' },
   { entity: 'jobSettings', what: 'maxConcurrentSession 0', input: { maxConcurrentSession: 0 }, refused: 'maxConcurrentSession' },
 ];
 
-/** `@door` -> the door's name, in every string of the input. */
+/** `@door` -> the door's name, in every string of the input; a whole string `"@name"` -> the id `known.name`. */
 function forDoor(input: Input, door: 'rest' | 'graphql'): Input {
-  return JSON.parse(JSON.stringify(input).replaceAll('@door', door)) as Input;
+  const json = JSON.stringify(input).replace(/"@(\w+)"/g, (whole, name: string) => (name in known ? String(known[name]) : whole));
+  return JSON.parse(json.replaceAll('@door', door)) as Input;
 }
 
 async function throughRest(c: Case): Promise<string> {
@@ -272,8 +371,13 @@ async function throughRest(c: Case): Promise<string> {
 async function throughGraphql(c: Case): Promise<string> {
   const input = forDoor({ ...c.input, ...c.graphql }, 'graphql');
   const ids: Record<string, number> = { jobUpdate: jobId, groupUpdate: groupId };
-  const variables = c.entity === 'script' ? { taskId, input: input.steps } : { input: ids[c.entity] ? { id: ids[c.entity], ...input } : input };
-  const answer = await graphqlCall(t, session, DOORS[c.entity].mutation, variables);
+  const door = DOORS[c.entity];
+  const variables = door.variables
+    ? door.variables(input)
+    : c.entity === 'script'
+      ? { taskId, input: input.steps }
+      : { input: ids[c.entity] ? { id: ids[c.entity], ...input } : input };
+  const answer = await graphqlCall(t, session, door.mutation, variables);
   if (!answer.errors) return 'accepted';
   const [error] = answer.errors;
   if (error.extensions?.code !== 'BAD_USER_INPUT') return `error ${JSON.stringify(error)}`;
