@@ -10,7 +10,7 @@ import type { z } from './schemas/zod';
 import { changeStaticMembers, refreshDynamicGroups } from './group-membership';
 import { orderByOf, type ClientOrderField } from './ordering';
 import { pageWindow, type ListRequest, type Page, type PageRequest, type PageWindow } from './paging';
-import { assertExists, entitiesByIds, entityPage, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { assertExists, entitiesByIds, scopeWhere, entityPage, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { CLIENTS_OF_JOB_SQL, reach } from './targeting';
 
@@ -106,21 +106,16 @@ export class ClientService {
       await assertExists(this.em, Group, groupId, 'group');
       where.push({ groups: groupId });
     } else if (jobId != null) {
-      await assertExists(this.em, Job, jobId, 'job');
-      where.push({ id: { $in: await this.idsOf('select client_id as id from job_client where job_id = ?', [jobId]) } });
+      where.push(await scopeWhere(this.em, { entity: Job, id: jobId, what: 'job' }, 'select client_id as id from job_client where job_id = ?', [jobId]));
     } else if (targetOfJobId != null) {
-      await assertExists(this.em, Job, targetOfJobId, 'job');
-      where.push({ id: { $in: await this.idsOf(`select client_id as id from (${CLIENTS_OF_JOB_SQL}) t`, [targetOfJobId, targetOfJobId]) } });
+      const sql = `select client_id as id from (${CLIENTS_OF_JOB_SQL}) t`;
+      where.push(await scopeWhere(this.em, { entity: Job, id: targetOfJobId, what: 'job' }, sql, [targetOfJobId, targetOfJobId]));
     } else if (taskId != null) {
-      await assertExists(this.em, Task, taskId, 'task');
-      where.push({ id: { $in: await this.idsOf(`select distinct client_id as id from (${CLIENTS_OF_TASK}) t`, [taskId, taskId]) } });
+      const sql = `select distinct client_id as id from (${CLIENTS_OF_TASK}) t`;
+      where.push(await scopeWhere(this.em, { entity: Task, id: taskId, what: 'task' }, sql, [taskId, taskId]));
     }
     const { items, total } = await rowPage(this.em, Client, { $and: where } as FilterQuery<Client>, orderByOf('client', orderBy), pageWindow(page), {}, fields);
     return counts ? { items, total, counts: await this.countsByClient(items.map((c) => c.id)) } : { items, total };
-  }
-
-  private async idsOf(sql: string, bindings: unknown[]): Promise<number[]> {
-    return (await this.em.execute<{ id: number }[]>(sql, bindings)).map((r) => r.id);
   }
 
   async get(id: number): Promise<Client> {

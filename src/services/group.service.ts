@@ -9,7 +9,7 @@ import { groupFilterSchema, parseFilter, type GroupFilter } from './schemas/filt
 import { changeStaticMembers, checkGroupQuery, previewGroupQuery, refreshDynamicGroups, type GroupQuery, type GroupQueryMatch } from './group-membership';
 import { orderByOf, type GroupOrderField } from './ordering';
 import { pageWindow, type ListRequest, type Page, type PageWindow } from './paging';
-import { assertExists, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { assertExists, entitiesByIds, scopeWhere, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 
 export type { GroupFilter };
@@ -49,9 +49,7 @@ export class GroupService {
       await assertExists(this.em, Client, clientId, 'client');
       scoped.push({ clients: clientId });
     } else if (jobId != null) {
-      await assertExists(this.em, Job, jobId, 'job');
-      const rows = await this.em.execute<{ id: number }[]>('select group_id as id from job_group where job_id = ?', [jobId]);
-      scoped.push({ id: { $in: rows.map((r) => r.id) } });
+      scoped.push(await scopeWhere(this.em, { entity: Job, id: jobId, what: 'job' }, 'select group_id as id from job_group where job_id = ?', [jobId]));
     }
     const { items, total } = await rowPage(this.em, Group, { $and: scoped } as FilterQuery<Group>, orderByOf('group', orderBy), pageWindow(page), {}, fields);
     return { items, total };

@@ -4,7 +4,7 @@ import { errors } from './errors';
 import { configurationWhere, intArray } from './filters';
 import { orderByOf, type JobOrderField } from './ordering';
 import { pageWindow, type ListRequest, type Page, type PageWindow } from './paging';
-import { assertExists, entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, type EntityRow } from './relation-pages';
+import { entitiesByIds, fromRelationColumn, relationColumn, relationPages, rowPage, scopeWhere, type EntityRow } from './relation-pages';
 import { fireTimesFrom, managementTimeZone, nextRunOf, parseCron, type ScheduledJob, type SchedulePreview } from './schedule';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
@@ -75,14 +75,12 @@ export class JobService {
     const { taskId, clientId, groupId, ...rest } = parseFilter(jobFilterSchema, filter);
     const where: FilterQuery<Job>[] = [configurationWhere<Job>(rest)];
     if (taskId != null) {
-      await assertExists(this.em, Task, taskId, 'task');
-      where.push({ id: { $in: await this.idsOf('select job_id as id from job_task where task_id = ?', [taskId]) } });
+      where.push(await scopeWhere(this.em, { entity: Task, id: taskId, what: 'task' }, 'select job_id as id from job_task where task_id = ?', [taskId]));
     } else if (clientId != null) {
-      await assertExists(this.em, Client, clientId, 'client');
-      where.push({ id: { $in: await this.idsOf(`select job_id as id from (${JOBS_OF_CLIENT_SQL}) j`, [clientId, clientId]) } });
+      const sql = `select job_id as id from (${JOBS_OF_CLIENT_SQL}) j`;
+      where.push(await scopeWhere(this.em, { entity: Client, id: clientId, what: 'client' }, sql, [clientId, clientId]));
     } else if (groupId != null) {
-      await assertExists(this.em, Group, groupId, 'group');
-      where.push({ id: { $in: await this.idsOf('select job_id as id from job_group where group_id = ?', [groupId]) } });
+      where.push(await scopeWhere(this.em, { entity: Group, id: groupId, what: 'group' }, 'select job_id as id from job_group where group_id = ?', [groupId]));
     }
     const columns: Record<string, string> = counts ? { ...JOB_BINDING_COUNT_COLUMNS } : {};
     if (tasks) columns.taskWindow = relationColumn(this.em, TASKS_OF_JOBS, tasks.window, tasks.fields);
@@ -94,10 +92,6 @@ export class JobService {
       ...(counts ? { counts: extras.map((e) => e.counts) } : {}),
       ...(tasks ? { tasks: extras.map((e) => fromRelationColumn(this.em, Task, e.taskWindow)) } : {}),
     };
-  }
-
-  private async idsOf(sql: string, bindings: unknown[]): Promise<number[]> {
-    return (await this.em.execute<{ id: number }[]>(sql, bindings)).map((r) => r.id);
   }
 
   /** Jobs by id in one statement, in the order of `ids` (null where none). */

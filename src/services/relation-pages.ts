@@ -294,6 +294,21 @@ export async function assertExists<T extends object>(em: EntityManager, entity: 
   if (!(await em.count(entity, { id } as FilterQuery<T>))) throw errors.notFound(what, id);
 }
 
+/**
+ * The condition of a list scoped to a parent (a task's jobs, a job's clients): NOT_FOUND for an
+ * unknown parent, else `id in` the ids that `sql` selects (as `id`) with `bindings`.
+ */
+export async function scopeWhere<P extends object>(
+  em: EntityManager,
+  parent: { entity: EntityClass<P>; id: number; what: string },
+  sql: string,
+  bindings: readonly unknown[],
+): Promise<{ id: { $in: number[] } }> {
+  await assertExists(em, parent.entity, parent.id, parent.what);
+  const rows = await em.execute<{ id: number }[]>(sql, [...bindings]);
+  return { id: { $in: rows.map((r) => r.id) } };
+}
+
 /** Entities by id in one statement, in the order of `ids` (null where none). */
 export async function entitiesByIds<T extends { id: number }>(em: EntityManager, entity: EntityClass<T>, ids: readonly number[]): Promise<(T | null)[]> {
   if (!ids.length) return [];

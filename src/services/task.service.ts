@@ -4,7 +4,7 @@ import { errors } from './errors';
 import { configurationWhere, intArray } from './filters';
 import { orderByOf, type OrderBy, type TaskOrderField } from './ordering';
 import { pageWindow, type ListRequest, type Page, type PageRequest, type PageWindow } from './paging';
-import { assertExists, entitiesByIds, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { assertExists, entitiesByIds, scopeWhere, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { SettingsService } from './settings.service';
 import { parseInput } from './schemas/parse';
@@ -79,12 +79,8 @@ export class TaskService {
     else {
       const where: FilterQuery<Task>[] = [configurationWhere<Task>(rest)];
       if (clientId != null) {
-        await assertExists(this.em, Client, clientId, 'client');
-        const ids = await this.em.execute<{ id: number }[]>(`select distinct task_id as id from job_task where job_id in (${JOBS_OF_CLIENT_SQL})`, [
-          clientId,
-          clientId,
-        ]);
-        where.push({ id: { $in: ids.map((r) => r.id) } });
+        const sql = `select distinct task_id as id from job_task where job_id in (${JOBS_OF_CLIENT_SQL})`;
+        where.push(await scopeWhere(this.em, { entity: Client, id: clientId, what: 'client' }, sql, [clientId, clientId]));
       }
       const { items, total } = await rowPage(this.em, Task, { $and: where } as FilterQuery<Task>, orderByOf('task', orderBy), pageWindow(page), {}, fields);
       rows = { items, total };
