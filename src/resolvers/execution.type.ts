@@ -103,8 +103,8 @@ export class TaskResultObject {
   @Field()
   taskName!: string;
 
-  @Field(() => String, { nullable: true, name: 'taskDescription' })
-  taskDesc!: string | null;
+  @Field(() => String, { nullable: true })
+  taskDescription!: string | null;
 
   @Field(() => Int)
   order!: number;
@@ -196,8 +196,8 @@ export class ClientLogOverviewObject {
   @Field(() => String, { nullable: true })
   username!: string | null;
 
-  @Field(() => String, { nullable: true })
-  ipAddress!: string | null;
+  @Field(() => String, { nullable: true, name: 'ipAddress' })
+  ip!: string | null;
 
   @Field(() => ExecutionStatus)
   status!: ExecutionStatus;

@@ -19,7 +19,7 @@ export interface JobLogRow {
   runId: number;
   jobId: number;
   jobName: string;
-  jobDesc: string | null;
+  jobDescription: string | null;
   status: ExecutionStatus;
   trigger: string;
   priority: number;
@@ -41,11 +41,11 @@ export interface ClientLogRow {
   runId: number;
   jobId: number;
   jobName: string;
-  jobDesc: string | null;
+  jobDescription: string | null;
   clientId: number;
   mqttClientId: string;
   username: string | null;
-  ipAddress: string | null;
+  ip: string | null;
   role: string;
   status: ExecutionStatus;
   attempt: number;
@@ -63,7 +63,7 @@ export interface TaskLogRow {
   clientId: number;
   taskId: number;
   taskName: string;
-  taskDesc: string | null;
+  taskDescription: string | null;
   order: number;
   priority: number;
   disableValidation: boolean;
@@ -102,7 +102,7 @@ export interface ClientOverviewRow {
   clientId: number;
   mqttClientId: string;
   username: string | null;
-  ipAddress: string | null;
+  ip: string | null;
   role: string;
   enable: boolean;
   /** The client's latest finished report's status; NOT_EXECUTE when it has none. */
@@ -160,15 +160,15 @@ export function checkIdParam(field: string, value: number | undefined): number |
 }
 
 /** The columns of a ClientLogRow (a report), over CLIENT_LOG_FROM. */
-export const CLIENT_LOG_SELECT = `r.report_id as "reportId", r.run_id as "runId", jr.job_id as "jobId", jr.job_name as "jobName", jr.job_description as "jobDesc",
-       c.id as "clientId", c.mqtt_client_id as "mqttClientId", c.username, c.ip as "ipAddress", c.role, r.status, r.attempt, r.message,
+export const CLIENT_LOG_SELECT = `r.report_id as "reportId", r.run_id as "runId", jr.job_id as "jobId", jr.job_name as "jobName", jr.job_description as "jobDescription",
+       c.id as "clientId", c.mqtt_client_id as "mqttClientId", c.username, c.ip, c.role, r.status, r.attempt, r.message,
        ${ms('coalesce(r.started_at, jr.started_at)')} as "startTime", ${ms('r.ended_at')} as "endTime", ${ms('jr.started_at')} as "runStartedAt"`;
 export const CLIENT_LOG_FROM = 'report r join job_run jr on jr.id = r.run_id join client c on c.id = r.client_id';
 export const CLIENT_LOG_DATES = ['startTime', 'endTime', 'runStartedAt'];
 
 /** The columns of a TaskLogRow (a task result), over TASK_LOG_FROM. */
 export const TASK_LOG_SELECT = `t.id as "taskResultId", r.report_id as "reportId", jr.job_id as "jobId", r.client_id as "clientId", t.task_id as "taskId",
-       t.task_name as "taskName", t.task_description as "taskDesc", t."order", t.priority, t.disable_validation as "disableValidation", t.status,
+       t.task_name as "taskName", t.task_description as "taskDescription", t."order", t.priority, t.disable_validation as "disableValidation", t.status,
        ${ms('t.started_at')} as "startTime", ${ms('t.ended_at')} as "endTime"`;
 export const TASK_LOG_FROM = 'task_result t join report r on r.id = t.report_id join job_run jr on jr.id = r.run_id';
 export const TASK_LOG_DATES = ['startTime', 'endTime'];

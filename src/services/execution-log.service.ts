@@ -63,7 +63,7 @@ export class ExecutionLogService {
     const jobId = checkIdParam('jobId', filter.jobId);
     if (jobId) w.add('r.job_id = ?', jobId);
     return this.page<JobLogRow>(
-      `r.id as "runId", r.job_id as "jobId", r.job_name as "jobName", r.job_description as "jobDesc", r.status, r.trigger, r.priority,
+      `r.id as "runId", r.job_id as "jobId", r.job_name as "jobName", r.job_description as "jobDescription", r.status, r.trigger, r.priority,
        ${ms('r.scheduled_at')} as "scheduledAt", ${ms('r.started_at')} as "startTime", ${ms('r.ended_at')} as "endTime", ${ms('r.deadline_at')} as "deadlineAt",
        (select count(*)::int from report x where x.run_id = r.id) as clients,
        ${ms('j.last_edited_at')} as "lastEditedAt", j.execution_time as "executionTime", j.duration`,
@@ -278,7 +278,7 @@ export class ExecutionLogService {
     if (startAt) w.params.push(startAt);
     if (status !== 'ALL') w.add(`coalesce(lr.status, 'NOT_EXECUTE') = ?`, status);
     return this.page<ClientOverviewRow>(
-      `c.id as "clientId", c.mqtt_client_id as "mqttClientId", c.username, c.ip as "ipAddress", c.role, c.enable,
+      `c.id as "clientId", c.mqtt_client_id as "mqttClientId", c.username, c.ip, c.role, c.enable,
        coalesce(lr.status, 'NOT_EXECUTE') as status, lr.report_id as "reportId", lr.job_id as "jobId", lr.job_name as "jobName",
        ${ms('lr.started_at')} as "startTime", ${ms('lr.ended_at')} as "endTime"`,
       `client c ${latest}`,
@@ -291,7 +291,7 @@ export class ExecutionLogService {
 
   /** Every task execution, newest first (`GET /v1/tasks/histories`). */
   async taskHistories(
-    filter: { mqttClientId?: string; clientId?: number; taskName?: string; taskNameContain?: string; taskId?: number; status?: string; startAt?: number } = {},
+    filter: { mqttClientId?: string; clientId?: number; taskName?: string; taskNameContains?: string; taskId?: number; status?: string; startAt?: number } = {},
     page: PageRequest = {},
   ): Promise<Page<TaskHistoryRow>> {
     const w = new Where();
@@ -299,7 +299,7 @@ export class ExecutionLogService {
     const clientId = checkIdParam('clientId', filter.clientId);
     if (clientId) w.add('c.id = ?', clientId);
     if (filter.taskName) w.add('t.task_name = ?', filter.taskName);
-    else if (filter.taskNameContain) w.add(`t.task_name ilike ('%' || ? || '%')`, escapeLike(filter.taskNameContain));
+    else if (filter.taskNameContains) w.add(`t.task_name ilike ('%' || ? || '%')`, escapeLike(filter.taskNameContains));
     const taskId = checkIdParam('taskId', filter.taskId);
     if (taskId) w.add('t.task_id = ?', taskId);
     const status = checkStatus(filter.status);

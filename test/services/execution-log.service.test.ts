@@ -114,7 +114,7 @@ describe('ExecutionLogService', () => {
     ]);
     expect(all.items[2]).toMatchObject({
       jobId: s.job.id,
-      jobDesc: 'nightly desc',
+      jobDescription: 'nightly desc',
       executionTime: '0 3 * * *',
       duration: 900,
       startTime: new Date(T0),
@@ -143,7 +143,7 @@ describe('ExecutionLogService', () => {
     expect(byJob.items[1]).toMatchObject({
       clientId: s.c2.id,
       username: 'u2',
-      ipAddress: '10.0.0.2',
+      ip: '10.0.0.2',
       role: 'SERVER',
       message: 'step 1 failed',
       jobName: 'nightly',
@@ -172,7 +172,7 @@ describe('ExecutionLogService', () => {
     expect(tasks.items[0]).toMatchObject({
       reportId: 'rep-a1',
       taskId: s.task.id,
-      taskDesc: 'copy sales desc',
+      taskDescription: 'copy sales desc',
       priority: 0,
       disableValidation: false,
       startTime: new Date(T0 + MIN),
@@ -262,7 +262,7 @@ describe('ExecutionLogService', () => {
     expect(all.items[0]).toMatchObject({
       clientId: s.c1.id,
       username: 'u1',
-      ipAddress: '10.0.0.1',
+      ip: '10.0.0.1',
       jobId: s.job.id,
       jobName: 'nightly',
       endTime: new Date(T0 + 4 * MIN),
@@ -292,8 +292,8 @@ describe('ExecutionLogService', () => {
       jobName: 'nightly',
       clientId: s.c1.id,
     });
-    expect((await logs().taskHistories({ taskNameContain: 'SALES' })).total).toBe(3);
-    expect((await logs().taskHistories({ taskNameContain: '%' })).total).toBe(0);
+    expect((await logs().taskHistories({ taskNameContains: 'SALES' })).total).toBe(3);
+    expect((await logs().taskHistories({ taskNameContains: '%' })).total).toBe(0);
     expect((await logs().taskHistories({ clientId: s.c2.id, status: 'FAILED' })).items.map((r) => r.reportId)).toEqual(['rep-a2']);
     expect((await logs().taskHistories({ taskId: s.task.id, startAt: T0 + MIN })).total).toBe(1);
     expect((await logs().taskHistories({}, { pageNo: 3, pageSize: 2 })).items).toHaveLength(1);

@@ -32,7 +32,7 @@ export const toJobLogItem = (r: JobLogRow): z.input<typeof jobLogItem> => ({
   endTime: ms(r.endTime),
   jobId: r.jobId,
   jobName: r.jobName,
-  jobDesc: r.jobDesc,
+  jobDesc: r.jobDescription,
   LastEditedAt: ms(r.lastEditedAt),
   priority: r.priority,
   executionTime: r.executionTime,
@@ -57,14 +57,14 @@ export const toClientLogItem = (r: ClientLogRow): z.input<typeof clientLogItem> 
   status: r.status,
   mqttClientId: r.mqttClientId,
   clientId: r.clientId,
-  ipAddress: r.ipAddress,
+  ipAddress: r.ip,
   username: r.username,
   role: r.role as 'SERVER' | 'STORE',
   startTime: ms(r.startTime),
   endTime: ms(r.endTime),
   jobId: r.jobId,
   jobName: r.jobName,
-  jobDesc: r.jobDesc,
+  jobDesc: r.jobDescription,
 });
 
 /** GET /logs/clients/jobs: a client's executions as job rows. */
@@ -86,7 +86,7 @@ export const toClientJobLogItem = (r: ClientLogRow, now: number): z.input<typeof
   reportId: r.reportId,
   jobId: r.jobId,
   jobName: r.jobName,
-  jobDesc: r.jobDesc,
+  jobDesc: r.jobDescription,
 });
 
 /** GET /logs/jobs/clients: a job's executions as client rows. */
@@ -103,7 +103,7 @@ export const toJobClientLogItem = (r: ClientLogRow): z.input<typeof jobClientLog
   mqttClientId: r.mqttClientId,
   clientId: r.clientId,
   username: r.username,
-  ipAddress: r.ipAddress,
+  ipAddress: r.ip,
   reportId: r.reportId,
 });
 
@@ -127,7 +127,7 @@ export const toReportTaskLogItem = (r: TaskLogRow, now: number): z.input<typeof 
   nowTime: now,
   taskId: r.taskId,
   taskName: r.taskName,
-  taskDesc: r.taskDesc,
+  taskDesc: r.taskDescription,
   order: r.order,
   priority: r.priority,
   disableValidation: r.disableValidation,
@@ -244,5 +244,5 @@ export const toClientOverviewItem = (r: ClientOverviewRow): z.input<typeof clien
   mqttClientId: r.mqttClientId,
   clientId: r.clientId,
   username: r.username,
-  ipAddress: r.ipAddress,
+  ipAddress: r.ip,
 });
