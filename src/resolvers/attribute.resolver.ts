@@ -31,7 +31,7 @@ export class AttributeResolver {
     @Args({ validateFn: checkPageArgs }) page: PageArgs,
     @Ctx() { services }: GraphqlContext,
   ) {
-    return toPage(await services.attributes.list(pageRequest(page), orderOf(order)), page);
+    return toPage(await services.attributes.list({ orderBy: orderOf(order), page: pageRequest(page) }), page);
   }
 
   @Requires('config.write')

@@ -1,9 +1,9 @@
 import { Attribute, ATTRIBUTE_TYPES, Group, GROUP_TYPES } from '../entities';
 import { errors } from './errors';
 import { refreshDynamicGroups } from './group-membership';
-import { orderByOf, type AttributeOrderField, type OrderBy } from './ordering';
-import type { Page, PageRequest } from './paging';
-import { entityPage } from './relation-pages';
+import { orderByOf, type AttributeOrderField } from './ordering';
+import { pageWindow, type ListRequest, type Page } from './paging';
+import { rowPage, type EntityRow } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { attributeCreateSchema, attributeUpdateSchema, type AttributeInput } from './schemas/attribute.schema';
 import { parseInput } from './schemas/parse';
@@ -28,9 +28,10 @@ export function checkValue(field: string, typeIndex: number, value: string | nul
 export class AttributeService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** One page of the definitions, sorted by `orderBy` (default id ascending). */
-  async list(page: PageRequest = {}, orderBy?: OrderBy<AttributeOrderField>): Promise<Page<Attribute>> {
-    return entityPage(this.ctx.em, Attribute, {}, orderByOf('attribute', orderBy), page);
+  /** The attribute list of both doors: one page of the definitions as plain rows, sorted by `orderBy` (default id ascending); no filter. */
+  async list({ orderBy, page, fields }: ListRequest<never, AttributeOrderField> = {}): Promise<Page<EntityRow<Attribute>>> {
+    const { items, total } = await rowPage(this.ctx.em, Attribute, {}, orderByOf('attribute', orderBy), pageWindow(page), {}, fields);
+    return { items, total };
   }
 
   async get(id: number): Promise<Attribute> {

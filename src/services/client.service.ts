@@ -9,8 +9,8 @@ import { clientFilterFields, clientFilterSchema, parseFilter, type ClientFilter 
 import type { z } from './schemas/zod';
 import { changeStaticMembers, refreshDynamicGroups } from './group-membership';
 import { orderByOf, type ClientOrderField } from './ordering';
-import { pageWindow, type ListRequest, type Page, type PageRequest, type PageWindow } from './paging';
-import { assertExists, entitiesByIds, scopeWhere, entityPage, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
+import { pageWindow, type ListRequest, type Page, type PageWindow } from './paging';
+import { assertExists, entitiesByIds, scopeWhere, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
 import { CLIENTS_OF_JOB_SQL, reach } from './targeting';
 
@@ -190,12 +190,6 @@ export class ClientService {
 
   async setEnabled(id: number, enable: boolean): Promise<Client> {
     return this.update(id, { enable });
-  }
-
-  /** The client's groups (static and dynamic), paged. */
-  async groups(id: number, page: PageRequest = {}): Promise<Page<Group>> {
-    await this.get(id);
-    return entityPage(this.em, Group, { clients: id }, { id: 'asc' }, page);
   }
 
   /** One window of each client's groups (by id) in one statement, in the order of `ids`. */

@@ -127,7 +127,7 @@ describe('ClientService', () => {
     const c = await clients().create({ mqttClientId: 'bind-1' });
     const g = await groups.create({ groupName: 'north stores' });
     await clients().bindGroups(c.id, [g.id]);
-    expect((await clients().groups(c.id)).items.map((x) => x.id)).toEqual([g.id]);
+    expect((await groups.list({ filter: { clientId: c.id } })).items.map((x) => x.id)).toEqual([g.id]);
 
     const em = h.em();
     const direct = em.create(Job, { name: 'direct job', createdAt: h.clock.now(), lastEditedAt: h.clock.now() });

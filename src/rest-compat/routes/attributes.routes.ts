@@ -2,6 +2,7 @@ import { ATTRIBUTE_TYPES } from '../../entities';
 import { AttributeService } from '../../services/attribute.service';
 import { attributeFields as attribute } from '../../services/schemas/attribute.schema';
 import { pagingQuery, q } from '../params';
+import { pageOfQuery } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';
 import { flag, pageOf, SUCCESS, successText, toPage } from '../shapes/common';
 import { z } from '../zod';
@@ -35,7 +36,7 @@ export const attributeRoutes: AnyRoute[] = [
       }),
     ),
     handler: async (ctx, { query }) =>
-      toPage(await new AttributeService(ctx).list(query), (a) => ({
+      toPage(await new AttributeService(ctx).list({ page: pageOfQuery(query) }), (a) => ({
         attributeName: a.name,
         attributeId: a.id,
         type: ATTRIBUTE_TYPES[a.type] ?? 'STRING',

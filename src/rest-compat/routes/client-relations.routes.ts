@@ -1,3 +1,4 @@
+import { GroupService } from '../../services/group.service';
 import { attributeValueFields, MAX_ATTRIBUTE_VALUES } from '../../services/schemas/attribute.schema';
 import { expect } from '../../services/schemas/fields';
 import { TaskService } from '../../services/task.service';
@@ -95,7 +96,8 @@ export const clientRelationRoutes: AnyRoute[] = [
     params: clientIdParam,
     query: z.object(pagingQuery),
     response: pageOf(groupOfClient),
-    handler: async (ctx, { params, query }) => toPage(await new ClientService(ctx).groups(params.clientId, pageOfQuery(query)), toGroupOfClient),
+    handler: async (ctx, { params, query }) =>
+      toPage(await new GroupService(ctx).list({ filter: { clientId: params.clientId }, page: pageOfQuery(query) }), toGroupOfClient),
   }),
   defineRoute({
     method: 'put',
