@@ -12,7 +12,7 @@ import { orderByOf, type ClientOrderField } from './ordering';
 import { pageWindow, type ListRequest, type Page, type PageWindow } from './paging';
 import { assertExists, entitiesByIds, scopeWhere, relationPages, rowPage, type EntityRow, type RelationQuery } from './relation-pages';
 import { publishChange, type ServiceContext } from './service-context';
-import { CLIENTS_OF_JOB_SQL, reach } from './targeting';
+import { CLIENTS_OF_JOB_SQL, jobsOfTask, reach } from './targeting';
 
 export type { ClientFilter };
 
@@ -28,7 +28,7 @@ export interface ClientPage extends Page<EntityRow<Client>> {
 }
 
 /** The clients the jobs of one task reach (`?` twice: the task id). */
-const CLIENTS_OF_TASK = reach({ select: 'client', job: 'in (select x.job_id from job_task x where x.task_id = ?)' });
+const CLIENTS_OF_TASK = reach({ select: 'client', job: jobsOfTask('?') });
 
 /** The client filter's own fields (the scopes aside) as an ORM filter. */
 function clientWhere(filter: Partial<z.output<z.ZodObject<typeof clientFilterFields>>>): FilterQuery<Client> {

@@ -35,11 +35,6 @@ export interface TaskPage extends Page<EntityRow<Task>> {
   counts?: TaskCounts[];
 }
 
-/** Clients reached by the jobs of the tasks in `any(?)`: pairs (task_id, client_id). */
-const TASK_CLIENTS_SQL = `
-  select distinct jt.task_id, x.client_id from job_task jt join (${reach({ select: 'pair' })}) x on x.job_id = jt.job_id
-  where jt.task_id = any(?::int[])`;
-
 const JOBS_OF_TASKS: RelationQuery<Job> = { entity: Job, table: 'job', children: 'select job_id as child_id from job_task where task_id = p.id' };
 
 /** The clients the jobs of the task `p.id` reach, directly or through groups. */
@@ -195,12 +190,6 @@ export class TaskService {
   /** One window of the clients each task's jobs reach (by id), in one statement, in the order of `ids`. */
   async clientsByTask(ids: readonly number[], window: PageWindow): Promise<EntityRow<Client>[][]> {
     return relationPages(this.em, CLIENTS_OF_TASKS, ids, window);
-  }
-
-  /** Ids of the clients the task's jobs reach, directly or through groups. */
-  async clientIds(id: number): Promise<number[]> {
-    const rows = await this.em.execute<{ client_id: number }[]>(`${TASK_CLIENTS_SQL} order by x.client_id`, [intArray([id])]);
-    return rows.map((r) => r.client_id);
   }
 
   /** The task's script as a nested tree. */

@@ -115,7 +115,7 @@ describe('TaskService', () => {
     expect(await tasks().jobIds(t.id)).toEqual([j1.id, j2.id]);
     expect((await jobs().list({ filter: { taskId: t.id } })).items.map((j) => j.name)).toEqual(['reach-j1', 'reach-j2']);
     expect((await jobs().list({ filter: { taskId: t.id, enabled: false } })).items.map((j) => j.id)).toEqual([j2.id]);
-    expect(await tasks().clientIds(t.id)).toEqual([c1.id, c2.id, c3.id]);
+    expect((await clients().list({ filter: { taskId: t.id } })).items.map((c) => c.id)).toEqual([c1.id, c2.id, c3.id]);
     const reached = await clients().list({ filter: { taskId: t.id, enabled: true } });
     expect(reached.items.map((c) => c.mqttClientId)).toEqual(['reach-c1', 'reach-c3']);
     expect((await clients().list({ filter: { taskId: t.id }, page: { pageSize: 1, pageNo: 3 } })).items.map((c) => c.id)).toEqual([c3.id]);
