@@ -1,7 +1,6 @@
 import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, getOperationAST, specifiedRules, subscribe, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -14,6 +13,7 @@ import { SUBSCRIBER_BUFFER } from '../live/pubsub';
 import { createGraphqlContext, type GraphqlContext } from './context';
 import { createDocumentCache } from './document-cache';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
+import { apolloHandler, plainJsonBody } from './http-binding';
 import { ideRouter } from './ide';
 import { answerSizeError, costError, DEFAULT_LIMITS, depthLimitRule, storableTextRule, type QueryLimits } from './limits';
 import { checkGraphqlRequest } from './request-guard';
@@ -123,15 +123,15 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
   };
   app.use(
     path,
+    // The plain JSON body every client sends is read by plainJsonBody; express.json takes the rest.
+    plainJsonBody({ limit: MAX_BODY_BYTES }),
     express.json({ limit: MAX_BODY_BYTES }),
     guard,
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const em = deps.orm.em.fork();
-        const context = createGraphqlContext(deps, anonymous({ door: 'graphql' }), em);
-        context.authenticate = () => actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql');
-        return context;
-      },
+    apolloHandler(apollo, async ({ req }) => {
+      const em = deps.orm.em.fork();
+      const context = createGraphqlContext(deps, anonymous({ door: 'graphql' }), em);
+      context.authenticate = () => actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql');
+      return context;
     }),
   );
   // Malformed JSON and other body errors: a GraphQL-shaped JSON answer, never express's HTML page.
