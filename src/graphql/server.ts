@@ -9,7 +9,6 @@ import { anonymous } from '../auth/actor';
 import { createLoginLimiter } from '../auth/login-limiter';
 import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
-import { SUBSCRIBER_BUFFER } from '../live/pubsub';
 import { createGraphqlContext, type GraphqlContext } from './context';
 import { createDocumentCache } from './document-cache';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
@@ -22,6 +21,12 @@ import { precheckOperation } from './requires';
 import { buildGraphqlSchema } from './schema';
 import { createSharedSubscriptions, sharedSubscriptionKey, type SharedSubscriber } from './shared-subscriptions';
 import { createWsAuth, type WsContext } from './ws-auth';
+
+/**
+ * What a subscriber's socket may hold unsent before its live events are dropped: 1 MiB, several
+ * thousand status events; a dashboard that stops reading loses events, the gateway no memory.
+ */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 export interface MountGraphqlOptions {
   app: Express;
@@ -155,7 +160,7 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
   const wsAuth = createWsAuth(deps, { sweepMs: authSweepMs });
   const subscribers = new WeakMap<ExecutionArgs, SharedSubscriber>();
   const shared = createSharedSubscriptions({
-    maxPendingFrames: SUBSCRIBER_BUFFER,
+    maxPendingBytes: MAX_UNSENT_BYTES,
     // Once per event of a group: errors masked, then the answer-size cap measured on the very text sent.
     serialize: (result) => {
       const text = JSON.stringify(result.errors ? { ...result, errors: result.errors.map((e) => formatClientError(e, logger)) } : result);
