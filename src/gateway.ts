@@ -4,6 +4,7 @@ import path from 'node:path';
 import express from 'express';
 import type { MqttClient } from 'mqtt';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { createCredentialCache } from './auth/credential-cache';
 import { ensureInitialAdmin } from './auth/initial-admin';
 import { createLoginLimiter } from './auth/login-limiter';
 import type { GatewayConfig } from './config';
@@ -243,6 +244,8 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     // Failed logins are counted in the database, so every gateway of the installation shares the limits.
     const auth = {
       loginLimiter: createLoginLimiter({ orm: db.orm, limits: config.loginLimits }),
+      // One for both doors: a console's GraphQL and REST requests share its session's check.
+      credentials: createCredentialCache({ clock }),
       allowedOrigins: config.allowedOrigins ?? [],
       trustProxy: config.trustProxy ?? false,
     };

@@ -59,7 +59,7 @@ function markdown(entries: SubscriptionEntry[]): string {
   for (const e of entries)
     for (const r of e.runs)
       lines.push(
-        `| ${e.database === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'} | ${e.broker === 'external' ? 'external' : 'embedded aedes'} | ${r.subscribers} | ${r.mqttSubscribers ?? r.subscribers} | ${r.rounds} | ${r.graphql.p50.toFixed(1)} ms | **${r.graphql.p99.toFixed(1)} ms** | ${r.graphql.max.toFixed(1)} ms | ${r.graphql.delivered}/${r.graphql.expected} | ${r.mqtt.p50.toFixed(1)} ms | ${r.mqtt.p99.toFixed(1)} ms | ${r.mqtt.delivered}/${r.mqtt.expected} | ${r.cpuMsPerFlip ? `${r.cpuMsPerFlip.gateway} / ${r.cpuMsPerFlip.graphqlSubscribers} / ${r.cpuMsPerFlip.mqttSubscribers} ms` : '—'} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} (${e.cpus} CPUs) | ${r.at ?? e.at} |`,
+        `| ${e.database === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'} | ${e.broker === 'external' ? 'external' : 'embedded aedes'} | ${r.subscribers} | ${r.mqttSubscribers ?? r.subscribers} | ${r.rounds} | ${r.graphql.p50.toFixed(1)} ms | **${r.graphql.p99.toFixed(1)} ms** | ${r.graphql.max.toFixed(1)} ms | ${r.graphql.delivered}/${r.graphql.expected} | ${r.mqttSubscribers === 0 ? '— | — | —' : `${r.mqtt.p50.toFixed(1)} ms | ${r.mqtt.p99.toFixed(1)} ms | ${r.mqtt.delivered}/${r.mqtt.expected}`} | ${r.cpuMsPerFlip ? `${r.cpuMsPerFlip.gateway} / ${r.cpuMsPerFlip.graphqlSubscribers} / ${r.cpuMsPerFlip.mqttSubscribers} ms` : '—'} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} (${e.cpus} CPUs) | ${r.at ?? e.at} |`,
       );
   if (entries[0]) lines.push('', '```graphql', entries[0].subscription, '```');
   return `${lines.join('\n')}\n`;

@@ -13,7 +13,8 @@
  * Run it with `bench/subscriptions/run.sh`. Environment:
  *   DATABASE_URL=postgres://...   a PostgreSQL server (the bench makes its own database); without it, PGlite
  *   BENCH_SUBSCRIBERS=1000        N (comma-separated for several runs, e.g. 1000,10000)
- *   BENCH_MQTT_MAX=9000           at most this many MQTT subscribers (see mqttSubscribers)
+ *   BENCH_MQTT_MAX=9000           at most this many MQTT subscribers (see mqttSubscribers); 0 runs the
+ *                                 GraphQL side alone, with the machine's cores to itself
  *   BENCH_ROUNDS=10               status flips measured per N (after one that checks every subscriber is ready)
  *   BENCH_OUT=bench/results       where subscriptions.json and .md go
  *   BENCH_PROFILE=/tmp/prof       a CPU profile of the measured flips only (subscriptions-n<N>.cpuprofile)
@@ -118,14 +119,14 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
   // Each kind of subscriber in a process of its own: one side's client work (parsing frames or
   // packets, on its own event loop) then never delays the other side's receipts.
   const graphqlSide = forkSubscribers();
-  const mqttSide = forkSubscribers();
-  const sides = [graphqlSide, mqttSide];
+  const mqttSide = mqttN ? forkSubscribers() : undefined;
+  const sides = mqttSide ? [graphqlSide, mqttSide] : [graphqlSide];
   const agent = await mqtt.connectAsync(gw.brokerUrl, { clientId: AGENT, clean: true, reconnectPeriod: 0, protocolVersion: 4 });
   try {
     let t = performance.now();
     const open = { wsUrl: `${gw.url.replace(/^http/, 'ws')}/graphql`, brokerUrl: gw.brokerUrl, authorization, agent: AGENT } as const;
     graphqlSide.send({ type: 'open', ...open, n, mqttN: 0 });
-    mqttSide.send({ type: 'open', ...open, n: 0, mqttN });
+    mqttSide?.send({ type: 'open', ...open, n: 0, mqttN });
     for (const side of sides) if (!(await side.next('opened', 60_000 + n * 60))) throw new Error(`the ${n} subscribers did not connect`);
     const connectMs = performance.now() - t;
     // Subscriptions start asynchronously after `connected`: flip until one reaches everyone.
@@ -152,9 +153,11 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
     const sidesCpu = sides.map((side, i) => (processCpuMs(side.pid) ?? NaN) - sidesCpuBefore[i]!);
     await profile?.stop(path.join(profileDir!, `subscriptions-n${n}.cpuprofile`));
     const loadAfter = os.loadavg();
+    // A side without subscribers (BENCH_MQTT_MAX=0) has no figures.
+    const stats = (xs: number[]) => (xs.length ? summarize(xs) : { n: 0, median: NaN, p95: NaN, mean: NaN, min: NaN, max: NaN });
     const delivery = (xs: number[], of: number) => ({
-      ...summarize(xs),
-      p50: summarize(xs).median,
+      ...stats(xs),
+      p50: stats(xs).median,
       p99: percentile(xs, 0.99),
       delivered: xs.length,
       expected: of * rounds,
@@ -169,7 +172,7 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
       cpuMsPerFlip: {
         gateway: Number(((cpu.user + cpu.system) / 1000 / rounds).toFixed(1)),
         graphqlSubscribers: Number((sidesCpu[0]! / rounds).toFixed(1)),
-        mqttSubscribers: Number((sidesCpu[1]! / rounds).toFixed(1)),
+        mqttSubscribers: sidesCpu[1] === undefined ? 0 : Number((sidesCpu[1] / rounds).toFixed(1)),
       },
       graphql: delivery(gql, n),
       mqtt: delivery(plain, mqttN),
@@ -227,7 +230,7 @@ async function main(): Promise<void> {
       console.log(
         `  GraphQL (clientStatusChanged over graphql-ws): ${line(run.graphql)}; target p99 < 50 ms: ${run.graphql.p99 < 50 && run.graphql.delivered === run.graphql.expected ? 'met' : 'NOT met'}`,
       );
-      console.log(`  MQTT (the broker's own fan-out):               ${line(run.mqtt)}`);
+      if (run.mqttSubscribers) console.log(`  MQTT (the broker's own fan-out):               ${line(run.mqtt)}`);
       const c = run.cpuMsPerFlip!;
       console.log(`  CPU per flip: gateway process ${c.gateway} ms, GraphQL subscribers ${c.graphqlSubscribers} ms, MQTT subscribers ${c.mqttSubscribers} ms`);
       console.log(`  load average ${run.loadAverageBefore.join(' ')} -> ${run.loadAverageAfter.join(' ')} on ${os.cpus().length} CPUs`);

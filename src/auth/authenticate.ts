@@ -3,19 +3,25 @@ import type { Clock } from '../runtime/clock';
 import { ApiKeyService } from '../services/api-key.service';
 import { SessionService } from '../services/session.service';
 import { anonymous, type Actor, type RequestOrigin } from './actor';
+import type { CredentialCache } from './credential-cache';
 
 /**
  * The actor of an `Authorization` value: `Bearer <session token>`, `Bearer <keyId>:<secret>` or
  * `Basic base64(<keyId>:<secret>)`. Without one, or with one that is not valid, the actor is
  * anonymous and carries the reason (an operation that needs a credential answers 401 with it).
+ * With `credentials`, a value verified a moment ago is not checked again (credential-cache.ts).
  */
 export async function authenticate(
-  { em, clock }: { em: EntityManager; clock: Clock },
+  { em, clock, credentials }: { em: EntityManager; clock: Clock; credentials?: CredentialCache },
   authorization: string | undefined,
   origin: RequestOrigin,
 ): Promise<Actor> {
   if (!authorization) return anonymous(origin);
-  const ctx = { em, clock };
+  if (credentials) return credentials.actorOf(authorization, origin, () => verify({ em, clock }, authorization, origin));
+  return verify({ em, clock }, authorization, origin);
+}
+
+async function verify(ctx: { em: EntityManager; clock: Clock }, authorization: string, origin: RequestOrigin): Promise<Actor> {
   const [scheme, ...rest] = authorization.trim().split(/\s+/);
   const value = rest.join(' ');
   switch (scheme.toLowerCase()) {

@@ -53,5 +53,5 @@ export function actorOfRequest(
   req: IncomingMessage,
   door: RequestOrigin['door'],
 ): Promise<Actor> {
-  return authenticate(deps, header(req, 'authorization'), requestOrigin(req, door, deps.auth));
+  return authenticate({ ...deps, credentials: deps.auth?.credentials }, header(req, 'authorization'), requestOrigin(req, door, deps.auth));
 }

@@ -1,7 +1,6 @@
 import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError, getOperationAST, specifiedRules, subscribe, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -10,10 +9,10 @@ import { anonymous } from '../auth/actor';
 import { createLoginLimiter } from '../auth/login-limiter';
 import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
-import { SUBSCRIBER_BUFFER } from '../live/pubsub';
 import { createGraphqlContext, type GraphqlContext } from './context';
 import { createDocumentCache } from './document-cache';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
+import { apolloHandler, plainJsonBody } from './http-binding';
 import { ideRouter } from './ide';
 import { answerSizeError, costError, DEFAULT_LIMITS, depthLimitRule, storableTextRule, type QueryLimits } from './limits';
 import { checkGraphqlRequest } from './request-guard';
@@ -22,6 +21,12 @@ import { precheckOperation } from './requires';
 import { buildGraphqlSchema } from './schema';
 import { createSharedSubscriptions, sharedSubscriptionKey, type SharedSubscriber } from './shared-subscriptions';
 import { createWsAuth, type WsContext } from './ws-auth';
+
+/**
+ * What a subscriber's socket may hold unsent before its live events are dropped: 1 MiB, several
+ * thousand status events; a dashboard that stops reading loses events, the gateway no memory.
+ */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 export interface MountGraphqlOptions {
   app: Express;
@@ -123,15 +128,15 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
   };
   app.use(
     path,
+    // The plain JSON body every client sends is read by plainJsonBody; express.json takes the rest.
+    plainJsonBody({ limit: MAX_BODY_BYTES }),
     express.json({ limit: MAX_BODY_BYTES }),
     guard,
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const em = deps.orm.em.fork();
-        const context = createGraphqlContext(deps, anonymous({ door: 'graphql' }), em);
-        context.authenticate = () => actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql');
-        return context;
-      },
+    apolloHandler(apollo, async ({ req }) => {
+      const em = deps.orm.em.fork();
+      const context = createGraphqlContext(deps, anonymous({ door: 'graphql' }), em);
+      context.authenticate = () => actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql');
+      return context;
     }),
   );
   // Malformed JSON and other body errors: a GraphQL-shaped JSON answer, never express's HTML page.
@@ -155,7 +160,7 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
   const wsAuth = createWsAuth(deps, { sweepMs: authSweepMs });
   const subscribers = new WeakMap<ExecutionArgs, SharedSubscriber>();
   const shared = createSharedSubscriptions({
-    maxPendingFrames: SUBSCRIBER_BUFFER,
+    maxPendingBytes: MAX_UNSENT_BYTES,
     // Once per event of a group: errors masked, then the answer-size cap measured on the very text sent.
     serialize: (result) => {
       const text = JSON.stringify(result.errors ? { ...result, errors: result.errors.map((e) => formatClientError(e, logger)) } : result);

@@ -29,8 +29,11 @@ export interface SharedSubscriptionsOptions {
    * subscriber of the group: errors masked and the answer-size cap applied there.
    */
   serialize: (result: ExecutionResult) => string;
-  /** Frames a socket may have unsent before new ones are dropped for it (a slow client loses events, not the gateway). */
-  maxPendingFrames: number;
+  /**
+   * Bytes a socket may have unsent (its `bufferedAmount`) before new frames are dropped for it:
+   * a slow client loses events, not the gateway.
+   */
+  maxPendingBytes: number;
 }
 
 export interface SharedSubscriptions {
@@ -49,8 +52,6 @@ interface Member {
   socket: WebSocket;
   /** `{"id":"…","type":"next","payload":` — the frame up to the shared payload. */
   prefix: string;
-  pending: number;
-  sent: () => void;
   /** Leaves the group; with an error, graphql-ws answers it to the client as the subscription's end. */
   leave: (error?: unknown) => void;
 }
@@ -69,16 +70,16 @@ interface Group {
  * its WebSocket. graphql-ws still owns the protocol around it: `subscribe`, `complete`, errors,
  * closing and the per-socket operation limit.
  */
-export function createSharedSubscriptions({ serialize, maxPendingFrames }: SharedSubscriptionsOptions): SharedSubscriptions {
+export function createSharedSubscriptions({ serialize, maxPendingBytes }: SharedSubscriptionsOptions): SharedSubscriptions {
   const groups = new Map<string, Group>();
 
   function broadcast(group: Group, result: ExecutionResult): void {
     const payload = serialize(result);
     for (const member of group.members) {
       const { socket } = member;
-      if (socket.readyState !== socket.OPEN || member.pending >= maxPendingFrames) continue;
-      member.pending++;
-      socket.send(`${member.prefix}${payload}}`, member.sent);
+      // Synchronous work only, and no callback per frame: the socket's own buffer tells what is unsent.
+      if (socket.readyState !== socket.OPEN || socket.bufferedAmount > maxPendingBytes) continue;
+      socket.send(`${member.prefix}${payload}}`);
     }
   }
 
@@ -119,8 +120,6 @@ export function createSharedSubscriptions({ serialize, maxPendingFrames }: Share
       const member: Member = {
         socket,
         prefix: `{"id":${JSON.stringify(id)},"type":"next","payload":`,
-        pending: 0,
-        sent: () => void member.pending--,
         leave(error) {
           group.members.delete(member);
           ended(error);

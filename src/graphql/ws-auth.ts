@@ -51,7 +51,10 @@ export function createWsAuth(deps: FrontDoorDeps, { sweepMs = 5_000 }: { sweepMs
   const sockets = new Map<WebSocket, SocketAuth>();
   const em = () => deps.orm.em.fork() as EntityManager;
   const check = (request: IncomingMessage, authorization: string) =>
-    authenticate({ em: em(), clock: deps.clock }, authorization, { door: 'graphql-ws', address: clientAddress(request, deps.auth?.trustProxy) });
+    authenticate({ em: em(), clock: deps.clock, credentials: deps.auth?.credentials }, authorization, {
+      door: 'graphql-ws',
+      address: clientAddress(request, deps.auth?.trustProxy),
+    });
 
   let sweeping = false;
   const auth: WsAuth = {

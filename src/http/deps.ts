@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FileStoreService } from '../files/file-store.service';
+import type { CredentialCache } from '../auth/credential-cache';
 import type { LoginLimiter } from '../auth/login-limiter';
 import type { LivePubSub } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
@@ -11,6 +12,8 @@ import type { RemoteFolderService } from '../services/transfer/remote-folders';
 export interface FrontDoorAuth {
   /** Failed-login counters (default: in memory, for one process; the gateway uses PostgreSQL). */
   loginLimiter?: LoginLimiter;
+  /** Credentials verified a moment ago, trusted for a short time (default: none, every request asks the database; the gateway keeps them 2 s). */
+  credentials?: CredentialCache;
   /** Browser origins besides the gateway's own that may change things and open WebSockets (SDES_ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   /** Take the client's address from X-Forwarded-For (SDES_TRUST_PROXY=true behind a reverse proxy). */

@@ -1,5 +1,6 @@
 import { actorName, type Actor, type RequestOrigin } from '../auth/actor';
 import type { Role } from '../auth/permissions';
+import { credentialsChanged } from '../auth/credential-cache';
 import { newSecret, sameDigest, sha256 } from '../auth/secrets';
 import { ApiKey } from '../entities';
 import { errors } from './errors';
@@ -56,6 +57,7 @@ export class ApiKeyService {
     if (!apiKey) throw errors.notFound('apiKey', keyId);
     apiKey.revokedAt ??= this.ctx.clock.now();
     await this.ctx.em.flush();
+    credentialsChanged();
     return apiKey;
   }
 

@@ -1,4 +1,5 @@
 import type { Actor, RequestOrigin } from '../auth/actor';
+import { credentialsChanged } from '../auth/credential-cache';
 import { decoyHash, newSecret, sameDigest, sha256, verifyPassword } from '../auth/secrets';
 import { Session, User } from '../entities';
 import { AuditService } from './audit.service';
@@ -98,6 +99,7 @@ export class SessionService {
     const actor = this.ctx.actor;
     if (actor?.kind !== 'user') return false;
     const ended = await this.ctx.em.nativeUpdate(Session, { id: actor.sessionId, endedAt: null }, { endedAt: this.ctx.clock.now(), endReason: 'logout' });
+    credentialsChanged();
     await new AuditService(this.ctx).record({ action: 'auth.logout', outcome: 'ok' });
     return ended > 0;
   }

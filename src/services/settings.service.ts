@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { credentialsChanged } from '../auth/credential-cache';
 import { Setting, type SettingKey } from '../entities';
 import { FILE_STORE_DEFAULTS, type FileStoreSettings } from '../files/file-store.settings';
 import { parseInput } from './schemas/parse';
@@ -107,6 +108,8 @@ export class SettingsService {
     const value = { ...current.value, ...given } as SettingsSections[K];
     await this.ctx.em.nativeUpdate(Setting, { key }, { value: value as unknown as Record<string, unknown>, updatedAt: this.ctx.clock.now() });
     publishChange(this.ctx, 'SETTINGS', 'UPDATED', current.id);
+    // adminTimeOut decides whether a session still holds.
+    if (key === 'general') credentialsChanged();
     return { id: current.id, value };
   }
 }

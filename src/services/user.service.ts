@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { raw } from '@mikro-orm/core';
+import { credentialsChanged } from '../auth/credential-cache';
 import { isRole, ROLES, type Role } from '../auth/permissions';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../auth/secrets';
 import { Session, User } from '../entities';
@@ -101,6 +102,8 @@ export class UserService {
     if (input.password !== undefined) await this.applyPassword(user, checkPassword(input.password));
     await this.ctx.em.flush();
     if (banned) await this.endSessions(user, 'banned');
+    // A cached session of this user carries its old role, or holds although it ended.
+    credentialsChanged();
     return user;
   }
 
@@ -114,6 +117,7 @@ export class UserService {
     }
     await this.applyPassword(user, checkPassword(newPassword, 'newPassword'));
     await this.ctx.em.flush();
+    credentialsChanged();
     return user;
   }
 
@@ -122,6 +126,7 @@ export class UserService {
     const user = await this.getByUsername(username);
     await this.applyPassword(user, checkPassword(password));
     await this.ctx.em.flush();
+    credentialsChanged();
     return user;
   }
 
@@ -130,6 +135,7 @@ export class UserService {
     if (this.isSelf(user)) throw errors.conflict('userId', 'you cannot delete your own account');
     if (user.role === 'admin' && !user.banned) await this.keepAnAdmin(user, 'userId');
     await this.ctx.em.removeAndFlush(user);
+    credentialsChanged();
   }
 
   private isSelf(user: User): boolean {

@@ -41,7 +41,7 @@ describe('shared subscriptions', () => {
   let server: WebSocketServer;
   const serverSockets: WebSocket[] = [];
   const clients: { socket: WebSocket; frames: unknown[] }[] = [];
-  const shared = createSharedSubscriptions({ serialize: (result) => JSON.stringify(result), maxPendingFrames: 100 });
+  const shared = createSharedSubscriptions({ serialize: (result) => JSON.stringify(result), maxPendingBytes: 1024 * 1024 });
 
   beforeAll(async () => {
     server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
