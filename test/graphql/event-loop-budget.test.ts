@@ -35,7 +35,7 @@ beforeAll(async () => {
     logger: silentLogger(),
   });
   schema = await buildGraphqlSchema({ pubsub: createLivePubSub() });
-  auth = bearer(await loginOverGraphql(`${gateway.url}/graphql`, await createTestUser(gateway.db.orm, 'budget', 'admin')));
+  auth = bearer(await loginOverGraphql(`${gateway.url}/graphql`, await createTestUser(gateway.db.orm, `budget-${process.pid}-${Date.now()}`, 'admin')));
   scriptTaskId = await seedFullLists(gateway, async (taskId, body) => (await request('POST', `/v1/tasks/${taskId}/scripts`, body)).status);
 }, 180_000);
 
