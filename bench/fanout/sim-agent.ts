@@ -23,6 +23,8 @@ import { DEFAULT_EVENT_LINGER_MS } from '../../src/agent/event-sender';
 /** What one simulated agent measured (epoch ms). */
 export interface SimAgentStats {
   dispatches: number;
+  /** Dispatches of a report already received (the gateway sent it again: a redispatch). */
+  repeatedDispatches: number;
   firstDispatchAt: number | null;
   lastDispatchAt: number | null;
   lastFinishedSentAt: number | null;
@@ -125,6 +127,7 @@ export async function startSimAgent({
   let replaying: (ReplayStats & { upSizes: number[] }) | undefined;
   let stats: SimAgentStats = {
     dispatches: 0,
+    repeatedDispatches: 0,
     firstDispatchAt: null,
     lastDispatchAt: null,
     lastFinishedSentAt: null,
@@ -236,7 +239,8 @@ export async function startSimAgent({
       resends.acknowledged(acked, Date.now());
       return;
     }
-    if (command.type !== 'dispatch' || seen.has(command.reportId)) return;
+    if (command.type !== 'dispatch') return;
+    if (seen.has(command.reportId)) return void stats.repeatedDispatches++;
     seen.add(command.reportId);
     const now = Date.now();
     stats.dispatches++;
@@ -306,6 +310,7 @@ export async function startSimAgent({
     reset() {
       stats = {
         dispatches: 0,
+        repeatedDispatches: 0,
         firstDispatchAt: null,
         lastDispatchAt: null,
         lastFinishedSentAt: null,

@@ -24,8 +24,11 @@ export interface MqttBridge {
   /** Resolves when every message received so far is stored, acknowledged and followed up. */
   idle(): Promise<void>;
   /**
-   * Whether events of this agent are received and not yet stored: its report may have started
-   * although the database does not say so yet (the redispatch sweep waits for them).
+   * Whether events of this agent may be waiting to be stored: its report may have started
+   * although the database does not say so yet (the redispatch sweep waits for them). True for
+   * an agent with events received and not yet stored, and for every agent while the bridge is
+   * more than a batch behind: the events of an agent may then still be on their way (in the
+   * broker, in the socket), and a missing `report.started` says nothing.
    */
   ingesting(mqttClientId: string): boolean;
 }
@@ -295,7 +298,7 @@ export function createMqttBridge({
       acks.stop();
     },
     idle,
-    ingesting: (mqttClientId) => backlog.has(mqttClientId),
+    ingesting: (mqttClientId) => backlog.size > maxBatchEvents || backlog.has(mqttClientId),
   };
 }
 

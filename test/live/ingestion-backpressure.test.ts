@@ -83,6 +83,21 @@ describe('events ingestion under lag', () => {
     expect(fake.dispatches()).toHaveLength(1);
   });
 
+  it('takes no report for lost while it is more than a batch behind, whichever agent it is', async () => {
+    const busy = await fakeAgent('busy');
+    const quiet = await fakeAgent('quiet');
+    hold();
+    await busy.send(unknownReports(busy, 1));
+    await h.waitFor('the first batch held', async () => h.gateway!.bridge.ingesting(busy.id));
+    expect(h.gateway!.bridge.ingesting(quiet.id)).toBe(false);
+    // 5 events queued behind the held batch: more than maxBatchEvents (4).
+    await busy.send(unknownReports(busy, 5));
+    await h.waitFor('the backlog', async () => h.gateway!.bridge.ingesting(quiet.id));
+    release();
+    await h.idle();
+    expect(h.gateway!.bridge.ingesting(quiet.id)).toBe(false);
+  });
+
   it('still dispatches again a report whose agent has sent nothing', async () => {
     const { fake, id } = await enabledAgent('silent');
     const { jobId } = await h.createJob([{ type: 'DELETE_FILE', filePath: 'a' }], [id]);
