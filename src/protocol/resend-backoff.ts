@@ -41,7 +41,11 @@ export interface ResendSchedule {
   acknowledged(seqs: Iterable<number>, now: number): void;
   /** Forgets seqs no longer pending (dropped from a journal). */
   forget(seqs: Iterable<number>): void;
-  /** Seqs whose resend is due at `now`, in seq order. */
+  /**
+   * Seqs whose resend is due at `now`, with every earlier seq still waiting, in seq order: the
+   * jitter must not send an event ahead of an earlier one (a `report.finished` stored before its
+   * step's `step.finished` closes the step FAILED, docs/protocol.md 5).
+   */
   due(now: number): number[];
   /** Whether this seq was published since the last `clear`. */
   has(seq: number): boolean;
@@ -76,8 +80,10 @@ export function createResendSchedule(options: ResendBackoffOptions = {}): Resend
       for (const seq of seqs) entries.delete(seq);
     },
     due(now) {
+      let last = -Infinity;
+      for (const [seq, entry] of entries) if (entry.dueAt <= now && seq > last) last = seq;
       const due: number[] = [];
-      for (const [seq, entry] of entries) if (entry.dueAt <= now) due.push(seq);
+      for (const seq of entries.keys()) if (seq <= last) due.push(seq);
       return due.sort((a, b) => a - b);
     },
     has: (seq) => entries.has(seq),

@@ -46,6 +46,15 @@ describe('createResendSchedule', () => {
     expect(s.nextDueAt()).toBe(7_000);
   });
 
+  it('never resends an event ahead of an earlier one still waiting, whatever the jitter', () => {
+    const jitters = [0.9, 0];
+    const s = createResendSchedule({ baseMs: 1_000, random: () => jitters.shift() ?? 0 });
+    s.sent([1], 0); // due at 1,450
+    s.sent([2], 10); // due at 1,010
+    expect(s.due(1_010)).toEqual([1, 2]);
+    expect(s.due(1_000)).toEqual([]);
+  });
+
   it('keeps the backoff when an ack covers none of its events', () => {
     const s = schedule();
     s.sent([1], 0);
