@@ -157,7 +157,9 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     // Agents' messages in and out (src/live); what they mean: presence and execution (src/services).
     // Every command leaves signed with the installation's key; agents' messages are checked on arrival.
     const commandMqtt = signCommands ? signingPublisher(mqtt, fleet.keys.commands) : mqtt;
-    const dispatcher = createDispatcher({ orm: db.orm, mqtt: commandMqtt, clock, logger });
+    // The bridge, made below, tells which agents' events wait to be stored.
+    let ingesting: (mqttClientId: string) => boolean = () => false;
+    const dispatcher = createDispatcher({ orm: db.orm, mqtt: commandMqtt, clock, logger, ingesting: (id) => ingesting(id) });
     // A client coming ONLINE also gets the BROADCAST deliveries that wait for it (transfers, below).
     let transfersOnline: (clientIds: number[]) => void = () => undefined;
     const inbox = createAgentInbox({
@@ -180,6 +182,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       authenticate: fleet.messageAuth,
       publishCommand: (topic, payload, qos) => void commandMqtt.publish(topic, payload, { qos }),
     });
+    ingesting = bridge.ingesting;
     await bridge.start();
     const enrolment = createEnrolmentResponder({
       mqtt,

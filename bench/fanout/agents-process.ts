@@ -44,6 +44,7 @@ export function mergeStats(all: SimAgentStats[]): SimAgentStats {
   const max = (xs: (number | null)[]) => xs.reduce<number | null>((a, b) => (b === null ? a : a === null ? b : Math.max(a, b)), null);
   return {
     dispatches: all.reduce((n, s) => n + s.dispatches, 0),
+    repeatedDispatches: all.reduce((n, s) => n + s.repeatedDispatches, 0),
     firstDispatchAt: min(all.map((s) => s.firstDispatchAt)),
     lastDispatchAt: max(all.map((s) => s.lastDispatchAt)),
     lastFinishedSentAt: max(all.map((s) => s.lastFinishedSentAt)),

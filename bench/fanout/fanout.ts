@@ -86,6 +86,8 @@ interface RunResult {
   /** Commands the agents refused (a failed signature check); 0 unless something is wrong. */
   commandsRefused: number;
   eventsResent: number;
+  /** Dispatches the agents received again for a report they already had (redispatches). */
+  repeatedDispatches: number;
   /** Event messages the agents published (first sends), and the events in them, per client. */
   eventMessagesPerClient: number;
   eventsPerClient: number;
@@ -107,6 +109,7 @@ interface RunResult {
 
 const EMPTY_STATS: SimAgentStats = {
   dispatches: 0,
+  repeatedDispatches: 0,
   firstDispatchAt: null,
   lastDispatchAt: null,
   lastFinishedSentAt: null,
@@ -551,6 +554,7 @@ async function main(): Promise<void> {
         reports: Object.fromEntries(rows.map((r) => [r.status, r.n])),
         commandsRefused: agents.refused,
         eventsResent: agents.resent,
+        repeatedDispatches: agents.repeatedDispatches,
         eventMessagesPerClient: Math.round((agents.eventMessages / n) * 100) / 100,
         eventsPerClient: Math.round((agents.events / n) * 100) / 100,
         acksPerClient: Math.round((agents.acks / n) * 100) / 100,
@@ -583,7 +587,7 @@ async function main(): Promise<void> {
         results.push(result);
         const f = (v: number | null, w: number) => String(v ?? '-').padStart(w);
         console.log(
-          `${f(n, 6)} ${f(r, 4)} ${f(result.endToEndMs, 7)} ${f(result.executionsPerSecond, 7)} ${f(result.runRequestMs, 8)} ${f(result.firstDispatchReceivedMs, 9)} ${f(result.lastDispatchReceivedMs, 10)} ${f(result.lastReportFinishedSentMs, 10)} ${f(result.runEndedMs, 8)} ${f(result.eventsResent, 7)} ${f(result.gatewayCpuMs, 7)} ${f(result.databaseCpuMs, 7)} ${f(result.brokerCpuMs, 7)} ${f(result.agentsCpuMs, 11)}  ${JSON.stringify(result.reports)}${result.commandsRefused ? `  ${result.commandsRefused} COMMANDS REFUSED` : ''}${result.complete ? '' : '  INCOMPLETE'}`,
+          `${f(n, 6)} ${f(r, 4)} ${f(result.endToEndMs, 7)} ${f(result.executionsPerSecond, 7)} ${f(result.runRequestMs, 8)} ${f(result.firstDispatchReceivedMs, 9)} ${f(result.lastDispatchReceivedMs, 10)} ${f(result.lastReportFinishedSentMs, 10)} ${f(result.runEndedMs, 8)} ${f(result.eventsResent, 7)} ${f(result.gatewayCpuMs, 7)} ${f(result.databaseCpuMs, 7)} ${f(result.brokerCpuMs, 7)} ${f(result.agentsCpuMs, 11)}  ${JSON.stringify(result.reports)}${result.repeatedDispatches ? `  ${result.repeatedDispatches} repeated dispatches` : ''}${result.commandsRefused ? `  ${result.commandsRefused} COMMANDS REFUSED` : ''}${result.complete ? '' : '  INCOMPLETE'}`,
         );
         const d = result.gatewayDispatchPasses;
         const g = result.ingestion;
@@ -719,11 +723,11 @@ function markdown(report: {
     '',
     "Every run (ms after the request): run request round trip, first and last dispatch received by an agent, last `report.finished` sent, last report stored, run ended; events resent, events and event messages per client (the agents let events linger 20 ms, as the real agent does, so quick steps share messages); then the CPU time used meanwhile by the gateway process (with the embedded database and broker when they are used), a local PostgreSQL, the private Mosquitto and the agents processes; the gateway's ingestion transactions (count, summed and longest duration).",
     '',
-    '| N | # | request | first dispatch | last dispatch | last finished sent | last stored | run ended | resent events | events / messages per client | gateway CPU | PostgreSQL CPU | Mosquitto CPU | agents CPU | ingestion transactions (sum, max) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| N | # | request | first dispatch | last dispatch | last finished sent | last stored | run ended | resent events | repeated dispatches | events / messages per client | gateway CPU | PostgreSQL CPU | Mosquitto CPU | agents CPU | ingestion transactions (sum, max) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...report.runs.map(
       (r) =>
-        `| ${r.n} | ${r.repeat} | ${r.runRequestMs} | ${r.firstDispatchReceivedMs ?? '-'} | ${r.lastDispatchReceivedMs ?? '-'} | ${r.lastReportFinishedSentMs ?? '-'} | ${r.endToEndMs} | ${r.runEndedMs ?? '-'} | ${r.eventsResent} | ${r.eventsPerClient} / ${r.eventMessagesPerClient} | ${r.gatewayCpuMs} ms | ${r.databaseCpuMs === null ? '-' : `${r.databaseCpuMs} ms`} | ${r.brokerCpuMs === null ? '-' : `${r.brokerCpuMs} ms`} | ${r.agentsCpuMs} ms | ${r.ingestion.transactions} (${r.ingestion.totalMs} ms, ${r.ingestion.maxMs} ms) |`,
+        `| ${r.n} | ${r.repeat} | ${r.runRequestMs} | ${r.firstDispatchReceivedMs ?? '-'} | ${r.lastDispatchReceivedMs ?? '-'} | ${r.lastReportFinishedSentMs ?? '-'} | ${r.endToEndMs} | ${r.runEndedMs ?? '-'} | ${r.eventsResent} | ${r.repeatedDispatches} | ${r.eventsPerClient} / ${r.eventMessagesPerClient} | ${r.gatewayCpuMs} ms | ${r.databaseCpuMs === null ? '-' : `${r.databaseCpuMs} ms`} | ${r.brokerCpuMs === null ? '-' : `${r.brokerCpuMs} ms`} | ${r.agentsCpuMs} ms | ${r.ingestion.transactions} (${r.ingestion.totalMs} ms, ${r.ingestion.maxMs} ms) |`,
     ),
     '',
     'The machine is shared: figures move with its load; compare runs made at the same load average.',

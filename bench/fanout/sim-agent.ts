@@ -5,6 +5,7 @@ import {
   buildOfflineStatus,
   buildOnlineStatus,
   commandsTopic,
+  createResendSchedule,
   encodeMessage,
   eventsTopic,
   inSeqRanges,
@@ -22,6 +23,8 @@ import { DEFAULT_EVENT_LINGER_MS } from '../../src/agent/event-sender';
 /** What one simulated agent measured (epoch ms). */
 export interface SimAgentStats {
   dispatches: number;
+  /** Dispatches of a report already received (the gateway sent it again: a redispatch). */
+  repeatedDispatches: number;
   firstDispatchAt: number | null;
   lastDispatchAt: number | null;
   lastFinishedSentAt: number | null;
@@ -64,7 +67,7 @@ export interface SimAgentOptions {
   brokerUrl: string;
   clientId: string;
   role?: 'SERVER' | 'STORE';
-  /** Unacknowledged events go out again after this long (the real agent: 10 s). */
+  /** Unacknowledged events go out again after this long, then backing off as the real agent's (src/protocol/resend-backoff.ts). */
   resendAfterMs?: number;
   protocolVersion?: 4 | 5;
   /** On stop, clear the retained status instead of leaving OFFLINE (a bench fleet must not linger on a shared broker). */
@@ -117,11 +120,14 @@ export async function startSimAgent({
   const stream = randomUUID();
   const connectedAt = new Date();
   let seq = 0;
-  const unacked = new Map<number, { event: AgentEvent; sentAt: number }>();
+  const unacked = new Map<number, AgentEvent>();
+  // The real agent's resend schedule (backoff with jitter, reset by an ack): the same module.
+  const resends = createResendSchedule({ baseMs: resendAfterMs });
   const seen = new Set<string>();
   let replaying: (ReplayStats & { upSizes: number[] }) | undefined;
   let stats: SimAgentStats = {
     dispatches: 0,
+    repeatedDispatches: 0,
     firstDispatchAt: null,
     lastDispatchAt: null,
     lastFinishedSentAt: null,
@@ -162,8 +168,12 @@ export async function startSimAgent({
     const events = lingering;
     lingering = [];
     const now = Date.now();
-    for (const event of events) unacked.set(event.seq, { event, sentAt: now });
+    for (const event of events) unacked.set(event.seq, event);
     if (!events.length) return;
+    resends.sent(
+      events.map((e) => e.seq),
+      now,
+    );
     stats.eventMessages++;
     stats.events += events.length;
     publish(events);
@@ -224,10 +234,13 @@ export async function startSimAgent({
     if (command.type === 'ack') {
       stats.acks++;
       if (command.stream !== stream) return;
-      for (const s of [...unacked.keys()]) if (inSeqRanges(s, command.ranges)) unacked.delete(s);
+      const acked = [...unacked.keys()].filter((s) => inSeqRanges(s, command.ranges));
+      for (const s of acked) unacked.delete(s);
+      resends.acknowledged(acked, Date.now());
       return;
     }
-    if (command.type !== 'dispatch' || seen.has(command.reportId)) return;
+    if (command.type !== 'dispatch') return;
+    if (seen.has(command.reportId)) return void stats.repeatedDispatches++;
     seen.add(command.reportId);
     const now = Date.now();
     stats.dispatches++;
@@ -239,15 +252,19 @@ export async function startSimAgent({
   const resendTimer = setInterval(
     () => {
       if (!client.connected) return;
-      const old = [...unacked.values()].filter((u) => Date.now() - u.sentAt >= resendAfterMs).map((u) => u.event);
+      const now = Date.now();
+      const old = resends.due(now).flatMap((seq) => unacked.get(seq) ?? []);
       for (let i = 0; i < old.length; i += 100) {
         const chunk = old.slice(i, i + 100);
-        for (const e of chunk) unacked.get(e.seq)!.sentAt = Date.now();
+        resends.sent(
+          chunk.map((e) => e.seq),
+          now,
+        );
         stats.resent += chunk.length;
         publish(chunk);
       }
     },
-    Math.max(250, Math.floor(resendAfterMs / 4)),
+    Math.max(250, Math.min(1_000, Math.floor(resendAfterMs / 4))),
   );
   resendTimer.unref();
 
@@ -293,6 +310,7 @@ export async function startSimAgent({
     reset() {
       stats = {
         dispatches: 0,
+        repeatedDispatches: 0,
         firstDispatchAt: null,
         lastDispatchAt: null,
         lastFinishedSentAt: null,

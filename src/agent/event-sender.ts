@@ -1,7 +1,8 @@
 import type { AgentEvent, AgentEventDraft, AckCommand, EventBatch } from '../protocol';
-import { buildEventBatch } from '../protocol';
+import { buildEventBatch, createResendSchedule, DEFAULT_RESEND_BASE_MS } from '../protocol';
 import type { Logger } from '../runtime/logger';
 import type { Clock } from '../runtime/clock';
+import { unrefSetTimer, type SetTimer } from '../runtime/timers';
 import type { EventJournal } from './event-journal';
 
 export interface EventSender {
@@ -22,8 +23,16 @@ export interface EventSenderOptions {
   isConnected: () => boolean;
   clock: Clock;
   logger: Logger;
-  /** An event unacknowledged this long is sent again. */
+  /**
+   * An event unacknowledged this long is sent again; then twice as long after each resend, up to
+   * `resendMaxMs`, with jitter, and from this again after any ack (src/protocol/resend-backoff.ts).
+   */
   resendIntervalMs?: number;
+  resendMaxMs?: number;
+  /** [0, 1) for the resend jitter (tests pass their own). */
+  random?: () => number;
+  /** Arms the resend timer (tests pass their own, with a ManualClock). */
+  setTimer?: SetTimer;
   maxBatchEvents?: number;
   maxBatchBytes?: number;
   /**
@@ -39,7 +48,8 @@ export const DEFAULT_EVENT_LINGER_MS = 20;
 
 /**
  * Sends journaled events and resends them until a gateway acknowledges them, because a broker
- * may drop QoS 1 messages under load (STACK.md) and a broker restart loses in-flight ones.
+ * may drop QoS 1 messages under load (STACK.md) and a broker restart loses in-flight ones. Resends
+ * back off (docs/protocol.md 6): a gateway still storing a backlog is not buried under copies of it.
  */
 export function createEventSender({
   journal,
@@ -47,47 +57,84 @@ export function createEventSender({
   isConnected,
   clock,
   logger,
-  resendIntervalMs = 10_000,
+  resendIntervalMs = DEFAULT_RESEND_BASE_MS,
+  resendMaxMs,
+  random,
+  setTimer = unrefSetTimer,
   maxBatchEvents = 100,
   maxBatchBytes = 256 * 1024,
   lingerMs = DEFAULT_EVENT_LINGER_MS,
 }: EventSenderOptions): EventSender {
-  /** seq → when it was last published; absent = never published on this connection. */
-  const lastSent = new Map<number, number>();
+  /** When each event published on this connection is due again; absent = never published on it. */
+  const schedule = createResendSchedule({ baseMs: resendIntervalMs, maxMs: resendMaxMs, random });
   let flushScheduled = false;
   let lingerTimer: NodeJS.Timeout | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+  let cancelResend: (() => void) | undefined;
+  let resendArmedFor: number | undefined;
 
-  const sendDue = (isDue: (event: AgentEvent) => boolean) => {
+  const send = (events: AgentEvent[]) => {
     if (!isConnected()) return;
-    const due = journal.pending().filter(isDue);
     let batch: AgentEvent[] = [];
     let bytes = 0;
-    const send = () => {
+    const flush = () => {
       if (batch.length === 0) return;
       try {
         publish(buildEventBatch(journal.stream, batch));
-        const now = clock.now().getTime();
-        for (const event of batch) lastSent.set(event.seq, now);
       } catch (error) {
         logger.error({ err: error }, 'could not publish events; they stay in the journal');
       }
+      // Scheduled even when the publish threw: they go out again with the next resend.
+      schedule.sent(
+        batch.map((e) => e.seq),
+        clock.now().getTime(),
+      );
       batch = [];
       bytes = 0;
     };
-    for (const event of due) {
+    for (const event of events) {
       const size = JSON.stringify(event).length;
-      if (batch.length >= maxBatchEvents || (batch.length > 0 && bytes + size > maxBatchBytes)) send();
+      if (batch.length >= maxBatchEvents || (batch.length > 0 && bytes + size > maxBatchBytes)) flush();
       batch.push(event);
       bytes += size;
     }
-    send();
+    flush();
+    arm();
   };
+
+  const resendDue = () => {
+    const pending = new Map(journal.pending().map((e) => [e.seq, e]));
+    const due = schedule.due(clock.now().getTime());
+    // Dropped from a full journal meanwhile: nothing left to send.
+    schedule.forget(due.filter((seq) => !pending.has(seq)));
+    const events = due.flatMap((seq) => pending.get(seq) ?? []);
+    if (events.length) logger.debug({ events: events.length }, 'resending unacknowledged events');
+    send(events);
+  };
+
+  /** One timer, for the earliest resend due; a disconnected sender waits for resendAll instead. */
+  function arm() {
+    if (!started) return;
+    const next = schedule.nextDueAt();
+    if (next === undefined || (resendArmedFor !== undefined && resendArmedFor <= next)) return;
+    cancelResend?.();
+    resendArmedFor = next;
+    cancelResend = setTimer(
+      () => {
+        cancelResend = undefined;
+        resendArmedFor = undefined;
+        if (!isConnected()) return;
+        resendDue();
+        arm();
+      },
+      Math.max(10, next - clock.now().getTime()),
+    );
+  }
 
   const flushNew = () => {
     flushScheduled = false;
     lingerTimer = undefined;
-    sendDue((event) => !lastSent.has(event.seq));
+    send(journal.pending().filter((event) => !schedule.has(event.seq)));
   };
 
   return {
@@ -101,31 +148,34 @@ export function createEventSender({
       return event;
     },
     acknowledge(ack) {
+      const before = journal.pending().map((event) => event.seq);
       const removed = journal.acknowledge(ack.stream, ack.ranges);
       if (ack.stream !== journal.stream) logger.debug({ stream: ack.stream }, 'ignored an ack for another event stream');
-      const pendingSeqs = new Set(journal.pending().map((event) => event.seq));
-      for (const seq of lastSent.keys()) if (!pendingSeqs.has(seq)) lastSent.delete(seq);
+      if (removed) {
+        const pendingSeqs = new Set(journal.pending().map((event) => event.seq));
+        schedule.acknowledged(
+          before.filter((seq) => !pendingSeqs.has(seq)),
+          clock.now().getTime(),
+        );
+        arm();
+      }
       logger.debug({ removed, pending: journal.size }, 'events acknowledged');
     },
     resendAll() {
-      lastSent.clear();
+      schedule.clear();
       const count = journal.size;
       if (count > 0) logger.info({ pending: count }, `sending ${count} unacknowledged event${count === 1 ? '' : 's'}`);
-      sendDue(() => true);
+      send(journal.pending());
     },
     start() {
-      timer ??= setInterval(
-        () => {
-          const cutoff = clock.now().getTime() - resendIntervalMs;
-          sendDue((event) => (lastSent.get(event.seq) ?? 0) <= cutoff);
-        },
-        Math.max(10, Math.floor(resendIntervalMs / 2)),
-      );
-      timer.unref();
+      started = true;
+      arm();
     },
     stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
+      started = false;
+      cancelResend?.();
+      cancelResend = undefined;
+      resendArmedFor = undefined;
       // What lingers goes out now (the agent publishes its last events before disconnecting).
       if (lingerTimer) {
         clearTimeout(lingerTimer);

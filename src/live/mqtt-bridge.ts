@@ -14,6 +14,7 @@ import {
 import type { Logger } from '../runtime/logger';
 import type { AgentInbox, EventsMessage, PresenceChange, StatusUpdate } from './agent-inbox';
 import { createBatchQueue } from './batch-queue';
+import { createEventBacklog } from './event-backlog';
 
 export interface MqttBridge {
   /** Subscribes to the agents' status and events, then sends the work that waits for ONLINE clients. */
@@ -22,6 +23,14 @@ export interface MqttBridge {
   stop(): Promise<void>;
   /** Resolves when every message received so far is stored, acknowledged and followed up. */
   idle(): Promise<void>;
+  /**
+   * Whether events of this agent may be waiting to be stored: its report may have started
+   * although the database does not say so yet (the redispatch sweep waits for them). True for
+   * an agent with events received and not yet stored, and for every agent while the bridge is
+   * more than a batch behind: the events of an agent may then still be on their way (in the
+   * broker, in the socket), and a missing `report.started` says nothing.
+   */
+  ingesting(mqttClientId: string): boolean;
 }
 
 export interface MqttBridgeOptions {
@@ -32,8 +41,10 @@ export interface MqttBridgeOptions {
   inbox: AgentInbox;
   /** SDES_SHARE_GROUP: subscribe as `$share/{group}/...` so several gateways split the fleet. */
   shareGroup?: string;
-  /** How long stored seqs gather before one ack per agent goes out. */
+  /** The longest a stored seq waits for its ack (each batch's acks go out as soon as it commits). */
   ackDelayMs?: number;
+  /** The most events stored in one transaction: a backlog is stored, and acknowledged, in steps of this size. */
+  maxBatchEvents?: number;
   /** The online-clients chart gets at most one point per this interval (and only when the count changed). */
   sampleIntervalMs?: number;
   /**
@@ -67,6 +78,7 @@ export function createMqttBridge({
   inbox,
   shareGroup,
   ackDelayMs = 200,
+  maxBatchEvents = 2_000,
   sampleIntervalMs = 5_000,
   presenceAuditMs = 6_000,
   acceptClient = () => true,
@@ -136,17 +148,40 @@ export function createMqttBridge({
     }, presenceAuditMs);
   };
 
+  // Received and not yet stored: resends of these are dropped on arrival (coalesced).
+  const backlog = createEventBacklog();
   const apply = async (batch: EventsMessage[]) => {
     const started = performance.now();
     const outcome = await inbox.events(batch);
     logger.debug(
-      { messages: batch.length, events: outcome.acks.reduce((n, a) => n + a.seqs.length, 0), ms: Math.round(performance.now() - started) },
+      {
+        messages: batch.length,
+        events: outcome.acks.reduce((n, a) => n + a.seqs.length, 0),
+        ms: Math.round(performance.now() - started),
+        backlog: backlog.size,
+        coalesced: backlog.coalesced,
+      },
       'events stored',
     );
-    // Only now is it durable: acknowledge everything, duplicates and dropped events included.
+    // Only now is it durable: acknowledge everything, duplicates and dropped events included,
+    // at once, so that an agent waiting behind a backlog is not moved to resend what is stored.
     for (const { mqttClientId, stream, seqs } of outcome.acks) for (const seq of seqs) acks.add(mqttClientId, stream, seq);
+    acks.flush();
     for (const d of outcome.dropped)
       logger.debug({ clientId: d.mqttClientId, reportId: d.event.reportId, type: d.event.type, reason: d.reason }, 'event dropped');
+  };
+  // One bad message must not hold back the others: a failed batch is split in halves until the
+  // message at fault is alone (a few transactions, not one per message); the rest is stored.
+  const applyOrSplit = async (batch: EventsMessage[]): Promise<void> => {
+    try {
+      await apply(batch);
+    } catch (err) {
+      if (batch.length === 1) return void logger.error({ err, clientId: batch[0].mqttClientId }, 'events not stored; the agent will send them again');
+      logger.warn({ err, messages: batch.length }, 'an events batch failed; storing its halves apart');
+      const half = Math.ceil(batch.length / 2);
+      await applyOrSplit(batch.slice(0, half));
+      await applyOrSplit(batch.slice(half));
+    }
   };
   // Two queues, each agent always in the same one (its messages keep the broker's order): while
   // one batch waits for PostgreSQL the other is parsed and folded. Their transactions lock
@@ -156,19 +191,13 @@ export function createMqttBridge({
     createBatchQueue<EventsMessage>({
       name: `events-${i}`,
       logger,
-      maxBatch: 4000,
+      maxBatch: maxBatchEvents,
+      sizeOf: (message) => message.batch.events.length,
       handle: async (batch) => {
         try {
-          await apply(batch);
-        } catch (err) {
-          if (batch.length === 1) throw err;
-          // One bad message must not hold back the others: apply them one by one (unacked ones come again).
-          logger.warn({ err }, 'an events batch failed; applying its messages one by one');
-          for (const message of batch) {
-            await apply([message]).catch((e: unknown) =>
-              logger.error({ err: e, clientId: message.mqttClientId }, 'events not stored; the agent will send them again'),
-            );
-          }
+          await applyOrSplit(batch);
+        } finally {
+          backlog.release(batch);
         }
       },
     }),
@@ -220,7 +249,10 @@ export function createMqttBridge({
     if (channel === 'status') {
       heard?.add(clientId);
       statuses.push({ mqttClientId: clientId, message: parsed.value.message });
-    } else eventsQueueOf(clientId).push({ mqttClientId: clientId, batch: parsed.value.message });
+    } else {
+      const fresh = backlog.admit({ mqttClientId: clientId, batch: parsed.value.message });
+      if (fresh) eventsQueueOf(clientId).push(fresh);
+    }
   };
   // After a lost broker connection (mqtt.js resubscribes by itself), commands sent meanwhile may
   // be gone and the broker may have restarted: send pending work again and audit presence.
@@ -266,6 +298,7 @@ export function createMqttBridge({
       acks.stop();
     },
     idle,
+    ingesting: (mqttClientId) => backlog.size > maxBatchEvents || backlog.has(mqttClientId),
   };
 }
 

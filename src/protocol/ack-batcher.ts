@@ -14,10 +14,10 @@ export interface AckBatcherOptions {
   /** Publishes `ack` on `commandsTopic(clientId)`, QoS 1. */
   publish: (clientId: string, ack: AckCommand) => void;
   /**
-   * How long seqs gather before one ack goes out. 200 ms covers the few event messages of a
-   * quick report (each agent lets events linger 20 ms, steps follow each other), so a
-   * 2,000-agent fan-out costs about one ack per agent, where 50 ms cost 1.85 (each one signed,
-   * published, delivered and verified); the agent resends only after 10 s.
+   * The longest seqs gather before one ack goes out when nobody calls `flush`. The gateway
+   * flushes as each events transaction commits (src/live/mqtt-bridge.ts), so one transaction's
+   * events cost one ack per agent, and a gateway working through a backlog acknowledges it step
+   * by step; the agent resends only after 10 s, backing off.
    */
   delayMs?: number;
 }

@@ -9,6 +9,7 @@ export * from './seq-ranges';
 export * from './protocol.parse';
 export * from './protocol.build';
 export * from './ack-batcher';
+export * from './resend-backoff';
 export * from './text';
 export * from './storable';
 export * from './transfer.frame';

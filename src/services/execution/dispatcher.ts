@@ -20,8 +20,13 @@ export interface Dispatcher extends RunDispatcher {
   runCreated(runId: number): void;
   /** These clients came ONLINE: dispatch their PENDING reports. */
   clientsOnline(clientIds: number[]): void;
-  /** Dispatch these reports (database ids): a retry, or a dispatch that may have been lost. */
+  /** Dispatch these reports (database ids): a retry. */
   reportsDue(reportIds: number[]): void;
+  /**
+   * Dispatch these reports again in case their dispatch was lost (the sweep), except those whose
+   * agent has events received and not yet stored (`ingesting`): those may say it started.
+   */
+  reportsMaybeLost(reportIds: number[]): void;
   /** Dispatch every PENDING report of every ONLINE client (after the gateway (re)connects). */
   allPending(): void;
   /** Tells agents to stop reports (best effort, fire and forget). */
@@ -38,6 +43,13 @@ export interface DispatcherOptions {
   logger: Logger;
   /** Called after each pass that sent something (metrics, benchmarks). */
   onPass?: (stats: DispatchStats) => void;
+  /** Whether events of this agent are received and not yet stored (the MQTT bridge knows). */
+  ingesting?: (mqttClientId: string) => boolean;
+  /**
+   * Reports stored as dispatched and published per step of a pass: the first agents start while
+   * the rest are built, and the publishes leave in bursts of bounded size.
+   */
+  chunk?: number;
 }
 
 /** One dispatch pass: how many reports, and how long its phases took (ms). */
@@ -53,11 +65,12 @@ export interface DispatchStats {
   publishedAt: number;
 }
 
-type Scope = { runs: Set<number>; clients: Set<number>; reports: Set<number>; all: boolean };
-const emptyScope = (): Scope => ({ runs: new Set(), clients: new Set(), reports: new Set(), all: false });
+type Scope = { runs: Set<number>; clients: Set<number>; reports: Set<number>; maybeLost: Set<number>; all: boolean };
+const emptyScope = (): Scope => ({ runs: new Set(), clients: new Set(), reports: new Set(), maybeLost: new Set(), all: false });
+const isEmpty = (s: Scope) => !s.all && !s.runs.size && !s.clients.size && !s.reports.size && !s.maybeLost.size;
 
 /** Creates the dispatcher. Work asked for in one tick is coalesced into one pass (one query, one publish each). */
-export function createDispatcher({ orm, mqtt, clock, logger, onPass }: DispatcherOptions): Dispatcher {
+export function createDispatcher({ orm, mqtt, clock, logger, onPass, ingesting = () => false, chunk = 1_000 }: DispatcherOptions): Dispatcher {
   const commands = createAgentCommands({ mqtt, logger });
   let pending = emptyScope();
   let running: Promise<void> | undefined;
@@ -67,7 +80,7 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
     if (stopped || running) return;
     running = (async () => {
       await new Promise((resolve) => setImmediate(resolve));
-      while (!stopped && (pending.all || pending.runs.size || pending.clients.size || pending.reports.size)) {
+      while (!stopped && !isEmpty(pending)) {
         const scope = pending;
         pending = emptyScope();
         try {
@@ -78,7 +91,7 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
       }
     })().finally(() => {
       running = undefined;
-      if (!stopped && (pending.all || pending.runs.size || pending.clients.size || pending.reports.size)) schedule();
+      if (!stopped && !isEmpty(pending)) schedule();
     });
   };
 
@@ -86,17 +99,34 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
     const started = performance.now();
     const now = clock.now();
     // Highest job priority first, then oldest run: agents run reports in arrival order.
-    const reports = await em.execute<
-      { id: number; report_id: string; attempt: number; run_id: number; job_id: number; deadline_at: Date | string; mqtt_client_id: string }[]
+    const selected = await em.execute<
+      {
+        id: number;
+        report_id: string;
+        attempt: number;
+        run_id: number;
+        job_id: number;
+        deadline_at: Date | string;
+        client_id: number;
+        mqtt_client_id: string;
+      }[]
     >(
-      `select r.id, r.report_id, r.attempt, r.run_id, jr.job_id, jr.deadline_at, c.mqtt_client_id
+      `select r.id, r.report_id, r.attempt, r.run_id, jr.job_id, jr.deadline_at, r.client_id, c.mqtt_client_id
        from report r join job_run jr on jr.id = r.run_id join client c on c.id = r.client_id join job j on j.id = jr.job_id
        where (?::boolean or r.run_id = any(?::int[]) or r.client_id = any(?::int[]) or r.id = any(?::int[]))
          and r.status = 'PENDING' and c.status = 'ONLINE' and c.enable and j.enabled
          and jr.status = 'RUNNING' and jr.deadline_at > ?
        order by jr.priority desc, jr.id asc, r.id asc`,
-      [scope.all, intArray([...scope.runs]), intArray([...scope.clients]), intArray([...scope.reports]), now],
+      [scope.all, intArray([...scope.runs]), intArray([...scope.clients]), intArray([...scope.reports, ...scope.maybeLost]), now],
     );
+    const onlyMaybeLost = (r: (typeof selected)[number]) =>
+      scope.maybeLost.has(r.id) && !scope.all && !scope.runs.has(r.run_id) && !scope.clients.has(r.client_id) && !scope.reports.has(r.id);
+    // A report the sweep thinks lost whose agent's events wait to be stored has most likely
+    // started: sending it again while ingestion lags doubled the fan-out (issue 12). The next
+    // sweep looks again once they are stored.
+    const reports = selected.filter((r) => !onlyMaybeLost(r) || !ingesting(r.mqtt_client_id));
+    if (selected.length > reports.length)
+      logger.debug({ reports: selected.length - reports.length }, 'not dispatched again: their agents have events waiting to be stored');
     if (!reports.length) return;
     const queried = performance.now();
     const ids = reports.map((r) => r.id);
@@ -160,24 +190,30 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
       sent.push(r.id);
     }
     if (!sent.length) return;
+    const built = performance.now();
     // Stored before the publishes: a sweep running meanwhile sees them as sent (no second dispatch
     // of a fresh run), and an agent's first event never precedes the row saying it was dispatched.
     // Rows locked in id order, as ingestion locks them, so the two cannot deadlock. Should the
-    // publishes then be lost, the sweep sends them again after redispatchAfterMs.
-    await em.execute('update report set dispatched_at = ? where id in (select id from report where id = any(?::int[]) order by id for update)', [
-      now,
-      intArray(sent),
-    ]);
-    const built = performance.now();
-    // Published without waiting for each PUBACK: a 2,000-client fan-out is one burst.
-    commands.send(messages);
+    // publishes then be lost, the sweep sends them again after redispatchAfterMs. In chunks, each
+    // published once stored: the first agents work while the rest are stored.
+    let storeMs = 0;
+    for (let from = 0; from < sent.length; from += chunk) {
+      const storing = performance.now();
+      await em.execute('update report set dispatched_at = ? where id in (select id from report where id = any(?::int[]) order by id for update)', [
+        now,
+        intArray(sent.slice(from, from + chunk)),
+      ]);
+      storeMs += performance.now() - storing;
+      // Published without waiting for each PUBACK: a chunk is one burst.
+      commands.send(messages.slice(from, from + chunk));
+    }
     const published = performance.now();
     const ms = (from: number, to: number) => Math.round(to - from);
     const stats: DispatchStats = {
       reports: sent.length,
       selectMs: ms(started, queried),
-      buildMs: ms(queried, built),
-      publishMs: ms(built, published),
+      buildMs: ms(queried, built) + Math.round(storeMs),
+      publishMs: Math.max(0, ms(built, published) - Math.round(storeMs)),
       totalMs: ms(started, performance.now()),
       publishedAt: published,
     };
@@ -202,6 +238,9 @@ export function createDispatcher({ orm, mqtt, clock, logger, onPass }: Dispatche
     },
     reportsDue(reportIds) {
       if (reportIds.length) add((s) => reportIds.forEach((id) => s.reports.add(id)));
+    },
+    reportsMaybeLost(reportIds) {
+      if (reportIds.length) add((s) => reportIds.forEach((id) => s.maybeLost.add(id)));
     },
     allPending: () => add((s) => (s.all = true)),
     cancel(targets, reason) {

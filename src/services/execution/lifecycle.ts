@@ -17,7 +17,8 @@ export interface ExecutionLifecycle {
    *    NOT_EXECUTE, their open task and step results likewise, agents told to cancel;
    * 2. FAILED reports whose `retryAt` has come are reset for their next attempt and dispatched;
    * 3. PENDING reports of ONLINE clients dispatched longer ago than `redispatchAfterMs` (or never,
-   *    when created longer ago than that) are dispatched again, in case the dispatch was lost;
+   *    when created longer ago than that) are dispatched again, in case the dispatch was lost,
+   *    unless their agent's events are still being stored (Dispatcher.reportsMaybeLost);
    * 4. runs whose reports are all final end (a safety net; ingestion normally does it).
    */
   sweep(): Promise<void>;
@@ -180,7 +181,7 @@ export function createExecutionLifecycle({
          and (r.dispatched_at < ? or (r.dispatched_at is null and r.created_at < ?))`,
       [now, cutoff, cutoff],
     );
-    dispatcher.reportsDue(rows.map((r) => r.id));
+    dispatcher.reportsMaybeLost(rows.map((r) => r.id));
   }
 
   /** 4. Runs left open although every report is final (rare: ingestion normally ends them). */

@@ -6,6 +6,7 @@ import type { MqttClient } from 'mqtt';
 import pino from 'pino';
 import { createAgent, type Agent, type AgentOptions } from '../../../src/agent/agent';
 import { DEFAULT_STEP_LIMITS } from '../../../src/agent/steps/step-executor';
+import type { AgentInbox } from '../../../src/live/agent-inbox';
 import { createMqttBridge, type MqttBridge, type MqttBridgeOptions } from '../../../src/live/mqtt-bridge';
 import { createLivePubSub, type LivePubSub } from '../../../src/live/pubsub';
 import { statusTopic } from '../../../src/protocol';
@@ -47,7 +48,13 @@ export interface LiveHarness {
   /** Client ids of this file's agents start with it, so runs that share a broker never meet. */
   prefix: string;
   gateway: LiveGateway | undefined;
-  startGateway(options?: Partial<Omit<MqttBridgeOptions, 'inbox'>> & { onDispatch?: (stats: DispatchStats) => void }): Promise<LiveGateway>;
+  startGateway(
+    options?: Partial<Omit<MqttBridgeOptions, 'inbox'>> & {
+      onDispatch?: (stats: DispatchStats) => void;
+      /** Stands between the bridge and the inbox (e.g. to hold ingestion back). */
+      wrapInbox?: (inbox: AgentInbox) => AgentInbox;
+    },
+  ): Promise<LiveGateway>;
   stopGateway(): Promise<void>;
   /** A service context as a request gets one (fresh EntityManager fork, the gateway's dispatcher). */
   ctx(): ServiceContext;
@@ -91,12 +98,20 @@ export function useLiveHarness({ privateBroker = false }: { privateBroker?: bool
     // LIVE_LOG=debug shows the gateway's log while a test runs.
     const logger = process.env.LIVE_LOG ? pino({ level: process.env.LIVE_LOG }) : silentLogger();
     const mqtt = await connectMqtt({ url: h.broker.url, clientId: `${h.prefix}-gw-${Math.random().toString(36).slice(2, 6)}`, logger, fromEnv: false });
-    const dispatcher = createDispatcher({ orm: h.db.orm, mqtt, clock: h.clock, logger, onPass: options.onDispatch });
-    const { onDispatch: _onDispatch, ...bridgeOptions } = options;
-    const bridge = createMqttBridge({
+    let bridge: MqttBridge | undefined = undefined;
+    const dispatcher = createDispatcher({
+      orm: h.db.orm,
+      mqtt,
+      clock: h.clock,
+      logger,
+      onPass: options.onDispatch,
+      ingesting: (id) => bridge?.ingesting(id) ?? false,
+    });
+    const { onDispatch: _onDispatch, wrapInbox = (inbox) => inbox, ...bridgeOptions } = options;
+    bridge = createMqttBridge({
       mqtt,
       logger,
-      inbox: createAgentInbox({ orm: h.db.orm, clock: h.clock, pubsub: h.pubsub, dispatcher }),
+      inbox: wrapInbox(createAgentInbox({ orm: h.db.orm, clock: h.clock, pubsub: h.pubsub, dispatcher })),
       ackDelayMs: 10,
       sampleIntervalMs: 0,
       acceptClient: (id) => id.startsWith(h.prefix),
