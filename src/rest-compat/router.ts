@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { createLoginLimiter } from '../auth/login-limiter';
 import { runOperation } from '../auth/operation';
 import { actorOfRequest } from '../auth/request';
+import { admitHttp, callerOf, createAdmission, inputCost } from '../http/admission';
 import type { FrontDoorDeps } from '../http/deps';
 import { AppError, isAppError } from '../services/errors';
 import type { ServiceContext } from '../services/service-context';
@@ -9,6 +10,7 @@ import { createDocsRouter } from './docs-page';
 import { toHttpError } from './http-errors';
 import { buildOpenApiDocument } from './openapi';
 import { RawAnswer, type AnyRoute } from './route';
+import { routeCost } from './route-cost';
 import { SERVED_ROUTES } from './routes';
 import { describeInputProblem, findInputProblem } from '../http/input-guard';
 import { fieldName, parsePart, type InputPart } from './validation';
@@ -79,6 +81,7 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
   const router = express.Router();
   const openApi = buildOpenApiDocument(routes);
   const loginLimiter = deps.auth?.loginLimiter ?? createLoginLimiter();
+  const admission = deps.admission ?? createAdmission();
   const contextFor = async (req: Request): Promise<ServiceContext> => {
     const em = deps.orm.em.fork();
     const actor = await actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'rest');
@@ -120,7 +123,11 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
             guardInput('body', req.body);
             body = parsePart('body', route.body, req.body);
           }
-          return route.handler(ctx, { params, query, body });
+          const input = { params, query, body };
+          // A costly request waits for an admission slot (src/http/admission.ts), held until its answer is sent.
+          const cost = routeCost(route, input) + inputCost(Number(req.headers['content-length']) || 0);
+          await admitHttp(admission, res, { caller: callerOf(ctx.actor), cost });
+          return route.handler(ctx, input);
         });
         if (result instanceof RawAnswer) await result.send(req, res);
         else res.status(200).json(result ?? null);

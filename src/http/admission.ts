@@ -1,0 +1,232 @@
+import type { ServerResponse } from 'node:http';
+import type { Actor } from '../auth/actor';
+import { errors } from '../services/errors';
+import { unrefSetTimer, type SetTimer } from '../runtime/timers';
+
+/**
+ * Admission control (issue 11; docs/graphql.md, "Admission"): each costly request is bounded
+ * (src/graphql/cost.ts, the event-loop budget), but several of them at once still fill the event
+ * loop, and every other request (/healthz, a console page, MQTT ingestion) waits behind them all.
+ * So a request whose estimated cost is over `costlyAbove` takes one of a few `slots` while it runs
+ * and is answered; the others wait for one in a bounded queue, for a bounded time, and are refused
+ * RATE_LIMITED (HTTP 429, Retry-After) beyond. Cheaper requests never wait.
+ *
+ * Both doors use this one rule with the same unit: GraphQL (HTTP and WebSocket) gives its
+ * operation's estimated cost, REST its route's (src/rest-compat/route-cost.ts), and both add the
+ * size of what the request carries (`inputCost`).
+ *
+ * A slot that frees goes to the waiting caller that holds the fewest slots (then the earliest),
+ * so one caller (a user, an API key, an address) may use every slot while nobody else needs one,
+ * but cannot keep another caller waiting behind all of its own requests.
+ *
+ * A maintained library was considered: p-limit and p-queue bound concurrency but neither bounds
+ * its queue per caller nor shares slots fairly between callers; this is the small part that does.
+ */
+export interface AdmissionLimits {
+  /** SDES_ADMISSION_COSTLY_ABOVE: a request whose estimated cost is over this takes a slot. Default 2,000. */
+  costlyAbove: number;
+  /** SDES_ADMISSION_SLOTS: costly requests running at once. Default 2. */
+  slots: number;
+  /** SDES_ADMISSION_QUEUE: costly requests waiting for a slot, all callers together. Default 32. */
+  maxQueued: number;
+  /** SDES_ADMISSION_QUEUE_PER_CALLER: of them, from one caller. Default 8. */
+  maxQueuedPerCaller: number;
+  /** SDES_ADMISSION_WAIT_MS: the longest a request waits for a slot. Default 10,000. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = { costlyAbove: 2_000, slots: 2, maxQueued: 32, maxQueuedPerCaller: 8, maxWaitMs: 10_000 };
+
+/** Environment variable of each limit, for configuration and for the messages of refusals. */
+export const ADMISSION_ENV: Record<keyof AdmissionLimits, string> = {
+  costlyAbove: 'SDES_ADMISSION_COSTLY_ABOVE',
+  slots: 'SDES_ADMISSION_SLOTS',
+  maxQueued: 'SDES_ADMISSION_QUEUE',
+  maxQueuedPerCaller: 'SDES_ADMISSION_QUEUE_PER_CALLER',
+  maxWaitMs: 'SDES_ADMISSION_WAIT_MS',
+};
+
+/** Bytes of a request body or document that cost one unit: parsing, validating and storing them (a 2,000-step script of ~90 KB is about 9,000). */
+export const INPUT_BYTES_PER_UNIT = 10;
+
+/** What the bytes a request carries (body, document, variables) add to its estimated cost. */
+export function inputCost(bytes: number): number {
+  return Math.ceil(Math.max(0, bytes) / INPUT_BYTES_PER_UNIT);
+}
+
+/** Who shares slots fairly: a user (whatever the session), an API key, else the address. */
+export function callerOf(actor: Actor | undefined): string {
+  switch (actor?.kind) {
+    case 'user':
+      return `user:${actor.userId}`;
+    case 'apikey':
+      return `apikey:${actor.apiKeyId}`;
+    case 'cli':
+      return `cli:${actor.name}`;
+    default:
+      return `address:${actor?.address ?? 'unknown'}`;
+  }
+}
+
+/** Gives the slot back; calling it again does nothing. */
+export type Release = () => void;
+
+export interface AdmissionRequest {
+  /** `callerOf(actor)`. */
+  caller: string;
+  /** The estimated cost, input included (`inputCost`). */
+  cost: number;
+  /** Aborted while waiting (the client went away): the request leaves the queue. */
+  signal?: AbortSignal;
+}
+
+export interface Admission {
+  readonly limits: AdmissionLimits;
+  /**
+   * Resolves once the request may run: at once when it is not costly or a slot is free, else when
+   * a slot comes to it. Rejects with RATE_LIMITED (AppError, `retryAfterSeconds`) when the queue,
+   * or the caller's share of it, is full, or after `maxWaitMs`. Call the release when the answer
+   * has been sent.
+   */
+  admit(request: AdmissionRequest): Promise<Release>;
+  /** Costly requests running and waiting now. */
+  stats(): { running: number; queued: number };
+}
+
+interface Waiter {
+  caller: string;
+  resolve: (release: Release) => void;
+  reject: (err: Error) => void;
+  cancelTimer: () => void;
+  removeAbort: () => void;
+}
+
+const NOTHING_TO_RELEASE: Release = () => undefined;
+
+/** The admission of one gateway process (its event loop is what the slots protect). */
+export function createAdmission({ limits: given = {}, setTimer = unrefSetTimer }: { limits?: Partial<AdmissionLimits>; setTimer?: SetTimer } = {}): Admission {
+  const limits: AdmissionLimits = { ...DEFAULT_ADMISSION_LIMITS, ...given };
+  const { costlyAbove, slots, maxQueued, maxQueuedPerCaller, maxWaitMs } = limits;
+  const runningOf = new Map<string, number>();
+  let running = 0;
+  const queue: Waiter[] = [];
+  // A slot is usually free again within a second (each costly request is bounded, see above).
+  const retryAfterSeconds = Math.max(1, Math.ceil(Math.min(maxWaitMs, 5_000) / 1000));
+
+  const take = (caller: string): Release => {
+    running++;
+    runningOf.set(caller, (runningOf.get(caller) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      running--;
+      const left = runningOf.get(caller)! - 1;
+      if (left) runningOf.set(caller, left);
+      else runningOf.delete(caller);
+      next();
+    };
+  };
+
+  /** The waiter of the caller holding the fewest slots; the earliest among equals. */
+  const fairest = (): number => {
+    let best = 0;
+    for (let i = 1; i < queue.length; i++) if ((runningOf.get(queue[i].caller) ?? 0) < (runningOf.get(queue[best].caller) ?? 0)) best = i;
+    return best;
+  };
+
+  const leave = (waiter: Waiter) => {
+    const at = queue.indexOf(waiter);
+    if (at >= 0) queue.splice(at, 1);
+    waiter.cancelTimer();
+    waiter.removeAbort();
+  };
+
+  const next = () => {
+    while (running < slots && queue.length) {
+      const waiter = queue[fairest()];
+      leave(waiter);
+      waiter.resolve(take(waiter.caller));
+    }
+  };
+
+  const refuse = (message: string) => errors.rateLimited(`${message}; try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
+
+  return {
+    limits,
+    stats: () => ({ running, queued: queue.length }),
+    admit({ caller, cost, signal }) {
+      if (cost <= costlyAbove) return Promise.resolve(NOTHING_TO_RELEASE);
+      if (running < slots) return Promise.resolve(take(caller));
+      if (signal?.aborted) return Promise.reject(refuse('The request was abandoned before it could wait for a slot'));
+      const alike = `a request whose estimated cost is over ${costlyAbove} (${ADMISSION_ENV.costlyAbove}) waits for one of ${slots} slots (${ADMISSION_ENV.slots})`;
+      if (queue.length >= maxQueued) {
+        return Promise.reject(
+          refuse(`Too many costly requests at once: ${alike}, and ${maxQueued} already wait, the most that may (${ADMISSION_ENV.maxQueued})`),
+        );
+      }
+      const mine = queue.reduce((n, w) => n + (w.caller === caller ? 1 : 0), 0);
+      if (mine >= maxQueuedPerCaller) {
+        return Promise.reject(
+          refuse(
+            `Too many costly requests of yours at once: ${alike}, and ${mine} of yours already wait, the most one caller may queue (${ADMISSION_ENV.maxQueuedPerCaller}); send them one after another`,
+          ),
+        );
+      }
+      return new Promise<Release>((resolve, reject) => {
+        const waiter: Waiter = { caller, resolve, reject, cancelTimer: () => undefined, removeAbort: () => undefined };
+        queue.push(waiter);
+        waiter.cancelTimer = setTimer(() => {
+          leave(waiter);
+          reject(refuse(`The gateway is busy: ${alike}, and none came within ${maxWaitMs} ms, the longest a request waits (${ADMISSION_ENV.maxWaitMs})`));
+        }, maxWaitMs);
+        if (signal) {
+          const onAbort = () => {
+            leave(waiter);
+            reject(refuse('The request was abandoned while it waited for a slot'));
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          waiter.removeAbort = () => signal.removeEventListener('abort', onAbort);
+        }
+      });
+    },
+  };
+}
+
+/**
+ * Admits an HTTP request (both doors): its slot, if it needs one, is given back once the answer has
+ * been sent or the connection has closed; a client that goes away while waiting leaves the queue.
+ */
+export async function admitHttp(admission: Admission, res: ServerResponse, request: Omit<AdmissionRequest, 'signal'>): Promise<void> {
+  if (request.cost <= admission.limits.costlyAbove) return;
+  const closed = new AbortController();
+  const onClose = () => closed.abort();
+  res.once('close', onClose);
+  let release: Release;
+  try {
+    release = await admission.admit({ ...request, signal: closed.signal });
+  } finally {
+    res.off('close', onClose);
+  }
+  if (closed.signal.aborted) release();
+  else res.once('close', release);
+}
+
+/** Reads the SDES_ADMISSION_* variables (ADMISSION_ENV); a bad value throws a message naming it. */
+export function admissionLimitsFromEnv(env: NodeJS.ProcessEnv): AdmissionLimits {
+  const read = (key: keyof AdmissionLimits, min: number) => {
+    const name = ADMISSION_ENV[key];
+    const raw = env[name];
+    if (raw === undefined || raw === '') return DEFAULT_ADMISSION_LIMITS[key];
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || !Number.isSafeInteger(value)) throw new Error(`${name}="${raw}": expected an integer from ${min}`);
+    return value;
+  };
+  return {
+    costlyAbove: read('costlyAbove', 0),
+    slots: read('slots', 1),
+    maxQueued: read('maxQueued', 0),
+    maxQueuedPerCaller: read('maxQueuedPerCaller', 0),
+    maxWaitMs: read('maxWaitMs', 1),
+  };
+}
