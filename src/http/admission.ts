@@ -7,7 +7,7 @@ import { unrefSetTimer, type SetTimer } from '../runtime/timers';
  * Admission control (issue 11; docs/graphql.md, "Admission"): each costly request is bounded
  * (src/graphql/cost.ts, the event-loop budget), but several of them at once still fill the event
  * loop, and every other request (/healthz, a console page, MQTT ingestion) waits behind them all.
- * So a request whose estimated cost is over `costlyAbove` takes one of a few `slots` while it runs
+ * So a request whose estimated cost is over `costlyAbove` takes one of `slots` while it runs
  * and is answered; the others wait for one in a bounded queue, for a bounded time, and are refused
  * RATE_LIMITED (HTTP 429, Retry-After) beyond. Cheaper requests never wait.
  *
@@ -25,7 +25,7 @@ import { unrefSetTimer, type SetTimer } from '../runtime/timers';
 export interface AdmissionLimits {
   /** SDES_ADMISSION_COSTLY_ABOVE: a request whose estimated cost is over this takes a slot. Default 2,000. */
   costlyAbove: number;
-  /** SDES_ADMISSION_SLOTS: costly requests running at once. Default 2. */
+  /** SDES_ADMISSION_SLOTS: costly requests running at once. Default 1 (docs/graphql.md, Admission, says why). */
   slots: number;
   /** SDES_ADMISSION_QUEUE: costly requests waiting for a slot, all callers together. Default 32. */
   maxQueued: number;
@@ -35,7 +35,7 @@ export interface AdmissionLimits {
   maxWaitMs: number;
 }
 
-export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = { costlyAbove: 2_000, slots: 2, maxQueued: 32, maxQueuedPerCaller: 8, maxWaitMs: 10_000 };
+export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = { costlyAbove: 2_000, slots: 1, maxQueued: 32, maxQueuedPerCaller: 8, maxWaitMs: 10_000 };
 
 /** Environment variable of each limit, for configuration and for the messages of refusals. */
 export const ADMISSION_ENV: Record<keyof AdmissionLimits, string> = {
@@ -159,7 +159,7 @@ export function createAdmission({ limits: given = {}, setTimer = unrefSetTimer }
       if (cost <= costlyAbove) return Promise.resolve(NOTHING_TO_RELEASE);
       if (running < slots) return Promise.resolve(take(caller));
       if (signal?.aborted) return Promise.reject(refuse('The request was abandoned before it could wait for a slot'));
-      const alike = `a request whose estimated cost is over ${costlyAbove} (${ADMISSION_ENV.costlyAbove}) waits for one of ${slots} slots (${ADMISSION_ENV.slots})`;
+      const alike = `a request whose estimated cost is over ${costlyAbove} (${ADMISSION_ENV.costlyAbove}) waits for a slot (${slots} run at once, ${ADMISSION_ENV.slots})`;
       if (queue.length >= maxQueued) {
         return Promise.reject(
           refuse(`Too many costly requests at once: ${alike}, and ${maxQueued} already wait, the most that may (${ADMISSION_ENV.maxQueued})`),
