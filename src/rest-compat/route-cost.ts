@@ -18,7 +18,7 @@ export const SCRIPT_READ_COST = SERVICE_CALL_COST + MAX_SCRIPT_STEPS * SCRIPT_ST
 
 /** The route's own `cost`, else one service call plus, on a paged route, its rows (the page size asked for, or the default). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function routeCost(route: AnyRoute, input: RouteInput<any, any, any>): number {
+export function routeCost(route: AnyRoute, input: Omit<RouteInput<any, any, any>, 'body'>): number {
   if (route.cost) return route.cost(input);
   const paged = route.query !== undefined && 'pageSize' in route.query.shape;
   const rows = paged ? ((input.query as { pageSize?: number }).pageSize ?? DEFAULT_PAGE_SIZE) : 0;

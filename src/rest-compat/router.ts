@@ -114,6 +114,10 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
           guardInput('query', req.query);
           const params = route.params ? parsePart('path', route.params, req.params) : {};
           const query = route.query ? parsePart('query', route.query, rawQuery) : {};
+          // A costly request waits for an admission slot (src/http/admission.ts), held until its
+          // answer is sent; its body (up to 1 MiB) is checked and parsed under the slot.
+          const cost = routeCost(route, { params, query }) + inputCost(Number(req.headers['content-length']) || 0);
+          await admitHttp(admission, res, { caller: callerOf(ctx.actor), cost });
           let body: unknown;
           if (route.body) {
             if (req.body === undefined) {
@@ -123,11 +127,7 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
             guardInput('body', req.body);
             body = parsePart('body', route.body, req.body);
           }
-          const input = { params, query, body };
-          // A costly request waits for an admission slot (src/http/admission.ts), held until its answer is sent.
-          const cost = routeCost(route, input) + inputCost(Number(req.headers['content-length']) || 0);
-          await admitHttp(admission, res, { caller: callerOf(ctx.actor), cost });
-          return route.handler(ctx, input);
+          return route.handler(ctx, { params, query, body });
         });
         if (result instanceof RawAnswer) await result.send(req, res);
         else res.status(200).json(result ?? null);

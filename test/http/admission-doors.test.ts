@@ -7,7 +7,9 @@ import WebSocket from 'ws';
 import { startGateway, type Gateway } from '../../src/gateway';
 import type { Release } from '../../src/http/admission';
 import { silentLogger } from '../../src/runtime/logger';
+import { MAX_SCRIPT_STEPS } from '../../src/services/step-script';
 import { bearer, createTestApiKey, createTestUser, loginOverGraphql, type Headers } from '../support/auth';
+import { wideScript } from '../support/costliest-operations';
 
 /**
  * Admission over real HTTP and WebSocket (src/http/admission.ts; docs/graphql.md, Admission): the
@@ -77,8 +79,14 @@ async function queued(n: number): Promise<void> {
   expect(gateway.admission.stats().queued).toBe(n);
 }
 
-/** Takes the only slot for the test: every costly request waits until `release`. */
-const holdTheSlot = (): Promise<Release> => gateway.admission.admit({ caller: 'the test', cost: Number.MAX_SAFE_INTEGER });
+const held: Release[] = [];
+/** Takes the only slot for the test: every costly request waits until `release` (or the test's end). */
+async function holdTheSlot(): Promise<Release> {
+  const release = await gateway.admission.admit({ caller: 'the test', cost: Number.MAX_SAFE_INTEGER });
+  held.push(release);
+  return release;
+}
+afterEach(() => held.splice(0).forEach((release) => release()));
 
 function ws(): WsClient {
   const client = createClient({
@@ -115,6 +123,17 @@ describe('costly requests beyond the slots', () => {
     expect(gql).toMatchObject({ status: 200, body: { data: { jobs: { nodes: [] } } } });
     expect(gql.body.errors).toBeUndefined();
     expect(page.status).toBe(200);
+  });
+
+  it('wait by the size of their body too: a 2,000-step script saved over REST', async () => {
+    const task = await send('POST', '/v1/tasks', admin, { taskName: 'admission' });
+    expect(task.status).toBe(200);
+    const taskId = (task.body as unknown as { taskId: number }).taskId;
+    const release = await holdTheSlot();
+    const saved = send('POST', `/v1/tasks/${taskId}/scripts`, admin, wideScript(MAX_SCRIPT_STEPS));
+    await queued(1);
+    release();
+    expect((await saved).status).toBe(200);
   });
 
   it('wait over graphql-ws too, then are answered', async () => {
