@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { admitHttp, callerOf, inputCost, type Admission, type Release } from '../http/admission';
+import { admitHttp, callerOf, credentialOf, inputCost, type Admission, type Release } from '../http/admission';
 import type { Actor } from '../auth/actor';
 import { isAppError } from '../services/errors';
 import { GRAPHQL_CODES } from './errors';
@@ -21,6 +22,17 @@ function rateLimited(err: unknown): GraphQLError {
       http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
     },
   });
+}
+
+/** HTTP, before the request is read: a caller whose share of the queue is full is refused at once (`Admission.gate`). */
+export function graphqlAdmissionGate(admission: Admission) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const refused = admission.gate(credentialOf(req));
+    if (!refused) return next();
+    const { http: _http, ...extensions } = rateLimited(refused).extensions as Record<string, unknown>;
+    res.set('Retry-After', String(refused.retryAfterSeconds ?? 1));
+    res.status(429).json({ errors: [{ message: refused.message, extensions }] });
+  };
 }
 
 /** HTTP: the slot, if the operation needs one, is held until its answer is sent. Throws RATE_LIMITED. */

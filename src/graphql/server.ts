@@ -12,7 +12,7 @@ import { createAdmission, type Release } from '../http/admission';
 import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
 import { SUBSCRIBER_BUFFER } from '../live/pubsub';
-import { admitHttpOperation, admitWsOperation } from './admission';
+import { admitHttpOperation, admitWsOperation, graphqlAdmissionGate } from './admission';
 import { createGraphqlContext, type GraphqlContext } from './context';
 import { createDocumentCache } from './document-cache';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
@@ -132,6 +132,7 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
   };
   app.use(
     path,
+    graphqlAdmissionGate(admission),
     express.json({ limit: MAX_BODY_BYTES }),
     guard,
     expressMiddleware(apollo, {

@@ -1,5 +1,7 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Actor } from '../auth/actor';
+import { sha256 } from '../auth/secrets';
+import type { AppError } from '../services/errors';
 import { errors } from '../services/errors';
 import { unrefSetTimer, type SetTimer } from '../runtime/timers';
 
@@ -18,6 +20,10 @@ import { unrefSetTimer, type SetTimer } from '../runtime/timers';
  * A slot that frees goes to the waiting caller that holds the fewest slots (then the earliest),
  * so one caller (a user, an API key, an address) may use every slot while nobody else needs one,
  * but cannot keep another caller waiting behind all of its own requests.
+ *
+ * A caller whose share of the queue is full is refused everything it sends with the same
+ * credential, before its request is even read (`gate`): a client that does not wait for
+ * Retry-After would otherwise keep the loop busy parsing requests only to refuse them.
  *
  * A maintained library was considered: p-limit and p-queue bound concurrency but neither bounds
  * its queue per caller nor shares slots fairly between callers; this is the small part that does.
@@ -78,6 +84,8 @@ export interface AdmissionRequest {
   cost: number;
   /** Aborted while waiting (the client went away): the request leaves the queue. */
   signal?: AbortSignal;
+  /** `credentialOf(req)`: remembered with its caller, so that `gate` knows whose the next request is. */
+  credential?: string;
 }
 
 export interface Admission {
@@ -89,8 +97,22 @@ export interface Admission {
    * has been sent.
    */
   admit(request: AdmissionRequest): Promise<Release>;
+  /**
+   * The refusal of a request sent with `credential` (`credentialOf`) while its caller's share of
+   * the queue is full, whatever the request (nothing of it is read); null otherwise.
+   */
+  gate(credential: string | undefined): AppError | null;
   /** Costly requests running and waiting now. */
   stats(): { running: number; queued: number };
+}
+
+/** How many credentials `gate` remembers the caller of (forgotten all at once beyond it). */
+const REMEMBERED_CREDENTIALS = 10_000;
+
+/** The request's credential (its Authorization header) as a digest: the key `gate` knows callers by. */
+export function credentialOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  return header ? sha256(header) : undefined;
 }
 
 interface Waiter {
@@ -151,28 +173,38 @@ export function createAdmission({ limits: given = {}, setTimer = unrefSetTimer }
   };
 
   const refuse = (message: string) => errors.rateLimited(`${message}; try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
+  const alike = `a request whose estimated cost is over ${costlyAbove} (${ADMISSION_ENV.costlyAbove}) waits for a slot (${slots} run at once, ${ADMISSION_ENV.slots})`;
+  const shareFull = (caller: string): AppError | null => {
+    const mine = queue.reduce((n, w) => n + (w.caller === caller ? 1 : 0), 0);
+    if (mine < maxQueuedPerCaller) return null;
+    return refuse(
+      `Too many costly requests of yours at once: ${alike}, and ${mine} of yours already wait, the most one caller may queue (${ADMISSION_ENV.maxQueuedPerCaller}); send them one after another`,
+    );
+  };
+  const callers = new Map<string, string>();
 
   return {
     limits,
     stats: () => ({ running, queued: queue.length }),
-    admit({ caller, cost, signal }) {
+    gate(credential) {
+      const caller = credential === undefined ? undefined : callers.get(credential);
+      return caller === undefined ? null : shareFull(caller);
+    },
+    admit({ caller, cost, signal, credential }) {
       if (cost <= costlyAbove) return Promise.resolve(NOTHING_TO_RELEASE);
+      if (credential !== undefined && callers.get(credential) !== caller) {
+        if (callers.size >= REMEMBERED_CREDENTIALS) callers.clear();
+        callers.set(credential, caller);
+      }
       if (running < slots) return Promise.resolve(take(caller));
       if (signal?.aborted) return Promise.reject(refuse('The request was abandoned before it could wait for a slot'));
-      const alike = `a request whose estimated cost is over ${costlyAbove} (${ADMISSION_ENV.costlyAbove}) waits for a slot (${slots} run at once, ${ADMISSION_ENV.slots})`;
       if (queue.length >= maxQueued) {
         return Promise.reject(
           refuse(`Too many costly requests at once: ${alike}, and ${maxQueued} already wait, the most that may (${ADMISSION_ENV.maxQueued})`),
         );
       }
-      const mine = queue.reduce((n, w) => n + (w.caller === caller ? 1 : 0), 0);
-      if (mine >= maxQueuedPerCaller) {
-        return Promise.reject(
-          refuse(
-            `Too many costly requests of yours at once: ${alike}, and ${mine} of yours already wait, the most one caller may queue (${ADMISSION_ENV.maxQueuedPerCaller}); send them one after another`,
-          ),
-        );
-      }
+      const full = shareFull(caller);
+      if (full) return Promise.reject(full);
       return new Promise<Release>((resolve, reject) => {
         const waiter: Waiter = { caller, resolve, reject, cancelTimer: () => undefined, removeAbort: () => undefined };
         queue.push(waiter);
@@ -197,14 +229,14 @@ export function createAdmission({ limits: given = {}, setTimer = unrefSetTimer }
  * Admits an HTTP request (both doors): its slot, if it needs one, is given back once the answer has
  * been sent or the connection has closed; a client that goes away while waiting leaves the queue.
  */
-export async function admitHttp(admission: Admission, res: ServerResponse, request: Omit<AdmissionRequest, 'signal'>): Promise<void> {
+export async function admitHttp(admission: Admission, res: ServerResponse, request: Omit<AdmissionRequest, 'signal' | 'credential'>): Promise<void> {
   if (request.cost <= admission.limits.costlyAbove) return;
   const closed = new AbortController();
   const onClose = () => closed.abort();
   res.once('close', onClose);
   let release: Release;
   try {
-    release = await admission.admit({ ...request, signal: closed.signal });
+    release = await admission.admit({ ...request, signal: closed.signal, credential: credentialOf(res.req) });
   } finally {
     res.off('close', onClose);
   }

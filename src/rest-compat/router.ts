@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { createLoginLimiter } from '../auth/login-limiter';
 import { runOperation } from '../auth/operation';
 import { actorOfRequest } from '../auth/request';
-import { admitHttp, callerOf, createAdmission, inputCost } from '../http/admission';
+import { admitHttp, callerOf, createAdmission, credentialOf, inputCost } from '../http/admission';
 import type { FrontDoorDeps } from '../http/deps';
 import { AppError, isAppError } from '../services/errors';
 import type { ServiceContext } from '../services/service-context';
@@ -97,6 +97,8 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
     };
   };
 
+  // A caller whose share of the admission queue is full is refused before its request is read.
+  router.use((req, _res, next) => next(admission.gate(credentialOf(req)) ?? undefined));
   router.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   router.get('/openapi.json', (_req, res) => {
     res.json(openApi);

@@ -202,6 +202,16 @@ describe('beyond the queue', () => {
     ]);
   });
 
+  it('a caller whose share is full is refused even cheap requests, before they are read; another caller is served', async () => {
+    const { release, waiting } = await fillMyShare();
+    const [mine, myPage, theirs] = await Promise.all([graphql(CHEAP), rest('/v1/jobs?pageSize=5'), graphql(CHEAP, otherCaller)]);
+    release();
+    await waiting;
+    expect(mine).toMatchObject({ status: 429, retryAfter: '5', body: { errors: [{ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5 } }] } });
+    expect(myPage).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
+    expect(theirs).toMatchObject({ status: 200, body: { data: { jobs: { nodes: [] } } } });
+  });
+
   it("another caller may still wait: the queue is shared, not one caller's", async () => {
     const { release, waiting } = await fillMyShare();
     const other = graphql(COSTLY, otherCaller);

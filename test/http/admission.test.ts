@@ -113,6 +113,17 @@ describe('createAdmission', () => {
     expect(admission.stats()).toEqual({ running: 1, queued: 4 });
   });
 
+  it('refuses everything sent with the credential of a caller whose share is full, and nothing else', async () => {
+    const admission = createAdmission({ limits: { ...limits, slots: 1, maxQueuedPerCaller: 2 } });
+    void admission.admit({ caller: 'a', cost: costly, credential: 'key of a' });
+    expect(admission.gate('key of a')).toBeNull();
+    void admission.admit({ caller: 'a', cost: costly, credential: 'key of a' });
+    void admission.admit({ caller: 'a', cost: costly, credential: 'key of a' });
+    expect(admission.gate('key of a')).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/2 of yours already wait/) });
+    expect(admission.gate('key of b')).toBeNull();
+    expect(admission.gate(undefined)).toBeNull();
+  });
+
   it('refuses a request that waited maxWaitMs, and takes it out of the queue', async () => {
     const timers = manualTimers();
     const admission = createAdmission({ limits: { ...limits, slots: 1 }, setTimer: timers.setTimer });
