@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startGateway, type Gateway } from '../../src/gateway';
@@ -10,6 +7,7 @@ import { silentLogger } from '../../src/runtime/logger';
 import { MAX_SCRIPT_STEPS } from '../../src/services/step-script';
 import { bearer, createTestApiKey, createTestUser, loginOverGraphql, type Headers } from '../support/auth';
 import { wideScript } from '../support/costliest-operations';
+import { createE2eDatabase } from '../e2e/support/fleet';
 
 /**
  * Admission over real HTTP and WebSocket (src/http/admission.ts; docs/graphql.md, Admission): the
@@ -17,7 +15,7 @@ import { wideScript } from '../support/costliest-operations';
  * itself, so what waits and what is refused does not depend on how fast the machine is.
  */
 let gateway: Gateway;
-let dataDir: string;
+let db: Awaited<ReturnType<typeof createE2eDatabase>>;
 let admin: Headers;
 let otherCaller: Headers;
 let token: string;
@@ -28,13 +26,14 @@ const COSTLY = '{ jobs(pageSize: 500) { nodes { id } } }';
 const CHEAP = '{ jobs(pageSize: 5) { nodes { id } } }';
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-admission-'));
+  // A fresh database (on the DATABASE_URL server, else embedded), so the file can run again.
+  db = await createE2eDatabase();
   gateway = await startGateway({
     config: {
       port: 0,
       host: '127.0.0.1',
-      databaseUrl: process.env.DATABASE_URL,
-      dataDir,
+      databaseUrl: db.databaseUrl,
+      dataDir: db.dataDir,
       mqttPort: 0,
       mqttHost: '127.0.0.1',
       logLevel: 'silent',
@@ -51,7 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose()));
   await gateway?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await db?.drop();
 });
 
 interface Answer {
