@@ -117,7 +117,7 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
           const params = route.params ? parsePart('path', route.params, req.params) : {};
           const query = route.query ? parsePart('query', route.query, rawQuery) : {};
           // A costly request waits for an admission slot (src/http/admission.ts), held until its
-          // answer is sent; its body (up to 1 MiB) is checked and parsed under the slot.
+          // answer is sent; its body (up to 1 MiB) is checked against the route's schema under the slot.
           const cost = routeCost(route, { params, query }) + inputCost(Number(req.headers['content-length']) || 0);
           await admitHttp(admission, res, { caller: callerOf(ctx.actor), cost });
           let body: unknown;
