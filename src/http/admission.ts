@@ -233,14 +233,17 @@ export async function admitHttp(admission: Admission, res: ServerResponse, reque
   if (request.cost <= admission.limits.costlyAbove) return;
   const closed = new AbortController();
   const onClose = () => closed.abort();
-  res.once('close', onClose);
+  // Closed already (the client went away while the request was read or parsed): its 'close' has
+  // been emitted, so only this flag tells, and a slot taken now would never be given back.
+  if (res.closed) closed.abort();
+  else res.once('close', onClose);
   let release: Release;
   try {
     release = await admission.admit({ ...request, signal: closed.signal, credential: credentialOf(res.req) });
   } finally {
     res.off('close', onClose);
   }
-  if (closed.signal.aborted) release();
+  if (closed.signal.aborted || res.closed) release();
   else res.once('close', release);
 }
 

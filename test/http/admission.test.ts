@@ -1,5 +1,8 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import {
   admissionLimitsFromEnv,
+  admitHttp,
   callerOf,
   createAdmission,
   DEFAULT_ADMISSION_LIMITS,
@@ -142,6 +145,33 @@ describe('createAdmission', () => {
     const waiting = admission.admit({ caller: 'b', cost: costly, signal: gone.signal });
     gone.abort();
     await expect(waiting).rejects.toBeInstanceOf(AppError);
+    expect(admission.stats()).toEqual({ running: 1, queued: 0 });
+  });
+});
+
+describe('admitHttp', () => {
+  /** An answer whose connection is open or already closed, as node:http has it. */
+  const response = (closed: boolean) => Object.assign(new EventEmitter(), { closed, req: { headers: {} } }) as unknown as ServerResponse;
+
+  it('gives the slot back when the answer is sent', async () => {
+    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    const res = response(false);
+    await admitHttp(admission, res, { caller: 'a', cost: costly });
+    expect(admission.stats().running).toBe(1);
+    res.emit('close');
+    expect(admission.stats().running).toBe(0);
+  });
+
+  it('gives the slot back at once when the client went away before admission', async () => {
+    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    await admitHttp(admission, response(true), { caller: 'a', cost: costly });
+    expect(admission.stats()).toEqual({ running: 0, queued: 0 });
+  });
+
+  it('does not queue a request whose client went away', async () => {
+    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    await admission.admit({ caller: 'b', cost: costly });
+    await expect(admitHttp(admission, response(true), { caller: 'a', cost: costly })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     expect(admission.stats()).toEqual({ running: 1, queued: 0 });
   });
 });
