@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { HttpLimits } from './http/server-limits';
 import { loginLimitsFromEnv, type LoginLimits } from './auth/login-limiter';
+import { admissionLimitsFromEnv, type AdmissionLimits } from './http/admission';
 import { StartupError } from './runtime/startup-error';
 
 /** Everything `sdes serve` reads from its environment. */
@@ -33,6 +34,8 @@ export interface GatewayConfig {
   trustProxy?: boolean;
   /** SDES_LOGIN_MAX_FAILS_PER_USER, SDES_LOGIN_MAX_FAILS_PER_ADDRESS, SDES_LOGIN_WINDOW_SECONDS. */
   loginLimits?: LoginLimits;
+  /** SDES_ADMISSION_COSTLY_ABOVE, _SLOTS, _QUEUE, _QUEUE_PER_CALLER, _WAIT_MS: how many costly requests run and wait at once (src/http/admission.ts). */
+  admission?: AdmissionLimits;
   /** SDES_ENROLMENT_TOKEN: fleet enrolment token(s), comma-separated; without it the installation's own (`$SDES_DATA_DIR/enrolment-token`). */
   enrolmentTokens?: string[];
   /** SDES_ALLOW_UNENROLLED_AGENTS=true: the embedded broker takes anonymous clients and agents without a credential are heard (development only). */
@@ -146,6 +149,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     loginLimits: (() => {
       try {
         return loginLimitsFromEnv(env);
+      } catch (err) {
+        throw new StartupError((err as Error).message);
+      }
+    })(),
+    admission: (() => {
+      try {
+        return admissionLimitsFromEnv(env);
       } catch (err) {
         throw new StartupError((err as Error).message);
       }

@@ -11,6 +11,7 @@ import type { GatewayConfig } from './config';
 import { createLocalBlobStorage, FileStoreService } from './files';
 import { createEnrolmentResponder, createFleetSecurity, emqxHooks, GATEWAY_USERNAME, signingPublisher, type FleetSecurity } from './fleet';
 import { mountGraphql } from './graphql/server';
+import { createAdmission, type Admission } from './http/admission';
 import { consoleRouter } from './http/console';
 import { DatabaseProbe, healthHandler } from './http/health';
 import { createHttpServer } from './http/server-limits';
@@ -52,6 +53,8 @@ export interface Gateway {
   files: FileStoreService;
   /** Agents' credentials, the broker's ACL, command keys (src/fleet, docs/protocol.md 9). */
   fleet: FleetSecurity;
+  /** The slots costly requests of both doors wait for (src/http/admission.ts). */
+  admission: Admission;
   stop(): Promise<void>;
 }
 
@@ -252,7 +255,9 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       allowedOrigins: config.allowedOrigins ?? [],
       trustProxy: config.trustProxy ?? false,
     };
-    const frontDoor = { orm: db.orm, clock, pubsub, logger, dispatcher, files, remoteFolders: transfers.remoteFolders, auth };
+    // One admission for both doors: costly requests share its slots whichever door they came in by.
+    const admission = createAdmission({ limits: config.admission });
+    const frontDoor = { orm: db.orm, clock, pubsub, logger, dispatcher, files, remoteFolders: transfers.remoteFolders, auth, admission };
     if (auth.trustProxy) app.set('trust proxy', true);
     const graphql = await mountGraphql({ app, httpServer, deps: frontDoor, authSweepMs });
     app.use('/v1', createRestRouter(frontDoor));
@@ -284,7 +289,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
     const url = `http://127.0.0.1:${port}`;
     logger.info({ url, graphql: `${url}/graphql`, rest: `${url}/v1`, database: db.displayUrl, broker: brokerUrl, files: filesRoot }, 'SDES gateway ready');
 
-    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, files, fleet, stop: stopAll };
+    return { url, port, db, mqtt, brokerUrl, pubsub, clock, dispatcher, lifecycle, scheduler, relay, files, fleet, admission, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,7 +1,9 @@
 /**
  * Abuse benchmark (issue 11): how long /healthz takes while the worst operations the gateway still
- * admits run back to back, each in its own loop: the costliest GraphQL operations within the
- * limits (docs/graphql.md) and the largest and deepest REST script bodies (docs/rest-compat.md).
+ * admits run back to back, each in its own loop: the costliest GraphQL operation of each shape
+ * within the limits (docs/graphql.md) and the largest REST answers and bodies, on full lists (one
+ * definition with the event-loop budget: test/support/costliest-operations.ts). Costly requests
+ * wait for an admission slot (src/http/admission.ts, default limits); a refusal is counted.
  * Target: p99 under 200 ms. Also reports the event loop's longest delay. The load runs in a child
  * process, so that only the gateway's own work shares its event loop.
  *
@@ -10,6 +12,8 @@
  *                                 without it, the embedded PGlite in a temporary folder
  *   BENCH_SECONDS=30              how long the abuse runs
  *   BENCH_OUT=bench/results       where abuse.json and abuse.md go (one entry per database kind)
+ *   SDES_ADMISSION_*              the admission limits, as for `sdes serve` (docs/graphql.md, Admission)
+ *   BENCH_IGNORE_RETRY_AFTER=1    a refused request (429) is sent again at once, not after its Retry-After
  */
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
@@ -17,63 +21,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { parse, type GraphQLSchema } from 'graphql';
-import { startGateway, type Gateway } from '../../src/gateway';
-import { estimateCost } from '../../src/graphql/cost';
-import { DEFAULT_LIMITS } from '../../src/graphql/limits';
+import { startGateway } from '../../src/gateway';
+import { admissionLimitsFromEnv } from '../../src/http/admission';
 import { buildGraphqlSchema } from '../../src/graphql/schema';
 import { createLivePubSub } from '../../src/live/pubsub';
-import { MAX_STEP_DEPTH } from '../../src/protocol';
 import { silentLogger } from '../../src/runtime/logger';
-import { ClientService } from '../../src/services/client.service';
-import { JobService } from '../../src/services/job.service';
-import { MAX_SCRIPT_STEPS } from '../../src/services/step-script';
-import { TaskService } from '../../src/services/task.service';
 import { scratchDatabase } from '../support/scratch-database';
 import { createTestApiKey, type Headers } from '../../test/support/auth';
+import { costliestGraphqlOperations, largestRestRequests, seedFullLists } from '../../test/support/costliest-operations';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
 const HEALTH_EVERY_MS = 50;
+const IGNORE_RETRY_AFTER = process.env.BENCH_IGNORE_RETRY_AFTER === '1';
 
-const aliases = (count: number, field: string) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
-const INTROSPECTION_FIELDS =
-  '__schema { types { kind name description fields(includeDeprecated: true) { name description args { name type { name } } type { kind name ofType { kind name } } } inputFields { name } enumValues { name } } }';
-
-const cost = (schema: GraphQLSchema, query: string) => estimateCost(schema, parse(query), {}, undefined, Number.MAX_SAFE_INTEGER);
-
-/** build(n) for the largest n from 1 to max that the cost limit admits: the costliest operation of its shape. */
-function atTheBound(schema: GraphQLSchema, build: (n: number) => string, max: number): string {
-  let lo = 1;
-  let hi = max;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (cost(schema, build(mid)) <= DEFAULT_LIMITS.maxCost) lo = mid;
-    else hi = mid - 1;
-  }
-  return build(lo);
-}
-
-/** The costliest operations the limits admit, each as close under DEFAULT_LIMITS.maxCost as its shape allows (src/graphql/cost.ts). */
-function graphqlOperations(schema: GraphQLSchema): Record<string, string> {
-  return {
-    'dashboard in aliases (reports, info, logsCount)': atTheBound(
-      schema,
-      (n) => aliases(n, 'dashboard { reports { clients clientsOnline } info { __typename } logsCount { __typename } }'),
-      1000,
-    ),
-    'settings in aliases': atTheBound(
-      schema,
-      (n) => aliases(n, 'settings { general { region managementServerTimeZone } job { maxRetried } task { __typename } client { autoEnableNewClient } }'),
-      1000,
-    ),
-    'introspection in aliases': atTheBound(schema, (n) => aliases(n, INTROSPECTION_FIELDS), 100),
-    'a page of jobs with 20 tasks each': atTheBound(
-      schema,
-      (n) => `{ jobs(pageSize: ${n}) { totalCount nodes { id name enabled cycleType executionTime tasksCount tasks(first: 20) { id name } } } }`,
-      500,
-    ),
-  };
+interface RestRequest {
+  method: string;
+  path: string;
+  body?: string;
 }
 
 interface Stats {
@@ -90,56 +55,34 @@ function stats(samples: number[]): Stats {
   return { n: sorted.length, p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1] ?? 0) };
 }
 
-/** A wide script of `count` steps: IFs of 9 steps each. */
-function largestScript(count: number): unknown[] {
-  const cond = [{ type: 'GET_FILE_STATUS', filePath: 'flag' }];
-  return Array.from({ length: count / 10 }, (_, i) => ({
-    type: 'IF',
-    conditions: cond,
-    true: Array.from({ length: 8 }, (_, j) => ({ type: 'DELETE_FILE', filePath: `d/${i}/${j}` })),
-  }));
-}
-
-function deepestScript(levels: number): unknown[] {
-  let steps: unknown[] = [{ type: 'DELETE_FILE', filePath: 'leaf' }];
-  for (let i = 1; i < levels; i++) steps = [{ type: 'IF', conditions: [{ type: 'GET_FILE_STATUS', filePath: 'flag' }], true: steps }];
-  return steps;
-}
-
-async function seed(gateway: Gateway): Promise<{ taskIds: number[] }> {
-  const ctx = () => ({ em: gateway.db.orm.em.fork(), clock: gateway.clock });
-  for (let i = 0; i < 200; i++) await new ClientService(ctx()).create({ mqttClientId: `bench-${i}` });
-  const taskIds: number[] = [];
-  for (let i = 0; i < 40; i++) taskIds.push((await new TaskService(ctx()).create({ name: `task ${i}` })).id);
-  for (let i = 0; i < 500; i++) await new JobService(ctx()).create({ name: `job ${i}` });
-  // Full nested lists: each job holds 20 tasks, as many as the page asks for.
-  await gateway.db.orm.em
-    .fork()
-    .execute('insert into job_task (job_id, task_id, position) select j.id, t.id, t.id from job j cross join (select id from task order by id limit 20) t');
-  return { taskIds };
-}
-
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-abuse-'));
   const scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL) : undefined;
   const gateway = await startGateway({
-    config: { port: 0, host: '127.0.0.1', databaseUrl: scratch?.url, dataDir, mqttPort: 0, mqttHost: '127.0.0.1', logLevel: 'silent' },
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: scratch?.url,
+      dataDir,
+      mqttPort: 0,
+      mqttHost: '127.0.0.1',
+      logLevel: 'silent',
+      admission: admissionLimitsFromEnv(process.env),
+    },
     logger: silentLogger(),
   });
-  const { taskIds } = await seed(gateway);
-  const GRAPHQL_OPERATIONS = graphqlOperations(await buildGraphqlSchema({ pubsub: createLivePubSub() }));
   // As a script would call the API: an admin's key, so that every operation is authorised and its
   // cost is the operation's own (the check of the key is part of every request's cost).
   const { headers: auth } = await createTestApiKey(gateway.db.orm, 'admin');
-  const restBodies: Record<string, { path: string; body: string }> = {
-    [`script of ${MAX_SCRIPT_STEPS} steps`]: { path: `/v1/tasks/${taskIds[0]}/scripts`, body: JSON.stringify(largestScript(MAX_SCRIPT_STEPS)) },
-    [`script ${MAX_STEP_DEPTH} levels deep`]: { path: `/v1/tasks/${taskIds[1]}/scripts`, body: JSON.stringify(deepestScript(MAX_STEP_DEPTH)) },
-  };
-  console.log(
-    `largest REST body: ${Object.values(restBodies)
-      .map((b) => b.body.length)
-      .join(', ')} bytes`,
+  const save = async (taskId: number, body: string) =>
+    (await fetch(`${gateway.url}/v1/tasks/${taskId}/scripts`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body })).status;
+  const scriptTaskId = await seedFullLists(gateway, save);
+  // One definition of the worst the limits admit, shared with the event-loop budget (test/support/costliest-operations.ts).
+  const GRAPHQL_OPERATIONS = Object.fromEntries(costliestGraphqlOperations(await buildGraphqlSchema({ pubsub: createLivePubSub() })));
+  const restRequests: Record<string, RestRequest> = Object.fromEntries(
+    largestRestRequests(scriptTaskId).map(([name, method, url, body]) => [name, { method, path: url, body }]),
   );
+  const loadBefore = os.loadavg();
 
   const gql = (query: string) => () =>
     fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query }) });
@@ -147,7 +90,7 @@ async function main(): Promise<void> {
   for (const q of Object.values(GRAPHQL_OPERATIONS)) await (await gql(q)()).text();
   const child = fork(__filename, ['load'], { stdio: 'inherit' });
   const loadDone = new Promise<Record<string, { ok: number; refused: number; ms: number[] }>>((resolve) => child.once('message', (m) => resolve(m as never)));
-  child.send({ url: gateway.url, restBodies, auth, operations: GRAPHQL_OPERATIONS });
+  child.send({ url: gateway.url, restRequests, auth, operations: GRAPHQL_OPERATIONS });
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   // A fixed schedule, and each latency from its scheduled time: a stall of the gateway's loop
@@ -174,11 +117,15 @@ async function main(): Promise<void> {
     database: scratch ? 'postgres' : 'embedded',
     seconds: SECONDS,
     cpus: os.cpus().length,
+    loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: os.loadavg().map((l) => Math.round(l * 100) / 100) },
     healthz,
     eventLoopMaxMs,
     targetMet: healthz.p99 < 200,
+    admission: admissionLimitsFromEnv(process.env),
+    honoursRetryAfter: !IGNORE_RETRY_AFTER,
     operations,
   };
+  console.log(`load average ${entry.loadAverage.before.join(' ')} → ${entry.loadAverage.after.join(' ')} (${entry.cpus} CPUs)`);
   console.log(
     `/healthz over ${SECONDS} s (${healthz.n} requests): p50 ${healthz.p50} ms, p99 ${healthz.p99} ms, max ${healthz.max} ms; event loop max delay ${eventLoopMaxMs} ms`,
   );
@@ -194,11 +141,12 @@ async function main(): Promise<void> {
     '',
     'Written by `bench/abuse/run.sh` (see bench/abuse/abuse.ts). Target: /healthz p99 under 200 ms.',
     '',
-    '| database | seconds | /healthz p50 | p99 | max | event loop max delay | target met |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| database | seconds | load average (1 min, before → after) | /healthz p50 | p99 | max | event loop max delay | target met |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...Object.values(all).map((e) => {
       const x = e as typeof entry;
-      return `| ${x.database} | ${x.seconds} | ${x.healthz.p50} ms | ${x.healthz.p99} ms | ${x.healthz.max} ms | ${x.eventLoopMaxMs} ms | ${x.targetMet ? 'yes' : 'no'} |`;
+      const load = x.loadAverage ? `${x.loadAverage.before[0]} → ${x.loadAverage.after[0]} (${x.cpus} CPUs)` : '–';
+      return `| ${x.database} | ${x.seconds} | ${load} | ${x.healthz.p50} ms | ${x.healthz.p99} ms | ${x.healthz.max} ms | ${x.eventLoopMaxMs} ms | ${x.targetMet ? 'yes' : 'no'} |`;
     }),
     '',
     '| operation (last run) | answered | refused | p50 | p99 |',
@@ -216,37 +164,40 @@ async function main(): Promise<void> {
 
 /** The child process: every operation in its own loop until told to stop, then the counts back. */
 function load(): void {
-  process.once(
-    'message',
-    (m: { url: string; restBodies: Record<string, { path: string; body: string }>; auth: Headers; operations: Record<string, string> }) => {
-      const { url, restBodies, auth, operations } = m;
-      let running = true;
-      const counts: Record<string, { ok: number; refused: number; ms: number[] }> = {};
-      const loop = async (name: string, send: () => Promise<Response>) => {
-        const c: { ok: number; refused: number; ms: number[] } = (counts[name] = { ok: 0, refused: 0, ms: [] });
-        while (running) {
-          const started = performance.now();
-          const res = await send();
-          const text = await res.text();
-          c.ms.push(performance.now() - started);
-          if (res.status === 200 && !text.includes('"errors"')) c.ok++;
-          else if (++c.refused === 1) console.log(`${name}: not admitted (${res.status}): ${text.slice(0, 200)}`);
-        }
-      };
-      const headers = { 'content-type': 'application/json', ...auth };
-      const gql = (query: string) => () => fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
-      const rest = (p: string, body: string) => () => fetch(`${url}${p}`, { method: 'POST', headers, body });
-      const loops = [
-        ...Object.entries(operations).map(([name, q]) => loop(`GraphQL ${name}`, gql(q))),
-        ...Object.entries(restBodies).map(([name, b]) => loop(`REST ${name}`, rest(b.path, b.body))),
-      ];
-      process.once('message', async () => {
-        running = false;
-        await Promise.all(loops);
-        process.send!(counts, () => process.exit(0));
-      });
-    },
-  );
+  process.once('message', (m: { url: string; restRequests: Record<string, RestRequest>; auth: Headers; operations: Record<string, string> }) => {
+    const { url, restRequests, auth, operations } = m;
+    let running = true;
+    const counts: Record<string, { ok: number; refused: number; ms: number[] }> = {};
+    const loop = async (name: string, send: () => Promise<Response>) => {
+      const c: { ok: number; refused: number; ms: number[] } = (counts[name] = { ok: 0, refused: 0, ms: [] });
+      while (running) {
+        const started = performance.now();
+        const res = await send();
+        const text = await res.text();
+        c.ms.push(performance.now() - started);
+        if (res.status === 200 && !text.includes('"errors"')) c.ok++;
+        else if (++c.refused === 1) console.log(`${name}: not admitted (${res.status}): ${text.slice(0, 300)}`);
+        // As the gateway asks (docs/graphql.md, Admission); BENCH_IGNORE_RETRY_AFTER=1 sends again at once.
+        const retryAfter = Number(res.headers.get('retry-after'));
+        if (res.status === 429 && retryAfter > 0 && !IGNORE_RETRY_AFTER) await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+      }
+    };
+    const headers = { 'content-type': 'application/json', ...auth };
+    const gql = (query: string) => () => fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
+    const rest =
+      ({ method, path: p, body }: RestRequest) =>
+      () =>
+        fetch(`${url}${p}`, { method, headers, body });
+    const loops = [
+      ...Object.entries(operations).map(([name, q]) => loop(`GraphQL ${name}`, gql(q))),
+      ...Object.entries(restRequests).map(([name, r]) => loop(`REST ${name}`, rest(r))),
+    ];
+    process.once('message', async () => {
+      running = false;
+      await Promise.all(loops);
+      process.send!(counts, () => process.exit(0));
+    });
+  });
 }
 
 if (process.argv[2] === 'load') load();

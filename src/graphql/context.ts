@@ -15,6 +15,8 @@ export interface GraphqlContext {
    * that a refused operation costs no database statement; it sets `services.ctx.actor`.
    */
   authenticate?: () => Promise<Actor>;
+  /** HTTP: waits for an admission slot if the operation (of this estimated cost) needs one (src/graphql/admission.ts). */
+  admit?: (cost: number) => Promise<void>;
 }
 
 /**

@@ -100,8 +100,22 @@ export function costError(
   operationName: string | null | undefined,
   maxCost: number,
 ): GraphQLError | null {
+  return checkCost(schema, document, variables, operationName, maxCost).error;
+}
+
+/** The cost check with the estimate itself (admission, src/http/admission.ts, weighs the operation by it). */
+export function checkCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | null | undefined,
+  maxCost: number,
+): { cost: number; error: GraphQLError | null } {
   const cost = estimateCost(schema, document, variables ?? {}, operationName, maxCost);
-  if (cost <= maxCost) return null;
+  return { cost, error: cost <= maxCost ? null : tooComplex(maxCost) };
+}
+
+function tooComplex(maxCost: number): GraphQLError {
   return new GraphQLError(
     `Query too complex: its estimated cost is over ${maxCost}, the limit (each field costs 1, each list item ${LIST_ITEM_COST} more, each root field or other service call ${SERVICE_CALL_COST}, times the page size of every list around it; aliases and fragment spreads count each time). Ask for smaller pages, fewer nested lists or fewer aliases.`,
     { extensions: { code: GRAPHQL_CODES.QUERY_TOO_COMPLEX, maxCost } },

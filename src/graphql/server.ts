@@ -2,19 +2,21 @@ import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { GraphQLError, getOperationAST, specifiedRules, subscribe, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, getOperationAST, specifiedRules, subscribe, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { anonymous } from '../auth/actor';
 import { createLoginLimiter } from '../auth/login-limiter';
+import { createAdmission, type Release } from '../http/admission';
 import { actorOfRequest } from '../auth/request';
 import type { FrontDoorDeps } from '../http/deps';
+import { admitHttpOperation, admitWsOperation, graphqlAdmissionGate } from './admission';
 import { createGraphqlContext, type GraphqlContext } from './context';
 import { createDocumentCache } from './document-cache';
 import { formatClientError, GRAPHQL_CODES, MASKED_MESSAGE } from './errors';
 import { apolloHandler, plainJsonBody } from './http-binding';
 import { ideRouter } from './ide';
-import { answerSizeError, costError, DEFAULT_LIMITS, depthLimitRule, storableTextRule, type QueryLimits } from './limits';
+import { answerSizeError, checkCost, DEFAULT_LIMITS, depthLimitRule, storableTextRule, type QueryLimits } from './limits';
 import { checkGraphqlRequest } from './request-guard';
 import { MAX_BODY_BYTES } from '../http/server-limits';
 import { precheckOperation } from './requires';
@@ -50,7 +52,8 @@ export interface GraphqlMount {
 /**
  * Once the operation is known: subscriptions are refused over HTTP (they need the WebSocket), its
  * cost is checked (it needs the variables), then its root fields are authorised (401/403 before
- * anything runs). (The answer's size is checked where it is serialised: `stringifyResult`.)
+ * anything runs), then a costly one waits for an admission slot (src/graphql/admission.ts).
+ * (The answer's size is checked where it is serialised: `stringifyResult`.)
  */
 function operationPlugin(schema: GraphQLSchema, { maxCost }: QueryLimits): ApolloServerPlugin<GraphqlContext> {
   return {
@@ -62,11 +65,12 @@ function operationPlugin(schema: GraphQLSchema, { maxCost }: QueryLimits): Apoll
               extensions: { code: GRAPHQL_CODES.BAD_REQUEST, http: { status: 400 } },
             });
           }
-          const error = costError(schema, document, request.variables, operationName, maxCost);
+          const { cost, error } = checkCost(schema, document, request.variables, operationName, maxCost);
           if (error) throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
           if (contextValue.authenticate) contextValue.services.ctx.actor = await contextValue.authenticate();
           const refused = await precheckOperation(schema, contextValue.services.ctx, document, operationName);
           if (refused) throw refused;
+          await contextValue.admit?.(cost);
         },
       };
     },
@@ -81,7 +85,12 @@ function operationPlugin(schema: GraphQLSchema, { maxCost }: QueryLimits): Apoll
 export async function mountGraphql({ app, httpServer, deps: given, path = '/graphql', limits, authSweepMs }: MountGraphqlOptions): Promise<GraphqlMount> {
   const all: QueryLimits = { ...DEFAULT_LIMITS, ...limits };
   const { maxDepth, maxCost, maxTokens, maxAnswerBytes, maxMessageBytes, maxOperationsPerSocket } = all;
-  const deps: FrontDoorDeps = { ...given, auth: { ...given.auth, loginLimiter: given.auth?.loginLimiter ?? createLoginLimiter() } };
+  const deps: FrontDoorDeps = {
+    ...given,
+    auth: { ...given.auth, loginLimiter: given.auth?.loginLimiter ?? createLoginLimiter() },
+    admission: given.admission ?? createAdmission(),
+  };
+  const admission = deps.admission!;
   const { logger } = deps;
   const schema = await buildGraphqlSchema({ pubsub: deps.pubsub });
   const depthRule = depthLimitRule(maxDepth);
@@ -128,14 +137,18 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
   };
   app.use(
     path,
+    // Refused callers are turned away before their body is read (admission.ts).
+    graphqlAdmissionGate(admission),
     // The plain JSON body every client sends is read by plainJsonBody; express.json takes the rest.
     plainJsonBody({ limit: MAX_BODY_BYTES }),
     express.json({ limit: MAX_BODY_BYTES }),
     guard,
-    apolloHandler(apollo, async ({ req }) => {
+    apolloHandler(apollo, async ({ req, res }) => {
       const em = deps.orm.em.fork();
       const context = createGraphqlContext(deps, anonymous({ door: 'graphql' }), em);
       context.authenticate = () => actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'graphql');
+      const bytes = Number(req.headers['content-length']) || req.url.length;
+      context.admit = (cost) => admitHttpOperation(admission, res, context.services.ctx.actor, cost, bytes);
       return context;
     }),
   );
@@ -159,6 +172,8 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
   const documents = createDocumentCache({ schema, rules: [...specifiedRules, depthRule, storableTextRule], maxTokens });
   const wsAuth = createWsAuth(deps, { sweepMs: authSweepMs });
   const subscribers = new WeakMap<ExecutionArgs, SharedSubscriber>();
+  // Admission slots of the queries and mutations running over sockets, given back once each has run.
+  const slots = new WeakMap<ExecutionArgs, Release>();
   const shared = createSharedSubscriptions({
     maxPendingBytes: MAX_UNSENT_BYTES,
     // Once per event of a group: errors masked, then the answer-size cap measured on the very text sent.
@@ -194,7 +209,7 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
             }),
           ];
         }
-        const tooCostly = costError(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
+        const { cost, error: tooCostly } = checkCost(schema, document, payload.variables ?? undefined, payload.operationName, maxCost);
         if (tooCostly) return [tooCostly];
         // Checked again on every operation (in the background): a logged-out or expired session closes the socket.
         const actor = wsAuth.actorFor(ctx) ?? anonymous({ door: 'graphql-ws' }, 'the socket is closing');
@@ -204,7 +219,16 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
         const args: ExecutionArgs = { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
         if (operation.operation === 'subscription') {
           subscribers.set(args, { socket: ctx.extra.socket, id, key: sharedSubscriptionKey(actor, payload) });
+          return args;
         }
+        const admitted = await admitWsOperation(admission, actor, cost, payload);
+        if (admitted instanceof GraphQLError) return [admitted];
+        // Completed by the client while it waited: graphql-ws sends nothing more for it, so it need not run.
+        if (!(id in ctx.subscriptions)) {
+          admitted();
+          return [new GraphQLError('The operation was completed by the client while it waited for an admission slot.')];
+        }
+        slots.set(args, admitted);
         return args;
       },
       // Subscriptions run once per distinct operation and scope (shared-subscriptions.ts), which
@@ -212,6 +236,13 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
       subscribe: (args) => {
         const subscriber = subscribers.get(args);
         return subscriber ? shared.subscribe(args, subscriber) : subscribe(args);
+      },
+      execute: async (args) => {
+        try {
+          return await execute(args);
+        } finally {
+          slots.get(args)?.();
+        }
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatClientError(e, logger)),
       // Queries and mutations over the socket (subscriptions are serialised by `shared`).

@@ -7,6 +7,7 @@ import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import type { RunDispatcher } from '../services/service-context';
 import type { RemoteFolderService } from '../services/transfer/remote-folders';
+import type { Admission } from './admission';
 
 /** How the front doors tell who is asking (src/auth). */
 export interface FrontDoorAuth {
@@ -32,4 +33,6 @@ export interface FrontDoorDeps {
   /** Operators' view of agents' folders (src/services/transfer); its routes and fields answer UNAVAILABLE without it. */
   remoteFolders?: RemoteFolderService;
   auth?: FrontDoorAuth;
+  /** Slots for costly requests, one for both doors (src/http/admission.ts); each door makes its own with the defaults without it. */
+  admission?: Admission;
 }

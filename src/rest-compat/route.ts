@@ -62,6 +62,12 @@ export interface RouteSpec<
   /** The answers of a route whose handler returns a RawAnswer, documented in OpenAPI instead of `response`. */
   raw?: RawResponses;
   handler: (ctx: ServiceContext, input: RouteInput<P, Q, B>) => Promise<z.input<R>>;
+  /**
+   * The estimated cost of a request, in GraphQL's unit (src/graphql/cost.ts), for admission
+   * (src/http/admission.ts), from its path and query (the body is parsed once admitted; its bytes
+   * are counted apart); without it, `routeCost`'s rule (src/rest-compat/route-cost.ts).
+   */
+  cost?: (input: Omit<RouteInput<P, Q, B>, 'body'>) => number;
 }
 
 // `any` erases the per-route types so routes of every shape sit in one table; each route's own

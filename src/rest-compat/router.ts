@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { createLoginLimiter } from '../auth/login-limiter';
 import { runOperation } from '../auth/operation';
 import { actorOfRequest } from '../auth/request';
+import { admitHttp, callerOf, createAdmission, credentialOf, inputCost } from '../http/admission';
 import type { FrontDoorDeps } from '../http/deps';
 import { AppError, isAppError } from '../services/errors';
 import type { ServiceContext } from '../services/service-context';
@@ -9,6 +10,7 @@ import { createDocsRouter } from './docs-page';
 import { toHttpError } from './http-errors';
 import { buildOpenApiDocument } from './openapi';
 import { RawAnswer, type AnyRoute } from './route';
+import { routeCost } from './route-cost';
 import { SERVED_ROUTES } from './routes';
 import { describeInputProblem, findInputProblem } from '../http/input-guard';
 import { fieldName, parsePart, type InputPart } from './validation';
@@ -79,6 +81,7 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
   const router = express.Router();
   const openApi = buildOpenApiDocument(routes);
   const loginLimiter = deps.auth?.loginLimiter ?? createLoginLimiter();
+  const admission = deps.admission ?? createAdmission();
   const contextFor = async (req: Request): Promise<ServiceContext> => {
     const em = deps.orm.em.fork();
     const actor = await actorOfRequest({ em, clock: deps.clock, auth: deps.auth }, req, 'rest');
@@ -94,6 +97,8 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
     };
   };
 
+  // A caller whose share of the admission queue is full is refused before its request is read.
+  router.use((req, _res, next) => next(admission.gate(credentialOf(req)) ?? undefined));
   router.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   router.get('/openapi.json', (_req, res) => {
     res.json(openApi);
@@ -111,6 +116,10 @@ export function createRestRouter(deps: FrontDoorDeps, routes: readonly AnyRoute[
           guardInput('query', req.query);
           const params = route.params ? parsePart('path', route.params, req.params) : {};
           const query = route.query ? parsePart('query', route.query, rawQuery) : {};
+          // A costly request waits for an admission slot (src/http/admission.ts), held until its
+          // answer is sent; its body (up to 1 MiB) is checked against the route's schema under the slot.
+          const cost = routeCost(route, { params, query }) + inputCost(Number(req.headers['content-length']) || 0);
+          await admitHttp(admission, res, { caller: callerOf(ctx.actor), cost });
           let body: unknown;
           if (route.body) {
             if (req.body === undefined) {

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Kind, parse, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { startGateway, type Gateway } from '../../src/gateway';
@@ -9,6 +8,7 @@ import { buildGraphqlSchema } from '../../src/graphql/schema';
 import { createLivePubSub } from '../../src/live/pubsub';
 import { silentLogger } from '../../src/runtime/logger';
 import { bearer, createTestUser, loginOverGraphql, type Headers } from '../support/auth';
+import { createE2eDatabase } from '../e2e/support/fleet';
 import { costliestGraphqlOperations, costOf, largestRestRequests, MAX_COST, seedFullLists } from '../support/costliest-operations';
 
 /**
@@ -20,7 +20,7 @@ import { costliestGraphqlOperations, costOf, largestRestRequests, MAX_COST, seed
 let gateway: Gateway;
 let auth: Headers;
 let schema: GraphQLSchema;
-let dataDir: string;
+let db: Awaited<ReturnType<typeof createE2eDatabase>>;
 let scriptTaskId: number;
 
 async function request(method: string, url: string, body?: string): Promise<{ status: number; text: string }> {
@@ -29,19 +29,20 @@ async function request(method: string, url: string, body?: string): Promise<{ st
 }
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdes-budget-'));
+  // A fresh database (on the DATABASE_URL server, else embedded): the file seeds full lists, and runs again.
+  db = await createE2eDatabase();
   gateway = await startGateway({
-    config: { port: 0, host: '127.0.0.1', databaseUrl: process.env.DATABASE_URL, dataDir, mqttPort: 0, mqttHost: '127.0.0.1', logLevel: 'silent' },
+    config: { port: 0, host: '127.0.0.1', databaseUrl: db.databaseUrl, dataDir: db.dataDir, mqttPort: 0, mqttHost: '127.0.0.1', logLevel: 'silent' },
     logger: silentLogger(),
   });
   schema = await buildGraphqlSchema({ pubsub: createLivePubSub() });
-  auth = bearer(await loginOverGraphql(`${gateway.url}/graphql`, await createTestUser(gateway.db.orm, `budget-${process.pid}-${Date.now()}`, 'admin')));
+  auth = bearer(await loginOverGraphql(`${gateway.url}/graphql`, await createTestUser(gateway.db.orm, 'budget', 'admin')));
   scriptTaskId = await seedFullLists(gateway, async (taskId, body) => (await request('POST', `/v1/tasks/${taskId}/scripts`, body)).status);
 }, 180_000);
 
 afterAll(async () => {
   await gateway?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await db?.drop();
 });
 
 describe('the costliest admitted GraphQL operations', () => {

@@ -2,6 +2,7 @@ import { getIntrospectionQuery, getNamedType, isLeafType, isNonNullType, isObjec
 import type { Gateway } from '../../src/gateway';
 import { estimateCost } from '../../src/graphql/cost';
 import { DEFAULT_LIMITS } from '../../src/graphql/limits';
+import { MAX_STEP_DEPTH } from '../../src/protocol';
 import { MAX_SCRIPT_STEPS } from '../../src/services/step-script';
 
 /**
@@ -94,6 +95,13 @@ export function wideScript(count: number): unknown[] {
   }));
 }
 
+/** A script `levels` deep: IFs in IFs around one delete. */
+export function deepScript(levels: number): unknown[] {
+  let steps: unknown[] = [{ type: 'DELETE_FILE', filePath: 'leaf' }];
+  for (let i = 1; i < levels; i++) steps = [{ type: 'IF', conditions: [{ type: 'GET_FILE_STATUS', filePath: 'flag' }], true: steps }];
+  return steps;
+}
+
 /** The largest REST answers and bodies: [what, method, url, body]. */
 export function largestRestRequests(scriptTaskId: number): [string, string, string, string?][] {
   return [
@@ -101,6 +109,7 @@ export function largestRestRequests(scriptTaskId: number): [string, string, stri
     ['a page of 500 jobs', 'GET', '/v1/jobs?pageSize=500'],
     [`a script of ${MAX_SCRIPT_STEPS} steps, read`, 'GET', `/v1/tasks/${scriptTaskId}/scripts`],
     [`a script of ${MAX_SCRIPT_STEPS} steps, saved`, 'POST', `/v1/tasks/${scriptTaskId}/scripts`, JSON.stringify(wideScript(MAX_SCRIPT_STEPS))],
+    [`a script ${MAX_STEP_DEPTH} levels deep, saved`, 'POST', `/v1/tasks/${scriptTaskId + 1}/scripts`, JSON.stringify(deepScript(MAX_STEP_DEPTH))],
   ];
 }
 

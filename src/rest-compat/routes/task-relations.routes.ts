@@ -7,6 +7,7 @@ import { TaskService } from '../../services/task.service';
 import { b } from '../params';
 import { clientListQuery, jobListQuery, pageOfQuery, toClientFilter, toJobFilter } from '../queries';
 import { defineRoute, type AnyRoute } from '../route';
+import { SCRIPT_READ_COST } from '../route-cost';
 import { clientOfTask, toClientOfTask } from '../shapes/client.shapes';
 import { countBody, nullBody, pageOf, toPage } from '../shapes/common';
 import { jobSummary, toJobSummary } from '../shapes/job.shapes';
@@ -62,6 +63,8 @@ export const taskRelationRoutes: AnyRoute[] = [
       script: z.string().openapi({ description: 'The script (a JSON array of steps, as POST takes it, each with its scriptId) as JSON text.' }),
     }),
     handler: async (ctx, { params }) => ({ script: JSON.stringify(await new TaskService(ctx).script(params.taskId)) }),
+    // The script may hold MAX_SCRIPT_STEPS steps: admission counts it as GraphQL counts `Task.script`.
+    cost: () => SCRIPT_READ_COST,
   }),
   defineRoute({
     method: 'post',
