@@ -30,6 +30,9 @@ function manualTimers() {
   return { setTimer, fireAll, armed };
 }
 
+/** Waits never time out unless a test fires them: a real timer would reject a waiter left queued at the end of a test later, in another test file of the same worker. */
+const idle: SetTimer = () => () => undefined;
+
 const costly = 10_000;
 const limits: Partial<AdmissionLimits> = { costlyAbove: 2_000, slots: 2, maxQueued: 4, maxQueuedPerCaller: 3, maxWaitMs: 5_000 };
 
@@ -49,14 +52,14 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('createAdmission', () => {
   it('lets a request at or under the threshold through at once, whatever is running', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1 } });
     await admission.admit({ caller: 'a', cost: costly });
     await expect(admission.admit({ caller: 'a', cost: 2_000 })).resolves.toBeInstanceOf(Function);
     expect(admission.stats()).toEqual({ running: 1, queued: 0 });
   });
 
   it('runs as many costly requests as it has slots and queues the next', async () => {
-    const admission = createAdmission({ limits });
+    const admission = createAdmission({ setTimer: idle, limits });
     const { order, admit } = recorder(admission);
     void admit('1', 'a');
     void admit('2', 'a');
@@ -67,7 +70,7 @@ describe('createAdmission', () => {
   });
 
   it('gives a freed slot to the next waiter', async () => {
-    const admission = createAdmission({ limits });
+    const admission = createAdmission({ setTimer: idle, limits });
     const { order, releases, admit } = recorder(admission);
     for (const name of ['1', '2', '3']) void admit(name, 'a');
     await flush();
@@ -78,7 +81,7 @@ describe('createAdmission', () => {
   });
 
   it('gives a freed slot to the waiting caller that holds the fewest, not to the earliest', async () => {
-    const admission = createAdmission({ limits });
+    const admission = createAdmission({ setTimer: idle, limits });
     const { order, releases, admit } = recorder(admission);
     for (const name of ['a1', 'a2', 'a3', 'a4']) void admit(name, 'a');
     await flush();
@@ -93,7 +96,7 @@ describe('createAdmission', () => {
   });
 
   it('counts a slot released twice once', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1 } });
     const release = await admission.admit({ caller: 'a', cost: costly });
     release();
     release();
@@ -101,7 +104,7 @@ describe('createAdmission', () => {
   });
 
   it('refuses RATE_LIMITED, naming the limit, when the queue is full', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1, maxQueuedPerCaller: 4 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1, maxQueuedPerCaller: 4 } });
     for (let i = 0; i < 5; i++) void admission.admit({ caller: `c${i}`, cost: costly });
     const refusal = admission.admit({ caller: 'late', cost: costly });
     await expect(refusal).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 5 });
@@ -109,7 +112,7 @@ describe('createAdmission', () => {
   });
 
   it('refuses a caller whose share of the queue is full, while others may still wait', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1 } });
     for (let i = 0; i < 4; i++) void admission.admit({ caller: 'a', cost: costly });
     await expect(admission.admit({ caller: 'a', cost: costly })).rejects.toThrow(/3 of yours already wait.*SDES_ADMISSION_QUEUE_PER_CALLER/);
     void admission.admit({ caller: 'b', cost: costly });
@@ -117,7 +120,7 @@ describe('createAdmission', () => {
   });
 
   it('refuses everything sent with the credential of a caller whose share is full, and nothing else', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1, maxQueuedPerCaller: 2 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1, maxQueuedPerCaller: 2 } });
     void admission.admit({ caller: 'a', cost: costly, credential: 'key of a' });
     expect(admission.gate('key of a')).toBeNull();
     void admission.admit({ caller: 'a', cost: costly, credential: 'key of a' });
@@ -139,7 +142,7 @@ describe('createAdmission', () => {
   });
 
   it('takes an aborted request out of the queue', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1 } });
     await admission.admit({ caller: 'a', cost: costly });
     const gone = new AbortController();
     const waiting = admission.admit({ caller: 'b', cost: costly, signal: gone.signal });
@@ -154,7 +157,7 @@ describe('admitHttp', () => {
   const response = (closed: boolean) => Object.assign(new EventEmitter(), { closed, req: { headers: {} } }) as unknown as ServerResponse;
 
   it('gives the slot back when the answer is sent', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1 } });
     const res = response(false);
     await admitHttp(admission, res, { caller: 'a', cost: costly });
     expect(admission.stats().running).toBe(1);
@@ -163,13 +166,13 @@ describe('admitHttp', () => {
   });
 
   it('gives the slot back at once when the client went away before admission', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1 } });
     await admitHttp(admission, response(true), { caller: 'a', cost: costly });
     expect(admission.stats()).toEqual({ running: 0, queued: 0 });
   });
 
   it('does not queue a request whose client went away', async () => {
-    const admission = createAdmission({ limits: { ...limits, slots: 1 } });
+    const admission = createAdmission({ setTimer: idle, limits: { ...limits, slots: 1 } });
     await admission.admit({ caller: 'b', cost: costly });
     await expect(admitHttp(admission, response(true), { caller: 'a', cost: costly })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     expect(admission.stats()).toEqual({ running: 1, queued: 0 });
