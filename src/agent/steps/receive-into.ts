@@ -63,7 +63,7 @@ export async function receiveInto(
     context.message(
       `${destination}: ${file.size} bytes received (SHA-256 ${file.sha256}${got.resumedFrom ? `, resumed after ${got.resumedFrom} chunks` : ''}${
         offer.broadcastTopic ? `, ${got.fromBroadcast} of ${got.chunksReceived} chunks from the broadcast` : ''
-      })`,
+      }${file.stream ? `, ${got.fromStream} of ${got.chunksReceived} chunks from the sender's stream` : ''})`,
     );
     written += 1;
   }

@@ -113,7 +113,7 @@ export async function uploadFile(o: UploadOptions): Promise<Uploaded> {
     }
     if (h.kind !== 'upload.granted') throw new TransferError(`unexpected answer ${h.kind} to the upload of ${o.name}`);
     if (h.receivedBytes > 0) o.message(`resuming the upload of ${o.name} at byte ${h.receivedBytes} of ${size}`);
-    const result = await sendChunks(o, h.fileId, h.chunkSize, h.receivedBytes, size, window, answerMs);
+    const result = await sendChunks(o, h.fileId, h.chunkSize, h.receivedBytes, size, window, answerMs, h.chunkTopic);
     chunksSent += result.sent;
     if (result.outcome === 'done') return { fileId: h.fileId, size, sha256, chunksSent };
     // The gateway lost the session (it restarted, or another took over): open again, resume.
@@ -129,6 +129,8 @@ async function sendChunks(
   size: number,
   window: number,
   answerMs: number,
+  /** The file's session topic (upload.granted): the chunks go there, once for the gateway and the online receivers. */
+  chunkTopic?: string,
 ): Promise<{ outcome: 'done' | 'reopen'; reason?: string; sent: number }> {
   const total = Math.ceil(size / chunkSize);
   const queue = o.client.follow(fileId);
@@ -165,7 +167,7 @@ async function sendChunks(
         if (next + 1 < total && next + 1 - acked < window) void read(next + 1);
         const chunkSha = createHash('sha256').update(data).digest('hex');
         const body = o.compress ? await gzipAsync(data) : data;
-        o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body);
+        o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body, chunkTopic);
         sent += 1;
         next += 1;
       }

@@ -49,6 +49,8 @@ export class TransferService {
         return this.fetches.open(mqttClientId, header);
       case 'fetch.get':
         return this.fetches.get(mqttClientId, header);
+      case 'fetch.progress':
+        return this.fetches.progress(mqttClientId, header.grant, header.fileId, header.bytes);
       case 'broadcast.start':
         return this.broadcasts.start(mqttClientId, header);
       case 'broadcast.status':

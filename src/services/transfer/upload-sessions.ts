@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import type { TransferUp } from '../../protocol';
+import { transferSessionTopic, type TransferUp } from '../../protocol';
 import { SettingsService } from '../settings.service';
 import { progressOf } from './progress';
 import { forkOf, messageOf, reportOfRequest, spoolSessionId, type TransferDeps } from './transfer-context';
@@ -181,7 +181,9 @@ export class UploadSessions {
       tail: Promise.resolve(),
     });
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
-    send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes });
+    // The chunks go once on the file's session topic, where receivers offered the file while it arrives listen too (§12.2).
+    const chunkTopic = transferSessionTopic(mqttClientId, fileId);
+    send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes, chunkTopic });
     if (runId !== undefined && this.sessions.get(fileId)?.streamable) this.watcher?.streaming(runId);
   }
 
