@@ -116,7 +116,14 @@ describe('transfer uploads (gateway service)', () => {
     await chunk('up-1', fileId, bytes, 1);
     // The same file opened again (the agent restarted): it continues after what the store holds.
     await open('up-1', bytes, 'r5');
-    expect(lastTo('up-1')).toEqual({ kind: 'upload.granted', requestId: 'r5', fileId, chunkSize: CHUNK, receivedBytes: 2 * CHUNK });
+    expect(lastTo('up-1')).toEqual({
+      kind: 'upload.granted',
+      requestId: 'r5',
+      fileId,
+      chunkSize: CHUNK,
+      receivedBytes: 2 * CHUNK,
+      chunkTopic: `sdes/v1/transfers/up-1/${fileId}`,
+    });
     await chunk('up-1', fileId, bytes, 2);
     await chunk('up-1', fileId, bytes, 3);
     await service.handle('up-1', frame({ kind: 'upload.close', fileId }));

@@ -131,7 +131,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   let unsaved = 0;
   let fromBroadcast = 0;
   let fromStream = 0;
-  /** Chunks taken from the session topic: not sealed for this agent, so pulled again if the whole file does not match. */
+  /** Chunks taken from the session or broadcast topic: not sealed for this agent, so pulled again if the whole file does not match. */
   const streamed = new Set<number>();
   // Writes queue one after another without holding up the frames behind them; the sidecar lists
   // only chunks whose writes are done (and synced), so a restart never trusts a chunk not on disk.
@@ -179,7 +179,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     received += 1;
     progress.update(have.size * chunkSize);
     // The gateway serves none of the streamed chunks: it learns the progress from the receiver.
-    if (streamed.size && (have.size % REPORT_EVERY === 0 || have.size === total)) {
+    if (file.stream && !o.listen && streamed.size && (have.size % REPORT_EVERY === 0 || have.size === total)) {
       o.client.send({ kind: 'fetch.progress', grant: o.grant, fileId: file.fileId, bytes: Math.min(file.size, have.size * chunkSize) });
     }
     // Synced and noted every SAVE_EVERY chunks, in the background (one save at a time).
@@ -291,7 +291,11 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   };
   try {
     if (o.listen && have.size < total) {
-      fromBroadcast = await listenToBroadcast({ client: o.client, queue, signal: o.signal, file, chunkSize, have, listen: o.listen, store });
+      const storeUnsealed = (index: number, data: Buffer) => {
+        streamed.add(index);
+        return store(index, data);
+      };
+      fromBroadcast = await listenToBroadcast({ client: o.client, queue, signal: o.signal, file, chunkSize, have, listen: o.listen, store: storeUnsealed });
       if (fromBroadcast < total - resumedFrom) o.message(`${file.name}: ${fromBroadcast} chunks from the broadcast, pulling the ${total - have.size} missing`);
     } else if (file.stream && have.size < total) {
       await listenToStream(file.stream);
@@ -301,7 +305,9 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     let actual = whole && hashedUpTo === total ? whole.digest('hex') : undefined;
     if (actual !== undefined && actual !== file.sha256 && streamed.size) {
       // A session chunk was not the sender's (forged, or damaged on the way): pull those from the store, sealed, and hash again.
-      o.message(`${file.name}: the chunks from the sender's stream do not match the offered SHA-256; pulling them from the store`);
+      o.message(
+        `${file.name}: the chunks from the ${o.listen ? 'broadcast' : "sender's stream"} do not match the offered SHA-256; pulling them from the store`,
+      );
       for (const index of streamed) have.delete(index);
       streamed.clear();
       whole = null;
