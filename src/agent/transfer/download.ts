@@ -73,6 +73,8 @@ export const sidecarOf = (partPath: string) => `${partPath}.json`;
 export const SAVE_EVERY = 8;
 /** The sender's stream is left for the pull after this long without a frame (the sender stalled, or the chunks go elsewhere). */
 export const STREAM_QUIET_MS = 3_000;
+/** Chunk writes a download keeps queued before it waits for the disk (8 MiB of 256 KiB chunks). */
+const MAX_PENDING_WRITES = 32;
 /** A receiver taking a file from its session topic tells the gateway how far it got every this many chunks (fetch.progress). */
 const REPORT_EVERY = 16;
 /** Chunks held in memory ahead of a gap for the whole file's hash (16 MiB of 256 KiB chunks). */
@@ -137,6 +139,8 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   // only chunks whose writes are done (and synced), so a restart never trusts a chunk not on disk.
   let writes: Promise<void> = Promise.resolve();
   let writeError: unknown;
+  /** Chunk writes queued and not done: past MAX_PENDING_WRITES, taking a chunk waits for the disk (a stream is not paced by this receiver). */
+  let pendingWrites = 0;
   let saving: Promise<void> | undefined;
   const save = async () => {
     const written = [...have];
@@ -154,14 +158,17 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   const store = async (index: number, data: Buffer) => {
     if (writeError) throw writeError;
     have.add(index);
+    pendingWrites += 1;
     writes = writes.then(async () => {
-      if (writeError) return;
       try {
-        await handle.write(data, 0, data.length, index * chunkSize);
+        if (!writeError) await handle.write(data, 0, data.length, index * chunkSize);
       } catch (error) {
         writeError = error;
+      } finally {
+        pendingWrites -= 1;
       }
     });
+    if (pendingWrites > MAX_PENDING_WRITES) await writes;
     if (whole && index === hashedUpTo) {
       whole.update(data);
       for (hashedUpTo++; ahead.has(hashedUpTo); hashedUpTo++) {

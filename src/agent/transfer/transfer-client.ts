@@ -51,6 +51,9 @@ export interface TransferClient {
   receiveSession(topicFileId: number, payload: Buffer): void;
 }
 
+/** Frames a file's queue holds before the chunks of a session topic are dropped (64 MiB of 256 KiB chunks at most). */
+export const MAX_QUEUED_STREAM_FRAMES = 256;
+
 /** What the agent's handlers of unasked transfer work (deliveries, remote folders) run with; `signal` aborts when the agent stops. */
 export interface UnaskedWorkOptions {
   client: TransferClient;
@@ -113,6 +116,9 @@ export function createTransferClient({
       const frames: FollowedFrame[] = [];
       let wake: (() => void) | undefined;
       followers.set(fileId, (frame) => {
+        // A topic this agent cannot keep up with (it does not pace it) is cut, not buffered without
+        // bound: the chunks dropped here are pulled afterwards, a window at a time.
+        if (frame.header.kind === 'upload.chunk' && frames.length >= MAX_QUEUED_STREAM_FRAMES) return;
         frames.push(frame);
         wake?.();
       });

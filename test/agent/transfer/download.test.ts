@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { downloadFile, runsOf, sidecarOf } from '../../../src/agent/transfer/download';
-import { createTransferClient } from '../../../src/agent/transfer/transfer-client';
+import { createTransferClient, MAX_QUEUED_STREAM_FRAMES } from '../../../src/agent/transfer/transfer-client';
 import { encodeFrame, PROTOCOL_VERSION, transferSessionTopic, type OfferedFile, type TransferUp } from '../../../src/protocol';
 import { systemClock } from '../../../src/runtime/clock';
 import { silentLogger } from '../../../src/runtime/logger';
@@ -107,6 +107,17 @@ describe('downloadFile with a sender stream (docs/protocol.md §12.5)', () => {
     h.streamOnSubscribe([0, 1, 2, 4, 5]);
     await download(h);
     expect(h.pulled.sort((a, b) => a - b)).toEqual([3, 6, 7]);
+    expect(sha(await fs.readFile(path.join(dir, 'prices.bin.sdes-part')))).toBe(h.file.sha256);
+  });
+
+  it('cuts a stream it cannot keep up with instead of buffering it: the chunks dropped are pulled', async () => {
+    const data = randomBytes((MAX_QUEUED_STREAM_FRAMES + 44) * CHUNK);
+    const h = harness(data);
+    // Every chunk arrives before the receiver takes the first one.
+    h.streamOnSubscribe([...Array(h.total).keys()]);
+    const got = await download(h);
+    expect(got.fromStream).toBe(MAX_QUEUED_STREAM_FRAMES);
+    expect(h.pulled.sort((a, b) => a - b)).toEqual([...Array(44).keys()].map((i) => MAX_QUEUED_STREAM_FRAMES + i));
     expect(sha(await fs.readFile(path.join(dir, 'prices.bin.sdes-part')))).toBe(h.file.sha256);
   });
 
