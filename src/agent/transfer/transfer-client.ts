@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ChunkWithRoom,
   parseSessionChunk,
   parseTransferDown,
   PROTOCOL_VERSION,
@@ -33,7 +34,7 @@ export interface TransferClient {
    */
   request(header: TransferRequestDraft, timeoutMs: number, signal: AbortSignal, requestId?: string): Promise<Frame | undefined>;
   /** Publishes on the agent's transfer-up, or on `topic` (an upload's session topic, §12.2). */
-  send(header: TransferUpDraft, body?: Buffer, topic?: string): void;
+  send(header: TransferUpDraft, body?: Buffer | ChunkWithRoom, topic?: string): void;
   /** Waits up to `timeoutMs` for a frame the gateway pushes with this `requestId` (a later answer to the same request). */
   awaitPush(requestId: string, timeoutMs: number, signal: AbortSignal): Promise<Frame | undefined>;
   /** Frames about `fileId` (upload acks, fetch data) go to the returned queue until it is closed. */
@@ -75,7 +76,7 @@ export function createTransferClient({
   unsubscribe = () => undefined,
 }: {
   /** Sends one frame (its header and body) on the agent's transfer-up, or on `topic`. */
-  publish: (header: object, body?: Buffer, topic?: string) => void;
+  publish: (header: object, body?: Buffer | ChunkWithRoom, topic?: string) => void;
   logger: Logger;
   subscribe?: (topic: string) => Promise<void>;
   unsubscribe?: (topic: string) => void;

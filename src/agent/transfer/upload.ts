@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { DEFAULT_TRANSFER_CHUNK_BYTES, type Id, type TransferPurpose } from '../../protocol';
+import { allocChunk, DEFAULT_TRANSFER_CHUNK_BYTES, type ChunkWithRoom, type Id, type TransferPurpose } from '../../protocol';
 import type { Clock } from '../../runtime/clock';
 import { sha256File } from '../file-hash';
 import type { TransferClient } from './transfer-client';
@@ -142,15 +142,18 @@ async function sendChunks(
   let silences = 0;
   // The next chunk is read while this one is hashed and sent: one trip through the thread pool
   // per chunk no longer stands between two publishes.
-  const reading = new Map<number, Promise<Buffer>>();
-  const read = (index: number): Promise<Buffer> => {
+  // Each chunk is read into a buffer with room for its frame's header: the frame is built around
+  // it, without a second buffer and a copy per chunk.
+  const reading = new Map<number, Promise<{ chunk: ChunkWithRoom; data: Buffer }>>();
+  const read = (index: number): Promise<{ chunk: ChunkWithRoom; data: Buffer }> => {
     let pending = reading.get(index);
     if (!pending) {
       const offset = index * chunkSize;
       const length = Math.min(chunkSize, size - offset);
-      pending = handle.read(Buffer.allocUnsafe(length), 0, length, offset).then(({ bytesRead, buffer }) => {
+      const slab = allocChunk(length);
+      pending = handle.read(slab.data, 0, length, offset).then(({ bytesRead }) => {
         if (bytesRead !== length) throw new TransferError(`${o.filePath} changed while it was uploaded (short read at ${offset})`);
-        return buffer;
+        return slab;
       });
       // Seen by the await below; a read ahead that is dropped (rewind) must not go unhandled.
       pending.catch(() => undefined);
@@ -162,11 +165,11 @@ async function sendChunks(
     while (acked < total) {
       while (next < total && next - acked < window) {
         const offset = next * chunkSize;
-        const data = await read(next);
+        const { chunk, data } = await read(next);
         reading.delete(next);
         if (next + 1 < total && next + 1 - acked < window) void read(next + 1);
         const chunkSha = createHash('sha256').update(data).digest('hex');
-        const body = o.compress ? await gzipAsync(data) : data;
+        const body = o.compress ? await gzipAsync(data) : chunk;
         o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body, chunkTopic);
         sent += 1;
         next += 1;
