@@ -238,12 +238,31 @@ async function main() {
            and r.run_id = (select max(run_id) from report where client_id = c.id) order by s.id`,
         [hq.clientId, stores[0].clientId],
       );
-      return { seconds, MiBps: bytes / MB / seconds, cpu, peakRss: meter.peakRss(), steps: phases };
+      // How the store got the chunks: from the sender's session topic, or pulled from the store.
+      const [received] = await sql<{ message: string }>(
+        `select m.message from step_message m join step_result s on s.id = m.step_result_id join task_result t on t.id = s.task_result_id
+         join report r on r.id = t.report_id join client c on c.id = r.client_id
+         where s.type = 'RECV_FILE' and c.mqtt_client_id = ? and m.message like '%bytes received%'
+           and r.run_id = (select max(run_id) from report where client_id = c.id) order by m.id desc limit 1`,
+        [stores[0].clientId],
+      );
+      const streamed = /(\d+) of (\d+) chunks from the sender's stream/.exec(received?.message ?? '');
+      return {
+        seconds,
+        MiBps: bytes / MB / seconds,
+        cpu,
+        peakRss: meter.peakRss(),
+        steps: phases,
+        streamed: streamed ? `${streamed[1]} of ${streamed[2]}` : 'none',
+      };
     };
 
     if (SIZE) {
       const one = await sendRecv('big.bin', SIZE, 'send-recv');
-      console.log(`  steps: ${one.steps.map((p) => `${p.type} ${Number(p.seconds).toFixed(1)} s`).join(', ')} (RECV_FILE includes its wait for the SEND)`);
+      console.log(
+        `  steps: ${one.steps.map((p) => `${p.type} ${Number(p.seconds).toFixed(1)} s`).join(', ')} (RECV_FILE includes its wait for the SEND); ` +
+          `chunks the store took from the sender's session topic: ${one.streamed}`,
+      );
       console.log(
         `SEND/RECV ${SIZE / MB} MiB to 1 store: ${one.seconds.toFixed(1)} s end to end, ${one.MiBps.toFixed(1)} MiB/s ` +
           `(${((one.MiBps / raw) * 100).toFixed(0)} % of raw; each chunk published once, delivered to the gateway and the store)`,
