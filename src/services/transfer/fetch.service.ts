@@ -77,8 +77,8 @@ export class FetchService implements UploadWatcher {
   }
 
   /** UploadWatcher: a SEND_FILE's last file began; receivers of the run that wait are answered again (they may stream it). */
-  streaming(runId: number): void {
-    void this.answerWaiters((w) => w.runId === runId);
+  async streaming(runId: number): Promise<void> {
+    await this.answerWaiters((w) => w.runId === runId).catch((err: unknown) => this.deps.logger.warn({ err, runId }, 'offering a streamed file failed'));
   }
 
   private endOf(p: Parked): number {

@@ -49,8 +49,8 @@ export interface UploadWatcher {
   stored(fileId: number, bytes: number): void;
   /** The upload of `fileId` ended: completed, or failed with `error`. */
   ended(fileId: number, error?: string): void;
-  /** The last file of a SEND_FILE step of `runId` began: receivers that wait may be offered it now. */
-  streaming(runId: number): void;
+  /** The last file of a SEND_FILE step of `runId` began: receivers that wait may be offered it now (resolves once they are answered). */
+  streaming(runId: number): Promise<void>;
 }
 
 /** What the upload sessions ask of the remote folders (FETCH uploads). */
@@ -183,8 +183,10 @@ export class UploadSessions {
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
     // The chunks go once on the file's session topic, where receivers offered the file while it arrives listen too (§12.2).
     const chunkTopic = transferSessionTopic(mqttClientId, fileId);
+    // Waiting receivers are offered the file first: the sooner they listen on the topic, the fewer
+    // chunks they must pull because they were published before (a few ms of the sender's start).
+    if (runId !== undefined && this.sessions.get(fileId)?.streamable) await this.watcher?.streaming(runId);
     send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes, chunkTopic });
-    if (runId !== undefined && this.sessions.get(fileId)?.streamable) this.watcher?.streaming(runId);
   }
 
   /**
