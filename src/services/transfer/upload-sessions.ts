@@ -67,6 +67,8 @@ export const UPLOAD_IDLE_MS = 60_000;
  * back from the store what was just written (a read and a buffer per chunk).
  */
 const RECENT_CHUNKS = 32;
+/** While chunks queue behind the one just written, an ack goes every this many (the last chunk taken is always acked). */
+const ACK_EVERY = 8;
 /** What a session over the bound is told to wait, before it asks again. */
 export const UPLOAD_RETRY_AFTER_MS = 2_000;
 
@@ -295,7 +297,10 @@ export class UploadSessions {
       session.recent.set(h.index, data);
       session.recent.delete(h.index - RECENT_CHUNKS);
     }
-    send(session.mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
+    // Acks are cumulative (§12.3): one for the last chunk taken, and one every ACK_EVERY while more
+    // are queued behind it, instead of a frame per chunk through the broker each way.
+    if (h.index === session.nextIndex - 1 || h.index % ACK_EVERY === ACK_EVERY - 1)
+      send(session.mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
     session.progress.update(Math.min(session.size, session.storedBytes));
     this.watcher?.stored(h.fileId, session.storedBytes);
   }
