@@ -71,7 +71,9 @@ export function createTransferCarrier({
           { clientId, topic, kind: parsed.value.header.kind },
           'transfer frame dropped: a session topic carries the chunks of its own file only',
         );
-      await handle(clientId, parsed.value).catch((err: unknown) => log.error({ err, clientId, kind: parsed.value.header.kind }, 'transfer frame not handled'));
+      await handle(clientId, session ? { ...parsed.value, fromSession: true } : parsed.value).catch((err: unknown) =>
+        log.error({ err, clientId, kind: parsed.value.header.kind }, 'transfer frame not handled'),
+      );
     };
     // Checked and handled in the broker's order per agent: an upload's chunks are written in order.
     const previous = chains.get(clientId) ?? Promise.resolve();

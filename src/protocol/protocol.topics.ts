@@ -102,8 +102,10 @@ export function gatewaySubscriptions({ shareGroup }: { shareGroup?: string } = {
     events: share(`${TOPIC_ROOT}/agents/+/events`),
     // Shared as well: a transfer's answers go out from whichever gateway took its frame.
     transferUp: share(`${TOPIC_ROOT}/agents/+/transfer-up`),
-    // The chunks of uploads, on their per-file session topics (receivers listen there too).
-    transferSessions: share(`${TOPIC_ROOT}/transfers/+/+`),
+    // The chunks of uploads, on their per-file session topics (receivers listen there too). Not
+    // shared: a broker may hash this topic to another gateway than the agent's transfer-up, and
+    // only the gateway that granted the upload takes its chunks (the others ignore them).
+    transferSessions: `${TOPIC_ROOT}/transfers/+/+`,
   };
 }
 

@@ -162,7 +162,12 @@ export type TransferDown = z.infer<typeof transferDownSchema>;
 /** Kinds whose frame carries chunk bytes; every other frame has an empty body. */
 const WITH_BODY = new Set(['upload.chunk', 'fetch.data', 'broadcast.data']);
 
-export type TransferFrame<T> = { header: T; body: Buffer };
+export type TransferFrame<T> = {
+  header: T;
+  body: Buffer;
+  /** Set by the gateway's carrier for a chunk that came on a session topic (§12.2), not on transfer-up. */
+  fromSession?: boolean;
+};
 export type TransferParseResult<T> = { ok: true; value: TransferFrame<T> } | { ok: false; error: string };
 
 function parseWith<T extends { kind: string }>(schema: z.ZodType<T>, what: string, payload: Buffer | Uint8Array): TransferParseResult<T> {

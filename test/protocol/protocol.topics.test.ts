@@ -39,7 +39,7 @@ describe('protocol topics', () => {
       status: 'sdes/v1/agents/+/status',
       events: '$share/gw/sdes/v1/agents/+/events',
       transferUp: '$share/gw/sdes/v1/agents/+/transfer-up',
-      transferSessions: '$share/gw/sdes/v1/transfers/+/+',
+      transferSessions: 'sdes/v1/transfers/+/+',
     });
   });
 

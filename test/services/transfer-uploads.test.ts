@@ -131,6 +131,28 @@ describe('transfer uploads (gateway service)', () => {
     expect((await store.get(fileId)).status).toBe('COMPLETE');
   });
 
+  it("answers a chunk of a session it does not hold on transfer-up, but not one on the session topic (another gateway's upload)", async () => {
+    const bytes = Buffer.alloc(CHUNK * 2, 7);
+    await open('up-1', bytes, 'r-other');
+    const { fileId } = lastTo('up-1') as { fileId: number };
+    // A second gateway of the installation (or this one restarted) hears the agent's chunks.
+    const other = new TransferService({
+      orm: h.db.orm,
+      files: store,
+      clock: h.clock,
+      logger: silentLogger(),
+      installation: 'inst-test',
+      send: (clientId, header) => sent.push({ clientId, header: { ...header, from: 'other' } as TransferDownDraft }),
+    });
+    const data = bytes.subarray(0, CHUNK);
+    const header = { v: 1, kind: 'upload.chunk', fileId, index: 0, offset: 0, sha256: sha(data) } as TransferUp;
+    await other.handle('up-1', { header, body: data, fromSession: true });
+    expect(sent.filter((x) => (x.header as { from?: string }).from === 'other')).toEqual([]);
+    await other.handle('up-1', { header, body: data });
+    expect(lastTo('up-1')).toMatchObject({ kind: 'upload.failed', fileId, reason: expect.stringMatching(/no open upload session/), from: 'other' });
+    await service.handle('up-1', frame({ kind: 'upload.abort', fileId, reason: 'test over' }));
+  });
+
   it('serves a receiver the chunks of a file still being uploaded the moment they are written (streaming)', async () => {
     const bytes = Buffer.from(Array.from({ length: CHUNK * 3 + 100 }, (_, i) => (i * 7) % 251));
     await open('up-1', bytes, 'r7');

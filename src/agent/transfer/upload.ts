@@ -140,6 +140,7 @@ async function sendChunks(
   let next = acked;
   let sent = 0;
   let silences = 0;
+  let topic = chunkTopic;
   // The next chunk is read while this one is hashed and sent: one trip through the thread pool
   // per chunk no longer stands between two publishes.
   // Each chunk is read into a buffer with room for its frame's header: the frame is built around
@@ -170,13 +171,16 @@ async function sendChunks(
         if (next + 1 < total && next + 1 - acked < window) void read(next + 1);
         const chunkSha = createHash('sha256').update(data).digest('hex');
         const body = o.compress ? await gzipAsync(data) : chunk;
-        o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body, chunkTopic);
+        o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body, topic);
         sent += 1;
         next += 1;
       }
       const frame = await queue.next(answerMs, o.signal);
       if (!frame) {
         if (++silences > 8) throw new TransferError(`no acknowledgement from the gateway for ${(silences * answerMs) / 1000} s while uploading ${o.name}`);
+        // Resent on transfer-up: a gateway that no longer holds the session (it restarted) answers
+        // there (upload.failed, then a new grant), where the session topic's chunks go unanswered.
+        topic = undefined;
         next = acked;
         reading.clear();
         continue;

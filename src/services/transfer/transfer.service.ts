@@ -35,12 +35,12 @@ export class TransferService {
     this.broadcasts.offer({ clientIds }).catch((err: unknown) => this.logger.error({ err }, 'broadcast offers to clients that came ONLINE failed'));
   }
 
-  async handle(mqttClientId: string, { header, body }: TransferFrame<TransferUp>): Promise<void> {
+  async handle(mqttClientId: string, { header, body, fromSession }: TransferFrame<TransferUp>): Promise<void> {
     switch (header.kind) {
       case 'upload.open':
         return this.uploads.open(mqttClientId, header);
       case 'upload.chunk':
-        return this.uploads.chunk(mqttClientId, header, body);
+        return this.uploads.chunk(mqttClientId, header, body, fromSession);
       case 'upload.close':
         return this.uploads.close(mqttClientId, header.fileId);
       case 'upload.abort':

@@ -225,9 +225,11 @@ export class UploadSessions {
     return s?.chunkSize === chunkSize ? s.recent.get(index) : undefined;
   }
 
-  private async sessionOf(mqttClientId: string, fileId: number): Promise<UploadSession | undefined> {
+  /** `quiet`: a chunk from a session topic, which every gateway hears: only the one that granted the upload answers it. */
+  private async sessionOf(mqttClientId: string, fileId: number, quiet = false): Promise<UploadSession | undefined> {
     const session = this.sessions.get(fileId);
     if (!session || session.mqttClientId !== mqttClientId) {
+      if (quiet) return undefined;
       // Only about a file of this installation (another may share the broker): the agent opens again and resumes.
       const file = await this.deps.files.get(fileId).catch(() => undefined);
       if (file?.mqttClientId === mqttClientId && file.status === 'PARTIAL') {
@@ -239,8 +241,8 @@ export class UploadSessions {
     return session;
   }
 
-  async chunk(mqttClientId: string, h: UploadChunk, body: Buffer): Promise<void> {
-    const session = await this.sessionOf(mqttClientId, h.fileId);
+  async chunk(mqttClientId: string, h: UploadChunk, body: Buffer, fromSession = false): Promise<void> {
+    const session = await this.sessionOf(mqttClientId, h.fileId, fromSession);
     if (!session) return;
     const { send } = this.deps;
     const nack = (reason: string) => send(mqttClientId, { kind: 'upload.nack', fileId: h.fileId, index: session.nextIndex, reason });
