@@ -13,6 +13,7 @@ import {
   isBroadcastTopic,
   transferDownTopic,
   transferUpTopic,
+  parseTransferSessionTopic,
   type AgentRole,
   type DispatchCommand,
 } from '../protocol';
@@ -138,8 +139,7 @@ export function createAgent(options: AgentOptions): Agent {
     // Transfer frames to and from the gateway's file store (docs/protocol.md §12).
     const transferClient = createTransferClient({
       logger,
-      publish: (header, body) => {
-        const topic = transferUpTopic(clientId);
+      publish: (header, body, topic = transferUpTopic(clientId)) => {
         mqttClient.publish(topic, encodeFrame(header, body, auth.transferSeal(topic)), { qos: 1 }, (error) => {
           if (error) logger.debug({ err: error }, 'transfer frame not confirmed; the transfer asks again');
         });
@@ -222,6 +222,9 @@ export function createAgent(options: AgentOptions): Agent {
       // A broadcast's chunks go to every store at once, so no agent's key can seal them: each names
       // its SHA-256, and the file's comes in the store's own (sealed) deliver.offer.
       if (isBroadcastTopic(topic)) return transferClient.receive(payload);
+      // An upload's chunks, published once by its sender (§12.2): checked against the file's SHA-256 in the sealed offer.
+      const session = parseTransferSessionTopic(topic);
+      if (session) return transferClient.receiveSession(session.fileId, payload);
       const command = auth.checkCommand(topic, payload);
       if (command) onCommand(topic, command);
     });

@@ -4,6 +4,7 @@ import {
   encodeFrame,
   gatewaySubscriptions,
   parseAgentTopic,
+  parseTransferSessionTopic,
   parseTransferUp,
   PROTOCOL_VERSION,
   transferDownTopic,
@@ -36,7 +37,7 @@ export interface TransferCarrierOptions {
 
 /**
  * The transport of the transfer sub-protocol (docs/protocol.md §12): agents' transfer-up frames
- * are decoded and handed over in the broker's order per agent (an upload's chunks are written in
+ * (and the upload chunks on the files' session topics, in the same per-agent order) are decoded and handed over in the broker's order per agent (an upload's chunks are written in
  * order); answers go out on the agent's transfer-down. A malformed frame is logged and dropped; a
  * handler that throws costs only its frame.
  */
@@ -49,20 +50,30 @@ export function createTransferCarrier({
   seal = () => undefined,
 }: TransferCarrierOptions): TransferCarrier {
   const log = logger.child({ part: 'transfer' });
-  const filter = gatewaySubscriptions({ shareGroup }).transferUp;
+  const { transferUp, transferSessions } = gatewaySubscriptions({ shareGroup });
   const chains = new Map<string, Promise<void>>();
   let stopped = false;
 
   const onMessage = (topic: string, payload: Buffer) => {
+    if (stopped) return;
     const where = parseAgentTopic(topic);
-    if (where?.channel !== 'transfer-up' || stopped) return;
-    const { clientId } = where;
+    // An upload's chunks come on the file's session topic (§12.2), sealed by their sender as on its transfer-up.
+    const session = where ? null : parseTransferSessionTopic(topic);
+    if (where?.channel !== 'transfer-up' && !session) return;
+    const clientId = where?.clientId ?? session!.clientId;
     const take = async () => {
       const checked = await authenticate(clientId, 'transfer-up', topic, payload);
       if (!checked) return; // logged by the check
       const parsed = parseTransferUp(checked);
       if (!parsed.ok) return void log.warn({ clientId, error: parsed.error, bytes: payload.length }, 'malformed transfer frame dropped');
-      await handle(clientId, parsed.value).catch((err: unknown) => log.error({ err, clientId, kind: parsed.value.header.kind }, 'transfer frame not handled'));
+      if (session && (parsed.value.header.kind !== 'upload.chunk' || parsed.value.header.fileId !== session.fileId))
+        return void log.warn(
+          { clientId, topic, kind: parsed.value.header.kind },
+          'transfer frame dropped: a session topic carries the chunks of its own file only',
+        );
+      await handle(clientId, session ? { ...parsed.value, fromSession: true } : parsed.value).catch((err: unknown) =>
+        log.error({ err, clientId, kind: parsed.value.header.kind }, 'transfer frame not handled'),
+      );
     };
     // Checked and handled in the broker's order per agent: an upload's chunks are written in order.
     const previous = chains.get(clientId) ?? Promise.resolve();
@@ -76,8 +87,8 @@ export function createTransferCarrier({
   return {
     async start() {
       mqtt.on('message', onMessage);
-      await mqtt.subscribeAsync(filter, { qos: 1 });
-      log.info({ filter }, 'listening to transfers');
+      await mqtt.subscribeAsync([transferUp, transferSessions], { qos: 1 });
+      log.info({ filters: [transferUp, transferSessions] }, 'listening to transfers');
     },
     async stop() {
       stopped = true;

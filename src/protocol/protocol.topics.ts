@@ -61,6 +61,25 @@ export const transferDownTopic = (clientId: string): string => agentTopic(client
  * to (docs/protocol.md §12.6; QoS 1). Agents only read it.
  */
 export const broadcastTopic = (fileId: number): string => `${TOPIC_ROOT}/broadcasts/${fileId}`;
+/**
+ * Agent → gateway and the file's online receivers: the chunks of one upload, published once by
+ * its sender (docs/protocol.md §12.2). The gateway stores them; receivers of a file offered while
+ * it arrives take them here instead of pulling each from the store. Only `clientId` publishes.
+ */
+export const transferSessionTopic = (clientId: string, fileId: number): string => {
+  if (!isValidClientId(clientId))
+    throw new Error(`client id ${JSON.stringify(clientId)} cannot be used in a topic: it must be 1-128 characters without "/", "+", "#"`);
+  return `${TOPIC_ROOT}/transfers/${clientId}/${fileId}`;
+};
+/** Reads `sdes/v1/transfers/{clientId}/{fileId}`; null for any other topic. Never throws. */
+export function parseTransferSessionTopic(topic: string): { clientId: string; fileId: number } | null {
+  if (typeof topic !== 'string') return null;
+  const parts = topic.split('/');
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts[2] !== 'transfers') return null;
+  if (!isValidClientId(parts[3]) || !/^[1-9][0-9]{0,14}$/.test(parts[4])) return null;
+  return { clientId: parts[3], fileId: Number(parts[4]) };
+}
+
 /** Whether a topic is one of broadcastTopic's. */
 export const isBroadcastTopic = (topic: string): boolean => /^sdes\/v1\/broadcasts\/[1-9][0-9]*$/.test(topic);
 
@@ -72,6 +91,7 @@ export function gatewaySubscriptions({ shareGroup }: { shareGroup?: string } = {
   status: string;
   events: string;
   transferUp: string;
+  transferSessions: string;
 } {
   const share = (filter: string) => (shareGroup ? `$share/${shareGroup}/${filter}` : filter);
   return {
@@ -82,6 +102,10 @@ export function gatewaySubscriptions({ shareGroup }: { shareGroup?: string } = {
     events: share(`${TOPIC_ROOT}/agents/+/events`),
     // Shared as well: a transfer's answers go out from whichever gateway took its frame.
     transferUp: share(`${TOPIC_ROOT}/agents/+/transfer-up`),
+    // The chunks of uploads, on their per-file session topics (receivers listen there too). Not
+    // shared: a broker may hash this topic to another gateway than the agent's transfer-up, and
+    // only the gateway that granted the upload takes its chunks (the others ignore them).
+    transferSessions: `${TOPIC_ROOT}/transfers/+/+`,
   };
 }
 

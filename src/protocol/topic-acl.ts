@@ -1,5 +1,5 @@
 import { enrolCredentialTopic, enrolRequestTopic } from './enrolment';
-import { TOPIC_ROOT } from './protocol.topics';
+import { parseTransferSessionTopic, TOPIC_ROOT } from './protocol.topics';
 
 /**
  * Who a broker connection is, once authenticated (docs/protocol.md 9): a gateway (the
@@ -23,7 +23,8 @@ export function mayPublish(identity: BrokerIdentity, topic: string): boolean {
     case 'gateway':
       return true;
     case 'agent':
-      return AGENT_PUBLISH_CHANNELS.some((channel) => topic === own(identity.clientId, channel));
+      if (AGENT_PUBLISH_CHANNELS.some((channel) => topic === own(identity.clientId, channel))) return true;
+      return parseTransferSessionTopic(topic)?.clientId === identity.clientId;
     case 'enrol':
       return topic === enrolRequestTopic(identity.session);
   }
@@ -36,6 +37,8 @@ export function maySubscribe(identity: BrokerIdentity, filter: string): boolean 
       return true;
     case 'agent':
       if (AGENT_SUBSCRIBE_CHANNELS.some((channel) => filter === own(identity.clientId, channel))) return true;
+      // One file's session topic (no wildcard: an agent listens to the files offered to it).
+      if (parseTransferSessionTopic(filter)) return true;
       // Anything inside the broadcasts subtree (a `#` there stays inside it).
       return filter.startsWith(`${TOPIC_ROOT}/broadcasts/`) && !filter.includes('+');
     case 'enrol':

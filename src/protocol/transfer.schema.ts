@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROTOCOL_VERSION } from './protocol.topics';
+import { parseTransferSessionTopic, PROTOCOL_VERSION } from './protocol.topics';
 import { idSchema, OVERWRITE_MODES } from './step.schema';
 import { decodeFrame, MAX_TRANSFER_CHUNK_BYTES, MIN_TRANSFER_CHUNK_BYTES } from './transfer.frame';
 
@@ -29,7 +29,20 @@ export type TransferPurpose = (typeof TRANSFER_PURPOSES)[number];
 /** Most files one offer lists (a SEND_FILE wildcard). */
 export const MAX_OFFER_FILES = 200;
 
-const offeredFile = z.object({ fileId, name: z.string().min(1).max(1024), size: z.number().int().min(0), sha256 });
+/** `sdes/v1/transfers/{clientId}/{fileId}`: where an upload's chunks are published once (§12.2). */
+const sessionTopic = z
+  .string()
+  .max(300)
+  .refine((topic) => parseTransferSessionTopic(topic) !== null, 'sdes/v1/transfers/{clientId}/{fileId}');
+
+const offeredFile = z.object({
+  fileId,
+  name: z.string().min(1).max(1024),
+  size: z.number().int().min(0),
+  sha256,
+  /** The file is still arriving and its sender publishes the chunks here: take them there, pull only what was missed (§12.5). */
+  stream: sessionTopic.optional(),
+});
 export type OfferedFile = z.infer<typeof offeredFile>;
 
 const target = {
@@ -73,6 +86,8 @@ export const transferUpSchema = z.discriminatedUnion('kind', [
   z.object({ v, kind: z.literal('upload.abort'), fileId, reason }),
   z.object({ v, kind: z.literal('fetch.open'), requestId, ...step }),
   z.object({ v, kind: z.literal('fetch.get'), grant, fileId, index, count: z.number().int().min(1).max(64), encoding }),
+  /** A receiver taking a file from its session topic: bytes it holds (the gateway serves none of them, so it reports transfer progress on this). */
+  z.object({ v, kind: z.literal('fetch.progress'), grant, fileId, bytes: z.number().int().min(0) }),
   z.object({ v, kind: z.literal('broadcast.start'), requestId, ...step, fileId, groups: z.array(idSchema).min(1).max(1000), ...target }),
   z.object({ v, kind: z.literal('broadcast.status'), requestId, fileId }),
   z.object({ v, kind: z.literal('deliver.done'), deliveryId: z.string().min(1).max(200), sha256 }),
@@ -85,7 +100,16 @@ export const transferUpSchema = z.discriminatedUnion('kind', [
 export type TransferUp = z.infer<typeof transferUpSchema>;
 
 export const transferDownSchema = z.discriminatedUnion('kind', [
-  z.object({ v, kind: z.literal('upload.granted'), requestId, fileId, chunkSize, receivedBytes: z.number().int().min(0) }),
+  z.object({
+    v,
+    kind: z.literal('upload.granted'),
+    requestId,
+    fileId,
+    chunkSize,
+    receivedBytes: z.number().int().min(0),
+    /** Publish the upload.chunk frames here (the file's session topic, §12.2) instead of transfer-up. */
+    chunkTopic: sessionTopic.optional(),
+  }),
   z.object({ v, kind: z.literal('upload.wait'), requestId, retryAfterMs, reason }),
   z.object({ v, kind: z.literal('upload.refused'), requestId, reason }),
   z.object({ v, kind: z.literal('upload.ack'), fileId, index }),
@@ -138,7 +162,12 @@ export type TransferDown = z.infer<typeof transferDownSchema>;
 /** Kinds whose frame carries chunk bytes; every other frame has an empty body. */
 const WITH_BODY = new Set(['upload.chunk', 'fetch.data', 'broadcast.data']);
 
-export type TransferFrame<T> = { header: T; body: Buffer };
+export type TransferFrame<T> = {
+  header: T;
+  body: Buffer;
+  /** Set by the gateway's carrier for a chunk that came on a session topic (§12.2), not on transfer-up. */
+  fromSession?: boolean;
+};
 export type TransferParseResult<T> = { ok: true; value: TransferFrame<T> } | { ok: false; error: string };
 
 function parseWith<T extends { kind: string }>(schema: z.ZodType<T>, what: string, payload: Buffer | Uint8Array): TransferParseResult<T> {
@@ -162,6 +191,15 @@ function parseWith<T extends { kind: string }>(schema: z.ZodType<T>, what: strin
 
 /** For the gateway: a frame from an agent's `transfer-up`. Never throws. */
 export const parseTransferUp = (payload: Buffer | Uint8Array): TransferParseResult<TransferUp> => parseWith(transferUpSchema, 'transfer-up', payload);
+/** For a receiver: a frame from a file's session topic (only upload.chunk is taken there). Never throws. */
+export function parseSessionChunk(payload: Buffer | Uint8Array): TransferParseResult<Extract<TransferUp, { kind: 'upload.chunk' }>> {
+  const parsed = parseTransferUp(payload);
+  if (!parsed.ok) return parsed;
+  const { header, body } = parsed.value;
+  if (header.kind !== 'upload.chunk') return { ok: false, error: `${header.kind} on a session topic: only upload.chunk belongs there` };
+  return { ok: true, value: { header, body } };
+}
+
 /** For the agent: a frame from its `transfer-down`. Never throws. */
 export const parseTransferDown = (payload: Buffer | Uint8Array): TransferParseResult<TransferDown> => parseWith(transferDownSchema, 'transfer-down', payload);
 

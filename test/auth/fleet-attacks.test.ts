@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { buildCancel, buildDispatch, buildEventBatch, commandsTopic, encodeMessage, eventsTopic } from '../../src/protocol';
+import { buildCancel, buildDispatch, buildEventBatch, commandsTopic, encodeMessage, eventsTopic, transferSessionTopic } from '../../src/protocol';
 import { wireReportId } from '../../src/services/execution/attempt-id';
 import { SettingsService } from '../../src/services/settings.service';
 import { runRecords } from '../live/support/records';
@@ -101,6 +101,19 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('attacks on a fleet (%s bro
     expect(victim.logs.slice(before).filter((l) => /disconnected/.test(l.msg))).toEqual([]);
     expect(await h.t.statusOf(victim.clientId)).toBe('ONLINE');
     if (kind === 'embedded') expect(await h.eventuallyLogged(/does not belong to the credential/)).toBe(true);
+  });
+
+  it("reads a file's session topic, but publishes chunks only on its own", async () => {
+    const watcher = await h.gatewayClient();
+    const heard = listen(watcher, 'sdes/v1/transfers/+/+', 1_500);
+    await sleep(300);
+    const client = await attacker();
+    // Reading one file's topic is what a receiver does; publishing there in the victim's name is refused.
+    const read = await client.subscribeAsync(transferSessionTopic(victim.clientId, 41), { qos: 1 });
+    expect(read[0].qos).toBe(1);
+    await tryPublish(client, transferSessionTopic(attackerId, 41), 'own chunk');
+    await tryPublish(await attacker(), transferSessionTopic(victim.clientId, 41), 'forged chunk');
+    expect((await heard).messages.map((m) => m.payload)).toEqual(['own chunk']);
   });
 
   it("cannot inject events into the gateways' live relay", async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { authenticateFrame, encodeFrame, PROTOCOL_VERSION, transferDownTopic, transferUpTopic } from '../../src/protocol';
+import { authenticateFrame, encodeFrame, PROTOCOL_VERSION, transferDownTopic, transferSessionTopic, transferUpTopic } from '../../src/protocol';
 import { useFleetHarness, type FleetAgent } from './support/fleet-harness';
 
 jest.setTimeout(60_000);
@@ -61,6 +61,14 @@ describe('authenticated transfer frames on a broker without ACLs', () => {
     await intruder.publishAsync(transferUpTopic(victim.clientId), frame, { qos: 1 });
     await h.t.waitFor('the drop logged', async () => h.logged(/transfer-up message on the topic of .* dropped: unauthenticated transfer frame/));
     expect(await h.t.sql(`select id from stored_file where name = 'forged.bin'`)).toEqual([]);
+  });
+
+  it("drops a chunk published on a session topic in the agent's name without its HMAC", async () => {
+    const topic = transferSessionTopic(victim.clientId, 987654);
+    const body = Buffer.from('forged chunk');
+    const frame = encodeFrame({ v: PROTOCOL_VERSION, kind: 'upload.chunk', fileId: 987654, index: 0, offset: 0, sha256: 'b'.repeat(64) }, body);
+    await intruder.publishAsync(topic, frame, { qos: 1 });
+    await h.t.waitFor('the drop logged', async () => h.logged(new RegExp(`dropped: unauthenticated transfer frame.*${topic.replace(/\//g, '\\/')}`)));
   });
 
   it("lists the agent's folder for an operator: the gateway's frames carry the agent's HMAC", async () => {

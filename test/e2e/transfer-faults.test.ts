@@ -113,13 +113,12 @@ describe('transfer faults (end to end)', () => {
     await fleet.t.waitFor(
       'a third of the chunks on the receiver',
       async () => {
-        const side = JSON.parse(await fs.readFile(sidecar, 'utf8')) as { have: number[] };
-        return side.have.length >= chunks / 3;
+        return (await chunksNoted(sidecar)) >= chunks / 3;
       },
       40_000,
     );
     await s1.kill();
-    const kept = (JSON.parse(await fs.readFile(sidecar, 'utf8')) as { have: number[] }).have.length;
+    const kept = await chunksNoted(sidecar);
     const beforeRestart = dataFrames;
     await sleep(200);
     await s1.restart();
@@ -159,3 +158,9 @@ describe('transfer faults (end to end)', () => {
     expect(text).toContain(path.join(s1.root, 'blocker'));
   }, 60_000);
 });
+
+/** How many chunks a part file's sidecar notes (its runs of indexes, docs/protocol.md §12.5). */
+async function chunksNoted(sidecar: string): Promise<number> {
+  const side = JSON.parse(await fs.readFile(sidecar, 'utf8')) as { runs: [number, number][] };
+  return side.runs.reduce((sum, [first, last]) => sum + last - first + 1, 0);
+}

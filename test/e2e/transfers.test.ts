@@ -89,8 +89,9 @@ describe('transfers (end to end)', () => {
     );
     // What s1 asks and is told about the file: told to wait, it gets the offer pushed, without asking once more.
     const spy = await rawClient(fleet.gateway.brokerUrl, `${prefix}-spy-recv`, gatewayLogin(fleet.gateway));
-    const answers: { kind: string; requestId?: string }[] = [];
+    const answers: { kind: string; requestId?: string; files?: unknown[] }[] = [];
     let opens = 0;
+    let pulled = 0;
     spy.on('message', (topic, payload) => {
       if (topic === transferUpTopic(s1.clientId)) {
         const up = parseTransferUp(payload);
@@ -99,6 +100,7 @@ describe('transfers (end to end)', () => {
       }
       const parsed = parseTransferDown(payload);
       if (parsed.ok && (parsed.value.header.kind === 'fetch.wait' || parsed.value.header.kind === 'fetch.offer')) answers.push(parsed.value.header);
+      if (parsed.ok && parsed.value.header.kind === 'fetch.data') pulled += 1;
     });
     await spy.subscribeAsync([transferDownTopic(s1.clientId), transferUpTopic(s1.clientId)], { qos: 1 });
     await sleep(300);
@@ -120,6 +122,11 @@ describe('transfers (end to end)', () => {
     expect(text).toMatch(/skipped: RECV_FILE runs on STORE clients/);
     expect(text).toMatch(/skipped: SEND_FILE runs on SERVER clients/);
     for (const store of [s1, s2]) expect(await sha256Of(path.join(store.root, 'inbox/prices.bin'))).toBe(sha);
+    // Offered while it arrived, the file came to the stores from the sender's session topic: the
+    // gateway served s1 only the chunks published before it listened (§12.5), not the file again.
+    expect(offers[0]).toMatchObject({ files: [{ stream: expect.stringMatching(/^sdes\/v1\/transfers\//) }] });
+    expect(text).toMatch(/\d+ of \d+ chunks from the sender's stream/);
+    expect(pulled).toBeLessThan(size / (256 * 1024) / 2);
     // Uploaded once, whatever the number of receivers.
     const spools = await fleet.t.sql('select id from stored_file where mqtt_client_id = ? and kind = ?', [hq.clientId, 'transfer']);
     expect(spools).toHaveLength(1);

@@ -1,4 +1,13 @@
-import { commandsTopic, eventsTopic, gatewaySubscriptions, isValidClientId, parseAgentTopic, statusTopic } from '../../src/protocol';
+import {
+  commandsTopic,
+  eventsTopic,
+  gatewaySubscriptions,
+  isValidClientId,
+  parseAgentTopic,
+  parseTransferSessionTopic,
+  statusTopic,
+  transferSessionTopic,
+} from '../../src/protocol';
 
 describe('protocol topics', () => {
   it('scopes every topic of an agent under sdes/v1/agents/{clientId}', () => {
@@ -24,11 +33,22 @@ describe('protocol topics', () => {
       status: 'sdes/v1/agents/+/status',
       events: 'sdes/v1/agents/+/events',
       transferUp: 'sdes/v1/agents/+/transfer-up',
+      transferSessions: 'sdes/v1/transfers/+/+',
     });
     expect(gatewaySubscriptions({ shareGroup: 'gw' })).toEqual({
       status: 'sdes/v1/agents/+/status',
       events: '$share/gw/sdes/v1/agents/+/events',
       transferUp: '$share/gw/sdes/v1/agents/+/transfer-up',
+      transferSessions: 'sdes/v1/transfers/+/+',
     });
+  });
+
+  it('names one upload session topic per sender and file, and reads it back', () => {
+    expect(transferSessionTopic('hq-1', 42)).toBe('sdes/v1/transfers/hq-1/42');
+    expect(parseTransferSessionTopic('sdes/v1/transfers/hq-1/42')).toEqual({ clientId: 'hq-1', fileId: 42 });
+    expect(parseTransferSessionTopic('sdes/v1/transfers/hq-1/0')).toBeNull();
+    expect(parseTransferSessionTopic('sdes/v1/transfers/hq-1/+')).toBeNull();
+    expect(parseTransferSessionTopic('sdes/v1/transfers/+/42')).toBeNull();
+    expect(parseTransferSessionTopic('sdes/v1/transfers/hq-1/42/x')).toBeNull();
   });
 });

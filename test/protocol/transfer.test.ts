@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  allocChunk,
   decodeFrame,
   encodeFrame,
   MAX_TRANSFER_HEADER_BYTES,
@@ -30,6 +31,21 @@ describe('transfer frames and headers', () => {
     expect(frame.readUInt32BE(0)).toBe(frame.length - 4 - body.length);
     const parsed = parseTransferUp(frame);
     expect(parsed).toEqual({ ok: true, value: { header: { v: 1, kind: 'upload.chunk', fileId: 7, index: 2, offset: 524288, sha256: sha(body) }, body } });
+  });
+
+  it('builds the frame of a chunk read with room for its header around it, without copying the chunk', () => {
+    const { chunk, data } = allocChunk(11);
+    data.write('chunk bytes');
+    const header = { v: 1, kind: 'upload.chunk', fileId: 7, index: 2, offset: 524288, sha256: sha(data) };
+    const frame = encodeFrame(header, chunk, (json) => Buffer.concat([json.subarray(0, -1), Buffer.from(',"mac":"x"}')]));
+    expect(frame.buffer).toBe(chunk.slab.buffer);
+    expect(frame.equals(encodeFrame(header, Buffer.from('chunk bytes'), (json) => Buffer.concat([json.subarray(0, -1), Buffer.from(',"mac":"x"}')])))).toBe(
+      true,
+    );
+    // A header larger than the room is framed the usual way.
+    const small = allocChunk(11, 8);
+    small.data.write('chunk bytes');
+    expect(parseTransferUp(encodeFrame(header, small.chunk))).toMatchObject({ ok: true, value: { header, body: Buffer.from('chunk bytes') } });
   });
 
   it('refuses malformed frames with a message, never throwing', () => {

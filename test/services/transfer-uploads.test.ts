@@ -116,12 +116,42 @@ describe('transfer uploads (gateway service)', () => {
     await chunk('up-1', fileId, bytes, 1);
     // The same file opened again (the agent restarted): it continues after what the store holds.
     await open('up-1', bytes, 'r5');
-    expect(lastTo('up-1')).toEqual({ kind: 'upload.granted', requestId: 'r5', fileId, chunkSize: CHUNK, receivedBytes: 2 * CHUNK });
+    expect(lastTo('up-1')).toEqual({
+      kind: 'upload.granted',
+      requestId: 'r5',
+      fileId,
+      chunkSize: CHUNK,
+      receivedBytes: 2 * CHUNK,
+      chunkTopic: `sdes/v1/transfers/up-1/${fileId}`,
+    });
     await chunk('up-1', fileId, bytes, 2);
     await chunk('up-1', fileId, bytes, 3);
     await service.handle('up-1', frame({ kind: 'upload.close', fileId }));
     expect(lastTo('up-1')).toEqual({ kind: 'upload.done', fileId });
     expect((await store.get(fileId)).status).toBe('COMPLETE');
+  });
+
+  it("answers a chunk of a session it does not hold on transfer-up, but not one on the session topic (another gateway's upload)", async () => {
+    const bytes = Buffer.alloc(CHUNK * 2, 7);
+    await open('up-1', bytes, 'r-other');
+    const { fileId } = lastTo('up-1') as { fileId: number };
+    // A second gateway of the installation (or this one restarted) hears the agent's chunks.
+    const sentByOther: TransferDownDraft[] = [];
+    const other = new TransferService({
+      orm: h.db.orm,
+      files: store,
+      clock: h.clock,
+      logger: silentLogger(),
+      installation: 'inst-test',
+      send: (_clientId, header) => sentByOther.push(header),
+    });
+    const data = bytes.subarray(0, CHUNK);
+    const header = { v: 1, kind: 'upload.chunk', fileId, index: 0, offset: 0, sha256: sha(data) } as TransferUp;
+    await other.handle('up-1', { header, body: data, fromSession: true });
+    expect(sentByOther).toEqual([]);
+    await other.handle('up-1', { header, body: data });
+    expect(sentByOther).toEqual([{ kind: 'upload.failed', fileId, reason: expect.stringMatching(/no open upload session/) }]);
+    await service.handle('up-1', frame({ kind: 'upload.abort', fileId, reason: 'test over' }));
   });
 
   it('serves a receiver the chunks of a file still being uploaded the moment they are written (streaming)', async () => {

@@ -59,11 +59,12 @@ export async function receiveInto(
     });
     await fs.rename(part, destination);
     await fs.rm(sidecarOf(part), { force: true });
-    context.recordWrite(destination, file.sha256);
+    // Its bytes were checked against the offer's SHA-256 as they landed: validation need not read it again while it is unchanged.
+    context.recordWrite(destination, file.sha256, await fs.stat(destination));
     context.message(
       `${destination}: ${file.size} bytes received (SHA-256 ${file.sha256}${got.resumedFrom ? `, resumed after ${got.resumedFrom} chunks` : ''}${
         offer.broadcastTopic ? `, ${got.fromBroadcast} of ${got.chunksReceived} chunks from the broadcast` : ''
-      })`,
+      }${file.stream ? `, ${got.fromStream} of ${got.chunksReceived} chunks from the sender's stream` : ''})`,
     );
     written += 1;
   }

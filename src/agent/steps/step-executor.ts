@@ -2,6 +2,7 @@ import type { AgentRole, Id, Step } from '../../protocol';
 import type { TransferClient } from '../transfer/transfer-client';
 import type { Clock } from '../../runtime/clock';
 import type { PathGuard } from '../path-guard';
+import type { FileIdentity } from '../task-validation';
 
 /** SUCCESS, or FAILED with a message for the step's record; `retryable: false` skips the remaining retries. */
 export type StepOutcome = { status: 'SUCCESS'; message?: string } | { status: 'FAILED'; message: string; retryable?: boolean };
@@ -54,8 +55,8 @@ export interface StepContext {
   agentVersion: string;
   /** Adds a timed message to the step's record (`startTime` defaults to now). */
   message(text: string, startTime?: number): void;
-  /** Remembers a file this step wrote, for the after-task validation. */
-  recordWrite(filePath: string, sha256: string): void;
+  /** Remembers a file this step wrote, for the after-task validation (`hashedAs`: TaskValidation.recordWrite). */
+  recordWrite(filePath: string, sha256: string, hashedAs?: FileIdentity): void;
   /** Remembers a path this step removed, for the after-task validation. */
   recordDelete(filePath: string): void;
   /** Absent where no gateway link exists (tests of single steps): transfer steps then fail. */

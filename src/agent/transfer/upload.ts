@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { DEFAULT_TRANSFER_CHUNK_BYTES, type Id, type TransferPurpose } from '../../protocol';
+import { allocChunk, DEFAULT_TRANSFER_CHUNK_BYTES, type ChunkWithRoom, type Id, type TransferPurpose } from '../../protocol';
 import type { Clock } from '../../runtime/clock';
 import { sha256File } from '../file-hash';
 import type { TransferClient } from './transfer-client';
@@ -113,7 +113,7 @@ export async function uploadFile(o: UploadOptions): Promise<Uploaded> {
     }
     if (h.kind !== 'upload.granted') throw new TransferError(`unexpected answer ${h.kind} to the upload of ${o.name}`);
     if (h.receivedBytes > 0) o.message(`resuming the upload of ${o.name} at byte ${h.receivedBytes} of ${size}`);
-    const result = await sendChunks(o, h.fileId, h.chunkSize, h.receivedBytes, size, window, answerMs);
+    const result = await sendChunks(o, h.fileId, h.chunkSize, h.receivedBytes, size, window, answerMs, h.chunkTopic);
     chunksSent += result.sent;
     if (result.outcome === 'done') return { fileId: h.fileId, size, sha256, chunksSent };
     // The gateway lost the session (it restarted, or another took over): open again, resume.
@@ -129,6 +129,8 @@ async function sendChunks(
   size: number,
   window: number,
   answerMs: number,
+  /** The file's session topic (upload.granted): the chunks go there, once for the gateway and the online receivers. */
+  chunkTopic?: string,
 ): Promise<{ outcome: 'done' | 'reopen'; reason?: string; sent: number }> {
   const total = Math.ceil(size / chunkSize);
   const queue = o.client.follow(fileId);
@@ -138,17 +140,21 @@ async function sendChunks(
   let next = acked;
   let sent = 0;
   let silences = 0;
+  let topic = chunkTopic;
   // The next chunk is read while this one is hashed and sent: one trip through the thread pool
   // per chunk no longer stands between two publishes.
-  const reading = new Map<number, Promise<Buffer>>();
-  const read = (index: number): Promise<Buffer> => {
+  // Each chunk is read into a buffer with room for its frame's header: the frame is built around
+  // it, without a second buffer and a copy per chunk.
+  const reading = new Map<number, Promise<{ chunk: ChunkWithRoom; data: Buffer }>>();
+  const read = (index: number): Promise<{ chunk: ChunkWithRoom; data: Buffer }> => {
     let pending = reading.get(index);
     if (!pending) {
       const offset = index * chunkSize;
       const length = Math.min(chunkSize, size - offset);
-      pending = handle.read(Buffer.allocUnsafe(length), 0, length, offset).then(({ bytesRead, buffer }) => {
+      const slab = allocChunk(length);
+      pending = handle.read(slab.data, 0, length, offset).then(({ bytesRead }) => {
         if (bytesRead !== length) throw new TransferError(`${o.filePath} changed while it was uploaded (short read at ${offset})`);
-        return buffer;
+        return slab;
       });
       // Seen by the await below; a read ahead that is dropped (rewind) must not go unhandled.
       pending.catch(() => undefined);
@@ -160,18 +166,21 @@ async function sendChunks(
     while (acked < total) {
       while (next < total && next - acked < window) {
         const offset = next * chunkSize;
-        const data = await read(next);
+        const { chunk, data } = await read(next);
         reading.delete(next);
         if (next + 1 < total && next + 1 - acked < window) void read(next + 1);
         const chunkSha = createHash('sha256').update(data).digest('hex');
-        const body = o.compress ? await gzipAsync(data) : data;
-        o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body);
+        const body = o.compress ? await gzipAsync(data) : chunk;
+        o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body, topic);
         sent += 1;
         next += 1;
       }
       const frame = await queue.next(answerMs, o.signal);
       if (!frame) {
         if (++silences > 8) throw new TransferError(`no acknowledgement from the gateway for ${(silences * answerMs) / 1000} s while uploading ${o.name}`);
+        // Resent on transfer-up: a gateway that no longer holds the session (it restarted) answers
+        // there (upload.failed, then a new grant), where the session topic's chunks go unanswered.
+        topic = undefined;
         next = acked;
         reading.clear();
         continue;

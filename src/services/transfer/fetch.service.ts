@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { StoredFileRow } from '../../files';
-import { DEFAULT_TRANSFER_CHUNK_BYTES, type TransferUp } from '../../protocol';
+import { DEFAULT_TRANSFER_CHUNK_BYTES, transferSessionTopic, type TransferUp } from '../../protocol';
 import { progressOf } from './progress';
 import { pairedSendStep, senderStates } from './send-pairing';
 import { forkOf, messageOf, reportOfRequest, type TransferDeps } from './transfer-context';
@@ -77,8 +77,8 @@ export class FetchService implements UploadWatcher {
   }
 
   /** UploadWatcher: a SEND_FILE's last file began; receivers of the run that wait are answered again (they may stream it). */
-  streaming(runId: number): void {
-    void this.answerWaiters((w) => w.runId === runId);
+  async streaming(runId: number): Promise<void> {
+    await this.answerWaiters((w) => w.runId === runId).catch((err: unknown) => this.deps.logger.warn({ err, runId }, 'offering a streamed file failed'));
   }
 
   private endOf(p: Parked): number {
@@ -168,7 +168,16 @@ export class FetchService implements UploadWatcher {
     send(mqttClientId, { kind: 'fetch.data', fileId, index, sha256, encoding }, body);
     // Progress counts each chunk once, however often it is asked for.
     file.served.add(index);
-    file.progress.update(Math.min(file.size, file.served.size * chunkSize));
+    file.progress.update(Math.min(file.size, Math.max(file.reported, file.served.size * chunkSize)));
+  }
+
+  /** A receiver that takes the file from its sender's session topic says how far it got (fetch.progress): the transfer's progress. */
+  progress(mqttClientId: string, grantId: string, fileId: number, bytes: number): void {
+    const grant = this.grants.get(grantId);
+    const file = grant?.mqttClientId === mqttClientId ? grant.files.get(fileId) : undefined;
+    if (!grant || !file) return;
+    file.reported = Math.min(file.size, Math.max(file.reported, bytes));
+    file.progress.update(Math.max(file.reported, file.served.size * grant.chunkSize));
   }
 
   /**
@@ -219,6 +228,7 @@ export class FetchService implements UploadWatcher {
         growing: f.status === 'PARTIAL',
         size: f.size,
         served: new Set(),
+        reported: 0,
         progress: progressOf(this.deps.pubsub, { fileId: f.id, name: f.name, direction: 'DOWNLOAD', mqttClientId, reportId: null, size: f.size }),
       },
     ]);
@@ -273,7 +283,15 @@ export class FetchService implements UploadWatcher {
       requestId: h.requestId,
       grant: this.grant(mqttClientId, files),
       chunkSize: this.chunkSize,
-      files: files.slice(0, 200).map((f) => ({ fileId: f.id, name: f.name, size: f.size, sha256: f.sha256 })),
+      files: files.slice(0, 200).map((f) => ({
+        fileId: f.id,
+        name: f.name,
+        size: f.size,
+        sha256: f.sha256,
+        // Still arriving through this gateway: its sender publishes the chunks once on the session
+        // topic; the receiver takes them there and pulls only what it missed (§12.5).
+        stream: f.mqttClientId && this.uploads?.storedBytes(f.id) !== undefined ? transferSessionTopic(f.mqttClientId, f.id) : undefined,
+      })),
       targetFilePath: sendStep.targetFilePath ?? null,
     });
   }
@@ -323,5 +341,7 @@ interface GrantedFile {
   growing: boolean;
   size: number;
   served: Set<number>;
+  /** Bytes the receiver says it holds (fetch.progress, a file taken from its session topic). */
+  reported: number;
   progress: ReturnType<typeof progressOf>;
 }

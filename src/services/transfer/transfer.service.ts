@@ -35,12 +35,12 @@ export class TransferService {
     this.broadcasts.offer({ clientIds }).catch((err: unknown) => this.logger.error({ err }, 'broadcast offers to clients that came ONLINE failed'));
   }
 
-  async handle(mqttClientId: string, { header, body }: TransferFrame<TransferUp>): Promise<void> {
+  async handle(mqttClientId: string, { header, body, fromSession }: TransferFrame<TransferUp>): Promise<void> {
     switch (header.kind) {
       case 'upload.open':
         return this.uploads.open(mqttClientId, header);
       case 'upload.chunk':
-        return this.uploads.chunk(mqttClientId, header, body);
+        return this.uploads.chunk(mqttClientId, header, body, fromSession);
       case 'upload.close':
         return this.uploads.close(mqttClientId, header.fileId);
       case 'upload.abort':
@@ -49,6 +49,8 @@ export class TransferService {
         return this.fetches.open(mqttClientId, header);
       case 'fetch.get':
         return this.fetches.get(mqttClientId, header);
+      case 'fetch.progress':
+        return this.fetches.progress(mqttClientId, header.grant, header.fileId, header.bytes);
       case 'broadcast.start':
         return this.broadcasts.start(mqttClientId, header);
       case 'broadcast.status':

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import type { TransferUp } from '../../protocol';
+import { transferSessionTopic, type TransferUp } from '../../protocol';
 import { SettingsService } from '../settings.service';
 import { progressOf } from './progress';
 import { forkOf, messageOf, reportOfRequest, spoolSessionId, type TransferDeps } from './transfer-context';
@@ -49,8 +49,8 @@ export interface UploadWatcher {
   stored(fileId: number, bytes: number): void;
   /** The upload of `fileId` ended: completed, or failed with `error`. */
   ended(fileId: number, error?: string): void;
-  /** The last file of a SEND_FILE step of `runId` began: receivers that wait may be offered it now. */
-  streaming(runId: number): void;
+  /** The last file of a SEND_FILE step of `runId` began: receivers that wait may be offered it now (resolves once they are answered). */
+  streaming(runId: number): Promise<void>;
 }
 
 /** What the upload sessions ask of the remote folders (FETCH uploads). */
@@ -67,6 +67,8 @@ export const UPLOAD_IDLE_MS = 60_000;
  * back from the store what was just written (a read and a buffer per chunk).
  */
 const RECENT_CHUNKS = 32;
+/** While chunks queue behind the one just written, an ack goes every this many (the last chunk taken is always acked). */
+const ACK_EVERY = 8;
 /** What a session over the bound is told to wait, before it asks again. */
 export const UPLOAD_RETRY_AFTER_MS = 2_000;
 
@@ -181,8 +183,12 @@ export class UploadSessions {
       tail: Promise.resolve(),
     });
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
-    send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes });
-    if (runId !== undefined && this.sessions.get(fileId)?.streamable) this.watcher?.streaming(runId);
+    // The chunks go once on the file's session topic, where receivers offered the file while it arrives listen too (§12.2).
+    const chunkTopic = transferSessionTopic(mqttClientId, fileId);
+    // Waiting receivers are offered the file first: the sooner they listen on the topic, the fewer
+    // chunks they must pull because they were published before (a few ms of the sender's start).
+    if (runId !== undefined && this.sessions.get(fileId)?.streamable) await this.watcher?.streaming(runId);
+    send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes, chunkTopic });
   }
 
   /**
@@ -219,9 +225,11 @@ export class UploadSessions {
     return s?.chunkSize === chunkSize ? s.recent.get(index) : undefined;
   }
 
-  private async sessionOf(mqttClientId: string, fileId: number): Promise<UploadSession | undefined> {
+  /** `quiet`: a chunk from a session topic, which every gateway hears: only the one that granted the upload answers it. */
+  private async sessionOf(mqttClientId: string, fileId: number, quiet = false): Promise<UploadSession | undefined> {
     const session = this.sessions.get(fileId);
     if (!session || session.mqttClientId !== mqttClientId) {
+      if (quiet) return undefined;
       // Only about a file of this installation (another may share the broker): the agent opens again and resumes.
       const file = await this.deps.files.get(fileId).catch(() => undefined);
       if (file?.mqttClientId === mqttClientId && file.status === 'PARTIAL') {
@@ -233,8 +241,8 @@ export class UploadSessions {
     return session;
   }
 
-  async chunk(mqttClientId: string, h: UploadChunk, body: Buffer): Promise<void> {
-    const session = await this.sessionOf(mqttClientId, h.fileId);
+  async chunk(mqttClientId: string, h: UploadChunk, body: Buffer, fromSession = false): Promise<void> {
+    const session = await this.sessionOf(mqttClientId, h.fileId, fromSession);
     if (!session) return;
     const { send } = this.deps;
     const nack = (reason: string) => send(mqttClientId, { kind: 'upload.nack', fileId: h.fileId, index: session.nextIndex, reason });
@@ -291,7 +299,10 @@ export class UploadSessions {
       session.recent.set(h.index, data);
       session.recent.delete(h.index - RECENT_CHUNKS);
     }
-    send(session.mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
+    // Acks are cumulative (§12.3): one for the last chunk taken, and one every ACK_EVERY while more
+    // are queued behind it, instead of a frame per chunk through the broker each way.
+    if (h.index === session.nextIndex - 1 || h.index % ACK_EVERY === ACK_EVERY - 1)
+      send(session.mqttClientId, { kind: 'upload.ack', fileId: h.fileId, index: h.index });
     session.progress.update(Math.min(session.size, session.storedBytes));
     this.watcher?.stored(h.fileId, session.storedBytes);
   }
