@@ -92,18 +92,7 @@ export function storableTextRule(context: ValidationContext): ASTVisitor {
   };
 }
 
-/** The cost check, run once variables are known (after validation); null when within the limit. */
-export function costError(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  variables: Record<string, unknown> | undefined,
-  operationName: string | null | undefined,
-  maxCost: number,
-): GraphQLError | null {
-  return checkCost(schema, document, variables, operationName, maxCost).error;
-}
-
-/** The cost check with the estimate itself (admission, src/http/admission.ts, weighs the operation by it). */
+/** The cost check, run once variables are known (after validation): the estimate (admission, src/http/admission.ts, weighs the operation by it) and the error when over the limit. */
 export function checkCost(
   schema: GraphQLSchema,
   document: DocumentNode,
