@@ -14,6 +14,9 @@
  *   BENCH_OUT=bench/results       where abuse.json and abuse.md go (one entry per database kind)
  *   SDES_ADMISSION_*              the admission limits, as for `sdes serve` (docs/graphql.md, Admission)
  *   BENCH_IGNORE_RETRY_AFTER=1    a refused request (429) is sent again at once, not after its Retry-After
+ *   BENCH_CALLERS=each            each loop with an API key of its own (default), so that every shape gets
+ *                                 its turn at the slots; `one`: every loop with the same key (its share of
+ *                                 the queue fills, and the caller's further costly requests are refused)
  */
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
@@ -34,6 +37,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const OUT = path.resolve(process.env.BENCH_OUT ?? 'bench/results');
 const HEALTH_EVERY_MS = 50;
 const IGNORE_RETRY_AFTER = process.env.BENCH_IGNORE_RETRY_AFTER === '1';
+const ONE_CALLER = process.env.BENCH_CALLERS === 'one';
 
 interface RestRequest {
   method: string;
@@ -82,6 +86,10 @@ async function main(): Promise<void> {
   const restRequests: Record<string, RestRequest> = Object.fromEntries(
     largestRestRequests(scriptTaskId).map(([name, method, url, body]) => [name, { method, path: url, body }]),
   );
+  const loopCount = Object.keys(GRAPHQL_OPERATIONS).length + Object.keys(restRequests).length;
+  const auths = ONE_CALLER
+    ? [auth]
+    : await Promise.all(Array.from({ length: loopCount }, async () => (await createTestApiKey(gateway.db.orm, 'admin')).headers));
   const loadBefore = os.loadavg();
 
   const gql = (query: string) => () =>
@@ -90,7 +98,7 @@ async function main(): Promise<void> {
   for (const q of Object.values(GRAPHQL_OPERATIONS)) await (await gql(q)()).text();
   const child = fork(__filename, ['load'], { stdio: 'inherit' });
   const loadDone = new Promise<Record<string, { ok: number; refused: number; ms: number[] }>>((resolve) => child.once('message', (m) => resolve(m as never)));
-  child.send({ url: gateway.url, restRequests, auth, operations: GRAPHQL_OPERATIONS });
+  child.send({ url: gateway.url, restRequests, auths, operations: GRAPHQL_OPERATIONS });
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   // A fixed schedule, and each latency from its scheduled time: a stall of the gateway's loop
@@ -123,9 +131,10 @@ async function main(): Promise<void> {
     targetMet: healthz.p99 < 200,
     admission: admissionLimitsFromEnv(process.env),
     honoursRetryAfter: !IGNORE_RETRY_AFTER,
+    callers: auths.length,
     operations,
   };
-  console.log(`load average ${entry.loadAverage.before.join(' ')} → ${entry.loadAverage.after.join(' ')} (${entry.cpus} CPUs)`);
+  console.log(`${entry.callers} caller(s); load average ${entry.loadAverage.before.join(' ')} → ${entry.loadAverage.after.join(' ')} (${entry.cpus} CPUs)`);
   console.log(
     `/healthz over ${SECONDS} s (${healthz.n} requests): p50 ${healthz.p50} ms, p99 ${healthz.p99} ms, max ${healthz.max} ms; event loop max delay ${eventLoopMaxMs} ms`,
   );
@@ -141,12 +150,12 @@ async function main(): Promise<void> {
     '',
     'Written by `bench/abuse/run.sh` (see bench/abuse/abuse.ts). Target: /healthz p99 under 200 ms.',
     '',
-    '| database | seconds | load average (1 min, before → after) | /healthz p50 | p99 | max | event loop max delay | target met |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| database | seconds | callers | load average (1 min, before → after) | /healthz p50 | p99 | max | event loop max delay | target met |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...Object.values(all).map((e) => {
       const x = e as typeof entry;
       const load = x.loadAverage ? `${x.loadAverage.before[0]} → ${x.loadAverage.after[0]} (${x.cpus} CPUs)` : '–';
-      return `| ${x.database} | ${x.seconds} | ${load} | ${x.healthz.p50} ms | ${x.healthz.p99} ms | ${x.healthz.max} ms | ${x.eventLoopMaxMs} ms | ${x.targetMet ? 'yes' : 'no'} |`;
+      return `| ${x.database} | ${x.seconds} | ${x.callers ?? 1} | ${load} | ${x.healthz.p50} ms | ${x.healthz.p99} ms | ${x.healthz.max} ms | ${x.eventLoopMaxMs} ms | ${x.targetMet ? 'yes' : 'no'} |`;
     }),
     '',
     '| operation (last run) | answered | refused | p50 | p99 |',
@@ -164,8 +173,8 @@ async function main(): Promise<void> {
 
 /** The child process: every operation in its own loop until told to stop, then the counts back. */
 function load(): void {
-  process.once('message', (m: { url: string; restRequests: Record<string, RestRequest>; auth: Headers; operations: Record<string, string> }) => {
-    const { url, restRequests, auth, operations } = m;
+  process.once('message', (m: { url: string; restRequests: Record<string, RestRequest>; auths: Headers[]; operations: Record<string, string> }) => {
+    const { url, restRequests, auths, operations } = m;
     let running = true;
     const counts: Record<string, { ok: number; refused: number; ms: number[] }> = {};
     const loop = async (name: string, send: () => Promise<Response>) => {
@@ -182,15 +191,17 @@ function load(): void {
         if (res.status === 429 && retryAfter > 0 && !IGNORE_RETRY_AFTER) await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
       }
     };
-    const headers = { 'content-type': 'application/json', ...auth };
-    const gql = (query: string) => () => fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
+    // Loop i sends with auths[i] (or the one key of BENCH_CALLERS=one).
+    const headersOf = (i: number) => ({ 'content-type': 'application/json', ...auths[i % auths.length] });
+    const gql = (query: string, i: number) => () => fetch(`${url}/graphql`, { method: 'POST', headers: headersOf(i), body: JSON.stringify({ query }) });
     const rest =
-      ({ method, path: p, body }: RestRequest) =>
+      ({ method, path: p, body }: RestRequest, i: number) =>
       () =>
-        fetch(`${url}${p}`, { method, headers, body });
+        fetch(`${url}${p}`, { method, headers: headersOf(i), body });
+    const graphqlCount = Object.keys(operations).length;
     const loops = [
-      ...Object.entries(operations).map(([name, q]) => loop(`GraphQL ${name}`, gql(q))),
-      ...Object.entries(restRequests).map(([name, r]) => loop(`REST ${name}`, rest(r))),
+      ...Object.entries(operations).map(([name, q], i) => loop(`GraphQL ${name}`, gql(q, i))),
+      ...Object.entries(restRequests).map(([name, r], i) => loop(`REST ${name}`, rest(r, graphqlCount + i))),
     ];
     process.once('message', async () => {
       running = false;
