@@ -6,5 +6,5 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/node_modules/.cache/sdes-bench-console"
 cd "$ROOT"
 rm -rf "$OUT"
-npx swc src bench test/support/auth.ts -d "$OUT" --copy-files --quiet --ignore "src/console/**"
+npx swc src bench test/support/auth.ts -d "$OUT" --copy-files --quiet --ignore "src/console/**" --ignore "**/node_modules/**"
 exec node "$OUT/bench/console/run-view.js"

@@ -14,6 +14,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/node_modules/.cache/sdes-bench"
 cd "$ROOT"
 rm -rf "$OUT"
-npx swc src bench test/support/auth.ts -d "$OUT" --copy-files --quiet
+npx swc src bench test/support/auth.ts -d "$OUT" --copy-files --quiet --ignore "**/node_modules/**"
 # BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the bench and its agent processes.
 exec node ${BENCH_NODE_ARGS:-} "$OUT/bench/fanout/$SCRIPT.js"
