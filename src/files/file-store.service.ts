@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { Client, StoredFile, type StoredFileKind, type StoredFileStatus } from '../entities';
+import { Client, StoredFile } from '../entities';
 import type { EntityChangedEvent, LivePubSub } from '../live/pubsub';
 import type { Clock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import { repeatAfterEach, unrefSetTimer, type SetTimer } from '../runtime/timers';
 import { errors } from '../services/errors';
-import { applyNameFilter, applyTimeRanges, type TimeRange, type Where } from '../services/filters';
+import { parseFilter, storedFileFilterSchema, type StoredFileFilter } from '../services/schemas/filter.schema';
+import { applyNameFilter, applyTimeRanges, type Where } from '../services/filters';
 import { orderByOf, type FileOrderField, type OrderBy } from '../services/ordering';
 import type { Page, PageRequest } from '../services/paging';
 import { entityPage } from '../services/relation-pages';
@@ -21,21 +22,7 @@ import { checkBeginInput, newBlobKey, type BeginFileInput } from './stored-file.
 export type StoredFileRow = StoredFile;
 
 /** Filters of `list`; every field given must hold. */
-export interface StoredFileFilter {
-  /** The sender's record id. */
-  clientId?: number;
-  mqttClientId?: string;
-  reportId?: string;
-  sessionId?: string;
-  /** Name equals. */
-  name?: string;
-  /** Name contains, case-insensitive. */
-  nameContains?: string;
-  kinds?: readonly StoredFileKind[];
-  statuses?: readonly StoredFileStatus[];
-  createdAt?: TimeRange;
-  completedAt?: TimeRange;
-}
+export type { StoredFileFilter } from '../services/schemas/filter.schema';
 
 export interface OpenedContent {
   file: StoredFileRow;
@@ -246,9 +233,10 @@ export class FileStoreService {
   }
 
   /** One page of files matching `filter`, newest first unless `orderBy` says otherwise. */
-  async list(filter: StoredFileFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<FileOrderField> | null): Promise<Page<StoredFileRow>> {
+  async list(raw: StoredFileFilter = {}, page: PageRequest = {}, orderBy?: OrderBy<FileOrderField> | null): Promise<Page<StoredFileRow>> {
+    const filter = parseFilter(storedFileFilterSchema, raw);
     const where: Where<StoredFile> = {};
-    if (filter.clientId !== undefined) where.client = filter.clientId;
+    if (filter.clientId != null) where.client = filter.clientId;
     if (filter.mqttClientId) where.mqttClientId = filter.mqttClientId;
     if (filter.reportId) where.reportId = filter.reportId;
     if (filter.sessionId) where.sessionId = filter.sessionId;

@@ -1,9 +1,9 @@
-import { ArrayMaxSize, IsOptional, ValidateNested } from 'class-validator';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Field, InputType, Int, registerEnumType } from 'type-graphql';
 import { OrderDirection, TimeRangeInput } from './common.type';
 import { StoredFileKind, StoredFileStatus } from './stored-file.type';
 
+// Checked by the file store's filter schema (services/schemas/filter.schema.ts), for both doors.
 @InputType({ description: 'Filters of the stored file list; every field given must hold.' })
 export class StoredFileFilterInput {
   @Field(() => Int, { nullable: true, description: "The sender's client id." })
@@ -25,21 +25,15 @@ export class StoredFileFilterInput {
   nameContains?: string | null;
 
   @Field(() => [StoredFileKind], { nullable: true, description: 'Kind is one of these.' })
-  @IsOptional()
-  @ArrayMaxSize(10)
   kinds?: StoredFileKind[] | null;
 
   @Field(() => [StoredFileStatus], { nullable: true, description: 'Status is one of these.' })
-  @IsOptional()
-  @ArrayMaxSize(10)
   statuses?: StoredFileStatus[] | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   createdAt?: TimeRangeInput | null;
 
   @Field(() => TimeRangeInput, { nullable: true })
-  @ValidateNested()
   completedAt?: TimeRangeInput | null;
 }
 

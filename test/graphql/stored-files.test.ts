@@ -74,6 +74,16 @@ describe('storedFiles', () => {
     expect((await ok(q, { f: { statuses: ['PARTIAL'] } })).storedFiles.nodes).toEqual([{ name: 'half.bin' }]);
   });
 
+  it("BAD_USER_INPUT naming filter.kinds for more kinds than a filter may list (the file store's filter schema)", async () => {
+    const q = `query($f: StoredFileFilterInput) { storedFiles(filter: $f) { nodes { name } } }`;
+    const result = await gql(q, { f: { kinds: Array.from({ length: 11 }, () => 'UPLOAD') } });
+    expect(result.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/at most 10 kinds/),
+      extensions: { code: 'BAD_USER_INPUT', field: 'filter.kinds' },
+    });
+    expect((await ok(q, { f: { kinds: Array.from({ length: 10 }, () => 'UPLOAD') } })).storedFiles.nodes).toEqual([{ name: 'half.bin' }, { name: 'eod.csv' }]);
+  });
+
   it('pages newest first by default, and sorts when asked', async () => {
     const byDefault = await ok(`{ storedFiles(pageSize: 2) { totalCount pageInfo { totalPages hasNextPage } nodes { name } } }`);
     expect(byDefault.storedFiles).toEqual({

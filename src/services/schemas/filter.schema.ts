@@ -1,5 +1,5 @@
 import { z } from './zod';
-import { CLIENT_ROLES, CLIENT_STATUSES, GROUP_TYPES } from '../../entities';
+import { CLIENT_ROLES, CLIENT_STATUSES, GROUP_TYPES, STORED_FILE_KINDS, STORED_FILE_STATUSES } from '../../entities';
 import { expect, f } from './fields';
 import { parseInput } from './parse';
 
@@ -121,11 +121,36 @@ export const groupFilterSchema = z
   })
   .superRefine(atMostOne(GROUP_SCOPES));
 
+/** Most values one "is one of these" filter of the file store may list (each has three; repeats are harmless). */
+export const MAX_FILTER_VALUES = 10;
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z
+    .array(f.enum(values), expect(`a list of ${what}`))
+    .max(MAX_FILTER_VALUES, expect(`at most ${MAX_FILTER_VALUES} ${what}`))
+    .nullish();
+
+export const storedFileFilterSchema = z.object({
+  /** The sender's record id. */
+  clientId: id(),
+  mqttClientId: text(),
+  reportId: text(),
+  sessionId: text(),
+  /** Name equals. */
+  name: text(),
+  /** Name contains, case-insensitive. */
+  nameContains: text(),
+  kinds: oneOf(STORED_FILE_KINDS, 'kinds'),
+  statuses: oneOf(STORED_FILE_STATUSES, 'statuses'),
+  createdAt: timeRangeSchema,
+  completedAt: timeRangeSchema,
+});
+
 /** What each list takes, unchecked (the schemas decide). */
 export type JobFilter = z.input<typeof jobFilterSchema>;
 export type TaskFilter = z.input<typeof taskFilterSchema>;
 export type ClientFilter = z.input<typeof clientFilterSchema>;
 export type GroupFilter = z.input<typeof groupFilterSchema>;
+export type StoredFileFilter = z.input<typeof storedFileFilterSchema>;
 
 /**
  * Parses a list's filter; a refusal names the field within `filter` (`filter.nameContains`), as
