@@ -1,33 +1,16 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Client } from '../entities';
-import { contentPathOf, type StoredFileFilter, type StoredFileRow } from '../files';
+import { contentPathOf, type StoredFileRow } from '../files';
 import type { GraphqlContext } from '../graphql/context';
 import { SERVICE_CALL } from '../graphql/cost';
 import { Requires } from '../graphql/requires';
 import { fileStoreOf } from '../services/service-context';
 import type { FileStoreSettings as FileStoreSettingsValue } from '../services/settings.service';
 import { ClientType } from './client.type';
-import { checkPageArgs, defined, PageArgs, pageRequest, timeRange, toPage } from './common.type';
+import { checkPageArgs, defined, listFilter, PageArgs, pageRequest, toPage } from './common.type';
 import { Settings } from './settings.type';
 import { FileStoreSettingsInput, StoredFileFilterInput, StoredFileOrderInput } from './stored-file.input';
 import { FileStoreSettings, FileStoreUsage, StoredFileObject, StoredFilePage } from './stored-file.type';
-
-/** The service's filter from the GraphQL one. */
-function fileFilter(input: StoredFileFilterInput | null | undefined): StoredFileFilter {
-  const f = input ?? {};
-  return defined({
-    clientId: f.clientId,
-    mqttClientId: f.mqttClientId,
-    reportId: f.reportId,
-    sessionId: f.sessionId,
-    name: f.name,
-    nameContains: f.nameContains,
-    kinds: f.kinds,
-    statuses: f.statuses,
-    createdAt: timeRange(f.createdAt),
-    completedAt: timeRange(f.completedAt),
-  });
-}
 
 /** Stored files (src/files): the same FileStoreService methods as the /v1/files routes. */
 @Resolver(() => StoredFileObject)
@@ -47,7 +30,7 @@ export class StoredFileResolver {
     @Ctx() { services }: GraphqlContext,
   ) {
     const orderBy = order ? { field: order.field, direction: order.direction ?? 'asc' } : undefined;
-    return toPage(await fileStoreOf(services.ctx).list(fileFilter(filter), pageRequest(page), orderBy), page);
+    return toPage(await fileStoreOf(services.ctx).list(listFilter(filter), pageRequest(page), orderBy), page);
   }
 
   @Requires('read')
