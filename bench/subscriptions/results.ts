@@ -13,6 +13,8 @@ export interface SubscriptionRun {
   /** When this size was measured (runs of other sizes are kept from earlier runs; older runs lack it). */
   at?: string;
   subscribers: number;
+  /** `apart`: each kind of subscriber timed in a phase of its own; `together`: both on the same flips (older runs: together). */
+  sides?: 'apart' | 'together';
   /** Plain MQTT subscribers beside them: N, except where the file limit caps it (older runs lack it). */
   mqttSubscribers?: number;
   rounds: number;
@@ -49,17 +51,19 @@ function markdown(entries: SubscriptionEntry[]): string {
     'subscribers of the same status topic (in another process) time it from just before the publish',
     'to their receipt. The broker is the embedded aedes (in the gateway process, so its fan-out to the',
     "MQTT subscribers shares the gateway's event loop) or an external one (MQTT_URL). CPU per flip is",
-    "the measured flips' CPU time over their number, per process. Written by `bench/subscriptions/run.sh`;",
+    "the measured flips' CPU time over their number, per process. Sides: `apart` times the GraphQL",
+    'subscribers in one phase and the MQTT ones in the next (same gateway, broker and agent), so each has',
+    'the two cores to itself; `together` times both kinds on the same flips. Written by `bench/subscriptions/run.sh`;',
     'the latest run per database and broker. Target (issue 12): GraphQL p99 < 50 ms at 1,000 subscribers,',
     'every event delivered.',
     '',
-    '| database | broker | N (GraphQL) | N (MQTT) | flips | GraphQL p50 | GraphQL p99 | GraphQL max | GraphQL delivered | MQTT p50 | MQTT p99 | MQTT delivered | CPU per flip: gateway / GraphQL subs / MQTT subs | load avg (1 min) before → after | when |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| database | broker | sides | N (GraphQL) | N (MQTT) | flips | GraphQL p50 | GraphQL p99 | GraphQL max | GraphQL delivered | MQTT p50 | MQTT p99 | MQTT delivered | CPU per flip: gateway / GraphQL subs / MQTT subs | load avg (1 min) before → after | when |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const e of entries)
     for (const r of e.runs)
       lines.push(
-        `| ${e.database === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'} | ${e.broker === 'external' ? 'external' : 'embedded aedes'} | ${r.subscribers} | ${r.mqttSubscribers ?? r.subscribers} | ${r.rounds} | ${r.graphql.p50.toFixed(1)} ms | **${r.graphql.p99.toFixed(1)} ms** | ${r.graphql.max.toFixed(1)} ms | ${r.graphql.delivered}/${r.graphql.expected} | ${r.mqttSubscribers === 0 ? '— | — | —' : `${r.mqtt.p50.toFixed(1)} ms | ${r.mqtt.p99.toFixed(1)} ms | ${r.mqtt.delivered}/${r.mqtt.expected}`} | ${r.cpuMsPerFlip ? `${r.cpuMsPerFlip.gateway} / ${r.cpuMsPerFlip.graphqlSubscribers} / ${r.cpuMsPerFlip.mqttSubscribers} ms` : '—'} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} (${e.cpus} CPUs) | ${r.at ?? e.at} |`,
+        `| ${e.database === 'embedded' ? 'embedded PGlite' : 'PostgreSQL'} | ${e.broker === 'external' ? 'external' : 'embedded aedes'} | ${r.sides ?? 'together'} | ${r.subscribers} | ${r.mqttSubscribers ?? r.subscribers} | ${r.rounds} | ${r.graphql.p50.toFixed(1)} ms | **${r.graphql.p99.toFixed(1)} ms** | ${r.graphql.max.toFixed(1)} ms | ${r.graphql.delivered}/${r.graphql.expected} | ${r.mqttSubscribers === 0 ? '— | — | —' : `${r.mqtt.p50.toFixed(1)} ms | ${r.mqtt.p99.toFixed(1)} ms | ${r.mqtt.delivered}/${r.mqtt.expected}`} | ${r.cpuMsPerFlip ? `${r.cpuMsPerFlip.gateway} / ${r.cpuMsPerFlip.graphqlSubscribers} / ${r.cpuMsPerFlip.mqttSubscribers} ms` : '—'} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} (${e.cpus} CPUs) | ${r.at ?? e.at} |`,
       );
   if (entries[0]) lines.push('', '```graphql', entries[0].subscription, '```');
   return `${lines.join('\n')}\n`;

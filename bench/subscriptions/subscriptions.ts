@@ -14,7 +14,12 @@
  *   DATABASE_URL=postgres://...   a PostgreSQL server (the bench makes its own database); without it, PGlite
  *   BENCH_SUBSCRIBERS=1000        N (comma-separated for several runs, e.g. 1000,10000)
  *   BENCH_MQTT_MAX=9000           at most this many MQTT subscribers (see mqttSubscribers); 0 runs the
- *                                 GraphQL side alone, with the machine's cores to itself
+ *                                 GraphQL side alone
+ *   BENCH_SIDES=apart             apart: the GraphQL subscribers are measured in one phase and the MQTT
+ *                                 ones in the next, on the same gateway, broker and agent, so each side
+ *                                 has the machine's two cores to itself (on two cores, N subscribers of
+ *                                 each kind at once slow both: every receipt competes for the same CPU);
+ *                                 together: both kinds subscribed and timed on the same flips
  *   BENCH_ROUNDS=10               status flips measured per N (after one that checks every subscriber is ready)
  *   BENCH_OUT=bench/results       where subscriptions.json and .md go
  *   BENCH_PROFILE=/tmp/prof       a CPU profile of the measured flips only (subscriptions-n<N>.cpuprofile)
@@ -113,19 +118,41 @@ async function flip(agent: MqttClient, sides: Subscribers[], online: boolean, n:
  */
 const mqttSubscribers = (n: number) => Math.min(n, Number(process.env.BENCH_MQTT_MAX || 9_000));
 
+/** One size: both kinds of subscriber on the same flips (`together`), or one phase per kind (`apart`, the default). */
 async function measure(gw: Gateway, authorization: string, n: number, rounds: number): Promise<SubscriptionRun> {
-  const loadBefore = os.loadavg();
   const mqttN = mqttSubscribers(n);
+  if ((process.env.BENCH_SIDES || 'apart') === 'together' || mqttN === 0) return measureSides(gw, authorization, n, mqttN, rounds);
+  const graphql = await measureSides(gw, authorization, n, 0, rounds);
+  const plain = await measureSides(gw, authorization, 0, mqttN, rounds);
+  return {
+    ...graphql,
+    sides: 'apart',
+    connectMs: graphql.connectMs + plain.connectMs,
+    measureMs: graphql.measureMs + plain.measureMs,
+    mqttSubscribers: mqttN,
+    mqtt: plain.mqtt,
+    // Each side's gateway figure is of its own phase (the gateway forwards to graphql-ws in the first; in the second only its MQTT client hears the flip).
+    cpuMsPerFlip: {
+      gateway: graphql.cpuMsPerFlip!.gateway,
+      graphqlSubscribers: graphql.cpuMsPerFlip!.graphqlSubscribers,
+      mqttSubscribers: plain.cpuMsPerFlip!.mqttSubscribers,
+    },
+    loadAverageAfter: plain.loadAverageAfter,
+  };
+}
+
+async function measureSides(gw: Gateway, authorization: string, n: number, mqttN: number, rounds: number): Promise<SubscriptionRun> {
+  const loadBefore = os.loadavg();
   // Each kind of subscriber in a process of its own: one side's client work (parsing frames or
   // packets, on its own event loop) then never delays the other side's receipts.
-  const graphqlSide = forkSubscribers();
+  const graphqlSide = n ? forkSubscribers() : undefined;
   const mqttSide = mqttN ? forkSubscribers() : undefined;
-  const sides = mqttSide ? [graphqlSide, mqttSide] : [graphqlSide];
+  const sides = [graphqlSide, mqttSide].filter((side): side is Subscribers => side !== undefined);
   const agent = await mqtt.connectAsync(gw.brokerUrl, { clientId: AGENT, clean: true, reconnectPeriod: 0, protocolVersion: 4 });
   try {
     let t = performance.now();
     const open = { wsUrl: `${gw.url.replace(/^http/, 'ws')}/graphql`, brokerUrl: gw.brokerUrl, authorization, agent: AGENT } as const;
-    graphqlSide.send({ type: 'open', ...open, n, mqttN: 0 });
+    graphqlSide?.send({ type: 'open', ...open, n, mqttN: 0 });
     mqttSide?.send({ type: 'open', ...open, n: 0, mqttN });
     for (const side of sides) if (!(await side.next('opened', 60_000 + n * 60))) throw new Error(`the ${n} subscribers did not connect`);
     const connectMs = performance.now() - t;
@@ -141,7 +168,8 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
     const profileDir = process.env.BENCH_PROFILE;
     const profile = profileDir ? await startCpuProfile() : undefined;
     const cpuBefore = process.cpuUsage();
-    const sidesCpuBefore = sides.map((side) => processCpuMs(side.pid) ?? NaN);
+    const sideCpu = (side: Subscribers | undefined) => (side ? (processCpuMs(side.pid) ?? NaN) : 0);
+    const sidesCpuBefore = [sideCpu(graphqlSide), sideCpu(mqttSide)];
     t = performance.now();
     for (let r = 0; r < rounds; r++) {
       const round = await flip(agent, sides, r % 2 === 1, n);
@@ -150,7 +178,7 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
     }
     const measureMs = performance.now() - t;
     const cpu = process.cpuUsage(cpuBefore);
-    const sidesCpu = sides.map((side, i) => (processCpuMs(side.pid) ?? NaN) - sidesCpuBefore[i]!);
+    const sidesCpu = [sideCpu(graphqlSide) - sidesCpuBefore[0]!, sideCpu(mqttSide) - sidesCpuBefore[1]!];
     await profile?.stop(path.join(profileDir!, `subscriptions-n${n}.cpuprofile`));
     const loadAfter = os.loadavg();
     // A side without subscribers (BENCH_MQTT_MAX=0) has no figures.
@@ -164,6 +192,7 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
     });
     return {
       at: new Date().toISOString(),
+      sides: 'together',
       subscribers: n,
       rounds,
       connectMs: Math.round(connectMs),
@@ -172,7 +201,7 @@ async function measure(gw: Gateway, authorization: string, n: number, rounds: nu
       cpuMsPerFlip: {
         gateway: Number(((cpu.user + cpu.system) / 1000 / rounds).toFixed(1)),
         graphqlSubscribers: Number((sidesCpu[0]! / rounds).toFixed(1)),
-        mqttSubscribers: sidesCpu[1] === undefined ? 0 : Number((sidesCpu[1] / rounds).toFixed(1)),
+        mqttSubscribers: Number((sidesCpu[1]! / rounds).toFixed(1)),
       },
       graphql: delivery(gql, n),
       mqtt: delivery(plain, mqttN),
@@ -226,7 +255,9 @@ async function main(): Promise<void> {
       runs.push(run);
       const line = (s: SubscriptionRun['graphql']) =>
         `p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms, delivered ${s.delivered}/${s.expected}`;
-      console.log(`N=${n}: connected in ${run.connectMs} ms; ${rounds} flips in ${run.measureMs} ms`);
+      console.log(
+        `N=${n}: connected in ${run.connectMs} ms; ${rounds} flips in ${run.measureMs} ms (${run.sides === 'apart' ? 'each kind of subscriber in a phase of its own' : 'both kinds on the same flips'})`,
+      );
       console.log(
         `  GraphQL (clientStatusChanged over graphql-ws): ${line(run.graphql)}; target p99 < 50 ms: ${run.graphql.p99 < 50 && run.graphql.delivered === run.graphql.expected ? 'met' : 'NOT met'}`,
       );
