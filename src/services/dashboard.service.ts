@@ -63,6 +63,12 @@ export const DEFAULT_CHART_INTERVAL_MS = 3600 * 1000;
 export const MAX_CHART_POINTS = 2000;
 /** The longest calendar window, days. */
 export const MAX_CALENDAR_DAYS = 400;
+/**
+ * The most entries one calendar answers: a window holding more (a job firing every minute over
+ * months) is refused naming `end`, after reading or computing at most one entry more, so the
+ * work of a request is bounded whatever the window and the number of jobs.
+ */
+export const MAX_CALENDAR_ENTRIES = 5000;
 
 const ms = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
 
@@ -174,7 +180,8 @@ export class DashboardService {
    * (SUCCESS, FAILED — NOT_EXECUTE shows as FAILED —, RUNNING — PENDING shows as RUNNING —) and
    * the fire times still to come after `now` (UPCOMING), from each enabled job's schedule in the
    * management server's time zone (or `timeZone`). No UPCOMING entries while the scheduler switch
-   * (job settings `enable`) is off. At most MAX_FIRE_TIMES upcoming entries per job.
+   * (job settings `enable`) is off. At most MAX_FIRE_TIMES upcoming entries per job and
+   * MAX_CALENDAR_ENTRIES in all (more is refused, naming `end`).
    */
   async scheduledJobs({ start, end, now, timeZone }: { start: number; end: number; now?: number; timeZone?: string }): Promise<CalendarEntry[]> {
     const from = checkMs('start', start);
@@ -187,9 +194,11 @@ export class DashboardService {
     const past = await this.em.execute<Record<string, unknown>[]>(
       `select r.id, r.job_id, r.job_name, r.status, ${ms('r.scheduled_at')} as scheduled_at, ${ms('r.started_at')} as started_at,
               ${ms('r.deadline_at')} as deadline_at, ${ms('r.ended_at')} as ended_at, (select count(*)::int from report x where x.run_id = r.id) as clients
-       from job_run r where r.scheduled_at >= ? and r.scheduled_at <= ? order by r.scheduled_at, r.id`,
-      [new Date(from), new Date(to)],
+       from job_run r where r.scheduled_at >= ? and r.scheduled_at <= ? order by r.scheduled_at, r.id limit ?`,
+      [new Date(from), new Date(to), MAX_CALENDAR_ENTRIES + 1],
     );
+    const tooMany = () => errors.invalid('end', `a window with at most ${MAX_CALENDAR_ENTRIES} runs and fire times after start (${from})`, to);
+    if (past.length > MAX_CALENDAR_ENTRIES) throw tooMany();
     const entries: CalendarEntry[] = past.map((r) => {
       const scheduled = r.scheduled_at as number;
       return {
@@ -215,7 +224,14 @@ export class DashboardService {
             ? job.nextRunAt && job.nextRunAt.getTime() >= upcomingFrom && job.nextRunAt.getTime() <= to
               ? [job.nextRunAt]
               : []
-            : fireTimesBetween(job.executionTime!, new Date(upcomingFrom), new Date(to), tz, MAX_FIRE_TIMES);
+            : fireTimesBetween(
+                job.executionTime!,
+                new Date(upcomingFrom),
+                new Date(to),
+                tz,
+                Math.min(MAX_FIRE_TIMES, MAX_CALENDAR_ENTRIES + 1 - entries.length),
+              );
+        if (entries.length + fires.length > MAX_CALENDAR_ENTRIES) throw tooMany();
         for (const at of fires) {
           entries.push({
             jobId: job.id,

@@ -1,6 +1,6 @@
 import { Client, Group, JobRun, OnlineSample, Report, Task, TaskResult, type ExecutionStatus } from '../../src/entities';
 import { BindingService } from '../../src/services/binding.service';
-import { DashboardService } from '../../src/services/dashboard.service';
+import { DashboardService, MAX_CALENDAR_ENTRIES } from '../../src/services/dashboard.service';
 import { JobService } from '../../src/services/job.service';
 import { SettingsService } from '../../src/services/settings.service';
 import { useServiceHarness } from '../support/services';
@@ -196,6 +196,26 @@ describe('DashboardService', () => {
       });
       await expect(dashboard().scheduledJobs({ start: undefined as never, end: C0 })).rejects.toMatchObject({ field: 'start' });
       await expect(dashboard().scheduledJobs({ start: C0, end: C0, now: Number.NaN })).rejects.toMatchObject({ field: 'now' });
+    });
+
+    it(`refuses a window holding more than ${MAX_CALENDAR_ENTRIES} entries, naming end`, async () => {
+      h.clock.set(C0);
+      const jobs = new JobService(h.ctx());
+      // Six jobs firing every minute: a day holds 6 x 1,440 fire times (1,000 a job at most), more than the bound.
+      const minutely = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => jobs.create({ name: `cal-minutely-${i}`, cycleType: 1, executionTime: '* * * * *' })),
+      );
+      try {
+        await expect(dashboard().scheduledJobs({ start: C0, end: C0 + DAY })).rejects.toMatchObject({
+          field: 'end',
+          message: expect.stringContaining(`at most ${MAX_CALENDAR_ENTRIES} runs and fire times`),
+        });
+        const halfDay = await dashboard().scheduledJobs({ start: C0, end: C0 + 12 * HOUR - 1 });
+        // Upcoming entries start after now (C0): 00:01 to 11:59, 719 a job.
+        expect(halfDay.filter((e) => e.jobName.startsWith('cal-minutely-'))).toHaveLength(6 * 719);
+      } finally {
+        for (const job of minutely) await jobs.update(job.id, { enabled: false });
+      }
     });
   });
 });

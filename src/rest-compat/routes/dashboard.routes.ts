@@ -86,7 +86,7 @@ export const dashboardRoutes: AnyRoute[] = [
     summary: 'job 日程表 (job calendar)',
     tag: 'dashboard',
     description:
-      "Runs planned between `start` and `end` (SUCCESS, FAILED, RUNNING) and the fire times still to come after `now` (UPCOMING), from each enabled job's schedule in the management server's time zone. At most 400 days. `actualStartAt`/`actualEndAt` are null until they happen.",
+      "Runs planned between `start` and `end` (SUCCESS, FAILED, RUNNING) and the fire times still to come after `now` (UPCOMING), from each enabled job's schedule in the management server's time zone. At most 400 days and 5,000 entries (more is refused naming `end`). `actualStartAt`/`actualEndAt` are null until they happen.",
     query: z.object({ start: q.epochMs(), end: q.epochMs(), now: q.epochMs() }),
     response: z.array(
       z.object({
