@@ -9,6 +9,7 @@ import {
   isNonNullType,
   isObjectType,
   getArgumentValues,
+  getVariableValues,
   Kind,
   valueFromAST,
   type DocumentNode,
@@ -136,6 +137,18 @@ function numberExtension(field: GraphQLField<unknown, unknown>, name: 'complexit
 }
 
 /**
+ * The operation's variables as execution will see them: coerced by their declared types, with
+ * their declared defaults, so a list sized by `$n: Int = 500` is estimated at 500, not at the
+ * field's maximum. Variables execution will refuse are left as sent: the estimate then falls back
+ * to each field's declared maximum, and execution answers the error.
+ */
+function coercedVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): Record<string, unknown> {
+  if (!operation.variableDefinitions?.length) return variables;
+  const coerced = getVariableValues(schema, operation.variableDefinitions, variables, { maxErrors: 1 });
+  return coerced.coerced ?? variables;
+}
+
+/**
  * The estimated cost of the operation named `operationName` (or the only one), or a number
  * greater than `budget` as soon as it is known to exceed it.
  */
@@ -152,6 +165,7 @@ export function estimateCost(
   if (!operation) return 0;
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
+  variables = coercedVariables(schema, operation, variables);
   const introspection = createIntrospectionCounter(schema, fragments, variables, budget);
   const memo = new Map<string, number>();
   const visiting = new Set<string>();
