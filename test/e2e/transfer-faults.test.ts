@@ -158,6 +158,63 @@ describe('transfer faults (end to end)', () => {
     }
   }, 90_000);
 
+  it('a chunk damaged on the way to the receiver is detected and asked for again; the file arrives whole', async () => {
+    const size = 2 * 1024 * 1024 + 7;
+    const sha = await writeRandomFile(path.join(hq.root, 'outbox/damaged.bin'), size);
+    const clientId = `${prefix}-damaged`;
+    // Chunk 3 of the file, the first time it crosses to the receiver, gets its last byte flipped.
+    const crossings: number[] = [];
+    const proxy = await startTcpProxy({
+      target: fleet.gateway.brokerUrl,
+      alterToClient: (packet) => {
+        if (packet.type !== MQTT_PUBLISH) return undefined;
+        const { topic, payload } = publishOf(packet);
+        const frame = topic === transferDownTopic(clientId) ? decodeFrame(payload) : undefined;
+        const header = frame?.ok ? (frame.header as { kind?: unknown; index?: unknown }) : undefined;
+        if (header?.kind !== 'fetch.data') return undefined;
+        crossings.push(header.index as number);
+        if (header.index !== 3 || crossings.filter((i) => i === 3).length > 1) return undefined;
+        const damaged = Buffer.from(packet.raw);
+        damaged[damaged.length - 1] ^= 0xff;
+        return damaged;
+      },
+    });
+    try {
+      // Offline while the file is sent, so that it pulls every chunk from the store (fetch.data).
+      const rx = await fleet.agent('damaged', 'STORE', { brokerUrl: proxy.url });
+      await rx.stop();
+      await fleet.t.waitFor('the receiver OFFLINE', async () => (await fleet.t.statusOf(rx.clientId)) === 'OFFLINE');
+      const { jobId } = await fleet.createJob(
+        [
+          [
+            { type: 'SEND_FILE', filePath: 'outbox/damaged.bin' },
+            { type: 'RECV_FILE', targetFilePath: 'inbox/damaged.bin', createFilePath: true, retryTimes: 0 },
+          ],
+        ],
+        [hq, rx],
+        { duration: 60 },
+      );
+      const runId = await fleet.runJob(jobId);
+      await fleet.t.waitFor(
+        'the SERVER sent',
+        async () =>
+          (await fleet.t.sql(`select 1 from stored_file where mqtt_client_id = ? and name = 'damaged.bin' and status = 'COMPLETE'`, [hq.clientId])).length,
+        30_000,
+      );
+      await rx.restart();
+      const rec = await runEnded(fleet.t, runId, 40_000);
+      const { recv, text } = recvOf(rec, rx);
+      expect(recv.status).toBe('SUCCESS');
+      expect(text).toContain('chunk 3 of damaged.bin arrived damaged; asking for it again');
+      expect(await sha256Of(path.join(rx.root, 'inbox/damaged.bin'))).toBe(sha);
+      // Chunk 3 crossed twice, every other chunk once: only the damaged one was asked for again.
+      const chunks = Math.ceil(size / DEFAULT_TRANSFER_CHUNK_BYTES);
+      expect(crossings.sort((a, b) => a - b)).toEqual([...Array(chunks).keys()].flatMap((i) => (i === 3 ? [3, 3] : [i])));
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
   it('an unwritable target ends the RECV_FILE FAILED with a message naming it', async () => {
     await writeRandomFile(path.join(hq.root, 'outbox/ro.bin'), 10_000);
     // A file where the target's folder should be: no folder can be made there (tests run as root,

@@ -10,6 +10,8 @@ export interface WirePacket {
   bytes: number;
   /** The bytes after the fixed header (the variable header and the payload). */
   rest: Buffer;
+  /** The whole packet as it came. */
+  raw: Buffer;
 }
 
 /** The PUBLISH packet type. */
@@ -40,7 +42,7 @@ function packetSplitter(onPacket: (packet: WirePacket) => void) {
       }
       const bytes = at + 1 + remaining;
       if (pending.length < bytes) return;
-      onPacket({ type: pending[0] >> 4, flags: pending[0] & 0x0f, bytes, rest: pending.subarray(at + 1, bytes) });
+      onPacket({ type: pending[0] >> 4, flags: pending[0] & 0x0f, bytes, rest: pending.subarray(at + 1, bytes), raw: pending.subarray(0, bytes) });
       pending = pending.subarray(bytes);
     }
   };
@@ -53,6 +55,12 @@ export interface TcpProxyOptions {
   onPacketToClient?: (packet: WirePacket, connection: number) => void;
   /** Each MQTT packet a client sent to the target. */
   onPacketToTarget?: (packet: WirePacket, connection: number) => void;
+  /**
+   * Each MQTT packet the target sends a client, before it goes on: other bytes to send instead (a
+   * chunk damaged on the way, say), or undefined to send it as it came. With it, the proxy passes
+   * whole packets on, one at a time.
+   */
+  alterToClient?: (packet: WirePacket, connection: number) => Buffer | undefined;
 }
 
 /** A TCP proxy on 127.0.0.1 that counts the bytes crossing it, in each direction. */
@@ -75,7 +83,7 @@ export interface TcpProxy {
  * `onPacketTo*`, the bytes are split into MQTT packets as well, so a test can tell a chunk from a
  * control message.
  */
-export async function startTcpProxy({ target, onPacketToClient, onPacketToTarget }: TcpProxyOptions): Promise<TcpProxy> {
+export async function startTcpProxy({ target, onPacketToClient, onPacketToTarget, alterToClient }: TcpProxyOptions): Promise<TcpProxy> {
   const to = new URL(target);
   const sockets = new Set<net.Socket>();
   let bytesToClient = 0;
@@ -85,7 +93,14 @@ export async function startTcpProxy({ target, onPacketToClient, onPacketToTarget
     const connection = ++connections;
     const upstream = net.connect(Number(to.port), to.hostname);
     sockets.add(client).add(upstream);
-    const toClient = onPacketToClient && packetSplitter((packet) => onPacketToClient(packet, connection));
+    const toClient =
+      (onPacketToClient || alterToClient) &&
+      packetSplitter((packet) => {
+        onPacketToClient?.(packet, connection);
+        if (!alterToClient) return;
+        // The target's pace holds: while the client's socket is full, nothing more is read.
+        if (!client.write(alterToClient(packet, connection) ?? packet.raw)) upstream.pause();
+      });
     const toTarget = onPacketToTarget && packetSplitter((packet) => onPacketToTarget(packet, connection));
     upstream.on('data', (chunk: Buffer) => {
       bytesToClient += chunk.length;
@@ -95,7 +110,8 @@ export async function startTcpProxy({ target, onPacketToClient, onPacketToTarget
       bytesToTarget += chunk.length;
       toTarget?.(chunk);
     });
-    upstream.pipe(client);
+    if (alterToClient) client.on('drain', () => upstream.resume());
+    else upstream.pipe(client);
     client.pipe(upstream);
     // One side gone (a killed agent, a stopped broker): the other is cut too, as without a proxy.
     const cut = () => {
