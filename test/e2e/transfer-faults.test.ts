@@ -215,6 +215,28 @@ describe('transfer faults (end to end)', () => {
     }
   }, 60_000);
 
+  it('a full disk ends the RECV_FILE FAILED with a message naming the file and the cause', async () => {
+    await writeRandomFile(path.join(hq.root, 'outbox/full.bin'), 1024 * 1024);
+    // The part file the receiver writes is /dev/full: every write fails with ENOSPC, as on a full disk.
+    await fs.mkdir(path.join(s1.root, 'full'), { recursive: true });
+    await fs.symlink('/dev/full', path.join(s1.root, 'full/full.bin.sdes-part'));
+    const { jobId } = await fleet.createJob(
+      [
+        [
+          { type: 'SEND_FILE', filePath: 'outbox/full.bin' },
+          { type: 'RECV_FILE', targetFilePath: 'full/full.bin', retryTimes: 0 },
+        ],
+      ],
+      [hq, s1],
+      { duration: 30 },
+    );
+    const rec = await runEnded(fleet.t, await fleet.runJob(jobId), 30_000);
+    const { recv, text } = recvOf(rec, s1);
+    expect(recv.status).toBe('FAILED');
+    expect(text).toContain(`cannot write ${path.join(s1.root, 'full/full.bin.sdes-part')}: ENOSPC: no space left on device`);
+    expect(text).toMatch(/the disk is full; free space there, then run the step again/);
+  }, 60_000);
+
   it('an unwritable target ends the RECV_FILE FAILED with a message naming it', async () => {
     await writeRandomFile(path.join(hq.root, 'outbox/ro.bin'), 10_000);
     // A file where the target's folder should be: no folder can be made there (tests run as root,
