@@ -14,6 +14,18 @@ export interface ReceiveTarget {
 }
 
 /**
+ * A failure of the disk under the part file (full, read-only, gone) as the step's outcome, naming
+ * the file: a write error alone says neither which file nor what to do. Other errors: undefined.
+ */
+function diskFailure(error: unknown, part: string): StepOutcome | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof syscall !== 'string') return undefined;
+  const hint = code === 'ENOSPC' || code === 'EDQUOT' ? ': the disk is full; free space there, then run the step again' : '';
+  return failed(`cannot write ${part}: ${error.message}${hint}`);
+}
+
+/**
  * Writes offered files at the target: one file to a file path, several (or a folder target) into
  * the folder under their own names. Each goes through `{target}.sdes-part` and a rename, so a
  * reader never sees half a file; `overWrite` is decided before any byte moves.
@@ -56,7 +68,8 @@ export async function receiveInto(
       compress: target.compress,
       listen: offer.broadcastTopic && offer.deliveryId ? { topic: offer.broadcastTopic, deliveryId: offer.deliveryId } : undefined,
       message: (text) => context.message(text),
-    });
+    }).catch((error: unknown) => diskFailure(error, part) ?? Promise.reject(error));
+    if ('status' in got) return got;
     await fs.rename(part, destination);
     await fs.rm(sidecarOf(part), { force: true });
     // Its bytes were checked against the offer's SHA-256 as they landed: validation need not read it again while it is unchanged.

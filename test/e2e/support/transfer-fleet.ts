@@ -58,8 +58,9 @@ export async function startTransferFleet(prefix: string) {
     base,
     agents,
     key,
-    async agent(name: string, role: 'SERVER' | 'STORE', { wait = true, env = {} as Record<string, string> } = {}) {
-      const a = await spawnAgent(gateway.brokerUrl, `${prefix}-${name}`, role, base, env);
+    /** An agent process; `brokerUrl` (a proxy's, say) instead of the gateway's broker. */
+    async agent(name: string, role: 'SERVER' | 'STORE', { wait = true, env = {} as Record<string, string>, brokerUrl = gateway.brokerUrl } = {}) {
+      const a = await spawnAgent(brokerUrl, `${prefix}-${name}`, role, base, env);
       agents.push(a);
       if (wait) {
         await online(a);
