@@ -130,17 +130,8 @@ export const transferDownSchema = z.discriminatedUnion('kind', [
     chunkSize,
     file: offeredFile,
     deadline: z.number().int().positive().optional(),
-    /** The gateway is about to publish the chunks once on this topic (§12.6): listen there, then pull what is missing. */
-    broadcastTopic: z
-      .string()
-      .regex(/^sdes\/v1\/broadcasts\/[1-9][0-9]*$/, 'sdes/v1/broadcasts/{fileId}')
-      .optional(),
     ...target,
   }),
-  /** On broadcastTopic: one chunk; `fileSha256` tells a store which offered file it belongs to. */
-  z.object({ v, kind: z.literal('broadcast.data'), fileId, fileSha256: sha256, index, sha256 }),
-  /** On broadcastTopic: the publisher is done (`chunks` in the file); pull what is missing now. */
-  z.object({ v, kind: z.literal('broadcast.end'), fileId, fileSha256: sha256, chunks: z.number().int().min(0) }),
   z.object({ v, kind: z.literal('remote.list'), requestId, path: text }),
   z.object({ v, kind: z.literal('remote.fetch'), requestId, path: text }),
   z.object({ v, kind: z.literal('broadcast.accepted'), requestId, fileId, total: z.number().int().min(0) }),
@@ -160,7 +151,7 @@ export const transferDownSchema = z.discriminatedUnion('kind', [
 export type TransferDown = z.infer<typeof transferDownSchema>;
 
 /** Kinds whose frame carries chunk bytes; every other frame has an empty body. */
-const WITH_BODY = new Set(['upload.chunk', 'fetch.data', 'broadcast.data']);
+const WITH_BODY = new Set(['upload.chunk', 'fetch.data']);
 
 export type TransferFrame<T> = {
   header: T;
