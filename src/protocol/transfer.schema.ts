@@ -92,7 +92,7 @@ export const transferUpSchema = z.discriminatedUnion('kind', [
   z.object({ v, kind: z.literal('broadcast.status'), requestId, fileId }),
   z.object({ v, kind: z.literal('deliver.done'), deliveryId: z.string().min(1).max(200), sha256 }),
   z.object({ v, kind: z.literal('deliver.failed'), deliveryId: z.string().min(1).max(200), reason }),
-  /** A store listening on the broadcast topic: `upTo` = 1 + the highest chunk index it got there (0: just subscribed). Paces the publisher. */
+  /** A store offered a BROADCAST file with `stream` says it listens there (`upTo` 0): the sender's grant waits for it (§12.6). Other values are ignored. */
   z.object({ v, kind: z.literal('deliver.progress'), deliveryId: z.string().min(1).max(200), fileId, upTo: z.number().int().min(0).max(100_000_000) }),
   z.object({ v, kind: z.literal('remote.listing'), requestId, path: text, entries: z.array(listingEntry).max(MAX_LISTING_ENTRIES), truncated: z.boolean() }),
   z.object({ v, kind: z.literal('remote.error'), requestId, reason }),
