@@ -225,7 +225,6 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
       installation,
       pubsub,
       send: (clientId, header, body) => carrier.send(clientId, header, body),
-      broadcast: (fileId, header, body) => carrier.broadcast(fileId, header, body),
     });
     const carrier = createTransferCarrier({
       mqtt,

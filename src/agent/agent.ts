@@ -10,7 +10,6 @@ import {
   eventsTopic,
   isValidClientId,
   statusTopic,
-  isBroadcastTopic,
   transferDownTopic,
   transferUpTopic,
   parseTransferSessionTopic,
@@ -219,9 +218,6 @@ export function createAgent(options: AgentOptions): Agent {
         const frame = auth.checkTransfer(topic, payload);
         return frame ? transferClient.receive(frame) : undefined;
       }
-      // A broadcast's chunks go to every store at once, so no agent's key can seal them: each names
-      // its SHA-256, and the file's comes in the store's own (sealed) deliver.offer.
-      if (isBroadcastTopic(topic)) return transferClient.receive(payload);
       // An upload's chunks, published once by its sender (§12.2): checked against the file's SHA-256 in the sealed offer.
       const session = parseTransferSessionTopic(topic);
       if (session) return transferClient.receiveSession(session.fileId, payload);

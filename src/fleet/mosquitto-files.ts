@@ -17,12 +17,11 @@ pattern write sdes/v1/agents/%c/events
 pattern write sdes/v1/agents/%c/transfer-up
 pattern read sdes/v1/agents/%c/commands
 pattern read sdes/v1/agents/%c/transfer-down
-pattern read sdes/v1/broadcasts/#
-# upload chunks on per-file session topics: published by their sender, read by the file's receivers
+# upload chunks on per-file session topics: published by their sender, read by the file's receivers (RECV_FILE, BROADCAST)
 pattern write sdes/v1/transfers/%c/+
 pattern read sdes/v1/transfers/+/+
 
-# gateways: every SDES topic (commands, broadcasts, the live relay, enrolment answers)
+# gateways: every SDES topic (commands, the live relay, enrolment answers)
 user ${GATEWAY_USERNAME}
 topic readwrite sdes/v1/#
 topic read $share/+/sdes/v1/#

@@ -1,6 +1,5 @@
 import type { MqttClient } from 'mqtt';
 import {
-  broadcastTopic,
   encodeFrame,
   gatewaySubscriptions,
   parseAgentTopic,
@@ -19,8 +18,6 @@ export interface TransferCarrier {
   stop(): Promise<void>;
   /** Publishes a frame on the agent's transfer-down (QoS 1). */
   send(mqttClientId: string, header: TransferDownDraft, body?: Buffer): void;
-  /** Publishes a frame once on a BROADCAST topic (QoS 1); resolves when the broker has it. */
-  broadcast(fileId: number, header: TransferDownDraft, body?: Buffer): Promise<void>;
 }
 
 export interface TransferCarrierOptions {
@@ -108,10 +105,6 @@ export function createTransferCarrier({
       } catch (err) {
         log.error({ err, clientId: mqttClientId, kind: header.kind }, 'cannot build a transfer frame');
       }
-    },
-    async broadcast(fileId, header, body) {
-      if (stopped) return;
-      await mqtt.publishAsync(broadcastTopic(fileId), encodeFrame({ v: PROTOCOL_VERSION, ...header }, body), { qos: 1 });
     },
   };
 }

@@ -57,11 +57,6 @@ export const transferUpTopic = (clientId: string): string => agentTopic(clientId
 export const transferDownTopic = (clientId: string): string => agentTopic(clientId, 'transfer-down');
 
 /**
- * Gateway → stores: the chunks of a BROADCAST file, published once for every store it was offered
- * to (docs/protocol.md §12.6; QoS 1). Agents only read it.
- */
-export const broadcastTopic = (fileId: number): string => `${TOPIC_ROOT}/broadcasts/${fileId}`;
-/**
  * Agent → gateway and the file's online receivers: the chunks of one upload, published once by
  * its sender (docs/protocol.md §12.2). The gateway stores them; receivers of a file offered while
  * it arrives take them here instead of pulling each from the store. Only `clientId` publishes.
@@ -79,9 +74,6 @@ export function parseTransferSessionTopic(topic: string): { clientId: string; fi
   if (!isValidClientId(parts[3]) || !/^[1-9][0-9]{0,14}$/.test(parts[4])) return null;
   return { clientId: parts[3], fileId: Number(parts[4]) };
 }
-
-/** Whether a topic is one of broadcastTopic's. */
-export const isBroadcastTopic = (topic: string): boolean => /^sdes\/v1\/broadcasts\/[1-9][0-9]*$/.test(topic);
 
 /**
  * The topic filters a gateway subscribes to. With `shareGroup`, events are an MQTT shared

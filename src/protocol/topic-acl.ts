@@ -12,8 +12,6 @@ export type BrokerIdentity = { kind: 'gateway' } | { kind: 'agent'; clientId: st
 export const AGENT_PUBLISH_CHANNELS = ['status', 'events', 'transfer-up'] as const;
 /** Topics an agent reads in its own subtree (transfer-down: file chunks it receives). */
 export const AGENT_SUBSCRIBE_CHANNELS = ['commands', 'transfer-down'] as const;
-/** Broadcast transfers: every agent reads, only gateways write. */
-export const BROADCASTS_FILTER = `${TOPIC_ROOT}/broadcasts/#`;
 
 const own = (clientId: string, channel: string) => `${TOPIC_ROOT}/agents/${clientId}/${channel}`;
 
@@ -30,17 +28,15 @@ export function mayPublish(identity: BrokerIdentity, topic: string): boolean {
   }
 }
 
-/** Whether `identity` may subscribe to `filter` (wildcards included: an agent gets no `+` or `#` but the broadcasts'). */
+/** Whether `identity` may subscribe to `filter` (wildcards included: an agent gets no `+` or `#`). */
 export function maySubscribe(identity: BrokerIdentity, filter: string): boolean {
   switch (identity.kind) {
     case 'gateway':
       return true;
     case 'agent':
       if (AGENT_SUBSCRIBE_CHANNELS.some((channel) => filter === own(identity.clientId, channel))) return true;
-      // One file's session topic (no wildcard: an agent listens to the files offered to it).
-      if (parseTransferSessionTopic(filter)) return true;
-      // Anything inside the broadcasts subtree (a `#` there stays inside it).
-      return filter.startsWith(`${TOPIC_ROOT}/broadcasts/`) && !filter.includes('+');
+      // One file's session topic (no wildcard: an agent listens to the files offered to it, a BROADCAST's too).
+      return parseTransferSessionTopic(filter) !== null;
     case 'enrol':
       return filter === enrolCredentialTopic(identity.session);
   }

@@ -92,7 +92,7 @@ export const transferUpSchema = z.discriminatedUnion('kind', [
   z.object({ v, kind: z.literal('broadcast.status'), requestId, fileId }),
   z.object({ v, kind: z.literal('deliver.done'), deliveryId: z.string().min(1).max(200), sha256 }),
   z.object({ v, kind: z.literal('deliver.failed'), deliveryId: z.string().min(1).max(200), reason }),
-  /** A store listening on the broadcast topic: `upTo` = 1 + the highest chunk index it got there (0: just subscribed). Paces the publisher. */
+  /** A store offered a BROADCAST file with `stream` says it listens there (`upTo` 0): the sender's grant waits for it (§12.6). Other values are ignored. */
   z.object({ v, kind: z.literal('deliver.progress'), deliveryId: z.string().min(1).max(200), fileId, upTo: z.number().int().min(0).max(100_000_000) }),
   z.object({ v, kind: z.literal('remote.listing'), requestId, path: text, entries: z.array(listingEntry).max(MAX_LISTING_ENTRIES), truncated: z.boolean() }),
   z.object({ v, kind: z.literal('remote.error'), requestId, reason }),
@@ -130,17 +130,8 @@ export const transferDownSchema = z.discriminatedUnion('kind', [
     chunkSize,
     file: offeredFile,
     deadline: z.number().int().positive().optional(),
-    /** The gateway is about to publish the chunks once on this topic (§12.6): listen there, then pull what is missing. */
-    broadcastTopic: z
-      .string()
-      .regex(/^sdes\/v1\/broadcasts\/[1-9][0-9]*$/, 'sdes/v1/broadcasts/{fileId}')
-      .optional(),
     ...target,
   }),
-  /** On broadcastTopic: one chunk; `fileSha256` tells a store which offered file it belongs to. */
-  z.object({ v, kind: z.literal('broadcast.data'), fileId, fileSha256: sha256, index, sha256 }),
-  /** On broadcastTopic: the publisher is done (`chunks` in the file); pull what is missing now. */
-  z.object({ v, kind: z.literal('broadcast.end'), fileId, fileSha256: sha256, chunks: z.number().int().min(0) }),
   z.object({ v, kind: z.literal('remote.list'), requestId, path: text }),
   z.object({ v, kind: z.literal('remote.fetch'), requestId, path: text }),
   z.object({ v, kind: z.literal('broadcast.accepted'), requestId, fileId, total: z.number().int().min(0) }),
@@ -160,7 +151,7 @@ export const transferDownSchema = z.discriminatedUnion('kind', [
 export type TransferDown = z.infer<typeof transferDownSchema>;
 
 /** Kinds whose frame carries chunk bytes; every other frame has an empty body. */
-const WITH_BODY = new Set(['upload.chunk', 'fetch.data', 'broadcast.data']);
+const WITH_BODY = new Set(['upload.chunk', 'fetch.data']);
 
 export type TransferFrame<T> = {
   header: T;

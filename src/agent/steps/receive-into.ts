@@ -32,7 +32,7 @@ function diskFailure(error: unknown, part: string): StepOutcome | undefined {
  */
 export async function receiveInto(
   files: readonly OfferedFile[],
-  offer: { chunkSize: number; grant: string; broadcastTopic?: string; deliveryId?: string },
+  offer: { chunkSize: number; grant: string; deliveryId?: string },
   target: ReceiveTarget,
   context: Pick<StepContext, 'paths' | 'message' | 'signal' | 'clock' | 'recordWrite'>,
   transfer: Pick<StepTransfer, 'client'>,
@@ -66,7 +66,10 @@ export async function receiveInto(
       grant: offer.grant,
       partPath: part,
       compress: target.compress,
-      listen: offer.broadcastTopic && offer.deliveryId ? { topic: offer.broadcastTopic, deliveryId: offer.deliveryId } : undefined,
+      // A BROADCAST store says it listens on the sender's session topic: the sender's grant waits for it (§12.6).
+      listening: offer.deliveryId
+        ? () => transfer.client.send({ kind: 'deliver.progress', deliveryId: offer.deliveryId!, fileId: file.fileId, upTo: 0 })
+        : undefined,
       message: (text) => context.message(text),
     }).catch((error: unknown) => diskFailure(error, part) ?? Promise.reject(error));
     if ('status' in got) return got;
@@ -75,9 +78,7 @@ export async function receiveInto(
     // Its bytes were checked against the offer's SHA-256 as they landed: validation need not read it again while it is unchanged.
     context.recordWrite(destination, file.sha256, await fs.stat(destination));
     context.message(
-      `${destination}: ${file.size} bytes received (SHA-256 ${file.sha256}${got.resumedFrom ? `, resumed after ${got.resumedFrom} chunks` : ''}${
-        offer.broadcastTopic ? `, ${got.fromBroadcast} of ${got.chunksReceived} chunks from the broadcast` : ''
-      }${file.stream ? `, ${got.fromStream} of ${got.chunksReceived} chunks from the sender's stream` : ''})`,
+      `${destination}: ${file.size} bytes received (SHA-256 ${file.sha256}${got.resumedFrom ? `, resumed after ${got.resumedFrom} chunks` : ''}${file.stream ? `, ${got.fromStream} of ${got.chunksReceived} chunks from the sender's stream` : ''})`,
     );
     written += 1;
   }

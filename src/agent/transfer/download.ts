@@ -5,7 +5,6 @@ import { gunzip } from 'node:zlib';
 import type { OfferedFile } from '../../protocol';
 import type { Clock } from '../../runtime/clock';
 import { sha256File } from '../file-hash';
-import { listenToBroadcast, type BroadcastListen } from './broadcast-listen';
 import { createProgress } from './progress';
 import type { FollowedFrame, TransferClient } from './transfer-client';
 import { TRANSFER_WINDOW, TransferError } from './upload';
@@ -51,8 +50,8 @@ export interface DownloadOptions {
   compress?: boolean;
   message(text: string): void;
   answerTimeoutMs?: number;
-  /** A BROADCAST offer naming its topic: take the chunks published there first, then pull the rest. */
-  listen?: BroadcastListen;
+  /** Called once this receiver is subscribed to the file's `stream` (a BROADCAST store says so: the sender's grant waits for it, §12.6). */
+  listening?: () => void;
   /** How long the session topic may stay silent before the rest is pulled (STREAM_QUIET_MS). */
   streamQuietMs?: number;
 }
@@ -61,8 +60,6 @@ export interface Downloaded {
   /** Chunks that arrived in this call (a resumed download receives only the missing ones). */
   chunksReceived: number;
   resumedFrom: number;
-  /** Of chunksReceived, how many came from the broadcast topic (the rest were pulled). */
-  fromBroadcast: number;
   /** Of chunksReceived, how many came from the sender's session topic (a file offered while it arrived). */
   fromStream: number;
 }
@@ -79,6 +76,11 @@ const MAX_PENDING_WRITES = 32;
 const REPORT_EVERY = 16;
 /** Chunks held in memory ahead of a gap for the whole file's hash (16 MiB of 256 KiB chunks). */
 const HELD_AHEAD = 64;
+/**
+ * Test hook (never set in production): `SDES_TEST_STREAM_DROP=1,5` makes this agent ignore those
+ * chunk indexes on a session topic, as if the broker had lost them, so tests can see the repair.
+ */
+const droppedForTests = (): Set<number> => new Set((process.env.SDES_TEST_STREAM_DROP ?? '').split(',').filter(Boolean).map(Number));
 
 async function readSidecar(partPath: string, file: OfferedFile, chunkSize: number): Promise<Set<number>> {
   try {
@@ -131,9 +133,8 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   const inFlight = new Set<number>();
   let received = 0;
   let unsaved = 0;
-  let fromBroadcast = 0;
   let fromStream = 0;
-  /** Chunks taken from the session or broadcast topic: not sealed for this agent, so pulled again if the whole file does not match. */
+  /** Chunks taken from the session topic: not sealed for this agent, so pulled again if the whole file does not match. */
   const streamed = new Set<number>();
   // Writes queue one after another without holding up the frames behind them; the sidecar lists
   // only chunks whose writes are done (and synced), so a restart never trusts a chunk not on disk.
@@ -186,7 +187,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     received += 1;
     progress.update(have.size * chunkSize);
     // The gateway serves none of the streamed chunks: it learns the progress from the receiver.
-    if (file.stream && !o.listen && streamed.size && (have.size % REPORT_EVERY === 0 || have.size === total)) {
+    if (file.stream && streamed.size && (have.size % REPORT_EVERY === 0 || have.size === total)) {
       o.client.send({ kind: 'fetch.progress', grant: o.grant, fileId: file.fileId, bytes: Math.min(file.size, have.size * chunkSize) });
     }
     // Synced and noted every SAVE_EVERY chunks, in the background (one save at a time).
@@ -256,6 +257,8 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
    */
   const listenToStream = async (topic: string) => {
     await o.client.subscribe(topic);
+    o.listening?.();
+    const drop = droppedForTests();
     const prefix: number[] = [];
     let first = -1;
     let sawLast = false;
@@ -270,7 +273,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
             first = h.index;
             for (let i = 0; i < first; i++) if (!have.has(i)) prefix.push(i);
           }
-          if (h.index < total && !have.has(h.index)) {
+          if (h.index < total && !have.has(h.index) && !drop.has(h.index)) {
             const data = h.encoding === 'gzip' ? await gunzipAsync(frame.body, { maxOutputLength: chunkSize }).catch(() => Buffer.alloc(0)) : frame.body;
             // A chunk of the wrong length is left for the pull.
             if (data.length === Math.min(chunkSize, file.size - h.index * chunkSize)) {
@@ -297,14 +300,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     }
   };
   try {
-    if (o.listen && have.size < total) {
-      const storeUnsealed = (index: number, data: Buffer) => {
-        streamed.add(index);
-        return store(index, data);
-      };
-      fromBroadcast = await listenToBroadcast({ client: o.client, queue, signal: o.signal, file, chunkSize, have, listen: o.listen, store: storeUnsealed });
-      if (fromBroadcast < total - resumedFrom) o.message(`${file.name}: ${fromBroadcast} chunks from the broadcast, pulling the ${total - have.size} missing`);
-    } else if (file.stream && have.size < total) {
+    if (file.stream && have.size < total) {
       await listenToStream(file.stream);
       if (have.size < total) o.message(`${file.name}: ${fromStream} chunks from the sender's stream, pulling the ${total - have.size} missing`);
     }
@@ -312,9 +308,7 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     let actual = whole && hashedUpTo === total ? whole.digest('hex') : undefined;
     if (actual !== undefined && actual !== file.sha256 && streamed.size) {
       // A session chunk was not the sender's (forged, or damaged on the way): pull those from the store, sealed, and hash again.
-      o.message(
-        `${file.name}: the chunks from the ${o.listen ? 'broadcast' : "sender's stream"} do not match the offered SHA-256; pulling them from the store`,
-      );
+      o.message(`${file.name}: the chunks from the sender's stream do not match the offered SHA-256; pulling them from the store`);
       for (const index of streamed) have.delete(index);
       streamed.clear();
       whole = null;
@@ -339,5 +333,5 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     progress.end();
     queue.close();
   }
-  return { chunksReceived: received, resumedFrom, fromBroadcast, fromStream };
+  return { chunksReceived: received, resumedFrom, fromStream };
 }

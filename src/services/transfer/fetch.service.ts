@@ -4,7 +4,7 @@ import { gzip } from 'node:zlib';
 import type { StoredFileRow } from '../../files';
 import { DEFAULT_TRANSFER_CHUNK_BYTES, transferSessionTopic, type TransferUp } from '../../protocol';
 import { progressOf } from './progress';
-import { pairedSendStep, senderStates } from './send-pairing';
+import { dispatchedScript, pairedSendStep, senderStates } from './send-pairing';
 import { forkOf, messageOf, reportOfRequest, type TransferDeps } from './transfer-context';
 import type { UploadSessions, UploadWatcher } from './upload-sessions';
 
@@ -245,10 +245,7 @@ export class FetchService implements UploadWatcher {
     // Another installation may share the broker: a report this one does not know is not its to answer.
     if (!report)
       return void this.deps.logger.debug({ clientId: mqttClientId, reportId: h.reportId }, 'fetch for a report this installation does not know: ignored');
-    const [task] = await em.execute<{ script: unknown }[]>('select script from task_result where report_id = ? and task_id = ? limit 1', [
-      report.id,
-      Number(h.taskId),
-    ]);
+    const task = await dispatchedScript(em, report.id, h.taskId);
     if (!task) return refuse(`task ${h.taskId} is not part of report ${h.reportId}`);
     const { send: sendStep, recv } = pairedSendStep(task.script, h.stepId);
     if (!recv) return refuse(`step ${h.stepId} is not a step of task ${h.taskId}`);

@@ -4,7 +4,7 @@ import { StoredFile } from '../../entities';
 import { spoolSessionId } from './transfer-context';
 import type { UploadSessions } from './upload-sessions';
 
-type ScriptStep = Pick<Step, 'id' | 'type' | 'order' | 'targetFilePath'> & {
+type ScriptStep = Pick<Step, 'id' | 'type' | 'order' | 'targetFilePath' | 'overWrite' | 'createFilePath' | 'compressFile' | 'groups'> & {
   recvFileScriptId?: number | null;
   conditions?: ScriptStep[];
   true?: ScriptStep[];
@@ -20,6 +20,20 @@ function flatten(steps: readonly ScriptStep[] | null | undefined, into: ScriptSt
     flatten(step.false, into);
   }
   return into;
+}
+
+/** The script of task `taskId` as dispatched in report row `reportRowId` (task_result.script); undefined when the report has no such task. */
+export async function dispatchedScript(em: EntityManager, reportRowId: number, taskId: string | number): Promise<{ script: unknown } | undefined> {
+  const [task] = await em.execute<{ script: unknown }[]>('select script from task_result where report_id = ? and task_id = ? limit 1', [
+    reportRowId,
+    Number(taskId),
+  ]);
+  return task;
+}
+
+/** Step `stepId` of a task's script as dispatched (task_result.script), branches included; undefined when it has none. */
+export function scriptStep(script: unknown, stepId: string | number): ScriptStep | undefined {
+  return flatten(Array.isArray(script) ? (script as ScriptStep[]) : []).find((s) => String(s.id) === String(stepId));
 }
 
 /**

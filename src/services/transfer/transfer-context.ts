@@ -16,8 +16,6 @@ export interface TransferDeps {
   clock: Clock;
   logger: Logger;
   send: SendFrame;
-  /** Publishes a frame once on the file's broadcast topic (§12.6); without it, every store pulls its own copy. */
-  broadcast?: (fileId: number, header: TransferDownDraft, body?: Buffer) => Promise<void>;
   /** The installation's id (settings): grants carry it, so a gateway of another installation on the same broker stays silent. */
   installation: string;
   /** Where TRANSFER_PROGRESS goes (GraphQL transferProgress). */

@@ -1,6 +1,5 @@
 import type { TransferFrame, TransferUp } from '../../protocol';
 import type { Logger } from '../../runtime/logger';
-import { BroadcastPublisher } from './broadcast-publisher';
 import { BroadcastService } from './broadcasts';
 import { FetchService } from './fetch.service';
 import { RemoteFolderService } from './remote-folders';
@@ -26,7 +25,9 @@ export class TransferService {
     this.fetches = new FetchService(deps, undefined, this.uploads);
     // Receivers may pull a SEND_FILE's last file while it arrives: they hear of its chunks.
     this.uploads.watcher = this.fetches;
-    this.broadcasts = new BroadcastService(deps, this.fetches, new BroadcastPublisher(deps));
+    // A BROADCAST's stores are offered its file before the upload is granted: they take it from the sender's publish.
+    this.broadcasts = new BroadcastService(deps, this.fetches, this.uploads);
+    this.uploads.broadcasts = this.broadcasts;
   }
 
   /** Clients came ONLINE: offer them the broadcast deliveries that wait for them. */
@@ -58,7 +59,7 @@ export class TransferService {
       case 'deliver.done':
         return this.broadcasts.settle(mqttClientId, header.deliveryId, 'DONE', null);
       case 'deliver.progress':
-        return this.broadcasts.publisher.progress(header.deliveryId, header.fileId, header.upTo);
+        return this.broadcasts.progress(header.deliveryId, header.fileId, header.upTo);
       case 'deliver.failed':
         return this.broadcasts.settle(mqttClientId, header.deliveryId, 'FAILED', header.reason);
       case 'remote.listing':

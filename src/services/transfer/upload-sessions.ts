@@ -53,6 +53,12 @@ export interface UploadWatcher {
   streaming(runId: number): Promise<void>;
 }
 
+/** What the BROADCAST side wants to know about uploads (§12.6). */
+export interface BroadcastUploads {
+  /** A BROADCAST step's upload is granted next: its members are offered the file first (resolves once they listen, or after a bound). */
+  uploading(upload: { mqttClientId: string; fileId: number; reportId: string; taskId: string | number; stepId: string | number }): Promise<void>;
+}
+
 /** What the upload sessions ask of the remote folders (FETCH uploads). */
 export interface FetchUploads {
   expects(mqttClientId: string, fetchId: string): boolean;
@@ -84,6 +90,8 @@ export class UploadSessions {
   private readonly sessions = new Map<number, UploadSession>();
   /** Set by the receivers' side (FetchService). */
   watcher?: UploadWatcher;
+  /** Set by the BROADCAST side (BroadcastService). */
+  broadcasts?: BroadcastUploads;
 
   constructor(
     private readonly deps: TransferDeps,
@@ -185,9 +193,13 @@ export class UploadSessions {
     logger.info({ clientId: mqttClientId, fileId, name: h.name, size: h.size, receivedBytes, purpose: h.purpose }, 'upload granted');
     // The chunks go once on the file's session topic, where receivers offered the file while it arrives listen too (§12.2).
     const chunkTopic = transferSessionTopic(mqttClientId, fileId);
-    // Waiting receivers are offered the file first: the sooner they listen on the topic, the fewer
+    // Waiting receivers (of a SEND_FILE, or a BROADCAST's stores) are offered the file first: the sooner they listen on the topic, the fewer
     // chunks they must pull because they were published before (a few ms of the sender's start).
     if (runId !== undefined && this.sessions.get(fileId)?.streamable) await this.watcher?.streaming(runId);
+    if (h.purpose === 'BROADCAST' && reportId !== null && h.taskId !== undefined && h.stepId !== undefined)
+      await this.broadcasts
+        ?.uploading({ mqttClientId, fileId, reportId, taskId: h.taskId, stepId: h.stepId })
+        .catch((err: unknown) => logger.warn({ err, fileId }, 'offering a broadcast before its upload failed; the stores pull it after the upload'));
     send(mqttClientId, { kind: 'upload.granted', requestId: h.requestId, fileId, chunkSize: h.chunkSize, receivedBytes, chunkTopic });
   }
 
