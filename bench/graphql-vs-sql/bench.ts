@@ -17,6 +17,8 @@
  *   BENCH_ITERATIONS=200          measured requests per side (after BENCH_WARMUP=40 of each)
  *   BENCH_OUT=bench/results       where graphql-vs-sql.json and .md go (one entry per database kind)
  */
+// As `sdes serve` runs (src/cli.ts): production unless NODE_ENV says otherwise.
+import '../../src/runtime/node-env';
 import 'reflect-metadata';
 import fs from 'node:fs';
 import http from 'node:http';
