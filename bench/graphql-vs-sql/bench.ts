@@ -8,7 +8,9 @@
  * read with hand-written SQL over `pg` and, on PostgreSQL, as PostGraphile 4's equivalent query over
  * HTTP (postgraphile-peer.ts, same process, same database). Every side reads the same page in each
  * iteration (pages cycle through the whole job list) and the sides are interleaved with their order
- * rotating, so a busy machine slows all of them.
+ * rotating, so a busy machine slows all of them. Besides wall times it reports the CPU this
+ * process spends per request on each side, which a busy machine changes much less. The process
+ * runs as `sdes serve` does: NODE_ENV production unless set (src/runtime/node-env.ts).
  *
  * Run it with `bench/graphql-vs-sql/run.sh` (compiles src/ and this folder with swc, then runs it).
  * Environment:
