@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: libraries read NODE_ENV when they are loaded.
+import './runtime/node-env';
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerAgentCommand } from './agent/agent.command';

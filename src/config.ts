@@ -11,6 +11,8 @@ export interface GatewayConfig {
   host: string;
   /** External PostgreSQL; when absent the embedded PGlite under dataDir is used. */
   databaseUrl?: string;
+  /** DATABASE_PREPARED_STATEMENTS=false: no named prepared statements (behind a pooler in transaction mode); default true. */
+  databasePreparedStatements?: boolean;
   dataDir: string;
   /** SDES_FILES_DIR: where the file store keeps the bytes of stored files (default `<dataDir>/files`). */
   filesDir?: string;
@@ -89,6 +91,14 @@ function originsFrom(env: NodeJS.ProcessEnv): string[] {
     });
 }
 
+function booleanFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new StartupError(`${name}="${raw}" is not valid: expected true or false`);
+}
+
 function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -120,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     port: portFrom(env, 'PORT', 4000),
     host: env.HOST || '0.0.0.0',
     databaseUrl: urlFrom(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePreparedStatements: booleanFrom(env, 'DATABASE_PREPARED_STATEMENTS', true),
     dataDir: path.resolve(env.SDES_DATA_DIR || './data'),
     filesDir: env.SDES_FILES_DIR ? path.resolve(env.SDES_FILES_DIR) : undefined,
     mqttUrl: urlFrom(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),

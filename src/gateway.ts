@@ -96,7 +96,7 @@ export async function startGateway({ config, logger, clock = systemClock, authSw
   try {
     // Before the database: a folder that cannot be written ends the start at once.
     const filesRoot = await prepareFilesDir(config);
-    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, preparedStatements: config.databasePreparedStatements });
     stoppers.push({ name: 'database', stop: () => db.close() });
     // Someone can always log in: SDES_ADMIN_PASSWORD, or a random first password (docs/security.md).
     await ensureInitialAdmin({

@@ -8,7 +8,9 @@
  * read with hand-written SQL over `pg` and, on PostgreSQL, as PostGraphile 4's equivalent query over
  * HTTP (postgraphile-peer.ts, same process, same database). Every side reads the same page in each
  * iteration (pages cycle through the whole job list) and the sides are interleaved with their order
- * rotating, so a busy machine slows all of them.
+ * rotating, so a busy machine slows all of them. Besides wall times it reports the CPU this
+ * process spends per request on each side, which a busy machine changes much less. The process
+ * runs as `sdes serve` does: NODE_ENV production unless set (src/runtime/node-env.ts).
  *
  * Run it with `bench/graphql-vs-sql/run.sh` (compiles src/ and this folder with swc, then runs it).
  * Environment:
@@ -17,6 +19,8 @@
  *   BENCH_ITERATIONS=200          measured requests per side (after BENCH_WARMUP=40 of each)
  *   BENCH_OUT=bench/results       where graphql-vs-sql.json and .md go (one entry per database kind)
  */
+// As `sdes serve` runs (src/cli.ts): production unless NODE_ENV says otherwise.
+import '../../src/runtime/node-env';
 import 'reflect-metadata';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -241,10 +245,27 @@ async function countStatements(fn: () => Promise<unknown>): Promise<string[]> {
   return statements;
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
+/** CPU time of this process (user + system, ms) spent in each timed call, by the timings' arrays. */
+const cpuOf = new WeakMap<number[], number[]>();
+
+/**
+ * Times `fn` in wall-clock ms; with `into`, pushes the time there and the CPU this process spent
+ * meanwhile (the HTTP client and the gateway or PostGraphile; PostgreSQL's own CPU is another
+ * process's) into `cpuOf(into)`. On a busy machine wall time waits for a core, CPU time less so.
+ */
+async function time(fn: () => Promise<unknown>, into?: number[]): Promise<number> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await fn();
-  return performance.now() - start;
+  const ms = performance.now() - start;
+  if (into) {
+    const used = process.cpuUsage(cpu);
+    into.push(ms);
+    let cpus = cpuOf.get(into);
+    if (!cpus) cpuOf.set(into, (cpus = []));
+    cpus.push((used.user + used.system) / 1000);
+  }
+  return ms;
 }
 
 async function main(): Promise<void> {
@@ -320,14 +341,14 @@ async function main(): Promise<void> {
     const peerTimes: number[] = [];
     for (let i = 0; i < iterations; i++) {
       // Rotate which side goes first, so none always follows another's cache warm-up.
-      const round: (() => Promise<void>)[] = [
-        async () => void gqlTimes.push(await time(() => graphqlPage(url, pageOf(i)))),
-        async () => void sqlTimes.push(await time(() => sqlPage(pg!, pageOf(i)))),
-        ...(peerUrl ? [async () => void peerTimes.push(await time(() => postgraphilePage(peerUrl, pageOf(i))))] : []),
+      const round: (() => Promise<unknown>)[] = [
+        () => time(() => graphqlPage(url, pageOf(i)), gqlTimes),
+        () => time(() => sqlPage(pg!, pageOf(i)), sqlTimes),
+        ...(peerUrl ? [() => time(() => postgraphilePage(peerUrl, pageOf(i)), peerTimes)] : []),
       ];
       for (let k = 0; k < round.length; k++) await round[(i + k) % round.length]();
       // The fixed cost of the door: an operation that reads nothing, over the same HTTP path.
-      floorTimes.push(await time(() => graphqlTrivial(url)));
+      await time(() => graphqlTrivial(url), floorTimes);
       fetchTimes.push(await time(() => graphqlPageWithFetch(url, pageOf(i))));
     }
 
@@ -369,6 +390,12 @@ async function main(): Promise<void> {
       graphqlInProcess: summarize(inProcess),
       graphqlTrivialOverHttp: summarize(floorTimes),
       graphqlOverHttpWithFetch: summarize(fetchTimes),
+      cpuPerRequest: {
+        graphqlOverHttp: summarize(cpuOf.get(gqlTimes)!),
+        handWrittenSql: summarize(cpuOf.get(sqlTimes)!),
+        graphqlTrivialOverHttp: summarize(cpuOf.get(floorTimes)!),
+        ...(peer ? { postgraphile: summarize(cpuOf.get(peerTimes)!) } : {}),
+      },
       ratioMedian: Number((graphql.median / sql.median).toFixed(2)),
       ratioP95: Number((graphql.p95 / sql.p95).toFixed(2)),
       sqlStatementsPerGraphqlRequest: statements.length,
@@ -394,6 +421,10 @@ async function main(): Promise<void> {
     console.log(`GraphQL in-process:  ${fmt(entry.graphqlInProcess)} (resolvers, loaders, services, ORM; no HTTP, no Apollo)`);
     console.log(`{ __typename } over HTTP: ${fmt(entry.graphqlTrivialOverHttp)} (the door alone: HTTP client, express, Apollo; no database)`);
     console.log(`GraphQL with fetch:  ${fmt(entry.graphqlOverHttpWithFetch!)} (the same request sent with Node's fetch)`);
+    const cpu = entry.cpuPerRequest!;
+    console.log(
+      `CPU of this process per request (median): GraphQL ${cpu.graphqlOverHttp.median.toFixed(2)} ms, SQL ${cpu.handWrittenSql.median.toFixed(2)} ms${cpu.postgraphile ? `, PostGraphile ${cpu.postgraphile.median.toFixed(2)} ms` : ''}, { __typename } ${cpu.graphqlTrivialOverHttp.median.toFixed(2)} ms (HTTP client and server; PostgreSQL's CPU not counted)`,
+    );
     console.log(`ratio (GraphQL / SQL): median ${entry.ratioMedian}, p95 ${entry.ratioP95}; target <= 2.0: ${entry.ratioMedian <= 2 ? 'met' : 'NOT met'}`);
     if (entry.postgraphile)
       console.log(

@@ -32,6 +32,11 @@ export interface BenchEntry {
   graphqlTrivialOverHttp: Stats;
   /** The same GraphQL request sent with Node's fetch instead of node:http (older entries lack it). */
   graphqlOverHttpWithFetch?: Stats;
+  /**
+   * CPU time of the bench's process per request (user + system, ms): HTTP client and gateway, or
+   * PostGraphile, or the `pg` client; PostgreSQL's own is not counted (older entries lack it).
+   */
+  cpuPerRequest?: { graphqlOverHttp: Stats; handWrittenSql: Stats; graphqlTrivialOverHttp: Stats; postgraphile?: Stats };
   ratioMedian: number;
   ratioP95: number;
   sqlStatementsPerGraphqlRequest: number;
@@ -100,6 +105,15 @@ function markdown(entries: BenchEntry[]): string {
       '',
       '"GraphQL in-process" runs the same operation with `graphql.execute` on the schema in the same process (resolvers, dataloaders, services, MikroORM; no HTTP, no Apollo): the difference to "GraphQL median" is the HTTP and Apollo part. "`{ __typename }` over HTTP" is an operation that reads nothing, sent the same way: the fixed cost of the door (HTTP client, express, Apollo, graphql-js) that any GraphQL answer pays on top of its SQL.',
       '',
+      ...entries
+        .filter((x) => x.cpuPerRequest)
+        .flatMap((x) => {
+          const c = x.cpuPerRequest!;
+          return [
+            `CPU of the bench's process per request on ${x.database === 'embedded' ? 'embedded PGlite' : x.databaseVersion} (median; the HTTP client and the server in the process, PostgreSQL's own not counted, so a busy machine changes it less than wall times): GraphQL ${c.graphqlOverHttp.median.toFixed(2)} ms, hand-written SQL ${c.handWrittenSql.median.toFixed(2)} ms${c.postgraphile ? `, PostGraphile ${c.postgraphile.median.toFixed(2)} ms` : ''}, \`{ __typename }\` ${c.graphqlTrivialOverHttp.median.toFixed(2)} ms.`,
+            '',
+          ];
+        }),
       'The GraphQL side sends its requests with `node:http` and a keep-alive agent (one connection, reused, as the SQL side reuses its `pg` connection). "GraphQL median with `fetch`" is the same request sent with Node\'s `fetch` (undici), whose client-side cost is about half a millisecond more.',
       '',
       '```graphql',

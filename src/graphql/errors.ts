@@ -1,7 +1,5 @@
-import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ArgumentValidationError } from 'type-graphql';
-import { isAppError, type ErrorCode, type FieldProblem } from '../services/errors';
+import { isAppError, type ErrorCode } from '../services/errors';
 import type { Logger } from '../runtime/logger';
 
 /**
@@ -56,17 +54,6 @@ export function graphqlCode(code: ErrorCode): GraphqlCode {
 /** What a client is told instead of an unexpected error (the full error goes to the log). */
 export const MASKED_MESSAGE = 'Internal server error: the error was logged on the server';
 
-/** Flattens class-validator's tree into `input.steps[0].filePath`-style paths. */
-function flatten(errors: readonly ValidationError[], prefix = ''): FieldProblem[] {
-  const out: FieldProblem[] = [];
-  for (const e of errors) {
-    const field = /^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : prefix ? `${prefix}.${e.property}` : e.property;
-    if (e.constraints) out.push({ field, problems: Object.values(e.constraints).map((m) => m.replace(new RegExp(`^${e.property}\\b`), field)) });
-    if (e.children?.length) out.push(...flatten(e.children, field));
-  }
-  return out;
-}
-
 /** Errors graphql-js raises without a code (graphql-ws has no Apollo to add one). */
 function fallbackCode(error: GraphQLError): GraphqlCode {
   if (error.message.startsWith('Syntax Error')) return GRAPHQL_CODES.GRAPHQL_PARSE_FAILED;
@@ -83,17 +70,6 @@ function fallbackCode(error: GraphQLError): GraphqlCode {
 function coercedField(message: string): string | undefined {
   const at = /^Variable "\$[^"]+" got invalid value .*? at "[A-Za-z_][A-Za-z0-9_]*((?:\.|\[)[^"]*)"; /.exec(message)?.[1];
   return at?.replace(/^\./, '');
-}
-
-/** The argument whose input failed validation, from the error's path in the operation. */
-function validationError(err: ArgumentValidationError, original: GraphQLError): GraphQLError {
-  const fields = flatten(err.extensions.validationErrors);
-  const message = fields.length ? fields.flatMap((f) => f.problems).join('; ') : 'invalid input';
-  return new GraphQLError(message, {
-    nodes: original.nodes,
-    path: original.path,
-    extensions: { code: GRAPHQL_CODES.BAD_USER_INPUT, field: fields[0]?.field, fields },
-  });
 }
 
 /**
@@ -115,7 +91,6 @@ export function toClientError(error: GraphQLError, logger: Logger): GraphQLError
       },
     });
   }
-  if (original instanceof ArgumentValidationError) return validationError(original, error);
   if (!original || original instanceof GraphQLError) {
     // Parse, validation, coercion and limit errors, or a GraphQLError thrown on purpose: safe to show.
     const code = (original?.extensions?.code as string | undefined) ?? (error.extensions?.code as string | undefined) ?? fallbackCode(error);

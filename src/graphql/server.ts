@@ -100,6 +100,9 @@ export async function mountGraphql({ app, httpServer, deps: given, path = '/grap
     validationRules: [depthRule, storableTextRule],
     parseOptions: { maxTokens },
     includeStacktraceInErrorResponses: false,
+    // The IDE needs it; it is a `read` like any query (requires.ts). Apollo's default would
+    // depend on NODE_ENV (off in production, which `sdes` runs as: src/runtime/node-env.ts).
+    introspection: true,
     // `sdes serve` owns SIGINT/SIGTERM and stops everything in order; Apollo must not re-raise them.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) =>

@@ -17,8 +17,8 @@ export class PageArgs {
 }
 
 /**
- * Checks PageArgs with a plain range check: the arguments of every list field are checked once
- * per parent (Run.reports on a page of runs), and class-validator costs far more per call.
+ * Checks PageArgs with a plain range check, cheap because the arguments of every list field are
+ * checked once per parent (Run.reports on a page of runs).
  */
 export function checkPageArgs(args: unknown): void {
   const { pageNo, pageSize } = args as PageArgs;
@@ -37,7 +37,7 @@ export const DEFAULT_NESTED = 20;
 
 /**
  * The window of a nested list: `first` items after skipping `offset`. Checked by
- * `checkNestedList` (pass it as the `validateFn` of `@Args`), not by class-validator.
+ * `checkNestedList` (pass it as the `validateFn` of `@Args`).
  */
 @ArgsType()
 export class NestedListArgs {

@@ -6,6 +6,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Client as PgClient } from 'pg';
 import type { Logger } from './logger';
 import { ormOptions } from './orm.config';
+import { usePreparedStatements } from './prepared-statements';
 import { StartupError } from './startup-error';
 
 export interface Database {
@@ -25,6 +26,8 @@ export interface OpenDatabaseOptions {
   /** Apply committed migrations (default true). */
   migrate?: boolean;
   poolMax?: number;
+  /** Named prepared statements for the pages dashboards repeat (default true; PostgreSQL servers only, src/runtime/prepared-statements.ts). */
+  preparedStatements?: boolean;
 }
 
 function redact(url: string): string {
@@ -72,7 +75,14 @@ async function startEmbedded(dataDir: string, logger: Logger) {
 }
 
 /** Opens the database, embedded or external, and applies the committed migrations. */
-export async function openDatabase({ databaseUrl, dataDir, logger, migrate = true, poolMax }: OpenDatabaseOptions): Promise<Database> {
+export async function openDatabase({
+  databaseUrl,
+  dataDir,
+  logger,
+  migrate = true,
+  poolMax,
+  preparedStatements = true,
+}: OpenDatabaseOptions): Promise<Database> {
   const embedded = databaseUrl ? undefined : await startEmbedded(dataDir, logger);
   const clientUrl = databaseUrl ?? embedded!.url;
   let orm: MikroORM;
@@ -93,6 +103,8 @@ export async function openDatabase({ databaseUrl, dataDir, logger, migrate = tru
     const applied = await orm.getMigrator().up();
     if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
   }
+  // PGlite's socket server puts every connection on one session: there, no prepared statements.
+  if (!embedded && preparedStatements) usePreparedStatements(orm);
   // /healthz asks on a connection of its own: through the pool it would wait behind every query
   // queued there, and report the load rather than whether the database answers.
   let health: PgClient | undefined;

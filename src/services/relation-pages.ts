@@ -1,5 +1,6 @@
 import { ReferenceKind, type Collection, type EntityClass, type EntityMetadata, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { executePrepared } from '../runtime/prepared-statements';
 import { errors } from './errors';
 import { intArray } from './filters';
 import { pageWindow, type Page, type PageRequest, type PageWindow } from './paging';
@@ -259,7 +260,8 @@ export async function rowPage<T extends object, C extends string = never>(
       compiledPages.set(key, compiled);
     }
   }
-  const rows = await em.execute<Record<string, unknown>[]>(compiled.sql.replace(WINDOW_MARK, `${limit} offset ${offset}`), compiled.bindings as never[]);
+  // A prepared statement per page text: a dashboard asks for the same pages again and again.
+  const rows = await executePrepared<Record<string, unknown>>(em, compiled.sql.replace(WINDOW_MARK, `${limit} offset ${offset}`), compiled.bindings);
   const total = rows.length
     ? Number(rows[0].__total)
     : offset > 0
