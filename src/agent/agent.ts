@@ -138,8 +138,8 @@ export function createAgent(options: AgentOptions): Agent {
     // Transfer frames to and from the gateway's file store (docs/protocol.md §12).
     const transferClient = createTransferClient({
       logger,
-      publish: (header, body, topic = transferUpTopic(clientId)) => {
-        mqttClient.publish(topic, encodeFrame(header, body, auth.transferSeal(topic)), { qos: 1 }, (error) => {
+      publish: (header, body, topic = transferUpTopic(clientId), qos = 1) => {
+        mqttClient.publish(topic, encodeFrame(header, body, auth.transferSeal(topic)), { qos }, (error) => {
           if (error) logger.debug({ err: error }, 'transfer frame not confirmed; the transfer asks again');
         });
       },

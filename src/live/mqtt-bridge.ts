@@ -9,6 +9,7 @@ import {
   parseAgentTopic,
   parseEnrolTopic,
   parseGatewayTopic,
+  parseTransferSessionTopic,
   type AgentChannel,
 } from '../protocol';
 import type { Logger } from '../runtime/logger';
@@ -221,6 +222,8 @@ export function createMqttBridge({
     // Transfer frames share the connection too; transfer-carrier.ts reads them.
     const where = parseAgentTopic(topic);
     if (where && isTransferChannel(where.channel)) return;
+    // So do the upload chunks on the files' session topics (§12.2): not agent messages, not to be logged one by one as malformed.
+    if (parseTransferSessionTopic(topic) !== null) return;
     // Enrolment requests are src/fleet's.
     if (parseEnrolTopic(topic) !== null) return;
     if (authenticate && where && acceptClient(where.clientId)) {

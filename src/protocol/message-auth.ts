@@ -1,4 +1,14 @@
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+  sign,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 /*
  * Authentication of protocol messages beyond the broker (docs/protocol.md 9.3): commands carry an
@@ -87,10 +97,24 @@ export function verifyCommand(key: KeyObject, topic: string, wire: Buffer): Mess
   return { ok: true, body: parts.body };
 }
 
+/**
+ * The key object of each agent key, made once: an HMAC over a raw Buffer key imports the key
+ * again on every call, three times the cost of the HMAC of a frame header itself. Keyed by the
+ * Buffer (the registry and the agent keep one per agent), so a dropped key takes its entry along.
+ */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+
+function keyObjectOf(key: Buffer): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    object = createSecretKey(key);
+    keyObjects.set(key, object);
+  }
+  return object;
+}
+
 function mac(context: string, key: Buffer, topic: string, body: Buffer): Buffer {
-  return createHmac('sha256', key)
-    .update(signedBytes(context, topic, body))
-    .digest();
+  return createHmac('sha256', keyObjectOf(key)).update(`${context}${topic}\n`, 'utf8').update(body).digest();
 }
 
 function authenticate(context: string, key: Buffer, topic: string, body: Buffer): Buffer {

@@ -70,6 +70,12 @@ export const sidecarOf = (partPath: string) => `${partPath}.json`;
 export const SAVE_EVERY = 8;
 /** The sender's stream is left for the pull after this long without a frame (the sender stalled, or the chunks go elsewhere). */
 export const STREAM_QUIET_MS = 3_000;
+/**
+ * The same when nothing at all came since the receiver subscribed: it subscribed after the last
+ * chunk (a small file is published in a few ms), and a sender that streams publishes its first
+ * chunk within ms of its grant, which goes out after this receiver's offer.
+ */
+export const STREAM_FIRST_MS = 1_000;
 /** Chunk writes a download keeps queued before it waits for the disk (8 MiB of 256 KiB chunks). */
 const MAX_PENDING_WRITES = 32;
 /** A receiver taking a file from its session topic tells the gateway how far it got every this many chunks (fetch.progress). */
@@ -264,7 +270,8 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     let sawLast = false;
     try {
       for (;;) {
-        const frame = await queue.next(o.streamQuietMs ?? STREAM_QUIET_MS, o.signal);
+        const quietMs = o.streamQuietMs ?? STREAM_QUIET_MS;
+        const frame = await queue.next(first < 0 ? Math.min(quietMs, STREAM_FIRST_MS) : quietMs, o.signal);
         if (!frame) break;
         const h = frame.header;
         if (h.kind === 'upload.chunk') {

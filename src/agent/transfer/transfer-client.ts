@@ -33,8 +33,12 @@ export interface TransferClient {
    * a request asked again keeps its id, so an answer pushed late still finds it), or undefined after `timeoutMs`.
    */
   request(header: TransferRequestDraft, timeoutMs: number, signal: AbortSignal, requestId?: string): Promise<Frame | undefined>;
-  /** Publishes on the agent's transfer-up, or on `topic` (an upload's session topic, §12.2). */
-  send(header: TransferUpDraft, body?: Buffer | ChunkWithRoom, topic?: string): void;
+  /**
+   * Publishes on the agent's transfer-up, or on `topic` (an upload's session topic, §12.2), at
+   * QoS 1 unless `qos` says 0 (the chunks on a session topic: the gateway's acks already confirm
+   * them end to end, §12.3).
+   */
+  send(header: TransferUpDraft, body?: Buffer | ChunkWithRoom, topic?: string, qos?: 0 | 1): void;
   /** Waits up to `timeoutMs` for a frame the gateway pushes with this `requestId` (a later answer to the same request). */
   awaitPush(requestId: string, timeoutMs: number, signal: AbortSignal): Promise<Frame | undefined>;
   /** Frames about `fileId` (upload acks, fetch data) go to the returned queue until it is closed. */
@@ -75,8 +79,8 @@ export function createTransferClient({
   subscribe = async () => undefined,
   unsubscribe = () => undefined,
 }: {
-  /** Sends one frame (its header and body) on the agent's transfer-up, or on `topic`. */
-  publish: (header: object, body?: Buffer | ChunkWithRoom, topic?: string) => void;
+  /** Sends one frame (its header and body) on the agent's transfer-up, or on `topic`, at `qos` (1 by default). */
+  publish: (header: object, body?: Buffer | ChunkWithRoom, topic?: string, qos?: 0 | 1) => void;
   logger: Logger;
   subscribe?: (topic: string) => Promise<void>;
   unsubscribe?: (topic: string) => void;
@@ -106,8 +110,8 @@ export function createTransferClient({
   const client: TransferClient = {
     subscribe,
     unsubscribe,
-    send(header, body, topic) {
-      publish({ v: PROTOCOL_VERSION, ...header }, body, topic);
+    send(header, body, topic, qos) {
+      publish({ v: PROTOCOL_VERSION, ...header }, body, topic, qos);
     },
     request(header, timeoutMs, signal, requestId = randomUUID()) {
       return answerTo(requestId, timeoutMs, signal, () => client.send({ ...header, requestId } as TransferUpDraft));

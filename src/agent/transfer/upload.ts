@@ -171,7 +171,12 @@ async function sendChunks(
         if (next + 1 < total && next + 1 - acked < window) void read(next + 1);
         const chunkSha = createHash('sha256').update(data).digest('hex');
         const body = o.compress ? await gzipAsync(data) : chunk;
-        o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body, topic);
+        // On the session topic at QoS 0 (§12.3): the gateway's acks confirm each chunk end to end
+        // and its nack repairs a gap, so a PUBACK per chunk on every leg would only repeat them
+        // (and mqtt.js would keep a copy of each chunk until it came). The file's last chunk goes
+        // at QoS 1: no later chunk would reveal its loss in a dropped connection.
+        const qos = topic && next < total - 1 ? 0 : 1;
+        o.client.send({ kind: 'upload.chunk', fileId, index: next, offset, sha256: chunkSha, encoding: o.compress ? 'gzip' : undefined }, body, topic, qos);
         sent += 1;
         next += 1;
       }
