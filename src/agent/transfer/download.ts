@@ -149,12 +149,17 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
   /** Chunk writes queued and not done: past MAX_PENDING_WRITES, taking a chunk waits for the disk (a stream is not paced by this receiver). */
   let pendingWrites = 0;
   let saving: Promise<void> | undefined;
+  /** Chunks whose write has completed (those of the sidecar were on disk already). */
+  const onDisk = new Set(have);
   const save = async () => {
-    const written = [...have];
     await writes;
     if (writeError) throw writeError;
+    // Taken once the queued writes are done and just before the sync, not when the save was
+    // asked for: on a busy machine the save's steps wait for the event loop while chunks keep
+    // landing, and every chunk on disk the sidecar leaves out comes again after a restart.
+    const durable = runsOf([...onDisk]);
     await handle.datasync();
-    await writeSidecar(o.partPath, { sha256: file.sha256, size: file.size, chunkSize, runs: runsOf(written) });
+    await writeSidecar(o.partPath, { sha256: file.sha256, size: file.size, chunkSize, runs: durable });
   };
   // The whole file's hash, fed in index order as chunks land: a chunk ahead of the gap waits in
   // memory (at most HELD_AHEAD of them; past that the end reads the file again), so the end need
@@ -168,7 +173,10 @@ export async function downloadFile(o: DownloadOptions): Promise<Downloaded> {
     pendingWrites += 1;
     writes = writes.then(async () => {
       try {
-        if (!writeError) await handle.write(data, 0, data.length, index * chunkSize);
+        if (!writeError) {
+          await handle.write(data, 0, data.length, index * chunkSize);
+          onDisk.add(index);
+        }
       } catch (error) {
         writeError = error;
       } finally {
