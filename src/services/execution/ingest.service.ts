@@ -73,21 +73,7 @@ export class ExecutionProgressService {
   }
 
   private async apply(em: EntityManager, messages: EventsMessage[], now: Date, outbox: ReturnType<typeof createProgressOutbox>) {
-    const reports = await this.lockReports(em, messages);
-    const needTasks = new Set<number>();
-    for (const { batch } of messages) {
-      for (const e of batch.events) {
-        const row = reports.get(parseWireReportId(e.reportId).reportId);
-        if (row && e.type !== 'report.started' && e.type !== 'report.finished') needTasks.add(row.id);
-      }
-    }
-    const taskRows = needTasks.size
-      ? await queryBound<{ id: number; report_id: number; task_id: number }[]>(
-          em,
-          'select id, report_id, task_id from task_result where report_id = any(?::int[])',
-          [intArray([...needTasks])],
-        )
-      : [];
+    const { reports, taskRows } = await this.lockReports(em, messages);
     const taskResults = new Map(taskRows.map((t) => [`${t.report_id}|${t.task_id}`, t.id]));
     const fold = foldEvents(messages, reports, taskResults, now);
     await this.loadScripts(em, fold.stepTaskResults, taskRows, reports);
@@ -237,18 +223,28 @@ export class ExecutionProgressService {
     return fold.dropped;
   }
 
-  /** The reports the events name, locked so a concurrent retry or time-out waits for this batch. */
-  private async lockReports(em: EntityManager, messages: EventsMessage[]): Promise<Map<string, ReportRow>> {
+  /**
+   * The reports the events name, locked so a concurrent retry or time-out waits for this batch,
+   * with their task results (id, task) read by the same statement: one round trip less per batch,
+   * which on a loaded machine is worth more than the task results of the few reports whose events
+   * do not need them.
+   */
+  private async lockReports(
+    em: EntityManager,
+    messages: EventsMessage[],
+  ): Promise<{ reports: Map<string, ReportRow>; taskRows: { id: number; report_id: number; task_id: number }[] }> {
     const ids = new Set<string>();
     for (const { batch } of messages) for (const e of batch.events) ids.add(parseWireReportId(e.reportId).reportId);
     const rows = await queryBound<Row[]>(
       em,
-      `select r.id, r.report_id, r.attempt, r.status, r.ended_at, r.run_id, r.client_id, c.mqtt_client_id, jr.job_id, jr.max_retries, jr.retry_wait, jr.deadline_at
+      `select r.id, r.report_id, r.attempt, r.status, r.ended_at, r.run_id, r.client_id, c.mqtt_client_id, jr.job_id, jr.max_retries, jr.retry_wait, jr.deadline_at,
+         array(select array[t.id, t.task_id] from task_result t where t.report_id = r.id) as tasks
        from report r join client c on c.id = r.client_id join job_run jr on jr.id = r.run_id
        where r.report_id = any(?::text[]) order by r.id for update of r`,
       [textArray([...ids])],
     );
-    return new Map(
+    const taskRows = rows.flatMap((r) => (r.tasks as [number, number][]).map(([id, taskId]) => ({ id, report_id: r.id as number, task_id: taskId })));
+    const reports = new Map(
       rows.map((r) => [
         r.report_id as string,
         {
@@ -267,6 +263,7 @@ export class ExecutionProgressService {
         },
       ]),
     );
+    return { reports, taskRows };
   }
 
   /** Loads (once per run and task) the script snapshots the step events refer to. */
