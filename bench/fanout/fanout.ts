@@ -9,7 +9,11 @@
  *   BENCH_AGENT_PROCESSES=1    child processes hosting the simulated agents (1 or 2)
  *   MQTT_URL                   an external broker instead of the embedded one
  *   MOSQUITTO_CONF             that broker's mosquitto.conf, to report its queue limits
- *   BENCH_MOSQUITTO=unlimited|default   start a private Mosquitto (from PATH) with those limits
+ *   BENCH_MOSQUITTO=unlimited|default   start a private Mosquitto (from PATH) with those limits: unlimited
+ *                              writes max_queued_messages 0 and max_inflight_messages 0 into the
+ *                              mosquitto.conf it makes (Mosquitto's defaults, 1000 and 20 per
+ *                              client, drop QoS 1 messages of a 10,000-agent fan-out)
+ *   BENCH_MOSQUITTO_PORT       that private Mosquitto's port (default: a free one)
  *   DATABASE_URL               a PostgreSQL server: the bench creates (and drops) its own database on it
  *   BENCH_OUT=bench/results    where the results go: {BENCH_NAME}.json and .md
  *   BENCH_NAME=fanout          their file name (e.g. fanout-postgres-mosquitto for another setup)
@@ -56,6 +60,7 @@ interface BenchOptions {
   mqttUrl?: string;
   mosquittoConf?: string;
   privateMosquitto?: 'unlimited' | 'default';
+  mosquittoPort?: number;
   databaseUrl?: string;
   outDir: string;
   name: string;
@@ -137,6 +142,7 @@ function readOptions(env = process.env): BenchOptions {
     mqttUrl: env.MQTT_URL || undefined,
     mosquittoConf: env.MOSQUITTO_CONF || undefined,
     privateMosquitto,
+    mosquittoPort: env.BENCH_MOSQUITTO_PORT ? Number(env.BENCH_MOSQUITTO_PORT) : undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     outDir: path.resolve(env.BENCH_OUT ?? 'bench/results'),
     name: env.BENCH_NAME || 'fanout',
@@ -199,8 +205,9 @@ async function startMosquitto(
   limits: 'unlimited' | 'default',
   dir: string,
   securityLines: string[],
+  port?: number,
 ): Promise<{ url: string; conf: string; pid?: number; stop(): Promise<void> }> {
-  const port = await freePort();
+  port ??= await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   const lines = [
     `listener ${port} 127.0.0.1`,
@@ -211,7 +218,10 @@ async function startMosquitto(
     'log_type error',
     'log_type warning',
   ];
-  if (limits === 'unlimited') lines.push('max_queued_messages 0', 'max_inflight_messages 0');
+  // Per client: the messages queued while it is busy, and those sent and not yet acknowledged
+  // (QoS 1). The defaults (1000, 20) drop what a fan-out of thousands queues for the gateway's
+  // one connection; 0 is no limit. Bytes are unlimited by default (max_queued_bytes 0).
+  if (limits === 'unlimited') lines.push('max_queued_messages 0', 'max_inflight_messages 0', 'max_queued_bytes 0', 'max_inflight_bytes 0');
   fs.writeFileSync(conf, `${lines.join('\n')}\n`);
   const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -369,7 +379,7 @@ async function main(): Promise<void> {
     let brokerPid: number | undefined;
     let broker: Record<string, unknown> = { kind: mqttUrl ? 'external' : 'embedded (aedes, in the gateway process)' };
     if (options.privateMosquitto) {
-      const m = await startMosquitto(options.privateMosquitto, mosquittoDir!, setup.mosquittoLines);
+      const m = await startMosquitto(options.privateMosquitto, mosquittoDir!, setup.mosquittoLines, options.mosquittoPort);
       cleanups.push(() => m.stop());
       mqttUrl = m.url;
       brokerPid = m.pid;

@@ -72,7 +72,11 @@ export function intArray(ids: readonly number[]): string {
   return `{${ids.join(',')}}`;
 }
 
-/** A PostgreSQL text array literal, to bind as ONE parameter (`= any(?::text[])`); see intArray. */
-export function textArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+/**
+ * A PostgreSQL text array literal, to bind as ONE parameter (`= any(?::text[])`); see intArray.
+ * null is NULL; cast it to the element type wanted (`?::timestamptz[]`, `?::jsonb[]`, `?::int[]`
+ * for nullable ids: quoted elements are read as the element type).
+ */
+export function textArray(values: readonly (string | number | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
 }

@@ -155,4 +155,30 @@ describe('ExecutionService', () => {
     expect(value).toMatchObject({ level: 'RUN', runId: run.id, jobId: f.job.id, status: 'RUNNING' });
     await sub.return?.();
   });
+
+  it('refreshes the planner statistics of reports and task results after a run of 1,000 clients', async () => {
+    const job = await jobs().create({ name: 'wide-job', duration: 600 });
+    const task = await tasks().create({ name: 'wide-t' });
+    await bindings().bindJobTasks(job.id, [task.id]);
+    const ids = await h
+      .em()
+      .execute<{ id: number }[]>(
+        `insert into client (mqtt_client_id, enable, created_at, updated_at) select 'wide-' || i, true, now(), now() from generate_series(1, 1000) i returning id`,
+      );
+    await bindings().bindJobClients(
+      job.id,
+      ids.map((r) => r.id),
+    );
+    await runs().createRun(job.id);
+    // ANALYZE sets reltuples (-1 or 0 for a table never analyzed), which is what the planner sizes joins by.
+    const stats = await h
+      .em()
+      .execute<{ relname: string; reltuples: number }[]>(
+        `select relname, reltuples::float8 as reltuples from pg_class where relname in ('report', 'task_result') order by relname`,
+      );
+    expect(stats.map((s) => [s.relname, s.reltuples >= 1000])).toEqual([
+      ['report', true],
+      ['task_result', true],
+    ]);
+  });
 });

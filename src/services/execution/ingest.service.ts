@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventsMessage, IngestOutcome } from '../../live/agent-inbox';
 import { storableEvent } from '../../protocol';
-import { intArray } from '../filters';
+import { intArray, textArray } from '../filters';
 import type { ServiceContext } from '../service-context';
 import { parseWireReportId } from './attempt-id';
 import { closeOpenChildren, type ReportClosing } from './close';
@@ -17,6 +17,13 @@ export type { EventsMessage, IngestOutcome };
 const SCRIPT_CACHE_MAX = 2000;
 
 type Row = Record<string, unknown>;
+
+/**
+ * One array literal of a column of `rows`, to bind as one parameter of `unnest(?::int[], ?::text[], ...)`:
+ * PostgreSQL reads typed arrays in about half the time it takes to read the same rows as one
+ * jsonb document for jsonb_to_recordset (issue 12: ingestion's DB work per event).
+ */
+const column = <T>(rows: readonly T[], pick: (row: T) => string | number | null) => textArray(rows.map(pick));
 
 /**
  * Applies agent progress events to the execution records on four levels (report, task result,
@@ -66,21 +73,7 @@ export class ExecutionProgressService {
   }
 
   private async apply(em: EntityManager, messages: EventsMessage[], now: Date, outbox: ReturnType<typeof createProgressOutbox>) {
-    const reports = await this.lockReports(em, messages);
-    const needTasks = new Set<number>();
-    for (const { batch } of messages) {
-      for (const e of batch.events) {
-        const row = reports.get(parseWireReportId(e.reportId).reportId);
-        if (row && e.type !== 'report.started' && e.type !== 'report.finished') needTasks.add(row.id);
-      }
-    }
-    const taskRows = needTasks.size
-      ? await queryBound<{ id: number; report_id: number; task_id: number }[]>(
-          em,
-          'select id, report_id, task_id from task_result where report_id = any(?::int[])',
-          [intArray([...needTasks])],
-        )
-      : [];
+    const { reports, taskRows } = await this.lockReports(em, messages);
     const taskResults = new Map(taskRows.map((t) => [`${t.report_id}|${t.task_id}`, t.id]));
     const fold = foldEvents(messages, reports, taskResults, now);
     await this.loadScripts(em, fold.stepTaskResults, taskRows, reports);
@@ -93,11 +86,21 @@ export class ExecutionProgressService {
     const taskOf = new Map(taskRows.map((t) => [t.id, { reportRowId: t.report_id, taskId: t.task_id }]));
 
     if (steps.length) {
+      // The steps of a run's reports share a few snapshots: each is sent once, the rows name it by position.
+      const snapAt = new Map<string, number>();
+      const snapOf = steps.map((st) => {
+        const json = JSON.stringify(st.snap);
+        let at = snapAt.get(json);
+        if (at === undefined) snapAt.set(json, (at = snapAt.size + 1));
+        return at;
+      });
       const changed = await queryBound<Row[]>(
         em,
         `insert into step_result (task_result_id, step_id, parent_step_id, type, "order", step, status, started_at, ended_at)
-         select x.tr, x.step, x.parent, x.type, x.ord, x.snap, x.status, x.started_at, x.ended_at
-         from jsonb_to_recordset(?::jsonb) as x(tr int, step int, parent int, type text, ord int, snap jsonb, status text, started_at timestamptz, ended_at timestamptz)
+         select x.tr, x.step, x.parent, x.type, x.ord, s.snap, x.status, x.started_at, x.ended_at
+         from unnest(?::int[], ?::int[], ?::int[], ?::text[], ?::int[], ?::int[], ?::text[], ?::timestamptz[], ?::timestamptz[])
+           as x(tr, step, parent, type, ord, snap_at, status, started_at, ended_at)
+         join unnest(?::jsonb[]) with ordinality as s(snap, at) on s.at = x.snap_at
          on conflict (task_result_id, step_id) do update set
            status = case when step_result.status in ${FINAL_SQL} then step_result.status else excluded.status end,
            started_at = coalesce(step_result.started_at, excluded.started_at),
@@ -105,7 +108,18 @@ export class ExecutionProgressService {
          where (step_result.status not in ${FINAL_SQL} and step_result.status is distinct from excluded.status)
             or (step_result.started_at is null and excluded.started_at is not null)
          returning task_result_id, step_id, status, started_at, ended_at`,
-        [JSON.stringify(steps)],
+        [
+          column(steps, (st) => st.tr),
+          column(steps, (st) => st.step),
+          column(steps, (st) => st.parent),
+          column(steps, (st) => st.type),
+          column(steps, (st) => st.ord),
+          textArray(snapOf),
+          column(steps, (st) => st.status),
+          column(steps, (st) => st.started_at),
+          column(steps, (st) => st.ended_at),
+          textArray([...snapAt.keys()]),
+        ],
       );
       for (const s of changed) {
         const task = taskOf.get(s.task_result_id as number)!;
@@ -115,14 +129,21 @@ export class ExecutionProgressService {
     if (fold.messages.length) {
       const inserted = await queryBound<Row[]>(
         em,
-        `with x as (select * from jsonb_to_recordset(?::jsonb) as x(tr int, step int, idx int, start_time timestamptz, end_time timestamptz, message text)),
+        `with x as (select * from unnest(?::int[], ?::int[], ?::int[], ?::timestamptz[], ?::timestamptz[], ?::text[]) as x(tr, step, idx, start_time, end_time, message)),
          ins as (
            insert into step_message (step_result_id, seq, start_time, end_time, message)
            select s.id, x.idx, x.start_time, x.end_time, x.message from x join step_result s on s.task_result_id = x.tr and s.step_id = x.step
            on conflict (step_result_id, seq) do nothing
            returning step_result_id, seq, start_time, end_time, message)
          select s.task_result_id, s.step_id, ins.seq, ins.start_time, ins.end_time, ins.message from ins join step_result s on s.id = ins.step_result_id order by ins.step_result_id, ins.seq`,
-        [JSON.stringify(fold.messages)],
+        [
+          column(fold.messages, (m) => m.tr),
+          column(fold.messages, (m) => m.step),
+          column(fold.messages, (m) => m.idx),
+          column(fold.messages, (m) => m.start_time),
+          column(fold.messages, (m) => m.end_time),
+          column(fold.messages, (m) => m.message),
+        ],
       );
       for (const m of inserted) {
         const task = taskOf.get(m.task_result_id as number)!;
@@ -140,11 +161,11 @@ export class ExecutionProgressService {
       const changed = await queryBound<Row[]>(
         em,
         `update task_result t set status = x.status, started_at = coalesce(t.started_at, x.started_at), ended_at = coalesce(x.ended_at, t.ended_at)
-         from jsonb_to_recordset(?::jsonb) as x(id int, status text, started_at timestamptz, ended_at timestamptz)
+         from unnest(?::int[], ?::text[], ?::timestamptz[], ?::timestamptz[]) as x(id, status, started_at, ended_at)
          where t.id = x.id and t.status not in ${FINAL_SQL}
            and (t.status is distinct from x.status or (t.started_at is null and x.started_at is not null))
          returning t.id, t.report_id, t.task_id, t.status, t.started_at, t.ended_at`,
-        [JSON.stringify(fold.tasks.map(({ note: _note, ...t }) => t))],
+        [column(fold.tasks, (t) => t.id), column(fold.tasks, (t) => t.status), column(fold.tasks, (t) => t.started_at), column(fold.tasks, (t) => t.ended_at)],
       );
       const noteOf = new Map(fold.tasks.map((t) => [t.id, t.note]));
       for (const t of changed) {
@@ -162,11 +183,20 @@ export class ExecutionProgressService {
         em,
         `update report r set status = x.status, started_at = coalesce(r.started_at, x.started_at), ended_at = coalesce(x.ended_at, r.ended_at),
            retry_at = x.retry_at, message = case when x.message is null then r.message else concat_ws(E'\\n', r.message, x.message) end
-         from jsonb_to_recordset(?::jsonb) as x(id int, attempt int, status text, started_at timestamptz, ended_at timestamptz, retry_at timestamptz, message text)
+         from unnest(?::int[], ?::int[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::text[])
+           as x(id, attempt, status, started_at, ended_at, retry_at, message)
          where r.id = x.id and r.attempt = x.attempt and r.status not in ${FINAL_SQL}
            and (r.status is distinct from x.status or (r.started_at is null and x.started_at is not null) or x.message is not null)
          returning r.id, r.run_id, r.status, r.started_at, r.ended_at, r.retry_at`,
-        [JSON.stringify(reportUpdates)],
+        [
+          column(reportUpdates, (r) => r.id),
+          column(reportUpdates, (r) => r.attempt),
+          column(reportUpdates, (r) => r.status),
+          column(reportUpdates, (r) => r.started_at),
+          column(reportUpdates, (r) => r.ended_at),
+          column(reportUpdates, (r) => r.retry_at),
+          column(reportUpdates, (r) => r.message),
+        ],
       );
       const reasonOf = new Map(fold.reports.map((r) => [r.id, r.message]));
       for (const r of changed) {
@@ -193,18 +223,28 @@ export class ExecutionProgressService {
     return fold.dropped;
   }
 
-  /** The reports the events name, locked so a concurrent retry or time-out waits for this batch. */
-  private async lockReports(em: EntityManager, messages: EventsMessage[]): Promise<Map<string, ReportRow>> {
+  /**
+   * The reports the events name, locked so a concurrent retry or time-out waits for this batch,
+   * with their task results (id, task) read by the same statement: one round trip less per batch,
+   * which on a loaded machine is worth more than the task results of the few reports whose events
+   * do not need them.
+   */
+  private async lockReports(
+    em: EntityManager,
+    messages: EventsMessage[],
+  ): Promise<{ reports: Map<string, ReportRow>; taskRows: { id: number; report_id: number; task_id: number }[] }> {
     const ids = new Set<string>();
     for (const { batch } of messages) for (const e of batch.events) ids.add(parseWireReportId(e.reportId).reportId);
     const rows = await queryBound<Row[]>(
       em,
-      `select r.id, r.report_id, r.attempt, r.status, r.ended_at, r.run_id, r.client_id, c.mqtt_client_id, jr.job_id, jr.max_retries, jr.retry_wait, jr.deadline_at
+      `select r.id, r.report_id, r.attempt, r.status, r.ended_at, r.run_id, r.client_id, c.mqtt_client_id, jr.job_id, jr.max_retries, jr.retry_wait, jr.deadline_at,
+         array(select array[t.id, t.task_id] from task_result t where t.report_id = r.id) as tasks
        from report r join client c on c.id = r.client_id join job_run jr on jr.id = r.run_id
-       where r.report_id in (select jsonb_array_elements_text(?::jsonb)) order by r.id for update of r`,
-      [JSON.stringify([...ids])],
+       where r.report_id = any(?::text[]) order by r.id for update of r`,
+      [textArray([...ids])],
     );
-    return new Map(
+    const taskRows = rows.flatMap((r) => (r.tasks as [number, number][]).map(([id, taskId]) => ({ id, report_id: r.id as number, task_id: taskId })));
+    const reports = new Map(
       rows.map((r) => [
         r.report_id as string,
         {
@@ -223,6 +263,7 @@ export class ExecutionProgressService {
         },
       ]),
     );
+    return { reports, taskRows };
   }
 
   /** Loads (once per run and task) the script snapshots the step events refer to. */
