@@ -11,6 +11,16 @@ import type { BroadcastUploads, UploadSessions } from './upload-sessions';
 type BroadcastStart = Extract<TransferUp, { kind: 'broadcast.start' }>;
 type BroadcastStatus = Extract<TransferUp, { kind: 'broadcast.status' }>;
 
+/** Where a delivery writes the file: the BROADCAST step's target options, as dispatched or as broadcast.start carries them. */
+function deliveryTarget(o: { [K in keyof DeliveryTarget]?: DeliveryTarget[K] }): DeliveryTarget {
+  return {
+    targetFilePath: o.targetFilePath ?? null,
+    overWrite: o.overWrite ?? null,
+    createFilePath: o.createFilePath ?? null,
+    compressFile: o.compressFile ?? null,
+  };
+}
+
 /** Open deliveries of a broadcast whose sender still waits are offered again this often. */
 const REOFFER_EVERY_MS = 15_000;
 /** The grant of a BROADCAST upload waits at most this long for the stores offered the file to say they listen on its session topic. */
@@ -90,12 +100,7 @@ export class BroadcastService implements BroadcastUploads {
       taskId: upload.taskId,
       stepId: upload.stepId,
       groups: step.groups,
-      target: {
-        targetFilePath: step.targetFilePath ?? null,
-        overWrite: step.overWrite ?? null,
-        createFilePath: step.createFilePath ?? null,
-        compressFile: step.compressFile ?? null,
-      },
+      target: deliveryTarget(step),
     });
     const waiting: { heard: Set<string>; wake?: () => void } = { heard: new Set() };
     this.listening.set(upload.fileId, waiting);
@@ -179,12 +184,7 @@ export class BroadcastService implements BroadcastUploads {
       taskId: h.taskId,
       stepId: h.stepId,
       groups: h.groups,
-      target: {
-        targetFilePath: h.targetFilePath ?? null,
-        overWrite: h.overWrite ?? null,
-        createFilePath: h.createFilePath ?? null,
-        compressFile: h.compressFile ?? null,
-      },
+      target: deliveryTarget(h),
     });
     logger.info({ clientId: mqttClientId, fileId: h.fileId, groups: h.groups, stores: total }, 'broadcast started');
     send(mqttClientId, { kind: 'broadcast.accepted', requestId: h.requestId, fileId: h.fileId, total });
