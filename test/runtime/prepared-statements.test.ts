@@ -64,11 +64,10 @@ onServer('executePrepared on PostgreSQL', () => {
   });
 });
 
-describe('executePrepared on the embedded database', () => {
-  if (process.env.DATABASE_URL) {
-    it.skip('runs on PGlite only', () => undefined);
-    return;
-  }
+/** The embedded case runs where the suite does: without DATABASE_URL. */
+const onEmbedded = process.env.DATABASE_URL ? describe.skip : describe;
+
+onEmbedded('executePrepared on the embedded database', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await openTestDatabase();
